@@ -1,0 +1,252 @@
+/* kt-cose.c
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "kt-cose.h"
+
+#include <cbor.h>
+#include <gio/gio.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
+#include <string.h>
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OSSL_PARAM_BLD, OSSL_PARAM_BLD_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY_CTX, EVP_PKEY_CTX_free)
+
+static void
+cbor_item_unref (cbor_item_t *item)
+{
+  cbor_decref (&item);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (cbor_item_t, cbor_item_unref)
+
+static gboolean
+invalid (GError     **error,
+         const char  *what)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not an ES256 COSE key: %s", what);
+  return FALSE;
+}
+
+gboolean
+kt_p256_public_point (EVP_PKEY *pkey,
+                      guint8    point[KT_P256_POINT_LEN],
+                      GError  **error)
+{
+  char group[32] = { 0 };
+  size_t len = 0;
+
+  if (!EVP_PKEY_is_a (pkey, "EC") ||
+      !EVP_PKEY_get_utf8_string_param (pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) ||
+      (strcmp (group, "prime256v1") != 0 && strcmp (group, "P-256") != 0))
+    return invalid (error, "the key is not on P-256");
+
+  if (!EVP_PKEY_get_octet_string_param (pkey, OSSL_PKEY_PARAM_PUB_KEY, point, KT_P256_POINT_LEN, &len) ||
+      len != KT_P256_POINT_LEN || point[0] != 0x04)
+    return invalid (error, "the public point cannot be read");
+
+  return TRUE;
+}
+
+EVP_PKEY *
+kt_p256_key_from_point (const guint8 *point,
+                        gsize         len,
+                        GError      **error)
+{
+  g_autoptr(OSSL_PARAM_BLD) bld = OSSL_PARAM_BLD_new ();
+  g_autoptr(EVP_PKEY_CTX) ctx = EVP_PKEY_CTX_new_from_name (NULL, "EC", NULL);
+  OSSL_PARAM *params = NULL;
+  EVP_PKEY *pkey = NULL;
+
+  if (len != KT_P256_POINT_LEN || point[0] != 0x04)
+    {
+      invalid (error, "the point is not an uncompressed P-256 point");
+      return NULL;
+    }
+
+  if (bld == NULL || ctx == NULL ||
+      !OSSL_PARAM_BLD_push_utf8_string (bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
+      !OSSL_PARAM_BLD_push_octet_string (bld, OSSL_PKEY_PARAM_PUB_KEY, point, len) ||
+      (params = OSSL_PARAM_BLD_to_param (bld)) == NULL ||
+      EVP_PKEY_fromdata_init (ctx) <= 0 ||
+      EVP_PKEY_fromdata (ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+    {
+      OSSL_PARAM_free (params);
+      invalid (error, "the point is not on the curve");
+      return NULL;
+    }
+  OSSL_PARAM_free (params);
+
+  /* EVP_PKEY_fromdata does not check that the point lies on the curve; a forged point
+   * must be refused here, not discovered later as a signature that happens to verify. */
+  {
+    g_autoptr(EVP_PKEY_CTX) check = EVP_PKEY_CTX_new_from_pkey (NULL, pkey, NULL);
+
+    if (check == NULL || EVP_PKEY_public_check (check) != 1)
+      {
+        EVP_PKEY_free (pkey);
+        invalid (error, "the point is not on the curve");
+        return NULL;
+      }
+  }
+
+  return pkey;
+}
+
+GBytes *
+kt_cose_encode_es256_key (EVP_PKEY *pkey,
+                          GError  **error)
+{
+  guint8 point[KT_P256_POINT_LEN];
+  g_autoptr(cbor_item_t) map = NULL;
+  guchar *buf = NULL;
+  size_t buf_size = 0, len;
+  GBytes *out;
+
+  if (!kt_p256_public_point (pkey, point, error))
+    return NULL;
+
+  /* Canonical CTAP2 order of the keys: 1, 3, -1, -2, -3. */
+  map = cbor_new_definite_map (5);
+  if (map == NULL ||
+      !cbor_map_add (map, (struct cbor_pair) { cbor_move (cbor_build_uint8 (1)),
+                                               cbor_move (cbor_build_uint8 (KT_COSE_KTY_EC2)) }) ||
+      !cbor_map_add (map, (struct cbor_pair) { cbor_move (cbor_build_uint8 (3)),
+                                               cbor_move (cbor_build_negint8 (-1 - KT_COSE_ALG_ES256)) }) ||
+      !cbor_map_add (map, (struct cbor_pair) { cbor_move (cbor_build_negint8 (0)),
+                                               cbor_move (cbor_build_uint8 (KT_COSE_CRV_P256)) }) ||
+      !cbor_map_add (map, (struct cbor_pair) { cbor_move (cbor_build_negint8 (1)),
+                                               cbor_move (cbor_build_bytestring (point + 1, 32)) }) ||
+      !cbor_map_add (map, (struct cbor_pair) { cbor_move (cbor_build_negint8 (2)),
+                                               cbor_move (cbor_build_bytestring (point + 33, 32)) }))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Out of memory encoding a COSE key");
+      return NULL;
+    }
+
+  len = cbor_serialize_alloc (map, &buf, &buf_size);
+  if (len == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Out of memory encoding a COSE key");
+      return NULL;
+    }
+
+  out = g_bytes_new (buf, len);
+  free (buf);
+  return out;
+}
+
+static gboolean
+read_int (cbor_item_t *item,
+          gint64      *value)
+{
+  if (cbor_isa_uint (item))
+    {
+      *value = (gint64) cbor_get_int (item);
+      return *value >= 0;
+    }
+  if (cbor_isa_negint (item))
+    {
+      guint64 v = cbor_get_int (item);
+      if (v > G_MAXINT64)
+        return FALSE;
+      *value = -1 - (gint64) v;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+EVP_PKEY *
+kt_cose_decode_es256_key (const guint8 *data,
+                          gsize         len,
+                          gsize        *consumed,
+                          GError      **error)
+{
+  struct cbor_load_result result;
+  g_autoptr(cbor_item_t) map = cbor_load (data, len, &result);
+  struct cbor_pair *pairs;
+  const guint8 *x = NULL, *y = NULL;
+  gint64 kty = 0, alg = 0, crv = 0;
+  gboolean have_kty = FALSE, have_alg = FALSE, have_crv = FALSE;
+  guint8 point[KT_P256_POINT_LEN];
+  gsize i, n;
+
+  if (map == NULL || result.error.code != CBOR_ERR_NONE)
+    {
+      invalid (error, "malformed CBOR");
+      return NULL;
+    }
+  if (!cbor_isa_map (map) || !cbor_map_is_definite (map))
+    {
+      invalid (error, "not a definite CBOR map");
+      return NULL;
+    }
+
+  pairs = cbor_map_handle (map);
+  n = cbor_map_size (map);
+  for (i = 0; i < n; i++)
+    {
+      gint64 label;
+
+      if (!read_int (pairs[i].key, &label))
+        continue;
+
+      switch (label)
+        {
+        case 1:
+          if (have_kty || !read_int (pairs[i].value, &kty))
+            goto bad;
+          have_kty = TRUE;
+          break;
+        case 3:
+          if (have_alg || !read_int (pairs[i].value, &alg))
+            goto bad;
+          have_alg = TRUE;
+          break;
+        case -1:
+          if (have_crv || !read_int (pairs[i].value, &crv))
+            goto bad;
+          have_crv = TRUE;
+          break;
+        case -2:
+        case -3:
+          if (!cbor_isa_bytestring (pairs[i].value) || !cbor_bytestring_is_definite (pairs[i].value) ||
+              cbor_bytestring_length (pairs[i].value) != 32)
+            goto bad;
+          if (label == -2)
+            {
+              if (x != NULL)
+                goto bad;
+              x = cbor_bytestring_handle (pairs[i].value);
+            }
+          else
+            {
+              if (y != NULL)
+                goto bad;
+              y = cbor_bytestring_handle (pairs[i].value);
+            }
+          break;
+        default:
+          break;
+        }
+    }
+
+  if (!have_kty || kty != KT_COSE_KTY_EC2 || !have_alg || alg != KT_COSE_ALG_ES256 ||
+      !have_crv || crv != KT_COSE_CRV_P256 || x == NULL || y == NULL)
+    goto bad;
+
+  point[0] = 0x04;
+  memcpy (point + 1, x, 32);
+  memcpy (point + 33, y, 32);
+
+  if (consumed != NULL)
+    *consumed = result.read;
+
+  return kt_p256_key_from_point (point, sizeof point, error);
+
+bad:
+  invalid (error, "kty, alg, crv, x or y is missing, repeated or wrong");
+  return NULL;
+}

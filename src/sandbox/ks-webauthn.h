@@ -1,0 +1,102 @@
+/* ks-webauthn.h: the sandbox's WebAuthn relying-party checks (WebAuthn Level 3, §7.1 and §7.2)
+ *
+ * Pure functions: they read a RegistrationResponseJSON or AuthenticationResponseJSON and the
+ * relying party's expectations, and answer with a verified result or a KS_WEBAUTHN_ERROR.
+ * Everything that needs state (is this challenge ours, unused and fresh; is this credential id
+ * new; whose credential is this) is the caller's, against the store.
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define KS_WEBAUTHN_ERROR (ks_webauthn_error_quark ())
+
+typedef enum {
+  KS_WEBAUTHN_ERROR_MALFORMED,          /* JSON shape, base64url, CBOR or authenticator data */
+  KS_WEBAUTHN_ERROR_WRONG_TYPE,         /* credential type or clientData type */
+  KS_WEBAUTHN_ERROR_ID_MISMATCH,        /* id != rawId */
+  KS_WEBAUTHN_ERROR_CHALLENGE,          /* not the expected challenge, or not canonical base64url */
+  KS_WEBAUTHN_ERROR_ORIGIN,             /* not the environment's origin, or cross-origin */
+  KS_WEBAUTHN_ERROR_RP_ID_HASH,         /* rpIdHash != SHA-256 (rp id) */
+  KS_WEBAUTHN_ERROR_USER_PRESENCE,      /* UP flag not set */
+  KS_WEBAUTHN_ERROR_USER_VERIFICATION,  /* UV flag not set where required */
+  KS_WEBAUTHN_ERROR_BACKUP_FLAGS,       /* BS without BE, or BE changed since registration */
+  KS_WEBAUTHN_ERROR_ALGORITHM,          /* key algorithm not among pubKeyCredParams */
+  KS_WEBAUTHN_ERROR_CREDENTIAL_ID,      /* credential id empty or over 1023 bytes */
+  KS_WEBAUTHN_ERROR_ATTESTATION,        /* unknown fmt, statement not of its format, bad signature */
+  KS_WEBAUTHN_ERROR_SIGNATURE,          /* assertion signature does not verify */
+  KS_WEBAUTHN_ERROR_COUNTER,            /* signature counter did not increase */
+} KsWebauthnError;
+
+GQuark ks_webauthn_error_quark (void);
+
+/* What the environment expects of every ceremony. */
+typedef struct {
+  const char   *rp_id;
+  const char   *origin;
+  gboolean      require_user_verification;
+  const gint64 *algorithms;             /* the pubKeyCredParams offered, COSE ids */
+  gsize         n_algorithms;
+} KsRelyingParty;
+
+/* The credential as registration leaves it, for the store. */
+typedef struct {
+  GBytes   *credential_id;
+  GBytes   *public_key;                 /* the COSE_Key as the authenticator sent it */
+  gint64    algorithm;
+  guint32   sign_count;
+  guint8    aaguid[16];
+  gboolean  user_verified;
+  gboolean  backup_eligible;
+  gboolean  backup_state;
+  char     *attestation_format;         /* "none", "packed", "fido-u2f" */
+  char     *attestation_type;           /* "none", "self", "basic" */
+  char    **transports;                 /* as the client reported them; may be NULL */
+} KsNewCredential;
+
+void ks_new_credential_free (KsNewCredential *credential);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsNewCredential, ks_new_credential_free)
+
+/* A stored credential, as an assertion is checked against it. */
+typedef struct {
+  GBytes   *credential_id;
+  GBytes   *public_key;
+  gint64    algorithm;
+  guint32   sign_count;
+  gboolean  backup_eligible;
+} KsStoredCredential;
+
+typedef struct {
+  guint32  sign_count;
+  gboolean user_verified;
+  gboolean backup_state;
+} KsAssertionResult;
+
+/* Reads response.clientDataJSON only far enough to name the challenge it answers, so the caller
+ * can look the challenge up (and spend it) before anything else is checked. */
+char     *ks_webauthn_peek_challenge        (JsonObject               *credential,
+                                             GError                  **error);
+
+/* The id the credential names (its rawId, decoded), so the caller can find the stored one. */
+GBytes   *ks_webauthn_peek_credential_id    (JsonObject               *credential,
+                                             GError                  **error);
+
+gboolean  ks_webauthn_verify_registration   (const KsRelyingParty     *rp,
+                                             const char               *challenge,
+                                             JsonObject               *credential,
+                                             KsNewCredential         **out,
+                                             GError                  **error);
+
+gboolean  ks_webauthn_verify_assertion      (const KsRelyingParty     *rp,
+                                             const char               *challenge,
+                                             JsonObject               *credential,
+                                             const KsStoredCredential *stored,
+                                             KsAssertionResult        *out,
+                                             GError                  **error);
+
+G_END_DECLS
