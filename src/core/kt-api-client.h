@@ -1,0 +1,247 @@
+/* kt-api-client.h: the Dynamic SDK API calls Keyturn makes, async, typed
+ *
+ * One SoupSession per client. Every call is an _async/_finish pair; errors are KT_API_ERROR
+ * (or G_IO_ERROR_CANCELLED). The client holds the access token and, after a step-up, the
+ * single-use MFA token; it never writes either anywhere.
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "kt-api-error.h"
+#include "kt-passkey.h"
+#include "kt-user.h"
+#include "kt-verify-response.h"
+
+G_BEGIN_DECLS
+
+#define KT_TYPE_API_CLIENT (kt_api_client_get_type ())
+
+G_DECLARE_FINAL_TYPE (KtApiClient, kt_api_client, KT, API_CLIENT, GObject)
+
+KtApiClient *kt_api_client_new                 (const char    *base_url,
+                                                const char    *environment_id,
+                                                GError       **error);
+const char  *kt_api_client_get_base_url        (KtApiClient   *self);
+const char  *kt_api_client_get_environment_id  (KtApiClient   *self);
+void         kt_api_client_set_access_token    (KtApiClient   *self,
+                                                const char    *token);
+gboolean     kt_api_client_has_access_token    (KtApiClient   *self);
+void         kt_api_client_set_mfa_token       (KtApiClient   *self,
+                                                const char    *token);
+gboolean     kt_api_client_has_mfa_token       (KtApiClient   *self);
+void         kt_api_client_set_timeout         (KtApiClient   *self,
+                                                guint          seconds);
+
+/* Whether @base_url may carry tokens: https, or http to this machine only. */
+gboolean     kt_api_base_url_is_acceptable     (const char    *base_url,
+                                                GError       **error);
+
+/* GET /settings: the ProjectSettings object. */
+void        kt_api_client_get_settings_async (KtApiClient        *self,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+JsonObject *kt_api_client_get_settings_finish (KtApiClient        *self,
+                                               GAsyncResult       *result,
+                                               GError            **error);
+
+/* POST /emailVerifications/create: the verificationUUID. */
+void        kt_api_client_create_email_verification_async (KtApiClient        *self,
+                                                           const char         *email,
+                                                           GCancellable       *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer            user_data);
+char       *kt_api_client_create_email_verification_finish (KtApiClient        *self,
+                                                            GAsyncResult       *result,
+                                                            GError            **error);
+
+/* POST /emailVerifications/retry: the verificationUUID. */
+void        kt_api_client_retry_email_verification_async (KtApiClient        *self,
+                                                          const char         *email,
+                                                          const char         *verification_uuid,
+                                                          GCancellable       *cancellable,
+                                                          GAsyncReadyCallback callback,
+                                                          gpointer            user_data);
+char       *kt_api_client_retry_email_verification_finish (KtApiClient        *self,
+                                                           GAsyncResult       *result,
+                                                           GError            **error);
+
+/* POST /emailVerifications/signin */
+void        kt_api_client_sign_in_with_email_code_async (KtApiClient        *self,
+                                                         const char         *verification_uuid,
+                                                         const char         *code,
+                                                         GCancellable       *cancellable,
+                                                         GAsyncReadyCallback callback,
+                                                         gpointer            user_data);
+KtVerifyResponse *kt_api_client_sign_in_with_email_code_finish (KtApiClient        *self,
+                                                                GAsyncResult       *result,
+                                                                GError            **error);
+
+/* GET /users */
+void        kt_api_client_get_user_async (KtApiClient        *self,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+KtUser     *kt_api_client_get_user_finish (KtApiClient        *self,
+                                           GAsyncResult       *result,
+                                           GError            **error);
+
+/* POST /refresh */
+void        kt_api_client_refresh_async (KtApiClient        *self,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
+KtVerifyResponse *kt_api_client_refresh_finish (KtApiClient        *self,
+                                                GAsyncResult       *result,
+                                                GError            **error);
+
+/* POST /revoke */
+void        kt_api_client_revoke_async (KtApiClient        *self,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
+gboolean    kt_api_client_revoke_finish (KtApiClient        *self,
+                                         GAsyncResult       *result,
+                                         GError            **error);
+
+/* GET /session: TRUE while the session lives. */
+void        kt_api_client_check_session_async (KtApiClient        *self,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+gboolean    kt_api_client_check_session_finish (KtApiClient        *self,
+                                                GAsyncResult       *result,
+                                                GError            **error);
+
+/* GET /users/passkeys: a GListModel of KtPasskey. */
+void        kt_api_client_list_passkeys_async (KtApiClient        *self,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+GListModel *kt_api_client_list_passkeys_finish (KtApiClient        *self,
+                                                GAsyncResult       *result,
+                                                GError            **error);
+
+/* GET /users/passkeys/register: the creation options, WebAuthn JSON. */
+void        kt_api_client_get_passkey_registration_options_async (KtApiClient        *self,
+                                                                  GCancellable       *cancellable,
+                                                                  GAsyncReadyCallback callback,
+                                                                  gpointer            user_data);
+JsonObject *kt_api_client_get_passkey_registration_options_finish (KtApiClient        *self,
+                                                                   GAsyncResult       *result,
+                                                                   GError            **error);
+
+/* POST /users/passkeys/register */
+void        kt_api_client_register_passkey_async (KtApiClient        *self,
+                                                  JsonObject         *registration,
+                                                  GCancellable       *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer            user_data);
+KtVerifyResponse *kt_api_client_register_passkey_finish (KtApiClient        *self,
+                                                         GAsyncResult       *result,
+                                                         GError            **error);
+
+/* GET /users/passkeys/authenticate: the request options, WebAuthn JSON. */
+void        kt_api_client_get_passkey_authentication_options_async (KtApiClient        *self,
+                                                                    GCancellable       *cancellable,
+                                                                    GAsyncReadyCallback callback,
+                                                                    gpointer            user_data);
+JsonObject *kt_api_client_get_passkey_authentication_options_finish (KtApiClient        *self,
+                                                                     GAsyncResult       *result,
+                                                                     GError            **error);
+
+/* POST /users/mfa/auth/passkey, asking for a single-use MFA token when @create_mfa_token. */
+void        kt_api_client_authenticate_passkey_async (KtApiClient        *self,
+                                                      JsonObject         *assertion,
+                                                      gboolean            create_mfa_token,
+                                                      GCancellable       *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer            user_data);
+KtVerifyResponse *kt_api_client_authenticate_passkey_finish (KtApiClient        *self,
+                                                             GAsyncResult       *result,
+                                                             GError            **error);
+
+/* PUT /users/passkeys */
+void        kt_api_client_rename_passkey_async (KtApiClient        *self,
+                                                const char         *passkey_id,
+                                                const char         *alias,
+                                                GCancellable       *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer            user_data);
+KtPasskey  *kt_api_client_rename_passkey_finish (KtApiClient        *self,
+                                                 GAsyncResult       *result,
+                                                 GError            **error);
+
+/* DELETE /users/passkeys (sends the MFA token when one is held) */
+void        kt_api_client_delete_passkey_async (KtApiClient        *self,
+                                                const char         *passkey_id,
+                                                GCancellable       *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer            user_data);
+gboolean    kt_api_client_delete_passkey_finish (KtApiClient        *self,
+                                                 GAsyncResult       *result,
+                                                 GError            **error);
+
+/* GET /users/mfa/recovery: the codes, created on first call. */
+void        kt_api_client_get_recovery_codes_async (KtApiClient        *self,
+                                                    GCancellable       *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+char *     *kt_api_client_get_recovery_codes_finish (KtApiClient        *self,
+                                                     GAsyncResult       *result,
+                                                     GError            **error);
+
+/* POST /users/mfa/recovery: a fresh set; the old codes die (sends the MFA token when held). */
+void        kt_api_client_create_recovery_codes_async (KtApiClient        *self,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+char *     *kt_api_client_create_recovery_codes_finish (KtApiClient        *self,
+                                                        GAsyncResult       *result,
+                                                        GError            **error);
+
+/* POST /users/mfa/auth/recovery: spends @code. */
+void        kt_api_client_authenticate_recovery_code_async (KtApiClient        *self,
+                                                            const char         *code,
+                                                            gboolean            create_mfa_token,
+                                                            GCancellable       *cancellable,
+                                                            GAsyncReadyCallback callback,
+                                                            gpointer            user_data);
+KtVerifyResponse *kt_api_client_authenticate_recovery_code_finish (KtApiClient        *self,
+                                                                   GAsyncResult       *result,
+                                                                   GError            **error);
+
+/* PUT /users {mfaBackupCodeAcknowledgement: "complete"} */
+void        kt_api_client_acknowledge_recovery_codes_async (KtApiClient        *self,
+                                                            GCancellable       *cancellable,
+                                                            GAsyncReadyCallback callback,
+                                                            gpointer            user_data);
+KtVerifyResponse *kt_api_client_acknowledge_recovery_codes_finish (KtApiClient        *self,
+                                                                   GAsyncResult       *result,
+                                                                   GError            **error);
+
+/* GET /users/mfa/methods: the raw object (devices, passkeys, userHasVerifiedMfaMethods). */
+void        kt_api_client_get_mfa_methods_async (KtApiClient        *self,
+                                                 GCancellable       *cancellable,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer            user_data);
+JsonObject *kt_api_client_get_mfa_methods_finish (KtApiClient        *self,
+                                                  GAsyncResult       *result,
+                                                  GError            **error);
+
+/* DELETE /users/mfa/{mfaDeviceId} (sends the MFA token when one is held) */
+void        kt_api_client_delete_mfa_device_async (KtApiClient        *self,
+                                                   const char         *device_id,
+                                                   GCancellable       *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer            user_data);
+gboolean    kt_api_client_delete_mfa_device_finish (KtApiClient        *self,
+                                                    GAsyncResult       *result,
+                                                    GError            **error);
+
+G_END_DECLS
