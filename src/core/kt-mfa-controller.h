@@ -1,0 +1,116 @@
+/* kt-mfa-controller.h: the whole sign-in flow as one object the pages bind to
+ *
+ * The controller owns the session: the API client, the keyring entry and the security-key
+ * ceremonies. It exposes one `step` and the data that step needs; pages read properties and
+ * call the _async methods, and never talk to the network, the keyring or a key themselves.
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kt-api-client.h"
+#include "kt-mfa-step.h"
+#include "kt-session-store.h"
+
+G_BEGIN_DECLS
+
+#define KT_TYPE_MFA_CONTROLLER (kt_mfa_controller_get_type ())
+
+G_DECLARE_FINAL_TYPE (KtMfaController, kt_mfa_controller, KT, MFA_CONTROLLER, GObject)
+
+KtMfaController *kt_mfa_controller_new                  (KtApiClient      *api,
+                                                         KtSessionStore   *store);
+
+KtMfaStep        kt_mfa_controller_get_step             (KtMfaController  *self);
+gboolean         kt_mfa_controller_get_busy             (KtMfaController  *self);
+KtUser          *kt_mfa_controller_get_user             (KtMfaController  *self);
+const char      *kt_mfa_controller_get_email            (KtMfaController  *self);
+GListModel      *kt_mfa_controller_get_passkeys         (KtMfaController  *self);
+const char * const *kt_mfa_controller_get_recovery_codes (KtMfaController *self);
+const GError    *kt_mfa_controller_get_error            (KtMfaController  *self);
+gboolean         kt_mfa_controller_get_remembered       (KtMfaController  *self);
+const char      *kt_mfa_controller_get_not_remembered_reason (KtMfaController *self);
+gboolean         kt_mfa_controller_get_has_mfa_token    (KtMfaController  *self);
+gint64           kt_mfa_controller_get_code_sent_at     (KtMfaController  *self);
+void             kt_mfa_controller_clear_error          (KtMfaController  *self);
+
+/* Every operation below finishes with TRUE, or FALSE and the error that the `error` property
+ * also shows. Only one runs at a time; starting another while busy fails with G_IO_ERROR_BUSY. */
+
+void     kt_mfa_controller_restore_async               (KtMfaController     *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void     kt_mfa_controller_send_code_async             (KtMfaController     *self,
+                                                        const char          *email,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void     kt_mfa_controller_resend_code_async           (KtMfaController     *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void     kt_mfa_controller_verify_code_async           (KtMfaController     *self,
+                                                        const char          *code,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void     kt_mfa_controller_use_recovery_code_async     (KtMfaController     *self,
+                                                        const char          *code,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void     kt_mfa_controller_fetch_recovery_codes_async  (KtMfaController     *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void     kt_mfa_controller_acknowledge_recovery_codes_async (KtMfaController *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void     kt_mfa_controller_new_recovery_codes_async    (KtMfaController     *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void     kt_mfa_controller_refresh_passkeys_async      (KtMfaController     *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void     kt_mfa_controller_rename_passkey_async        (KtMfaController     *self,
+                                                        KtPasskey           *passkey,
+                                                        const char          *alias,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void     kt_mfa_controller_delete_passkey_async        (KtMfaController     *self,
+                                                        KtPasskey           *passkey,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void     kt_mfa_controller_refresh_session_async       (KtMfaController     *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void     kt_mfa_controller_sign_out_async              (KtMfaController     *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean kt_mfa_controller_operation_finish            (KtMfaController     *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
+
+/* Step changes the user asks for that need no server. */
+void     kt_mfa_controller_choose_recovery_code        (KtMfaController     *self);
+void     kt_mfa_controller_choose_passkey              (KtMfaController     *self);
+void     kt_mfa_controller_start_over                  (KtMfaController     *self);
+
+/* Cancels whatever operation runs now (a ceremony waiting for a touch, a request). */
+void     kt_mfa_controller_cancel                      (KtMfaController     *self);
+
+/* Takes the single-use MFA token the last step-up produced; NULL when there is none. */
+char    *kt_mfa_controller_take_mfa_token              (KtMfaController     *self);
+
+G_END_DECLS
