@@ -398,7 +398,7 @@ flags_for (guint8              base,
     flags |= FLAG_BS;
   if (tweaks->set_at)
     flags |= FLAG_AT;
-  if (tweaks->set_ed_without_extensions)
+  if (tweaks->set_ed_without_extensions || tweaks->add_extensions)
     flags |= FLAG_ED;
   return flags;
 }
@@ -658,8 +658,9 @@ build_statement (KsSoftAuthenticator *self,
         cbor_item_t *chain;
 
         *fmt = "fido-u2f";
-        if (!kt_p256_public_point (cred->key, point, error))
-          return NULL;
+        /* An RSA credential has no point; zeros let a test show that U2F refuses it. */
+        if (!kt_p256_public_point (cred->key, point, NULL))
+          memset (point, 0, sizeof point);
         cert = make_certificate (att_key, att_key, NULL, FALSE, "Authenticator Attestation", NULL, FALSE);
         if (cert == NULL)
           {
@@ -802,6 +803,8 @@ ks_soft_authenticator_register (KsSoftAuthenticator *self,
       g_byte_array_append (auth_data, id_buf, id_len);
       g_byte_array_append (auth_data, cose, cose_len);
     }
+  if (tweaks->add_extensions)
+    g_byte_array_append (auth_data, (const guint8 *) "\xa1\x6b" "credProtect" "\x01", 14);
   if (tweaks->trailing_auth_data_bytes)
     g_byte_array_append (auth_data, (const guint8 *) "\xa0", 1);
 
@@ -944,6 +947,8 @@ ks_soft_authenticator_authenticate (KsSoftAuthenticator *self,
 
   cred->counter = tweaks->set_counter ? tweaks->counter : cred->counter + 1;
   append_auth_data_head (auth_data, rp_id, flags_for (0, tweaks), cred->counter, tweaks);
+  if (tweaks->add_extensions)
+    g_byte_array_append (auth_data, (const guint8 *) "\xa1\x6b" "credProtect" "\x01", 14);
   if (tweaks->trailing_auth_data_bytes)
     g_byte_array_append (auth_data, (const guint8 *) "\xa0", 1);
 

@@ -60,6 +60,7 @@ typedef struct {
   gboolean           set_bs;
   gboolean           set_at;                /* on an assertion: claim attested data */
   gboolean           set_ed_without_extensions;
+  gboolean           add_extensions;        /* set ED and append {"credProtect": 1} */
   gboolean           trailing_auth_data_bytes;
   gboolean           wrong_rp_id_hash;
   const char        *credential_type;       /* NULL means "public-key" */

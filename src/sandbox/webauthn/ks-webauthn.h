@@ -31,11 +31,25 @@ typedef enum {
   KS_WEBAUTHN_ERROR_ATTESTATION,        /* unknown fmt, statement not of its format, bad signature */
   KS_WEBAUTHN_ERROR_SIGNATURE,          /* assertion signature does not verify */
   KS_WEBAUTHN_ERROR_COUNTER,            /* signature counter did not increase */
+  KS_WEBAUTHN_ERROR_TOKEN_BINDING,      /* clientData says token binding is "present" */
+  KS_WEBAUTHN_ERROR_UNKNOWN_CREDENTIAL, /* the assertion names another credential than stored */
 } KsWebauthnError;
 
 GQuark ks_webauthn_error_quark (void);
 
-/* What the environment expects of every ceremony. */
+/* A credential public key decoded and checked once, kept by the caller (per stored credential)
+ * so that assertions skip the CBOR decoding and the point check. Immutable and refcounted: one
+ * key may verify in several threads at once. */
+typedef struct _KsWebauthnKey KsWebauthnKey;
+
+KsWebauthnKey *ks_webauthn_key_new   (GBytes        *public_key,
+                                      gint64         algorithm,
+                                      GError       **error);
+KsWebauthnKey *ks_webauthn_key_ref   (KsWebauthnKey *key);
+void           ks_webauthn_key_unref (KsWebauthnKey *key);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsWebauthnKey, ks_webauthn_key_unref)
+
+/* What the environment expects of every ceremony. With n_algorithms 0, ES256 and RS256. */
 typedef struct {
   const char   *rp_id;
   const char   *origin;
@@ -69,6 +83,7 @@ typedef struct {
   gint64    algorithm;
   guint32   sign_count;
   gboolean  backup_eligible;
+  KsWebauthnKey *prepared;              /* optional: public_key already decoded; borrowed */
 } KsStoredCredential;
 
 typedef struct {
