@@ -1,0 +1,70 @@
+/* kv-state.h: what keyturn-virtual-key remembers across restarts, and its state file
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <openssl/evp.h>
+
+G_BEGIN_DECLS
+
+#define KV_AAGUID_LEN         16
+#define KV_PIN_HASH_LEN       16
+#define KV_PIN_MAX_RETRIES    8
+#define KV_CREDENTIAL_ID_LEN  32
+
+/* Every credential is stored, resident or not: the id is random and names a stored entry. */
+typedef struct {
+  GBytes   *id;
+  char     *rp_id;
+  GBytes   *user_id;
+  char     *user_name;          /* nullable */
+  char     *user_display_name;  /* nullable */
+  EVP_PKEY *key;
+  guint32   sign_count;
+  gboolean  resident;
+  guint64   serial;             /* creation order: newest resident credential answers first */
+} KvCredential;
+
+typedef struct {
+  char      *path;
+  guint8     aaguid[KV_AAGUID_LEN];
+  EVP_PKEY  *attestation_key;
+  GBytes    *attestation_cert;  /* DER; its issuer is attestation_root */
+  GBytes    *attestation_root;  /* DER, self-signed; a relying party may trust it */
+  gboolean   pin_set;
+  guint8     pin_hash[KV_PIN_HASH_LEN];
+  guint      pin_retries;
+  guint64    next_serial;
+  GPtrArray *credentials;       /* KvCredential */
+} KvState;
+
+KvState      *kv_state_load           (const char    *path,
+                                       gboolean      *created,
+                                       GError       **error);
+gboolean      kv_state_save           (KvState       *state,
+                                       GError       **error);
+void          kv_state_free           (KvState       *state);
+
+/* Forgets credentials and PIN; keeps the AAGUID and the attestation key, as a real reset does. */
+void          kv_state_reset          (KvState       *state);
+
+KvCredential *kv_state_find           (KvState       *state,
+                                       const char    *rp_id,
+                                       const guint8  *id,
+                                       gsize          id_len);
+guint         kv_state_count_resident (KvState       *state);
+void          kv_credential_free      (KvCredential  *cred);
+
+/* Generates the attestation root and the batch certificate naming @aaguid (WebAuthn §8.2.1). */
+gboolean      kv_attestation_generate (const guint8   aaguid[KV_AAGUID_LEN],
+                                       EVP_PKEY     **batch_key,
+                                       GBytes       **batch_cert,
+                                       GBytes       **root_cert,
+                                       GError       **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvState, kv_state_free)
+
+G_END_DECLS

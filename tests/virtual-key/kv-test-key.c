@@ -1,0 +1,258 @@
+/* kv-test-key.c
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "kv-test-key.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kt-fido-socket.h"
+
+const char *
+kv_test_key_binary (void)
+{
+  static char *path;
+
+  if (path == NULL)
+    {
+      const char *root = g_getenv ("KEYTURN_BUILD_ROOT");
+
+      g_assert_nonnull (root);
+      path = g_build_filename (root, "src", "virtual-key", "keyturn-virtual-key", NULL);
+    }
+  return path;
+}
+
+/* The key must not outlive a test that crashes. */
+static void
+child_setup (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GPtrArray *
+collect_args (const char *first,
+              va_list     args)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (argv, g_strdup (kv_test_key_binary ()));
+  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  return argv;
+}
+
+static gboolean
+can_connect (const char *path)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  gboolean ok;
+
+  g_strlcpy (addr.sun_path, path, sizeof addr.sun_path);
+  ok = connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
+  close (fd);
+  return ok;
+}
+
+KvTestKey *
+kv_test_key_start (const char *state,
+                   ...)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = NULL;
+  KvTestKey *key = g_new0 (KvTestKey, 1);
+  const char *first;
+  va_list args;
+  gint64 deadline;
+
+  key->dir = g_dir_make_tmp ("kv-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  key->socket = g_build_filename (key->dir, "key.sock", NULL);
+  key->state = state != NULL ? g_strdup (state) : g_build_filename (key->dir, "state", NULL);
+
+  va_start (args, state);
+  first = va_arg (args, const char *);
+  argv = collect_args (first, args);
+  va_end (args);
+  g_ptr_array_insert (argv, 1, g_strdup ("--socket"));
+  g_ptr_array_insert (argv, 2, g_strdup (key->socket));
+  g_ptr_array_insert (argv, 3, g_strdup ("--state"));
+  g_ptr_array_insert (argv, 4, g_strdup (key->state));
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_async (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, child_setup, NULL,
+                 &key->pid, &error);
+  g_assert_no_error (error);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!can_connect (key->socket))
+    {
+      int status;
+
+      if (waitpid (key->pid, &status, WNOHANG) == key->pid)
+        {
+          key->pid = 0;
+          g_error ("keyturn-virtual-key exited at start (status %d)", status);
+        }
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (5000);
+    }
+  return key;
+}
+
+static int
+wait_exit (GPid pid,
+           int  timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  int status;
+
+  for (;;)
+    {
+      pid_t r = waitpid (pid, &status, WNOHANG);
+
+      if (r == pid)
+        return status;
+      if (r < 0 && errno != EINTR)
+        return -1;
+      if (g_get_monotonic_time () > deadline)
+        return -2;
+      g_usleep (2000);
+    }
+}
+
+void
+kv_test_key_stop (KvTestKey *key)
+{
+  int status;
+
+  if (key->pid == 0)
+    return;
+  kill (key->pid, SIGTERM);
+  status = wait_exit (key->pid, 5000);
+  if (status == -2)
+    {
+      kill (key->pid, SIGKILL);
+      waitpid (key->pid, &status, 0);
+      key->pid = 0;
+      g_error ("keyturn-virtual-key did not stop on SIGTERM");
+    }
+  g_spawn_close_pid (key->pid);
+  key->pid = 0;
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+void
+kv_test_key_free (KvTestKey *key)
+{
+  if (key == NULL)
+    return;
+  if (key->pid != 0)
+    {
+      kill (key->pid, SIGKILL);
+      waitpid (key->pid, NULL, 0);
+    }
+  remove_tree (key->dir);
+  g_free (key->dir);
+  g_free (key->socket);
+  g_free (key->state);
+  g_free (key);
+}
+
+int
+kv_test_key_run (char **err,
+                 ...)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  const char *first;
+  va_list args;
+  GPid pid;
+  int err_fd, status;
+  char buf[512];
+  ssize_t n;
+
+  va_start (args, err);
+  first = va_arg (args, const char *);
+  argv = collect_args (first, args);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                            child_setup, NULL, &pid, NULL, NULL, &err_fd, &error);
+  g_assert_no_error (error);
+  while ((n = read (err_fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0)
+      g_string_append_len (text, buf, n);
+  close (err_fd);
+  status = wait_exit (pid, 5000);
+  if (status == -2)
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      g_error ("keyturn-virtual-key did not exit");
+    }
+  g_spawn_close_pid (pid);
+  if (err != NULL)
+    *err = g_string_free (g_steal_pointer (&text), FALSE);
+  g_test_message ("keyturn-virtual-key exited with %d", status);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+fido_dev_t *
+kv_test_key_open (KvTestKey *key)
+{
+  fido_dev_t *dev = fido_dev_new ();
+  int r;
+
+  g_assert_nonnull (dev);
+  r = kt_fido_socket_open (dev, key->socket);
+  g_assert_cmpstr (fido_strerr (r), ==, fido_strerr (FIDO_OK));
+  return dev;
+}
+
+void
+kv_test_dev_close (fido_dev_t *dev)
+{
+  if (dev == NULL)
+    return;
+  fido_dev_close (dev);
+  fido_dev_free (&dev);
+}
+
+int
+kv_test_key_touch (KvTestKey *key,
+                   int        wait_ms)
+{
+  g_autofree char *wait = g_strdup_printf ("%d", wait_ms);
+
+  return kv_test_key_run (NULL, "touch", "--socket", key->socket, "--wait-ms", wait, NULL);
+}

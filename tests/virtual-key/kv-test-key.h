@@ -1,0 +1,44 @@
+/* kv-test-key.h: starts the real keyturn-virtual-key binary for a test, and stops it
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <fido.h>
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GPid  pid;
+  char *dir;       /* owned temporary folder holding the socket (and the state, unless given) */
+  char *socket;
+  char *state;
+} KvTestKey;
+
+/* The path of the keyturn-virtual-key binary under test. */
+const char *kv_test_key_binary   (void);
+
+/* Starts a key on a fresh socket; @state is NULL for a new state file in the key's folder.
+ * @args are extra command-line arguments, NULL-terminated. Fails the test if it does not start. */
+KvTestKey  *kv_test_key_start    (const char  *state,
+                                  ...) G_GNUC_NULL_TERMINATED;
+/* Runs the binary with @argv (after the program name), expecting it to exit within 5 s. Returns
+ * the exit status; @err gets its standard error. */
+int         kv_test_key_run      (char       **err,
+                                  ...) G_GNUC_NULL_TERMINATED;
+void        kv_test_key_stop     (KvTestKey   *key);
+void        kv_test_key_free     (KvTestKey   *key);
+
+/* A libfido2 device opened on the key through Keyturn's socket transport. */
+fido_dev_t *kv_test_key_open     (KvTestKey   *key);
+void        kv_test_dev_close    (fido_dev_t  *dev);
+
+/* `keyturn-virtual-key touch --socket ...`: its exit status. */
+int         kv_test_key_touch    (KvTestKey   *key,
+                                  int          wait_ms);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvTestKey, kv_test_key_free)
+
+G_END_DECLS
