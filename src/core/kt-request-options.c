@@ -1,0 +1,87 @@
+/* kt-request-options.c
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "kt-request-options.h"
+
+#include "kt-options-json-private.h"
+
+G_DEFINE_BOXED_TYPE (KtRequestOptions, kt_request_options,
+                     kt_request_options_copy, kt_request_options_free)
+
+KtRequestOptions *
+kt_request_options_copy (const KtRequestOptions *self)
+{
+  KtRequestOptions *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new0 (KtRequestOptions, 1);
+  copy->challenge = g_bytes_ref (self->challenge);
+  copy->rp_id = g_strdup (self->rp_id);
+  copy->timeout_ms = self->timeout_ms;
+  copy->user_verification = self->user_verification;
+  copy->allow_credentials = g_ptr_array_new_full (self->allow_credentials->len,
+                                                  (GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < self->allow_credentials->len; i++)
+    g_ptr_array_add (copy->allow_credentials,
+                     g_bytes_ref (g_ptr_array_index (self->allow_credentials, i)));
+  return copy;
+}
+
+void
+kt_request_options_free (KtRequestOptions *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->challenge, g_bytes_unref);
+  g_free (self->rp_id);
+  g_clear_pointer (&self->allow_credentials, g_ptr_array_unref);
+  g_free (self);
+}
+
+KtRequestOptions *
+kt_request_options_new_from_json (JsonObject  *root,
+                                  GError     **error)
+{
+  g_autoptr(KtRequestOptions) self = g_new0 (KtRequestOptions, 1);
+  const char *rp_id = NULL;
+
+  g_return_val_if_fail (root != NULL, NULL);
+
+  self->user_verification = KT_REQUIREMENT_PREFERRED;
+
+  if (!kt_options_json_base64url (root, "", "challenge", TRUE, &self->challenge, error)
+      || !kt_options_json_string (root, "", "rpId", FALSE, &rp_id, error)
+      || !kt_options_json_timeout (root, "timeout", &self->timeout_ms, error)
+      || !kt_options_json_requirement (root, "", "userVerification", &self->user_verification,
+                                       error)
+      || !kt_options_json_descriptors (root, "allowCredentials", &self->allow_credentials,
+                                       error))
+    return NULL;
+
+  if (g_bytes_get_size (self->challenge) == 0)
+    {
+      kt_options_json_fail (error, "challenge is empty");
+      return NULL;
+    }
+
+  self->rp_id = g_strdup (rp_id);
+  return g_steal_pointer (&self);
+}
+
+KtRequestOptions *
+kt_request_options_new_from_data (const char  *json,
+                                  gssize       length,
+                                  GError     **error)
+{
+  g_autoptr(JsonObject) root = NULL;
+
+  g_return_val_if_fail (json != NULL, NULL);
+
+  root = kt_options_json_root (json, length, error);
+  if (root == NULL)
+    return NULL;
+  return kt_request_options_new_from_json (root, error);
+}

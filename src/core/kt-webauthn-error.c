@@ -1,0 +1,29 @@
+/* kt-webauthn-error.c
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "kt-webauthn-error.h"
+
+#include <glib-object.h>
+
+G_DEFINE_QUARK (kt-webauthn-error-quark, kt_webauthn_error)
+
+G_DEFINE_ENUM_TYPE (KtWebauthnError, kt_webauthn_error,
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_INVALID_OPTIONS, "invalid-options"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_INSECURE_ORIGIN, "insecure-origin"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_RP_ID_MISMATCH, "rp-id-mismatch"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_INVALID_USER_ID, "invalid-user-id"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_UNSUPPORTED_ALGORITHM, "unsupported-algorithm"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_PIN_NOT_SET, "pin-not-set"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_PIN_BLOCKED, "pin-blocked"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_PIN_HARD_BLOCKED, "pin-hard-blocked"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_ALREADY_REGISTERED, "already-registered"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_NOT_REGISTERED, "not-registered"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_MISSING_CAPABILITY, "missing-capability"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_TIMED_OUT, "timed-out"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_CANCELLED, "cancelled"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_DENIED, "denied"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_BAD_RESPONSE, "bad-response"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_DEVICE, "device"),
+  G_DEFINE_ENUM_VALUE (KT_WEBAUTHN_ERROR_BUSY, "busy"))
