@@ -325,10 +325,29 @@ put (cbor_item_t *map,
     g_error ("out of memory building a CTAP response");
 }
 
+/* Integers in their shortest form, as CTAP2 canonical CBOR wants and libfido2 checks. */
+static cbor_item_t *
+build_uint (guint64 value)
+{
+  if (value <= G_MAXUINT8)
+    return cbor_build_uint8 ((guint8) value);
+  if (value <= G_MAXUINT16)
+    return cbor_build_uint16 ((guint16) value);
+  if (value <= G_MAXUINT32)
+    return cbor_build_uint32 ((guint32) value);
+  return cbor_build_uint64 (value);
+}
+
 static cbor_item_t *
 build_int (gint64 value)
 {
-  return value >= 0 ? cbor_build_uint64 ((guint64) value) : cbor_build_negint64 ((guint64) (-1 - value));
+  cbor_item_t *item;
+
+  if (value >= 0)
+    return build_uint ((guint64) value);
+  item = build_uint ((guint64) (-1 - value));
+  cbor_mark_negint (item);
+  return item;
 }
 
 static cbor_item_t *
@@ -469,7 +488,7 @@ get_info (KvConnection *conn,
   put (map, cbor_build_uint8 (0x01), versions);
   put (map, cbor_build_uint8 (0x03), build_bytes (aaguid, sizeof aaguid));
   put (map, cbor_build_uint8 (0x04), options);
-  put (map, cbor_build_uint8 (0x05), cbor_build_uint16 (KV_CTAPHID_MAX_PAYLOAD));
+  put (map, cbor_build_uint8 (0x05), build_uint (KV_CTAPHID_MAX_PAYLOAD));
   put (map, cbor_build_uint8 (0x06), protocols);
   put (map, cbor_build_uint8 (0x07), cbor_build_uint8 (MAX_CREDENTIALS_IN_LIST));
   put (map, cbor_build_uint8 (0x08), cbor_build_uint8 (MAX_CREDENTIAL_ID_LEN));
@@ -892,7 +911,7 @@ assert_one (KvConnection *conn,
   if (user != NULL)
     put (map, cbor_build_uint8 (0x04), user);
   if (number_of_credentials > 1)
-    put (map, cbor_build_uint8 (0x05), cbor_build_uint32 (number_of_credentials));
+    put (map, cbor_build_uint8 (0x05), build_uint (number_of_credentials));
   kv_log ("connection %u: assertion for %s, counter %u%s", conn->id, rp_id, count,
           (flags & FLAG_UV) ? ", PIN verified" : "");
   return finish (map, response);
@@ -1354,7 +1373,8 @@ client_pin (KvConnection *conn,
     if (enc == NULL)
       return CTAP1_ERR_OTHER;
     put (map, cbor_build_uint8 (0x02), build_gbytes (enc));
-    kv_log ("connection %u: PIN token issued (protocol %u)", conn->id, (guint) protocol);
+    kv_log ("connection %u: PIN token issued (protocol %u, %s)", conn->id, (guint) protocol,
+            sub == 0x05 ? "getPinToken" : "with permissions");
     return finish (map, response);
   }
 }

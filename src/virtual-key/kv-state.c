@@ -547,7 +547,7 @@ parse (const char  *path,
   marker = g_strrstr (contents, "\n" CHECKSUM_MARKER);
   if (marker == NULL)
     return damaged (error, path, "no checksum: truncated?"), NULL;
-  body = g_strndup (contents, (gsize) (marker - contents) + 1);
+  body = g_strndup (contents, (gsize) (marker - contents));
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, body, -1);
   marker += strlen ("\n" CHECKSUM_MARKER);
   if (strlen (marker) != strlen (digest) + 1 || strncmp (marker, digest, strlen (digest)) != 0 ||

@@ -6,6 +6,9 @@
 #include "kv-test-key.h"
 
 #include <errno.h>
+#include <fido/es256.h>
+#include <openssl/rand.h>
+#include <string.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -255,4 +258,87 @@ kv_test_key_touch (KvTestKey *key,
   g_autofree char *wait = g_strdup_printf ("%d", wait_ms);
 
   return kv_test_key_run (NULL, "touch", "--socket", key->socket, "--wait-ms", wait, NULL);
+}
+
+void
+kv_test_cred_free (fido_cred_t *cred)
+{
+  fido_cred_free (&cred);
+}
+
+void
+kv_test_assert_free (fido_assert_t *a)
+{
+  fido_assert_free (&a);
+}
+
+void
+kv_test_info_free (fido_cbor_info_t *info)
+{
+  fido_cbor_info_free (&info);
+}
+
+void
+kv_test_random (guint8 *buf,
+                gsize   len)
+{
+  g_assert_cmpint (RAND_bytes (buf, (int) len), ==, 1);
+}
+
+fido_cred_t *
+kv_test_cred_request (const char *user,
+                      gboolean    rk)
+{
+  fido_cred_t *cred = fido_cred_new ();
+  guint8 cdh[32];
+
+  kv_test_random (cdh, sizeof cdh);
+  assert_fido (fido_cred_set_type (cred, COSE_ES256), FIDO_OK);
+  assert_fido (fido_cred_set_clientdata_hash (cred, cdh, sizeof cdh), FIDO_OK);
+  assert_fido (fido_cred_set_rp (cred, RP_ID, "Example"), FIDO_OK);
+  assert_fido (fido_cred_set_user (cred, (const guint8 *) user, strlen (user), user, user, NULL),
+               FIDO_OK);
+  if (rk)
+    assert_fido (fido_cred_set_rk (cred, FIDO_OPT_TRUE), FIDO_OK);
+  return cred;
+}
+
+fido_cred_t *
+kv_test_make_cred (fido_dev_t *dev,
+                   const char *user,
+                   gboolean    rk,
+                   const char *pin)
+{
+  fido_cred_t *cred = kv_test_cred_request (user, rk);
+
+  assert_fido (fido_dev_make_cred (dev, cred, pin), FIDO_OK);
+  return cred;
+}
+
+fido_assert_t *
+kv_test_assert_request (const fido_cred_t *allow)
+{
+  fido_assert_t *a = fido_assert_new ();
+  guint8 cdh[32];
+
+  kv_test_random (cdh, sizeof cdh);
+  assert_fido (fido_assert_set_rp (a, RP_ID), FIDO_OK);
+  assert_fido (fido_assert_set_clientdata_hash (a, cdh, sizeof cdh), FIDO_OK);
+  if (allow != NULL)
+    assert_fido (fido_assert_allow_cred (a, fido_cred_id_ptr (allow), fido_cred_id_len (allow)),
+                 FIDO_OK);
+  return a;
+}
+
+void
+kv_test_verify_assertion (fido_assert_t     *a,
+                          size_t             idx,
+                          const fido_cred_t *cred)
+{
+  es256_pk_t *pk = es256_pk_new ();
+
+  assert_fido (es256_pk_from_ptr (pk, fido_cred_pubkey_ptr (cred), fido_cred_pubkey_len (cred)),
+               FIDO_OK);
+  assert_fido (fido_assert_verify (a, idx, COSE_ES256, pk), FIDO_OK);
+  es256_pk_free (&pk);
 }

@@ -39,6 +39,32 @@ void        kv_test_dev_close    (fido_dev_t  *dev);
 int         kv_test_key_touch    (KvTestKey   *key,
                                   int          wait_ms);
 
+#define RP_ID "example.com"
+
+#define assert_fido(r, expected) g_assert_cmpstr (fido_strerr (r), ==, fido_strerr (expected))
+
+void           kv_test_random       (guint8            *buf,
+                                     gsize              len);
+/* A credential request for RP_ID; the client data hash is random, as a challenge makes it. */
+fido_cred_t   *kv_test_cred_request (const char        *user,
+                                     gboolean           rk);
+fido_cred_t   *kv_test_make_cred    (fido_dev_t        *dev,
+                                     const char        *user,
+                                     gboolean           rk,
+                                     const char        *pin);
+fido_assert_t *kv_test_assert_request (const fido_cred_t *allow);
+void           kv_test_verify_assertion (fido_assert_t     *a,
+                                         size_t             idx,
+                                         const fido_cred_t *cred);
+
+void kv_test_cred_free   (fido_cred_t      *cred);
+void kv_test_assert_free (fido_assert_t    *a);
+void kv_test_info_free   (fido_cbor_info_t *info);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KvTestKey, kv_test_key_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (fido_dev_t, kv_test_dev_close)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (fido_cred_t, kv_test_cred_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (fido_assert_t, kv_test_assert_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (fido_cbor_info_t, kv_test_info_free)
 
 G_END_DECLS

@@ -15,99 +15,6 @@
 
 #include "kv-test-key.h"
 
-#define RP_ID "example.com"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (fido_dev_t, kv_test_dev_close)
-
-static void
-cred_free (fido_cred_t *cred)
-{
-  fido_cred_free (&cred);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (fido_cred_t, cred_free)
-
-static void
-assert_free (fido_assert_t *a)
-{
-  fido_assert_free (&a);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (fido_assert_t, assert_free)
-
-static void
-info_free (fido_cbor_info_t *info)
-{
-  fido_cbor_info_free (&info);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (fido_cbor_info_t, info_free)
-
-#define assert_fido(r, expected) g_assert_cmpstr (fido_strerr (r), ==, fido_strerr (expected))
-
-static void
-random_bytes (guint8 *buf,
-              gsize   len)
-{
-  g_assert_cmpint (RAND_bytes (buf, (int) len), ==, 1);
-}
-
-/* A credential request for RP_ID; the client data hash is random, as a challenge makes it. */
-static fido_cred_t *
-new_cred_request (const char *user,
-                  gboolean    rk)
-{
-  fido_cred_t *cred = fido_cred_new ();
-  guint8 cdh[32];
-
-  random_bytes (cdh, sizeof cdh);
-  assert_fido (fido_cred_set_type (cred, COSE_ES256), FIDO_OK);
-  assert_fido (fido_cred_set_clientdata_hash (cred, cdh, sizeof cdh), FIDO_OK);
-  assert_fido (fido_cred_set_rp (cred, RP_ID, "Example"), FIDO_OK);
-  assert_fido (fido_cred_set_user (cred, (const guint8 *) user, strlen (user), user, user, NULL),
-               FIDO_OK);
-  if (rk)
-    assert_fido (fido_cred_set_rk (cred, FIDO_OPT_TRUE), FIDO_OK);
-  return cred;
-}
-
-static fido_cred_t *
-make_cred (fido_dev_t *dev,
-           const char *user,
-           gboolean    rk,
-           const char *pin)
-{
-  fido_cred_t *cred = new_cred_request (user, rk);
-
-  assert_fido (fido_dev_make_cred (dev, cred, pin), FIDO_OK);
-  return cred;
-}
-
-static fido_assert_t *
-new_assert_request (const fido_cred_t *allow)
-{
-  fido_assert_t *a = fido_assert_new ();
-  guint8 cdh[32];
-
-  random_bytes (cdh, sizeof cdh);
-  assert_fido (fido_assert_set_rp (a, RP_ID), FIDO_OK);
-  assert_fido (fido_assert_set_clientdata_hash (a, cdh, sizeof cdh), FIDO_OK);
-  if (allow != NULL)
-    assert_fido (fido_assert_allow_cred (a, fido_cred_id_ptr (allow), fido_cred_id_len (allow)),
-                 FIDO_OK);
-  return a;
-}
-
-static void
-verify_assertion (fido_assert_t     *a,
-                  size_t             idx,
-                  const fido_cred_t *cred)
-{
-  es256_pk_t *pk = es256_pk_new ();
-
-  assert_fido (es256_pk_from_ptr (pk, fido_cred_pubkey_ptr (cred), fido_cred_pubkey_len (cred)),
-               FIDO_OK);
-  assert_fido (fido_assert_verify (a, idx, COSE_ES256, pk), FIDO_OK);
-  es256_pk_free (&pk);
-}
-
 /* getInfo */
 
 static void
@@ -203,7 +110,7 @@ test_make_credential_packed (void)
   g_autoptr(KvTestKey) key = kv_test_key_start (NULL, NULL);
   g_autoptr(fido_dev_t) dev = kv_test_key_open (key);
   g_autoptr(fido_cbor_info_t) info = fido_cbor_info_new ();
-  g_autoptr(fido_cred_t) cred = make_cred (dev, "alice", FALSE, NULL);
+  g_autoptr(fido_cred_t) cred = kv_test_make_cred (dev, "alice", FALSE, NULL);
 
   g_assert_cmpstr (fido_cred_fmt (cred), ==, "packed");
   g_assert_cmpuint (fido_cred_x5c_len (cred), >, 0);
@@ -220,7 +127,7 @@ test_make_credential_packed (void)
 
   /* A second credential gets a new id; the attestation certificate stays the batch's. */
   {
-    g_autoptr(fido_cred_t) other = make_cred (dev, "bob", FALSE, NULL);
+    g_autoptr(fido_cred_t) other = kv_test_make_cred (dev, "bob", FALSE, NULL);
 
     g_assert_true (fido_cred_id_len (other) != fido_cred_id_len (cred) ||
                    memcmp (fido_cred_id_ptr (other), fido_cred_id_ptr (cred),
@@ -235,7 +142,7 @@ test_make_credential_self (void)
 {
   g_autoptr(KvTestKey) key = kv_test_key_start (NULL, "--attestation", "self", NULL);
   g_autoptr(fido_dev_t) dev = kv_test_key_open (key);
-  g_autoptr(fido_cred_t) cred = make_cred (dev, "alice", FALSE, NULL);
+  g_autoptr(fido_cred_t) cred = kv_test_make_cred (dev, "alice", FALSE, NULL);
 
   g_assert_cmpstr (fido_cred_fmt (cred), ==, "packed");
   g_assert_cmpuint (fido_cred_x5c_len (cred), ==, 0);
@@ -250,19 +157,19 @@ test_assertion_and_counter (void)
 {
   g_autoptr(KvTestKey) key = kv_test_key_start (NULL, NULL);
   g_autoptr(fido_dev_t) dev = kv_test_key_open (key);
-  g_autoptr(fido_cred_t) cred = make_cred (dev, "alice", FALSE, NULL);
-  g_autoptr(fido_cred_t) other = make_cred (dev, "bob", FALSE, NULL);
+  g_autoptr(fido_cred_t) cred = kv_test_make_cred (dev, "alice", FALSE, NULL);
+  g_autoptr(fido_cred_t) other = kv_test_make_cred (dev, "bob", FALSE, NULL);
   guint32 last = 0;
 
   for (int i = 0; i < 3; i++)
     {
-      g_autoptr(fido_assert_t) a = new_assert_request (cred);
+      g_autoptr(fido_assert_t) a = kv_test_assert_request (cred);
 
       assert_fido (fido_dev_get_assert (dev, a, NULL), FIDO_OK);
       g_assert_cmpuint (fido_assert_count (a), ==, 1);
       g_assert_cmpmem (fido_assert_id_ptr (a, 0), fido_assert_id_len (a, 0),
                        fido_cred_id_ptr (cred), fido_cred_id_len (cred));
-      verify_assertion (a, 0, cred);
+      kv_test_verify_assertion (a, 0, cred);
       g_assert_cmpuint (fido_assert_flags (a, 0) & 0x01, ==, 0x01);
       g_assert_cmpuint (fido_assert_sigcount (a, 0), >, last);
       last = fido_assert_sigcount (a, 0);
@@ -270,16 +177,16 @@ test_assertion_and_counter (void)
 
   /* Counters are per credential: bob's starts afresh. */
   {
-    g_autoptr(fido_assert_t) a = new_assert_request (other);
+    g_autoptr(fido_assert_t) a = kv_test_assert_request (other);
 
     assert_fido (fido_dev_get_assert (dev, a, NULL), FIDO_OK);
-    verify_assertion (a, 0, other);
+    kv_test_verify_assertion (a, 0, other);
     g_assert_cmpuint (fido_assert_sigcount (a, 0), ==, 1);
   }
 
   /* The other credential's key does not verify alice's signature. */
   {
-    g_autoptr(fido_assert_t) a = new_assert_request (cred);
+    g_autoptr(fido_assert_t) a = kv_test_assert_request (cred);
     es256_pk_t *pk = es256_pk_new ();
 
     assert_fido (fido_dev_get_assert (dev, a, NULL), FIDO_OK);
@@ -294,11 +201,11 @@ test_not_registered (void)
 {
   g_autoptr(KvTestKey) key = kv_test_key_start (NULL, NULL);
   g_autoptr(fido_dev_t) dev = kv_test_key_open (key);
-  g_autoptr(fido_cred_t) cred = make_cred (dev, "alice", FALSE, NULL);
+  g_autoptr(fido_cred_t) cred = kv_test_make_cred (dev, "alice", FALSE, NULL);
   g_autoptr(fido_assert_t) a = fido_assert_new ();
   guint8 cdh[32] = { 1 }, unknown[32];
 
-  random_bytes (unknown, sizeof unknown);
+  kv_test_random (unknown, sizeof unknown);
   assert_fido (fido_assert_set_rp (a, RP_ID), FIDO_OK);
   assert_fido (fido_assert_set_clientdata_hash (a, cdh, sizeof cdh), FIDO_OK);
   assert_fido (fido_assert_allow_cred (a, unknown, sizeof unknown), FIDO_OK);
@@ -323,13 +230,13 @@ test_resident_credentials (void)
   g_autoptr(fido_dev_t) dev = kv_test_key_open (key);
   const char *users[] = { "alice", "bob", "carol" };
   fido_cred_t *creds[3];
-  g_autoptr(fido_assert_t) a = new_assert_request (NULL);
+  g_autoptr(fido_assert_t) a = kv_test_assert_request (NULL);
 
   for (int i = 0; i < 3; i++)
-    creds[i] = make_cred (dev, users[i], TRUE, NULL);
+    creds[i] = kv_test_make_cred (dev, users[i], TRUE, NULL);
   /* A non-discoverable one is never listed. */
   {
-    g_autoptr(fido_cred_t) hidden = make_cred (dev, "dave", FALSE, NULL);
+    g_autoptr(fido_cred_t) hidden = kv_test_make_cred (dev, "dave", FALSE, NULL);
   }
 
   assert_fido (fido_dev_get_assert (dev, a, NULL), FIDO_OK);
@@ -343,13 +250,13 @@ test_resident_credentials (void)
                        users[2 - i], strlen (users[2 - i]));
       g_assert_cmpmem (fido_assert_id_ptr (a, i), fido_assert_id_len (a, i),
                        fido_cred_id_ptr (cred), fido_cred_id_len (cred));
-      verify_assertion (a, i, cred);
+      kv_test_verify_assertion (a, i, cred);
     }
 
   /* A new discoverable credential for the same user replaces the old one. */
   {
-    g_autoptr(fido_cred_t) again = make_cred (dev, "alice", TRUE, NULL);
-    g_autoptr(fido_assert_t) b = new_assert_request (NULL);
+    g_autoptr(fido_cred_t) again = kv_test_make_cred (dev, "alice", TRUE, NULL);
+    g_autoptr(fido_assert_t) b = kv_test_assert_request (NULL);
 
     assert_fido (fido_dev_get_assert (dev, b, NULL), FIDO_OK);
     g_assert_cmpuint (fido_assert_count (b), ==, 3);
@@ -366,12 +273,12 @@ test_exclusion (void)
 {
   g_autoptr(KvTestKey) key = kv_test_key_start (NULL, NULL);
   g_autoptr(fido_dev_t) dev = kv_test_key_open (key);
-  g_autoptr(fido_cred_t) cred = make_cred (dev, "alice", FALSE, NULL);
-  g_autoptr(fido_cred_t) again = new_cred_request ("alice", FALSE);
-  g_autoptr(fido_cred_t) elsewhere = new_cred_request ("alice", FALSE);
+  g_autoptr(fido_cred_t) cred = kv_test_make_cred (dev, "alice", FALSE, NULL);
+  g_autoptr(fido_cred_t) again = kv_test_cred_request ("alice", FALSE);
+  g_autoptr(fido_cred_t) elsewhere = kv_test_cred_request ("alice", FALSE);
   guint8 unknown[32];
 
-  random_bytes (unknown, sizeof unknown);
+  kv_test_random (unknown, sizeof unknown);
   assert_fido (fido_cred_exclude (again, unknown, sizeof unknown), FIDO_OK);
   assert_fido (fido_cred_exclude (again, fido_cred_id_ptr (cred), fido_cred_id_len (cred)),
                FIDO_OK);
