@@ -1,0 +1,484 @@
+/* ks-config.c: the environments the sandbox serves, from a JSON file or the built-in demo
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "ks-config.h"
+
+#include <json-glib/json-glib.h>
+
+G_DEFINE_QUARK (ks-config-error-quark, ks_config_error)
+
+static const struct {
+  KsAction    action;
+  const char *name;
+} action_names[] = {
+  { KS_ACTION_DELETE_PASSKEY, "delete-passkey" },
+  { KS_ACTION_RENAME_PASSKEY, "rename-passkey" },
+  { KS_ACTION_NEW_RECOVERY_CODES, "new-recovery-codes" },
+};
+
+const char *
+ks_action_to_string (KsAction action)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (action_names); i++)
+    if (action_names[i].action == action)
+      return action_names[i].name;
+  return "unknown";
+}
+
+static void
+ks_environment_free (KsEnvironment *env)
+{
+  g_free (env->id);
+  g_free (env->display_name);
+  g_free (env->rp_id);
+  g_free (env->rp_name);
+  g_free (env->origin);
+  g_free (env->attestation);
+  g_free (env);
+}
+
+static KsEnvironment *
+ks_environment_new_default (const char *id)
+{
+  KsEnvironment *env = g_new0 (KsEnvironment, 1);
+
+  env->id = g_strdup (id);
+  env->display_name = g_strdup ("Keyturn demo");
+  env->rp_id = g_strdup ("localhost");
+  env->rp_name = g_strdup ("Keyturn demo");
+  env->mfa_required = TRUE;
+  env->require_user_verification = FALSE;
+  env->attestation = g_strdup ("none");
+  env->mfa_token_actions = KS_ACTION_DELETE_PASSKEY;
+  env->access_token_lifetime = 60 * 60;
+  env->session_lifetime = 7 * 24 * 60 * 60;
+  env->email_code_lifetime = 10 * 60;
+  env->email_retry_interval = 30;
+  env->challenge_lifetime = 5 * 60;
+  env->mfa_token_lifetime = 5 * 60;
+  return env;
+}
+
+static KsConfig *
+ks_config_new (void)
+{
+  KsConfig *self = g_new0 (KsConfig, 1);
+
+  self->environments = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_environment_free);
+  return self;
+}
+
+KsConfig *
+ks_config_new_demo (const char *environment_id)
+{
+  KsConfig *self = ks_config_new ();
+
+  g_ptr_array_add (self->environments, ks_environment_new_default (environment_id));
+  return self;
+}
+
+void
+ks_config_free (KsConfig *self)
+{
+  if (self == NULL)
+    return;
+  g_ptr_array_unref (self->environments);
+  g_free (self);
+}
+
+/* The file is strict: a misspelt key is an error, not a silently ignored setting. */
+static gboolean
+check_keys (JsonObject          *object,
+            const char          *where,
+            const char * const  *allowed,
+            GError             **error)
+{
+  g_autoptr(GList) members = json_object_get_members (object);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      if (!g_strv_contains (allowed, l->data))
+        {
+          g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                       "%s: unknown key \"%s\"", where, (const char *) l->data);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+read_string (JsonObject  *object,
+             const char  *where,
+             const char  *key,
+             char       **out,
+             GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING
+      || *json_node_get_string (node) == '\0')
+    {
+      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                   "%s.%s must be a non-empty string", where, key);
+      return FALSE;
+    }
+  g_free (*out);
+  *out = json_node_dup_string (node);
+  return TRUE;
+}
+
+static gboolean
+read_boolean (JsonObject  *object,
+              const char  *where,
+              const char  *key,
+              gboolean    *out,
+              GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                   "%s.%s must be true or false", where, key);
+      return FALSE;
+    }
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+static gboolean
+read_seconds (JsonObject  *object,
+              const char  *where,
+              const char  *key,
+              gint64      *out,
+              GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
+      || json_node_get_int (node) < 1 || json_node_get_int (node) > 366 * 24 * 60 * 60)
+    {
+      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                   "%s.%s must be a whole number of seconds between 1 and a year", where, key);
+      return FALSE;
+    }
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+static JsonObject *
+get_object (JsonObject  *object,
+            const char  *where,
+            const char  *key,
+            GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                   "%s.%s must be an object", where, key);
+      return NULL;
+    }
+  return json_node_get_object (node);
+}
+
+static gboolean
+parse_mfa (JsonObject     *mfa,
+           const char     *where,
+           KsEnvironment  *env,
+           GError        **error)
+{
+  static const char * const keys[] = {
+    "required", "userVerification", "attestation", "mfaTokenRequiredFor", NULL
+  };
+  g_autofree char *uv = NULL;
+  JsonNode *actions;
+
+  if (!check_keys (mfa, where, keys, error)
+      || !read_boolean (mfa, where, "required", &env->mfa_required, error)
+      || !read_string (mfa, where, "userVerification", &uv, error)
+      || !read_string (mfa, where, "attestation", &env->attestation, error))
+    return FALSE;
+
+  if (uv != NULL)
+    {
+      if (g_str_equal (uv, "required"))
+        env->require_user_verification = TRUE;
+      else if (g_str_equal (uv, "preferred"))
+        env->require_user_verification = FALSE;
+      else
+        {
+          g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                       "%s.userVerification must be \"required\" or \"preferred\"", where);
+          return FALSE;
+        }
+    }
+
+  if (!g_strv_contains ((const char * const[]) { "none", "indirect", "direct", "enterprise", NULL },
+                        env->attestation))
+    {
+      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                   "%s.attestation must be none, indirect, direct or enterprise", where);
+      return FALSE;
+    }
+
+  actions = json_object_get_member (mfa, "mfaTokenRequiredFor");
+  if (actions != NULL)
+    {
+      JsonArray *array;
+
+      if (!JSON_NODE_HOLDS_ARRAY (actions))
+        goto bad_actions;
+      array = json_node_get_array (actions);
+      env->mfa_token_actions = 0;
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *item = json_array_get_element (array, i);
+          const char *name;
+          guint j;
+
+          if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+            goto bad_actions;
+          name = json_node_get_string (item);
+          for (j = 0; j < G_N_ELEMENTS (action_names); j++)
+            if (g_str_equal (name, action_names[j].name))
+              break;
+          if (j == G_N_ELEMENTS (action_names))
+            goto bad_actions;
+          env->mfa_token_actions |= action_names[j].action;
+        }
+    }
+  return TRUE;
+
+bad_actions:
+  g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+               "%s.mfaTokenRequiredFor must be a list of: delete-passkey, rename-passkey, "
+               "new-recovery-codes", where);
+  return FALSE;
+}
+
+static KsEnvironment *
+parse_environment (JsonNode  *node,
+                   guint      index,
+                   GError   **error)
+{
+  static const char * const keys[] = {
+    "id", "displayName", "rp", "origin", "mfa", "lifetimes", NULL
+  };
+  static const char * const rp_keys[] = { "id", "name", NULL };
+  static const char * const lifetime_keys[] = {
+    "accessToken", "session", "emailCode", "emailRetry", "challenge", "mfaToken", NULL
+  };
+  g_autofree char *where = g_strdup_printf ("environments[%u]", index);
+  g_autofree char *rp_where = g_strdup_printf ("environments[%u].rp", index);
+  g_autofree char *mfa_where = g_strdup_printf ("environments[%u].mfa", index);
+  g_autofree char *life_where = g_strdup_printf ("environments[%u].lifetimes", index);
+  g_autoptr(GError) local_error = NULL;
+  KsEnvironment *env;
+  JsonObject *object, *rp, *mfa, *lifetimes;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID, "%s must be an object", where);
+      return NULL;
+    }
+  object = json_node_get_object (node);
+  if (!check_keys (object, where, keys, error))
+    return NULL;
+
+  env = ks_environment_new_default (NULL);
+  if (!read_string (object, where, "id", &env->id, error))
+    goto fail;
+  if (env->id == NULL || !g_uuid_string_is_valid (env->id))
+    {
+      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                   "%s.id must be a UUID such as %s", where, "1b4e28ba-2fa1-41d2-883f-0016d3cca427");
+      goto fail;
+    }
+  /* Ids are compared as strings in paths: keep one spelling. */
+  {
+    char *lower = g_ascii_strdown (env->id, -1);
+    g_free (env->id);
+    env->id = lower;
+  }
+
+  if (!read_string (object, where, "displayName", &env->display_name, error)
+      || !read_string (object, where, "origin", &env->origin, error))
+    goto fail;
+
+  if (env->origin != NULL)
+    {
+      g_autoptr(GUri) uri = g_uri_parse (env->origin, G_URI_FLAGS_NONE, NULL);
+
+      if (uri == NULL || g_uri_get_host (uri) == NULL
+          || !(g_str_equal (g_uri_get_scheme (uri), "https")
+               || g_str_equal (g_uri_get_scheme (uri), "http"))
+          || (*g_uri_get_path (uri) != '\0' && !g_str_equal (g_uri_get_path (uri), "/"))
+          || g_str_has_suffix (env->origin, "/"))
+        {
+          g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                       "%s.origin must be a scheme, host and optional port, such as "
+                       "https://example.com", where);
+          goto fail;
+        }
+    }
+
+  rp = get_object (object, where, "rp", &local_error);
+  if (local_error != NULL)
+    goto fail_local;
+  if (rp != NULL && (!check_keys (rp, rp_where, rp_keys, error)
+                     || !read_string (rp, rp_where, "id", &env->rp_id, error)
+                     || !read_string (rp, rp_where, "name", &env->rp_name, error)))
+    goto fail;
+
+  mfa = get_object (object, where, "mfa", &local_error);
+  if (local_error != NULL)
+    goto fail_local;
+  if (mfa != NULL && !parse_mfa (mfa, mfa_where, env, error))
+    goto fail;
+
+  lifetimes = get_object (object, where, "lifetimes", &local_error);
+  if (local_error != NULL)
+    goto fail_local;
+  if (lifetimes != NULL
+      && (!check_keys (lifetimes, life_where, lifetime_keys, error)
+          || !read_seconds (lifetimes, life_where, "accessToken", &env->access_token_lifetime, error)
+          || !read_seconds (lifetimes, life_where, "session", &env->session_lifetime, error)
+          || !read_seconds (lifetimes, life_where, "emailCode", &env->email_code_lifetime, error)
+          || !read_seconds (lifetimes, life_where, "emailRetry", &env->email_retry_interval, error)
+          || !read_seconds (lifetimes, life_where, "challenge", &env->challenge_lifetime, error)
+          || !read_seconds (lifetimes, life_where, "mfaToken", &env->mfa_token_lifetime, error)))
+    goto fail;
+
+  return env;
+
+fail_local:
+  g_propagate_error (error, g_steal_pointer (&local_error));
+fail:
+  ks_environment_free (env);
+  return NULL;
+}
+
+KsConfig *
+ks_config_load_from_data (const char  *data,
+                          gssize       length,
+                          GError     **error)
+{
+  static const char * const keys[] = { "environments", NULL };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(KsConfig) self = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root, *list;
+  JsonArray *array;
+
+  if (!json_parser_load_from_data (parser, data, length, &local_error))
+    {
+      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                   "not valid JSON: %s", local_error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)
+      || !check_keys (json_node_get_object (root), "the file", keys, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                     "the file must hold a JSON object");
+      return NULL;
+    }
+
+  list = json_object_get_member (json_node_get_object (root), "environments");
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list)
+      || json_array_get_length (json_node_get_array (list)) == 0)
+    {
+      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                   "\"environments\" must be a non-empty list");
+      return NULL;
+    }
+
+  self = ks_config_new ();
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      KsEnvironment *env = parse_environment (json_array_get_element (array, i), i, error);
+
+      if (env == NULL)
+        return NULL;
+      if (ks_config_lookup (self, env->id) != NULL)
+        {
+          g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                       "environments[%u].id %s appears twice", i, env->id);
+          ks_environment_free (env);
+          return NULL;
+        }
+      g_ptr_array_add (self->environments, env);
+    }
+
+  return g_steal_pointer (&self);
+}
+
+KsConfig *
+ks_config_load (const char  *path,
+                GError     **error)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  g_autoptr(GError) local_error = NULL;
+  KsConfig *self;
+
+  if (!g_file_get_contents (path, &data, &length, error))
+    return NULL;
+
+  self = ks_config_load_from_data (data, length, &local_error);
+  if (self == NULL)
+    g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                 "%s: %s", path, local_error->message);
+  return self;
+}
+
+/* Environments with no origin of their own trust the sandbox's own port on localhost. */
+void
+ks_config_set_port (KsConfig *self,
+                    guint     port)
+{
+  for (guint i = 0; i < self->environments->len; i++)
+    {
+      KsEnvironment *env = g_ptr_array_index (self->environments, i);
+
+      if (env->origin == NULL)
+        env->origin = g_strdup_printf ("http://localhost:%u", port);
+    }
+}
+
+KsEnvironment *
+ks_config_lookup (KsConfig   *self,
+                  const char *environment_id)
+{
+  for (guint i = 0; i < self->environments->len; i++)
+    {
+      KsEnvironment *env = g_ptr_array_index (self->environments, i);
+
+      if (g_strcmp0 (env->id, environment_id) == 0)
+        return env;
+    }
+  return NULL;
+}
+
+KsEnvironment *
+ks_config_get_default (KsConfig *self)
+{
+  return g_ptr_array_index (self->environments, 0);
+}

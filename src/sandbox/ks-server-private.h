@@ -1,0 +1,143 @@
+/* ks-server-private.h: what the server's routing shares with the endpoint handlers
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "ks-config.h"
+#include "ks-secret.h"
+#include "ks-server.h"
+#include "ks-store.h"
+#include "ks-tokens.h"
+
+G_BEGIN_DECLS
+
+#define KS_MAX_BODY_SIZE        (64 * 1024)
+#define KS_STATUS_TOO_MANY_REQUESTS 429   /* libsoup has no name for it */
+#define KS_EMAIL_CODE_ATTEMPTS  5
+#define KS_EMAIL_MAX_SENDS      5
+#define KS_RECOVERY_ATTEMPTS    5
+#define KS_RECOVERY_WINDOW_MS   (15 * 60 * 1000)
+
+struct _KsServer {
+  /* owned */
+  char       *data_dir;
+  char       *outbox_dir;
+  KsConfig   *config;
+  KsStore    *store;
+  KsSecret   *secret;
+  GHashTable *signers;                /* environment id -> KsSigner */
+  GHashTable *prepared_keys;          /* passkey id -> KsWebauthnKey, decoded once */
+  SoupServer *soup;
+  char       *base_url;
+  guint       port;
+  guint       cleanup_source;
+};
+
+typedef struct {
+  /* borrowed */
+  KsServer          *server;
+  SoupServerMessage *msg;
+  KsEnvironment     *env;
+  KsSigner          *signer;
+  const char        *path_arg;        /* the {id} of /users/mfa/{id} */
+
+  /* owned */
+  char              *request_id;
+  JsonObject        *body;
+  JsonObject        *claims;          /* the access token's, once authenticated */
+  KsSession         *session;
+  KsUser            *user;
+  gboolean           full_scope;
+
+  /* Commit even though the answer is an error: spent tries and challenges must stay spent. */
+  gboolean           keep_changes;
+  gboolean           replied;
+} KsRequest;
+
+typedef void (*KsHandler) (KsRequest *req);
+
+/* Answers: each sets the status and the JSON body of the reply. */
+void      ks_request_reply_json          (KsRequest   *req,
+                                          guint        status,
+                                          JsonObject  *object);
+void      ks_request_reply_empty         (KsRequest   *req);
+void      ks_request_reply_error         (KsRequest   *req,
+                                          guint        status,
+                                          const char  *code,
+                                          const char  *message);
+void      ks_request_reply_error_payload (KsRequest   *req,
+                                          guint        status,
+                                          const char  *code,
+                                          const char  *message,
+                                          JsonObject  *payload);
+void      ks_request_reply_internal      (KsRequest   *req,
+                                          GError      *error);
+
+/* Body members; on a missing or wrong-typed member they answer 400 and return FALSE. */
+gboolean  ks_request_get_string          (KsRequest   *req,
+                                          JsonObject  *object,
+                                          const char  *name,
+                                          gboolean     required,
+                                          const char **out);
+gboolean  ks_request_get_object          (KsRequest   *req,
+                                          JsonObject  *object,
+                                          const char  *name,
+                                          gboolean     required,
+                                          JsonObject **out);
+
+/* Step-up: when the environment guards @action, a valid x-mfa-auth-token is spent here. */
+gboolean  ks_request_require_mfa_token   (KsRequest   *req,
+                                          KsAction     action);
+
+/* Does this user owe a second factor before a full session? */
+gboolean  ks_request_user_needs_mfa      (KsRequest   *req,
+                                          KsUser      *user,
+                                          gboolean    *out_needed);
+
+/* Builds a VerifyResponse for @session (scope from its state), signing a new access token;
+ * @mfa_token may be NULL. */
+JsonObject *ks_request_verify_response   (KsRequest   *req,
+                                          KsSession   *session,
+                                          KsUser      *user,
+                                          gboolean     new_user,
+                                          const char  *mfa_token,
+                                          GError     **error);
+JsonObject *ks_request_user_json         (KsRequest   *req,
+                                          KsUser      *user,
+                                          KsSession   *session,
+                                          const char  *scope,
+                                          gboolean     new_user);
+char       *ks_iso8601                   (gint64       unix_ms);
+
+/* The handlers, by endpoint. */
+void ks_api_settings                  (KsRequest *req);
+void ks_api_jwks                      (KsRequest *req);
+void ks_api_email_create              (KsRequest *req);
+void ks_api_email_retry               (KsRequest *req);
+void ks_api_email_signin              (KsRequest *req);
+void ks_api_get_user                  (KsRequest *req);
+void ks_api_update_user               (KsRequest *req);
+void ks_api_refresh                   (KsRequest *req);
+void ks_api_revoke                    (KsRequest *req);
+void ks_api_session                   (KsRequest *req);
+
+void ks_api_list_passkeys             (KsRequest *req);
+void ks_api_register_options          (KsRequest *req);
+void ks_api_register_passkey          (KsRequest *req);
+void ks_api_authenticate_options      (KsRequest *req);
+void ks_api_rename_passkey            (KsRequest *req);
+void ks_api_delete_passkey            (KsRequest *req);
+void ks_api_mfa_auth_passkey          (KsRequest *req);
+void ks_api_mfa_methods               (KsRequest *req);
+void ks_api_mfa_devices               (KsRequest *req);
+void ks_api_delete_mfa_device         (KsRequest *req);
+void ks_api_get_recovery_codes        (KsRequest *req);
+void ks_api_new_recovery_codes        (KsRequest *req);
+void ks_api_mfa_auth_recovery         (KsRequest *req);
+
+G_END_DECLS

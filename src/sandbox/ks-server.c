@@ -1,0 +1,1029 @@
+/* ks-server.c: keyturn-sandbox's HTTP server: listening, routing, request bodies, access tokens
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "ks-server-private.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+#include "ks-log.h"
+#include "ks-webauthn.h"
+
+typedef enum {
+  AUTH_NONE,                          /* no token */
+  AUTH_PARTIAL,                       /* a half-session (requiresAdditionalAuth) will do */
+  AUTH_FULL,                          /* a fully signed-in session */
+} AuthLevel;
+
+typedef struct {
+  const char *method;
+  const char *path;                   /* after /sdk/{environmentId}; "*" is one segment */
+  AuthLevel   auth;
+  gboolean    json_body;
+  KsHandler   handler;
+} Route;
+
+static const Route routes[] = {
+  { "GET",    "/settings",                    AUTH_NONE,    FALSE, ks_api_settings },
+  { "GET",    "/.well-known/jwks",            AUTH_NONE,    FALSE, ks_api_jwks },
+  { "GET",    "/jwks.json",                   AUTH_NONE,    FALSE, ks_api_jwks },
+  { "POST",   "/emailVerifications/create",   AUTH_NONE,    TRUE,  ks_api_email_create },
+  { "POST",   "/emailVerifications/retry",    AUTH_NONE,    TRUE,  ks_api_email_retry },
+  { "POST",   "/emailVerifications/signin",   AUTH_NONE,    TRUE,  ks_api_email_signin },
+  { "GET",    "/users",                       AUTH_PARTIAL, FALSE, ks_api_get_user },
+  { "PUT",    "/users",                       AUTH_FULL,    TRUE,  ks_api_update_user },
+  { "POST",   "/refresh",                     AUTH_PARTIAL, FALSE, ks_api_refresh },
+  { "POST",   "/revoke",                      AUTH_PARTIAL, FALSE, ks_api_revoke },
+  { "GET",    "/session",                     AUTH_PARTIAL, FALSE, ks_api_session },
+  { "GET",    "/users/passkeys",              AUTH_PARTIAL, FALSE, ks_api_list_passkeys },
+  { "PUT",    "/users/passkeys",              AUTH_FULL,    TRUE,  ks_api_rename_passkey },
+  { "DELETE", "/users/passkeys",              AUTH_FULL,    TRUE,  ks_api_delete_passkey },
+  { "GET",    "/users/passkeys/register",     AUTH_PARTIAL, FALSE, ks_api_register_options },
+  { "POST",   "/users/passkeys/register",     AUTH_PARTIAL, TRUE,  ks_api_register_passkey },
+  { "GET",    "/users/passkeys/authenticate", AUTH_PARTIAL, FALSE, ks_api_authenticate_options },
+  { "POST",   "/users/mfa/auth/passkey",      AUTH_PARTIAL, TRUE,  ks_api_mfa_auth_passkey },
+  { "GET",    "/users/mfa/methods",           AUTH_PARTIAL, FALSE, ks_api_mfa_methods },
+  { "GET",    "/users/mfa",                   AUTH_PARTIAL, FALSE, ks_api_mfa_devices },
+  { "GET",    "/users/mfa/recovery",          AUTH_FULL,    FALSE, ks_api_get_recovery_codes },
+  { "POST",   "/users/mfa/recovery",          AUTH_FULL,    FALSE, ks_api_new_recovery_codes },
+  { "POST",   "/users/mfa/auth/recovery",     AUTH_PARTIAL, TRUE,  ks_api_mfa_auth_recovery },
+  { "DELETE", "/users/mfa/*",                 AUTH_FULL,    FALSE, ks_api_delete_mfa_device },
+};
+
+#define API_PREFIX "/api/v0/sdk/"
+
+/* Request bodies are read into our own bounded buffer, never accumulated by libsoup. */
+typedef struct {
+  GByteArray *data;
+  gboolean    too_large;
+} BodyBuffer;
+
+static void
+body_buffer_free (BodyBuffer *buffer)
+{
+  g_byte_array_unref (buffer->data);
+  g_free (buffer);
+}
+
+/* Replies */
+
+static void
+set_json_body (SoupServerMessage *msg,
+               JsonObject        *object)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+  gsize len = 0;
+  char *text = json_to_string (node, FALSE);
+
+  len = strlen (text);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, len);
+}
+
+void
+ks_request_reply_json (KsRequest  *req,
+                       guint       status,
+                       JsonObject *object)
+{
+  soup_server_message_set_status (req->msg, status, NULL);
+  set_json_body (req->msg, object);
+  req->replied = TRUE;
+}
+
+void
+ks_request_reply_empty (KsRequest *req)
+{
+  soup_server_message_set_status (req->msg, SOUP_STATUS_NO_CONTENT, NULL);
+  req->replied = TRUE;
+}
+
+static JsonObject *
+error_object (const char *code,
+              const char *message,
+              JsonObject *payload)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "error", message);
+  json_object_set_string_member (object, "code", code);
+  if (payload != NULL)
+    json_object_set_object_member (object, "payload", json_object_ref (payload));
+  return object;
+}
+
+void
+ks_request_reply_error_payload (KsRequest  *req,
+                                guint       status,
+                                const char *code,
+                                const char *message,
+                                JsonObject *payload)
+{
+  g_autoptr(JsonObject) object = error_object (code, message, payload);
+
+  ks_request_reply_json (req, status, object);
+}
+
+void
+ks_request_reply_error (KsRequest  *req,
+                        guint       status,
+                        const char *code,
+                        const char *message)
+{
+  ks_request_reply_error_payload (req, status, code, message, NULL);
+}
+
+void
+ks_request_reply_internal (KsRequest *req,
+                           GError    *error)
+{
+  ks_log ("req=%s internal error: %s", req->request_id,
+          error != NULL ? error->message : "unknown");
+  req->keep_changes = FALSE;
+  ks_request_reply_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal_error",
+                          "The sandbox failed to handle this request; see its log");
+}
+
+/* Body members */
+
+gboolean
+ks_request_get_string (KsRequest   *req,
+                       JsonObject  *object,
+                       const char  *name,
+                       gboolean     required,
+                       const char **out)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  *out = NULL;
+  if (node == NULL || (JSON_NODE_HOLDS_NULL (node) && !required))
+    {
+      if (!required)
+        return TRUE;
+      g_autofree char *message = g_strdup_printf ("\"%s\" is required", name);
+      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "missing_field", message);
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_autofree char *message = g_strdup_printf ("\"%s\" must be a string", name);
+      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_field", message);
+      return FALSE;
+    }
+  *out = json_node_get_string (node);
+  return TRUE;
+}
+
+gboolean
+ks_request_get_object (KsRequest   *req,
+                       JsonObject  *object,
+                       const char  *name,
+                       gboolean     required,
+                       JsonObject **out)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  *out = NULL;
+  if (node == NULL || (JSON_NODE_HOLDS_NULL (node) && !required))
+    {
+      if (!required)
+        return TRUE;
+      g_autofree char *message = g_strdup_printf ("\"%s\" is required", name);
+      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "missing_field", message);
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autofree char *message = g_strdup_printf ("\"%s\" must be an object", name);
+      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_field", message);
+      return FALSE;
+    }
+  *out = json_node_get_object (node);
+  return TRUE;
+}
+
+/* Tokens and sessions */
+
+char *
+ks_iso8601 (gint64 unix_ms)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_ms / 1000);
+  g_autoptr(GDateTime) dt = g_date_time_add (utc, (unix_ms % 1000) * 1000);
+
+  return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S.%fZ");
+}
+
+gboolean
+ks_request_user_needs_mfa (KsRequest *req,
+                           KsUser    *user,
+                           gboolean  *out_needed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) passkeys = NULL;
+
+  /* A user who enrolled a passkey proves it even where the environment does not insist. */
+  if (req->env->mfa_required)
+    {
+      *out_needed = TRUE;
+      return TRUE;
+    }
+  passkeys = ks_store_list_passkeys (req->server->store, user->id, &error);
+  if (passkeys == NULL)
+    {
+      ks_request_reply_internal (req, error);
+      return FALSE;
+    }
+  *out_needed = passkeys->len > 0;
+  return TRUE;
+}
+
+JsonObject *
+ks_request_user_json (KsRequest  *req,
+                      KsUser     *user,
+                      KsSession  *session,
+                      const char *scope,
+                      gboolean    new_user)
+{
+  JsonObject *object = json_object_new ();
+  JsonObject *credential = json_object_new ();
+  JsonArray *credentials = json_array_new ();
+  g_autofree char *created = ks_iso8601 (user->created_at);
+
+  json_object_set_string_member (credential, "id", user->email_credential_id);
+  json_object_set_string_member (credential, "format", "email");
+  json_object_set_string_member (credential, "email", user->email);
+  json_object_set_string_member (credential, "publicIdentifier", user->email);
+  json_array_add_object_element (credentials, credential);
+
+  json_object_set_string_member (object, "id", user->id);
+  json_object_set_string_member (object, "projectEnvironmentId", user->environment_id);
+  json_object_set_string_member (object, "email", user->email);
+  json_object_set_string_member (object, "scope", scope);
+  json_object_set_string_member (object, "sessionId", session->id);
+  if (user->mfa_acknowledgement != NULL)
+    json_object_set_string_member (object, "mfaBackupCodeAcknowledgement",
+                                   user->mfa_acknowledgement);
+  else
+    json_object_set_null_member (object, "mfaBackupCodeAcknowledgement");
+  json_object_set_array_member (object, "verifiedCredentials", credentials);
+  json_object_set_array_member (object, "missingFields", json_array_new ());
+  json_object_set_boolean_member (object, "newUser", new_user);
+  json_object_set_string_member (object, "lastVerifiedCredentialId",
+                                 session->last_credential_id != NULL
+                                 ? session->last_credential_id : user->email_credential_id);
+  json_object_set_string_member (object, "firstVisit", created);
+  return object;
+}
+
+JsonObject *
+ks_request_verify_response (KsRequest   *req,
+                            KsSession   *session,
+                            KsUser      *user,
+                            gboolean     new_user,
+                            const char  *mfa_token,
+                            GError     **error)
+{
+  KsEnvironment *env = req->env;
+  gboolean needs_mfa = FALSE;
+  const char *scope;
+  gint64 now = ks_now_ms () / 1000;
+  gint64 exp = MIN (now + env->access_token_lifetime, session->expires_at / 1000);
+  g_autoptr(JsonObject) claims = json_object_new ();
+  g_autofree char *jwt = NULL;
+  g_autofree char *issuer = g_strdup_printf ("%s/sdk/%s", req->server->base_url, env->id);
+  JsonObject *response;
+
+  if (!session->mfa_done)
+    {
+      if (env->mfa_required)
+        needs_mfa = TRUE;
+      else
+        {
+          g_autoptr(GPtrArray) passkeys = ks_store_list_passkeys (req->server->store, user->id,
+                                                                  error);
+          if (passkeys == NULL)
+            return NULL;
+          needs_mfa = passkeys->len > 0;
+        }
+    }
+  scope = needs_mfa ? "requiresAdditionalAuth" : "user:basic";
+
+  json_object_set_string_member (claims, "kid", ks_signer_get_kid (req->signer));
+  json_object_set_string_member (claims, "aud", env->origin);
+  json_object_set_string_member (claims, "iss", issuer);
+  json_object_set_string_member (claims, "sub", user->id);
+  json_object_set_string_member (claims, "sid", session->id);
+  json_object_set_string_member (claims, "environment_id", env->id);
+  json_object_set_string_member (claims, "email", user->email);
+  json_object_set_string_member (claims, "last_verified_credential_id",
+                                 session->last_credential_id != NULL
+                                 ? session->last_credential_id : user->email_credential_id);
+  json_object_set_int_member (claims, "iat", now);
+  json_object_set_int_member (claims, "exp", exp);
+  json_object_set_string_member (claims, "scope", scope);
+  jwt = ks_signer_sign (req->signer, claims);
+
+  response = json_object_new ();
+  json_object_set_object_member (response, "user",
+                                 ks_request_user_json (req, user, session, scope, new_user));
+  json_object_set_string_member (response, "minifiedJwt", jwt);
+  /* The sandbox's ID token is the access token itself: one RSA signature per answer. */
+  json_object_set_string_member (response, "jwt", jwt);
+  json_object_set_int_member (response, "expiresAt", exp);
+  if (mfa_token != NULL)
+    json_object_set_string_member (response, "mfaToken", mfa_token);
+  return response;
+}
+
+static GBytes *
+hash_token (const char *token)
+{
+  guint8 digest[32];
+
+  EVP_Digest (token, strlen (token), digest, NULL, EVP_sha256 (), NULL);
+  return g_bytes_new (digest, sizeof digest);
+}
+
+gboolean
+ks_request_require_mfa_token (KsRequest *req,
+                              KsAction   action)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
+  const char *token = soup_message_headers_get_one (headers, "x-mfa-auth-token");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) hash = NULL;
+  g_autoptr(KsMfaToken) record = NULL;
+
+  if ((req->env->mfa_token_actions & action) == 0)
+    return TRUE;
+
+  if (token == NULL || *token == '\0')
+    {
+      g_autofree char *message =
+        g_strdup_printf ("This action (%s) needs a fresh MFA: authenticate again and send the "
+                         "mfaToken in x-mfa-auth-token", ks_action_to_string (action));
+      ks_request_reply_error (req, SOUP_STATUS_FORBIDDEN, "mfa_token_required", message);
+      return FALSE;
+    }
+
+  hash = hash_token (token);
+  record = ks_store_get_mfa_token (req->server->store, hash, &error);
+  if (error != NULL)
+    {
+      ks_request_reply_internal (req, error);
+      return FALSE;
+    }
+  if (record == NULL || record->used || record->expires_at <= ks_now_ms ()
+      || g_strcmp0 (record->session_id, req->session->id) != 0)
+    {
+      ks_request_reply_error (req, SOUP_STATUS_FORBIDDEN, "mfa_token_invalid",
+                              "The MFA token is unknown, spent, expired or of another session");
+      return FALSE;
+    }
+  if (record->single_use && !ks_store_spend_mfa_token (req->server->store, hash, &error))
+    {
+      ks_request_reply_internal (req, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Answers FALSE (having replied) when the request may not go on. */
+static gboolean
+authenticate (KsRequest *req,
+              AuthLevel  level)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
+  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
+  g_autoptr(GError) error = NULL;
+  const char *scope, *sid;
+  gint64 now = ks_now_ms ();
+
+  if (authorization == NULL || g_ascii_strncasecmp (authorization, "Bearer ", 7) != 0)
+    {
+      ks_request_reply_error (req, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                              "Sign in first: this call needs Authorization: Bearer <token>");
+      return FALSE;
+    }
+
+  req->claims = ks_signer_verify (req->signer, authorization + 7, now / 1000, &error);
+  if (req->claims == NULL)
+    {
+      gboolean expired = g_error_matches (error, KS_TOKEN_ERROR, KS_TOKEN_ERROR_EXPIRED);
+
+      ks_request_reply_error (req, SOUP_STATUS_UNAUTHORIZED,
+                              expired ? "token_expired" : "invalid_token", error->message);
+      return FALSE;
+    }
+
+  sid = json_object_get_string_member_with_default (req->claims, "sid", "");
+  if (g_strcmp0 (json_object_get_string_member_with_default (req->claims, "environment_id", ""),
+                 req->env->id) != 0)
+    {
+      ks_request_reply_error (req, SOUP_STATUS_UNAUTHORIZED, "invalid_token",
+                              "The token is not valid");
+      return FALSE;
+    }
+
+  req->session = ks_store_get_session (req->server->store, sid, &error);
+  if (error != NULL)
+    {
+      ks_request_reply_internal (req, error);
+      return FALSE;
+    }
+  if (req->session == NULL || g_strcmp0 (req->session->environment_id, req->env->id) != 0)
+    {
+      ks_request_reply_error (req, SOUP_STATUS_UNAUTHORIZED, "invalid_token",
+                              "The token is not valid");
+      return FALSE;
+    }
+  if (req->session->revoked)
+    {
+      ks_request_reply_error (req, SOUP_STATUS_UNAUTHORIZED, "session_revoked",
+                              "This session was signed out");
+      return FALSE;
+    }
+  if (req->session->expires_at <= now)
+    {
+      ks_request_reply_error (req, SOUP_STATUS_UNAUTHORIZED, "session_expired",
+                              "This session has expired: sign in again");
+      return FALSE;
+    }
+
+  req->user = ks_store_get_user (req->server->store, req->session->user_id, &error);
+  if (req->user == NULL)
+    {
+      if (error != NULL)
+        ks_request_reply_internal (req, error);
+      else
+        ks_request_reply_error (req, SOUP_STATUS_UNAUTHORIZED, "invalid_token",
+                                "The token is not valid");
+      return FALSE;
+    }
+
+  scope = json_object_get_string_member_with_default (req->claims, "scope", "");
+  {
+    g_auto(GStrv) scopes = g_strsplit (scope, " ", -1);
+
+    req->full_scope = g_strv_contains ((const char * const *) scopes, "user:basic")
+                      && !g_strv_contains ((const char * const *) scopes,
+                                           "requiresAdditionalAuth");
+  }
+
+  if (level == AUTH_FULL && !req->full_scope)
+    {
+      ks_request_reply_error (req, SOUP_STATUS_FORBIDDEN, "additional_auth_required",
+                              "Finish multi-factor authentication first: this session may only "
+                              "sign in, register or use a passkey, or spend a recovery code");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Routing */
+
+static gboolean
+path_matches (const char  *pattern,
+              const char  *path,
+              const char **arg)
+{
+  const char *star = strchr (pattern, '*');
+
+  if (star == NULL)
+    return g_str_equal (pattern, path);
+
+  /* Only one "*", as the last segment. */
+  if (strncmp (pattern, path, star - pattern) != 0)
+    return FALSE;
+  path += star - pattern;
+  if (*path == '\0' || strchr (path, '/') != NULL)
+    return FALSE;
+  *arg = path;
+  return TRUE;
+}
+
+/* x-dyn-request-id is the client's; kept only if it is short and plain, for the log. */
+static char *
+request_id_for (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *given = soup_message_headers_get_one (headers, "x-dyn-request-id");
+
+  if (given != NULL && *given != '\0' && strlen (given) <= 64)
+    {
+      const char *p;
+
+      for (p = given; *p != '\0'; p++)
+        if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+          break;
+      if (*p == '\0')
+        return g_strdup (given);
+    }
+  return ks_random_token (9);
+}
+
+static gboolean
+parse_body (KsRequest  *req,
+            BodyBuffer *buffer)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonNode *root;
+
+  if (buffer == NULL || buffer->data->len == 0)
+    {
+      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json",
+                              "This call needs a JSON object as its body");
+      return FALSE;
+    }
+  if (!g_utf8_validate ((const char *) buffer->data->data, buffer->data->len, NULL)
+      || !json_parser_load_from_data (parser, (const char *) buffer->data->data,
+                                      buffer->data->len, &error))
+    {
+      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json",
+                              "The body is not valid JSON");
+      return FALSE;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json",
+                              "The body must be a JSON object");
+      return FALSE;
+    }
+  req->body = json_object_ref (json_node_get_object (root));
+  return TRUE;
+}
+
+static void
+dispatch (KsRequest  *req,
+          const char *method,
+          const char *path,
+          BodyBuffer *buffer)
+{
+  KsServer *self = req->server;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *env_id = NULL;
+  const char *rest, *slash;
+  const Route *route = NULL;
+  gboolean path_known = FALSE;
+
+  if (!g_str_has_prefix (path, API_PREFIX))
+    {
+      ks_request_reply_error (req, SOUP_STATUS_NOT_FOUND, "not_found",
+                              "No such endpoint: the API lives under /api/v0/sdk/{environmentId}");
+      return;
+    }
+  rest = path + strlen (API_PREFIX);
+  slash = strchr (rest, '/');
+  env_id = slash != NULL ? g_strndup (rest, slash - rest) : g_strdup (rest);
+  rest = slash != NULL ? slash : "";
+
+  req->env = ks_config_lookup (self->config, env_id);
+  if (req->env == NULL)
+    {
+      ks_request_reply_error (req, SOUP_STATUS_NOT_FOUND, "environment_not_found",
+                              "No environment with this id on this sandbox");
+      return;
+    }
+  req->signer = g_hash_table_lookup (self->signers, req->env->id);
+
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      const char *arg = NULL;
+
+      if (!path_matches (routes[i].path, rest, &arg))
+        continue;
+      path_known = TRUE;
+      if (g_str_equal (routes[i].method, method))
+        {
+          route = &routes[i];
+          req->path_arg = arg;
+          break;
+        }
+    }
+
+  if (route == NULL)
+    {
+      if (path_known)
+        ks_request_reply_error (req, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                                "This endpoint does not take this method");
+      else
+        ks_request_reply_error (req, SOUP_STATUS_NOT_FOUND, "not_found", "No such endpoint");
+      return;
+    }
+
+  if (buffer != NULL && buffer->too_large)
+    {
+      ks_request_reply_error (req, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                              "Request bodies are limited to 64 KiB");
+      return;
+    }
+
+  if (route->json_body && !parse_body (req, buffer))
+    return;
+
+  /* One request, one transaction, committed before the answer leaves. */
+  if (!ks_store_begin (self->store, &error))
+    {
+      ks_request_reply_internal (req, error);
+      return;
+    }
+
+  if (route->auth == AUTH_NONE || authenticate (req, route->auth))
+    route->handler (req);
+
+  if (!req->replied)
+    {
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, "handler gave no answer");
+      ks_request_reply_internal (req, error);
+      g_clear_error (&error);
+    }
+
+  if (soup_server_message_get_status (req->msg) < 400 || req->keep_changes)
+    {
+      if (!ks_store_commit (self->store, &error))
+        ks_request_reply_internal (req, error);
+    }
+  else
+    ks_store_rollback (self->store);
+}
+
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              BodyBuffer        *buffer)
+{
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (chunk, &len);
+
+  if (buffer->too_large)
+    return;
+  if (buffer->data->len + len > KS_MAX_BODY_SIZE)
+    {
+      /* Keep reading (HTTP/1.1 has to) but keep nothing. */
+      buffer->too_large = TRUE;
+      g_byte_array_set_size (buffer->data, 0);
+      return;
+    }
+  g_byte_array_append (buffer->data, data, len);
+}
+
+static void
+early_handler_cb (SoupServer        *soup,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  BodyBuffer *buffer;
+
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+      && soup_message_headers_get_content_length (headers) > KS_MAX_BODY_SIZE)
+    {
+      g_autoptr(JsonObject) object = error_object ("payload_too_large",
+                                                   "Request bodies are limited to 64 KiB", NULL);
+      g_autofree char *request_id = request_id_for (msg);
+
+      /* Answered from the headers: the body is never buffered, and the connection closes. */
+      soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL);
+      set_json_body (msg, object);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "x-dyn-request-id", request_id);
+      ks_log ("req=%s %s %s -> 413 (body of %" G_GOFFSET_FORMAT " bytes refused)", request_id,
+              soup_server_message_get_method (msg), path,
+              soup_message_headers_get_content_length (headers));
+      return;
+    }
+
+  buffer = g_new0 (BodyBuffer, 1);
+  buffer->data = g_byte_array_new ();
+  g_object_set_data_full (G_OBJECT (msg), "ks-body", buffer, (GDestroyNotify) body_buffer_free);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), buffer);
+}
+
+static void
+handler_cb (SoupServer        *soup,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  KsServer *self = user_data;
+  gint64 start = g_get_monotonic_time ();
+  const char *method = soup_server_message_get_method (msg);
+  BodyBuffer *buffer = g_object_get_data (G_OBJECT (msg), "ks-body");
+  KsRequest req = { 0 };
+
+  req.server = self;
+  req.msg = msg;
+  req.request_id = request_id_for (msg);
+
+  dispatch (&req, method, path, buffer);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "x-dyn-request-id", req.request_id);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Cache-Control", "no-store");
+  ks_log ("req=%s %s %s -> %u (%.1f ms)", req.request_id, method, path,
+          soup_server_message_get_status (msg), (g_get_monotonic_time () - start) / 1000.0);
+
+  g_free (req.request_id);
+  g_clear_pointer (&req.body, json_object_unref);
+  g_clear_pointer (&req.claims, json_object_unref);
+  g_clear_pointer (&req.session, ks_session_free);
+  g_clear_pointer (&req.user, ks_user_free);
+}
+
+static gboolean
+cleanup_cb (gpointer user_data)
+{
+  KsServer *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ks_store_begin (self->store, &error)
+      || !ks_store_delete_expired (self->store, ks_now_ms (), &error)
+      || !ks_store_commit (self->store, &error))
+    {
+      ks_store_rollback (self->store);
+      ks_log ("cleanup failed: %s", error->message);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Life cycle */
+
+static char *
+demo_environment_id (KsStore  *store,
+                     GError  **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  char *id = ks_store_get_meta (store, "demo-environment-id", &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (id != NULL)
+    return id;
+
+  /* Made once, then kept: the demo's id is the same from one run to the next. */
+  id = g_uuid_string_random ();
+  if (!ks_store_set_meta (store, "demo-environment-id", id, error))
+    g_clear_pointer (&id, g_free);
+  return id;
+}
+
+KsServer *
+ks_server_new (const char  *data_dir,
+               const char  *config_path,
+               GError     **error)
+{
+  g_autoptr(KsServer) self = g_new0 (KsServer, 1);
+  g_autofree char *db_path = NULL;
+  g_autofree char *secret_path = NULL;
+  g_autofree char *keys_dir = NULL;
+  g_autofree char *stale = NULL;
+
+  self->data_dir = g_canonicalize_filename (data_dir, NULL);
+  if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s: %s",
+                   self->data_dir, g_strerror (errno));
+      return NULL;
+    }
+
+  /* A sandbox.json left by an earlier run must not be mistaken for this one's. */
+  stale = g_build_filename (self->data_dir, "sandbox.json", NULL);
+  g_unlink (stale);
+
+  self->outbox_dir = g_build_filename (self->data_dir, "outbox", NULL);
+  keys_dir = g_build_filename (self->data_dir, "keys", NULL);
+  if (g_mkdir_with_parents (self->outbox_dir, 0700) != 0
+      || g_mkdir_with_parents (keys_dir, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s: %s",
+                   keys_dir, g_strerror (errno));
+      return NULL;
+    }
+
+  db_path = g_build_filename (self->data_dir, "sandbox.db", NULL);
+  self->store = ks_store_open (db_path, error);
+  if (self->store == NULL)
+    return NULL;
+
+  if (config_path != NULL)
+    self->config = ks_config_load (config_path, error);
+  else
+    {
+      g_autofree char *id = demo_environment_id (self->store, error);
+
+      if (id != NULL)
+        self->config = ks_config_new_demo (id);
+    }
+  if (self->config == NULL)
+    return NULL;
+
+  secret_path = g_build_filename (self->data_dir, "data.key", NULL);
+  self->secret = ks_secret_load_or_create (secret_path, error);
+  if (self->secret == NULL)
+    return NULL;
+
+  self->signers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) ks_signer_free);
+  for (guint i = 0; i < self->config->environments->len; i++)
+    {
+      KsEnvironment *env = g_ptr_array_index (self->config->environments, i);
+      g_autofree char *name = g_strdup_printf ("%s.pem", env->id);
+      g_autofree char *path = g_build_filename (keys_dir, name, NULL);
+      KsSigner *signer = ks_signer_load_or_create (path, error);
+
+      if (signer == NULL)
+        return NULL;
+      g_hash_table_insert (self->signers, g_strdup (env->id), signer);
+    }
+
+  self->prepared_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) ks_webauthn_key_unref);
+
+  self->soup = soup_server_new ("server-header", "keyturn-sandbox/" KT_VERSION " ", NULL);
+  soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
+  soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
+
+  return g_steal_pointer (&self);
+}
+
+void
+ks_server_free (KsServer *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_handle_id (&self->cleanup_source, g_source_remove);
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+  g_clear_pointer (&self->signers, g_hash_table_unref);
+  g_clear_pointer (&self->prepared_keys, g_hash_table_unref);
+  g_clear_pointer (&self->secret, ks_secret_free);
+  g_clear_pointer (&self->store, ks_store_free);
+  g_clear_pointer (&self->config, ks_config_free);
+  g_free (self->data_dir);
+  g_free (self->outbox_dir);
+  g_free (self->base_url);
+  g_free (self);
+}
+
+static GSocketAddress *
+parse_address (const char  *address,
+               GError     **error)
+{
+  g_autofree char *host = NULL;
+  const char *colon = strrchr (address, ':');
+  g_autoptr(GInetAddress) inet = NULL;
+  guint64 port;
+  char *end = NULL;
+
+  if (colon == NULL || colon == address)
+    goto bad;
+  if (address[0] == '[' && colon[-1] == ']')
+    host = g_strndup (address + 1, colon - address - 2);
+  else
+    host = g_strndup (address, colon - address);
+  if (g_str_equal (host, "localhost"))
+    {
+      g_free (host);
+      host = g_strdup ("127.0.0.1");
+    }
+
+  port = g_ascii_strtoull (colon + 1, &end, 10);
+  if (end == colon + 1 || *end != '\0' || port > 65535)
+    goto bad;
+  inet = g_inet_address_new_from_string (host);
+  if (inet == NULL)
+    goto bad;
+  return g_inet_socket_address_new (inet, port);
+
+bad:
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               "--listen wants HOST:PORT with a numeric address, such as 127.0.0.1:8765, "
+               "not \"%s\"", address);
+  return NULL;
+}
+
+char *
+ks_server_describe (KsServer *self)
+{
+  KsEnvironment *env = ks_config_get_default (self->config);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *db_path = g_build_filename (self->data_dir, "sandbox.db", NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "baseUrl");
+  json_builder_add_string_value (builder, self->base_url);
+  json_builder_set_member_name (builder, "environmentId");
+  json_builder_add_string_value (builder, env->id);
+  json_builder_set_member_name (builder, "rpId");
+  json_builder_add_string_value (builder, env->rp_id);
+  json_builder_set_member_name (builder, "origin");
+  json_builder_add_string_value (builder, env->origin);
+  json_builder_set_member_name (builder, "outbox");
+  json_builder_add_string_value (builder, self->outbox_dir);
+  json_builder_set_member_name (builder, "pid");
+  json_builder_add_int_value (builder, getpid ());
+  json_builder_set_member_name (builder, "environments");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < self->config->environments->len; i++)
+    {
+      KsEnvironment *e = g_ptr_array_index (self->config->environments, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, e->id);
+      json_builder_set_member_name (builder, "displayName");
+      json_builder_add_string_value (builder, e->display_name);
+      json_builder_set_member_name (builder, "rpId");
+      json_builder_add_string_value (builder, e->rp_id);
+      json_builder_set_member_name (builder, "origin");
+      json_builder_add_string_value (builder, e->origin);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  return json_to_string (root, TRUE);
+}
+
+gboolean
+ks_server_listen (KsServer    *self,
+                  const char  *address,
+                  GError     **error)
+{
+  g_autoptr(GSocketAddress) socket_address = parse_address (address, error);
+  g_autofree char *json = NULL;
+  g_autofree char *path = NULL;
+  GSList *uris;
+
+  if (socket_address == NULL)
+    return FALSE;
+  if (!soup_server_listen (self->soup, socket_address, 0, error))
+    return FALSE;
+
+  uris = soup_server_get_uris (self->soup);
+  g_assert (uris != NULL);
+  self->port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  {
+    GInetAddress *inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (socket_address));
+    g_autofree char *host = g_inet_address_to_string (inet);
+
+    if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
+      self->base_url = g_strdup_printf ("http://[%s]:%u/api/v0", host, self->port);
+    else
+      self->base_url = g_strdup_printf ("http://%s:%u/api/v0", host, self->port);
+  }
+  ks_config_set_port (self->config, self->port);
+
+  self->cleanup_source = g_timeout_add_seconds (60, cleanup_cb, self);
+
+  /* Written whole or not at all: a test polling for it never reads half a file. */
+  json = ks_server_describe (self);
+  path = g_build_filename (self->data_dir, "sandbox.json", NULL);
+  return g_file_set_contents_full (path, json, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
+guint
+ks_server_get_port (KsServer *self)
+{
+  return self->port;
+}
+
+const char *
+ks_server_get_base_url (KsServer *self)
+{
+  return self->base_url;
+}
+
+KsConfig *
+ks_server_get_config (KsServer *self)
+{
+  return self->config;
+}
+
+const char *
+ks_server_get_outbox_dir (KsServer *self)
+{
+  return self->outbox_dir;
+}
