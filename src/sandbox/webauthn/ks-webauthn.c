@@ -10,6 +10,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -358,13 +359,19 @@ load_cbor (const guint8 *data,
 
 struct _KsWebauthnKey
 {
-  EVP_PKEY *pkey;
-  gint64    algorithm;
+  EVP_PKEY     *pkey;
+  gint64        algorithm;
+  /* A verification context set up once: creating one costs provider look-ups and locks on every
+   * assertion. Whoever holds the lock uses it; a thread that finds it taken makes its own. */
+  GMutex        lock;
+  EVP_PKEY_CTX *verify_ctx;
 };
 
 static void
 webauthn_key_clear (KsWebauthnKey *key)
 {
+  EVP_PKEY_CTX_free (key->verify_ctx);
+  g_mutex_clear (&key->lock);
   EVP_PKEY_free (key->pkey);
 }
 
@@ -522,6 +529,7 @@ decode_cose_key (const guint8 *data,
     }
 
   key = g_atomic_rc_box_new0 (KsWebauthnKey);
+  g_mutex_init (&key->lock);
   key->pkey = pkey;
   key->algorithm = alg;
   return key;
@@ -560,6 +568,42 @@ ks_webauthn_key_new (GBytes  *public_key,
   return key;
 }
 
+static EVP_PKEY_CTX *
+new_verify_ctx (EVP_PKEY *pkey,
+                gint64    alg)
+{
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey (NULL, pkey, NULL);
+
+  if (ctx == NULL || EVP_PKEY_verify_init (ctx) <= 0 ||
+      EVP_PKEY_CTX_set_signature_md (ctx, EVP_sha256 ()) <= 0 ||
+      (alg == KT_COSE_ALG_RS256 && EVP_PKEY_CTX_set_rsa_padding (ctx, RSA_PKCS1_PADDING) <= 0))
+    {
+      EVP_PKEY_CTX_free (ctx);
+      return NULL;
+    }
+  return ctx;
+}
+
+/* SHA-256 (part1 || part2), without a copy when the parts are small. */
+static void
+digest_parts (const guint8 *part1,
+              gsize         len1,
+              const guint8 *part2,
+              gsize         len2,
+              guint8        digest[SHA256_DIGEST_LENGTH])
+{
+  guint8 stack[256];
+  g_autofree guint8 *heap = NULL;
+  guint8 *buf = stack;
+
+  if (len1 + len2 > sizeof stack)
+    buf = heap = g_malloc (len1 + len2);
+  memcpy (buf, part1, len1);
+  if (len2 > 0)
+    memcpy (buf + len1, part2, len2);
+  SHA256 (buf, len1 + len2, digest);
+}
+
 /* Verifies sig over SHA-256 (part1 || part2): ECDSA (DER) for ES256, PKCS#1 v1.5 for RS256. */
 static gboolean
 verify_signature (EVP_PKEY     *pkey,
@@ -573,25 +617,43 @@ verify_signature (EVP_PKEY     *pkey,
 {
   guint8 digest[SHA256_DIGEST_LENGTH];
   g_autoptr(EVP_PKEY_CTX) ctx = NULL;
-  guint8 stack[256];
-  g_autofree guint8 *heap = NULL;
-  guint8 *buf = stack;
 
   if (sig_len == 0)
     return FALSE;
-  if (len1 + len2 > sizeof stack)
-    buf = heap = g_malloc (len1 + len2);
-  memcpy (buf, part1, len1);
-  memcpy (buf + len1, part2, len2);
-  SHA256 (buf, len1 + len2, digest);
-
-  ctx = EVP_PKEY_CTX_new_from_pkey (NULL, pkey, NULL);
-  if (ctx == NULL || EVP_PKEY_verify_init (ctx) <= 0 ||
-      EVP_PKEY_CTX_set_signature_md (ctx, EVP_sha256 ()) <= 0)
-    return FALSE;
-  if (alg == KT_COSE_ALG_RS256 && EVP_PKEY_CTX_set_rsa_padding (ctx, RSA_PKCS1_PADDING) <= 0)
+  digest_parts (part1, len1, part2, len2, digest);
+  if ((ctx = new_verify_ctx (pkey, alg)) == NULL)
     return FALSE;
   return EVP_PKEY_verify (ctx, sig, sig_len, digest, sizeof digest) == 1;
+}
+
+static gboolean
+verify_with_key (KsWebauthnKey *key,
+                 const guint8  *part1,
+                 gsize          len1,
+                 const guint8  *part2,
+                 gsize          len2,
+                 const guint8  *sig,
+                 gsize          sig_len)
+{
+  guint8 digest[SHA256_DIGEST_LENGTH];
+  gboolean ok;
+
+  if (sig_len == 0)
+    return FALSE;
+  if (!g_mutex_trylock (&key->lock))
+    return verify_signature (key->pkey, key->algorithm, part1, len1, part2, len2, sig, sig_len);
+
+  if (key->verify_ctx == NULL)
+    key->verify_ctx = new_verify_ctx (key->pkey, key->algorithm);
+  if (key->verify_ctx == NULL)
+    {
+      g_mutex_unlock (&key->lock);
+      return FALSE;
+    }
+  digest_parts (part1, len1, part2, len2, digest);
+  ok = EVP_PKEY_verify (key->verify_ctx, sig, sig_len, digest, sizeof digest) == 1;
+  g_mutex_unlock (&key->lock);
+  return ok;
 }
 
 /* Authenticator data (§6.1) */
@@ -1304,8 +1366,8 @@ ks_webauthn_verify_assertion (const KsRelyingParty     *rp,
   {
     KsWebauthnKey *k = stored->prepared != NULL ? stored->prepared : key;
 
-    if (!verify_signature (k->pkey, k->algorithm, ad_bytes, ad_len, client_hash, sizeof client_hash,
-                           g_bytes_get_data (signature, NULL), g_bytes_get_size (signature)))
+    if (!verify_with_key (k, ad_bytes, ad_len, client_hash, sizeof client_hash,
+                          g_bytes_get_data (signature, NULL), g_bytes_get_size (signature)))
       return fail (error, KS_WEBAUTHN_ERROR_SIGNATURE,
                    "The assertion signature does not verify with the credential's public key.");
   }
