@@ -282,6 +282,28 @@ test_prepared_key (void)
   g_assert_error (error, KS_WEBAUTHN_ERROR, KS_WEBAUTHN_ERROR_ALGORITHM);
 }
 
+/* A COSE key whose point is off the curve is refused when it is read, not trusted later. */
+static void
+test_key_off_curve (void)
+{
+  g_autoptr(KsSoftAuthenticator) authenticator = ks_soft_authenticator_new ();
+  g_autoptr(KsNewCredential) cred = register_ok (authenticator, NULL);
+  g_autoptr(GByteArray) bent = g_byte_array_new ();
+  g_autoptr(GBytes) bent_key = NULL;
+  g_autoptr(KsWebauthnKey) key = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_byte_array_append (bent, g_bytes_get_data (cred->public_key, NULL), g_bytes_get_size (cred->public_key));
+  bent->data[bent->len - 1] ^= 0x01;    /* the last byte of y */
+  bent_key = g_byte_array_free_to_bytes (g_steal_pointer (&bent));
+
+  key = ks_webauthn_key_new (cred->public_key, cred->algorithm, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (key);
+  g_assert_null (ks_webauthn_key_new (bent_key, cred->algorithm, &error));
+  g_assert_error (error, KS_WEBAUTHN_ERROR, KS_WEBAUTHN_ERROR_MALFORMED);
+}
+
 static void
 test_peek (void)
 {
@@ -411,6 +433,12 @@ static const RejectCase reject_cases[] = {
   { "extension-flag-without-extensions", REGISTRATION, .registration = { .set_ed_without_extensions = TRUE },
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
   { "extension-flag-without-extensions", ASSERTION, .assertion = { .set_ed_without_extensions = TRUE },
+    .expected = KS_WEBAUTHN_ERROR_MALFORMED },
+  { "extensions-then-trailing-bytes", ASSERTION,
+    .assertion = { .add_extensions = TRUE, .trailing_auth_data_bytes = TRUE },
+    .expected = KS_WEBAUTHN_ERROR_MALFORMED },
+  { "extensions-then-trailing-bytes", REGISTRATION,
+    .registration = { .add_extensions = TRUE, .trailing_auth_data_bytes = TRUE },
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
   { "auth-data-trailing-bytes", REGISTRATION, .registration = { .trailing_auth_data_bytes = TRUE },
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
@@ -757,6 +785,7 @@ main (int   argc,
   g_test_add_func ("/webauthn/flags-reported", test_flags_reported);
   g_test_add_func ("/webauthn/prepared-key", test_prepared_key);
   g_test_add_func ("/webauthn/peek", test_peek);
+  g_test_add_func ("/webauthn/key-off-curve", test_key_off_curve);
   g_test_add_func ("/webauthn/assertion/counter-zero-allowed", test_counter_zero_allowed);
   g_test_add_func ("/webauthn/assertion/reject/other-credential", test_other_credential);
   g_test_add_func ("/webauthn/soft-authenticator/lists", test_soft_authenticator_lists);
