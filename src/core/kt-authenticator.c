@@ -13,6 +13,7 @@
 #include "kt-webauthn-error.h"
 
 #define KT_MAX_HID_KEYS 16
+#define KT_OPEN_TIMEOUT_MS 2000
 
 struct _KtAuthenticator {
   fido_dev_t       *dev;
@@ -86,7 +87,8 @@ kt_authenticator_open (const char  *id,
   self = g_new0 (KtAuthenticator, 1);
   self->id = g_strdup (id);
   self->dev = fido_dev_new ();
-  if (self->dev == NULL)
+  /* A key answers INIT and getInfo at once; something that does not is no key to wait on. */
+  if (self->dev == NULL || fido_dev_set_timeout (self->dev, KT_OPEN_TIMEOUT_MS) != FIDO_OK)
     r = FIDO_ERR_INTERNAL;
   else if (g_str_has_prefix (id, "socket:"))
     {
@@ -107,6 +109,7 @@ kt_authenticator_open (const char  *id,
       return NULL;
     }
 
+  fido_dev_set_timeout (self->dev, -1);
   return g_steal_pointer (&self);
 }
 
