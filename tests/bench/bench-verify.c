@@ -77,7 +77,8 @@ make_inputs (Inputs *in,
       KsWebauthnKey *key;
 
       response = ks_soft_authenticator_register (authenticator, options, ORIGIN, NULL, &error);
-      if (response == NULL || !ks_webauthn_verify_registration (&rp, challenge, response, &cred, &error))
+      if (response == NULL || !ks_webauthn_verify_registration (&rp, challenge, response, &cred,
+                                                                &error))
         g_error ("bench-verify: registration failed: %s", error->message);
       if ((key = ks_webauthn_key_new (cred->public_key, cred->algorithm, &error)) == NULL)
         g_error ("bench-verify: %s", error->message);
@@ -148,7 +149,8 @@ write_inputs (const Inputs *in,
   json_builder_begin_array (builder);
   for (guint i = 0; i < in->assertions->len; i++)
     {
-      JsonNode *response = json_node_init_object (json_node_alloc (), g_ptr_array_index (in->assertions, i));
+      JsonNode *response = json_node_init_object (json_node_alloc (),
+                                                  g_ptr_array_index (in->assertions, i));
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "credential");
@@ -194,7 +196,8 @@ verify_one (const Inputs *in,
   g_autoptr(GError) error = NULL;
 
   if (!ks_webauthn_verify_assertion (&rp, g_ptr_array_index (in->challenges, i),
-                                     g_ptr_array_index (in->assertions, i), &stored, &result, &error))
+                                     g_ptr_array_index (in->assertions,
+                                                        i), &stored, &result, &error))
     g_error ("bench-verify: assertion %u did not verify: %s", i, error->message);
   return TRUE;
 }
@@ -272,7 +275,8 @@ main (int   argc,
   if (!g_option_context_parse (context, &argc, &argv, &error) || rest == NULL || rest[1] != NULL ||
       count < 1 || keys < 1 || threads < 1 || seconds <= 0)
     {
-      g_printerr ("%s\n", error != NULL ? error->message : "Usage: bench-verify [OPTION...] OUTPUT.json");
+      g_printerr ("%s\n",
+                  error != NULL ? error->message : "Usage: bench-verify [OPTION...] OUTPUT.json");
       return 2;
     }
 

@@ -331,7 +331,8 @@ get_string (JsonObject *object,
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string (node);
 }
@@ -373,7 +374,8 @@ descriptor_ids (JsonArray *list)
   for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
     {
       JsonNode *node = json_array_get_element (list, i);
-      const char *id = JSON_NODE_HOLDS_OBJECT (node) ? get_string (json_node_get_object (node), "id") : NULL;
+      const char *id = JSON_NODE_HOLDS_OBJECT (node) ? get_string (json_node_get_object (node),
+                                                                   "id") : NULL;
       GBytes *bytes = id != NULL ? kt_base64url_decode (id, NULL) : NULL;
 
       if (bytes != NULL)
@@ -436,7 +438,8 @@ set_ids (JsonObject         *out,
 
   if (tweaks->id_differs)
     {
-      g_autofree guint8 *other = g_memdup2 (g_bytes_get_data (id, NULL), MAX (g_bytes_get_size (id), 1));
+      g_autofree guint8 *other = g_memdup2 (g_bytes_get_data (id, NULL), MAX (g_bytes_get_size (id),
+                                                                              1));
       g_autofree char *other_text = NULL;
 
       other[0] ^= 0x01;
@@ -449,7 +452,8 @@ set_ids (JsonObject         *out,
     }
   json_object_set_string_member (out, "rawId", raw);
   json_object_set_string_member (out, "type",
-                                 tweaks->credential_type != NULL ? tweaks->credential_type : "public-key");
+                                 tweaks->credential_type != NULL ? tweaks->credential_type
+                                                                 : "public-key");
 }
 
 /* A certificate for attestation. The leaf follows WebAuthn §8.2.1 unless a tweak says not to. */
@@ -474,10 +478,12 @@ make_certificate (EVP_PKEY           *subject_key,
   X509_gmtime_adj (X509_getm_notAfter (cert), 3600L * 24 * 365);
   X509_set_pubkey (cert, subject_key);
   X509_NAME_add_entry_by_txt (name, "C", MBSTRING_ASC, (const guchar *) "SE", -1, -1, 0);
-  X509_NAME_add_entry_by_txt (name, "O", MBSTRING_ASC, (const guchar *) "Keyturn Test Vendor", -1, -1, 0);
+  X509_NAME_add_entry_by_txt (name, "O", MBSTRING_ASC, (const guchar *) "Keyturn Test Vendor", -1,
+                              -1, 0);
   X509_NAME_add_entry_by_txt (name, "OU", MBSTRING_ASC, (const guchar *) ou, -1, -1, 0);
   X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_ASC,
-                              (const guchar *) (issuer_cert == NULL ? "Keyturn Test Root" : "Keyturn Test Key"),
+                              (const guchar *) (issuer_cert == NULL ? "Keyturn Test Root"
+                                                                    : "Keyturn Test Key"),
                               -1, -1, 0);
   X509_set_issuer_name (cert, issuer_cert != NULL ? X509_get_subject_name (issuer_cert) : name);
 
@@ -605,7 +611,8 @@ build_statement (KsSoftAuthenticator *self,
         return NULL;
       stmt = cbor_new_definite_map (2);
       map_add (stmt, cbor_build_string ("alg"),
-               build_int (tweaks->statement_algorithm != 0 ? tweaks->statement_algorithm : cred->algorithm));
+               build_int (tweaks->statement_algorithm != 0 ? tweaks->statement_algorithm
+                                                           : cred->algorithm));
       map_add (stmt, cbor_build_string ("sig"), build_bytes (sig));
       break;
 
@@ -624,7 +631,8 @@ build_statement (KsSoftAuthenticator *self,
         if (tweaks->x5c_wrong_aaguid)
           aaguid[15] ^= 0xff;
         leaf = make_certificate (leaf_key, self->root_key, self->root_cert, tweaks->x5c_is_ca,
-                                 tweaks->x5c_wrong_ou ? "Authenticator" : "Authenticator Attestation",
+                                 tweaks->x5c_wrong_ou ? "Authenticator"
+                                                      : "Authenticator Attestation",
                                  aaguid, tweaks->x5c_version_1);
         if (leaf == NULL)
           {
@@ -640,7 +648,8 @@ build_statement (KsSoftAuthenticator *self,
         cbor_array_push (chain, cbor_move (build_bytes (root_der)));
         stmt = cbor_new_definite_map (3);
         map_add (stmt, cbor_build_string ("alg"),
-                 build_int (tweaks->statement_algorithm != 0 ? tweaks->statement_algorithm : KT_COSE_ALG_ES256));
+                 build_int (tweaks->statement_algorithm != 0 ? tweaks->statement_algorithm
+                                                             : KT_COSE_ALG_ES256));
         map_add (stmt, cbor_build_string ("sig"), build_bytes (sig));
         map_add (stmt, cbor_build_string ("x5c"), chain);
       }
@@ -661,7 +670,8 @@ build_statement (KsSoftAuthenticator *self,
         /* An RSA credential has no point; zeros let a test show that U2F refuses it. */
         if (!kt_p256_public_point (cred->key, point, NULL))
           memset (point, 0, sizeof point);
-        cert = make_certificate (att_key, att_key, NULL, FALSE, "Authenticator Attestation", NULL, FALSE);
+        cert = make_certificate (att_key, att_key, NULL, FALSE, "Authenticator Attestation", NULL,
+                                 FALSE);
         if (cert == NULL)
           {
             crypto_failed (error, "make a U2F certificate");
@@ -780,7 +790,8 @@ ks_soft_authenticator_register (KsSoftAuthenticator *self,
       return NULL;
     }
 
-  id_len = tweaks->empty_credential_id ? 0 : tweaks->credential_id_length != 0 ? tweaks->credential_id_length : 32;
+  id_len = tweaks->empty_credential_id ? 0
+         : tweaks->credential_id_length != 0 ? tweaks->credential_id_length : 32;
   id_buf = g_malloc (MAX (id_len, 1));
   RAND_bytes (id_buf, MAX (id_len, 1));
   cred->id = g_bytes_new (id_buf, id_len);
@@ -793,12 +804,12 @@ ks_soft_authenticator_register (KsSoftAuthenticator *self,
     {
       guint8 len_be[2] = { (id_len >> 8) & 0xff, id_len & 0xff };
       static const guint8 zeros[16] = { 0 };
+      gboolean no_aaguid = tweaks->zero_aaguid ||
+                           tweaks->attestation == KS_SOFT_ATTESTATION_FIDO_U2F;
       gsize cose_len;
       const guint8 *cose = g_bytes_get_data (cred->cose_key, &cose_len);
 
-      g_byte_array_append (auth_data,
-                           tweaks->zero_aaguid || tweaks->attestation == KS_SOFT_ATTESTATION_FIDO_U2F
-                           ? zeros : self->aaguid, 16);
+      g_byte_array_append (auth_data, no_aaguid ? zeros : self->aaguid, 16);
       g_byte_array_append (auth_data, len_be, 2);
       g_byte_array_append (auth_data, id_buf, id_len);
       g_byte_array_append (auth_data, cose, cose_len);
@@ -816,7 +827,8 @@ ks_soft_authenticator_register (KsSoftAuthenticator *self,
     }
   sha256 (client_data, strlen (client_data), client_hash);
 
-  stmt = build_statement (self, cred, auth_data->data, auth_data->len, client_hash, tweaks, &fmt, error);
+  stmt = build_statement (self, cred, auth_data->data, auth_data->len, client_hash, tweaks, &fmt,
+                          error);
   if (stmt == NULL)
     {
       soft_credential_free (cred);

@@ -45,7 +45,8 @@ creation_options (const char *challenge,
   g_autofree char *json = g_strdup_printf (
     "{\"challenge\":\"%s\",\"rp\":{\"id\":\"" RP_ID "\",\"name\":\"Keyturn Test\"},"
     "\"user\":{\"id\":\"%s\",\"name\":\"a@example.com\",\"displayName\":\"a@example.com\"},"
-    "\"pubKeyCredParams\":[{\"alg\":-7,\"type\":\"public-key\"},{\"alg\":-257,\"type\":\"public-key\"}],"
+    "\"pubKeyCredParams\":[{\"alg\":-7,\"type\":\"public-key\"},"
+    "{\"alg\":-257,\"type\":\"public-key\"}],"
     "\"timeout\":300000,\"excludeCredentials\":[],"
     "\"authenticatorSelection\":{\"userVerification\":\"preferred\"},\"attestation\":\"direct\"}",
     challenge, user_id);
@@ -151,7 +152,8 @@ check_round_trip (KsSoftAttestation attestation,
   g_autoptr(KsSoftAuthenticator) authenticator = ks_soft_authenticator_new ();
   KsSoftTweaks tweaks = { .attestation = attestation, .algorithm = algorithm };
   g_autoptr(KsNewCredential) cred = register_ok (authenticator, &tweaks);
-  g_autoptr(GBytes) expected_key = ks_soft_authenticator_get_public_key (authenticator, cred->credential_id);
+  g_autoptr(GBytes) expected_key = ks_soft_authenticator_get_public_key (authenticator,
+                                                                         cred->credential_id);
   KsRelyingParty rp = default_rp ();
   KsStoredCredential stored = stored_from (cred);
   KsAssertionResult result = { 0 };
@@ -267,7 +269,8 @@ test_prepared_key (void)
   {
     g_autoptr(KsSoftAuthenticator) other = ks_soft_authenticator_new ();
     g_autoptr(KsNewCredential) other_cred = register_ok (other, NULL);
-    g_autoptr(KsWebauthnKey) wrong = ks_webauthn_key_new (other_cred->public_key, other_cred->algorithm, &error);
+    g_autoptr(KsWebauthnKey) wrong = ks_webauthn_key_new (other_cred->public_key,
+                                                          other_cred->algorithm, &error);
 
     g_assert_no_error (error);
     stored.prepared = wrong;
@@ -293,7 +296,8 @@ test_key_off_curve (void)
   g_autoptr(KsWebauthnKey) key = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_byte_array_append (bent, g_bytes_get_data (cred->public_key, NULL), g_bytes_get_size (cred->public_key));
+  g_byte_array_append (bent, g_bytes_get_data (cred->public_key, NULL),
+                       g_bytes_get_size (cred->public_key));
   bent->data[bent->len - 1] ^= 0x01;    /* the last byte of y */
   bent_key = g_byte_array_free_to_bytes (g_steal_pointer (&bent));
 
@@ -366,9 +370,11 @@ static const RejectCase reject_cases[] = {
     .expected = KS_WEBAUTHN_ERROR_WRONG_TYPE },
   { "client-data-type", ASSERTION, .assertion = { .client_data_type = "webauthn.create" },
     .expected = KS_WEBAUTHN_ERROR_WRONG_TYPE },
-  { "challenge-other", REGISTRATION, .registration = { .challenge = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" },
+  { "challenge-other", REGISTRATION,
+    .registration = { .challenge = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" },
     .expected = KS_WEBAUTHN_ERROR_CHALLENGE },
-  { "challenge-other", ASSERTION, .assertion = { .challenge = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" },
+  { "challenge-other", ASSERTION,
+    .assertion = { .challenge = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" },
     .expected = KS_WEBAUTHN_ERROR_CHALLENGE },
   { "challenge-padded", REGISTRATION, .registration = { .challenge_padded = TRUE },
     .expected = KS_WEBAUTHN_ERROR_CHALLENGE },
@@ -430,9 +436,11 @@ static const RejectCase reject_cases[] = {
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
   { "attested-data-on-assertion", ASSERTION, .assertion = { .set_at = TRUE },
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
-  { "extension-flag-without-extensions", REGISTRATION, .registration = { .set_ed_without_extensions = TRUE },
+  { "extension-flag-without-extensions", REGISTRATION,
+    .registration = { .set_ed_without_extensions = TRUE },
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
-  { "extension-flag-without-extensions", ASSERTION, .assertion = { .set_ed_without_extensions = TRUE },
+  { "extension-flag-without-extensions", ASSERTION,
+    .assertion = { .set_ed_without_extensions = TRUE },
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
   { "extensions-then-trailing-bytes", ASSERTION,
     .assertion = { .add_extensions = TRUE, .trailing_auth_data_bytes = TRUE },
@@ -444,7 +452,8 @@ static const RejectCase reject_cases[] = {
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
   { "auth-data-trailing-bytes", ASSERTION, .assertion = { .trailing_auth_data_bytes = TRUE },
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
-  { "attestation-object-trailing-bytes", REGISTRATION, .registration = { .trailing_attestation_bytes = TRUE },
+  { "attestation-object-trailing-bytes", REGISTRATION,
+    .registration = { .trailing_attestation_bytes = TRUE },
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
   { "attestation-object-extra-key", REGISTRATION, .registration = { .extra_attestation_key = TRUE },
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
@@ -453,14 +462,17 @@ static const RejectCase reject_cases[] = {
   { "client-data-not-json", ASSERTION, .assertion = { .client_data_json = "[\"webauthn.get\"]" },
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
   { "client-data-field-not-string", ASSERTION,
-    .assertion = { .client_data_json = "{\"type\":\"webauthn.get\",\"challenge\":1,\"origin\":\"" ORIGIN "\"}" },
+    .assertion = { .client_data_json = "{\"type\":\"webauthn.get\",\"challenge\":1,"
+                                       "\"origin\":\"" ORIGIN "\"}" },
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
   { "cross-origin-not-boolean", ASSERTION,
-    .assertion = { .client_data_json = "{\"type\":\"webauthn.get\",\"challenge\":\"x\",\"origin\":\"" ORIGIN "\","
+    .assertion = { .client_data_json = "{\"type\":\"webauthn.get\",\"challenge\":\"x\","
+                                       "\"origin\":\"" ORIGIN "\","
                                        "\"crossOrigin\":\"false\"}" },
     .expected = KS_WEBAUTHN_ERROR_MALFORMED },
   { "packed-self-algorithm", REGISTRATION,
-    .registration = { .attestation = KS_SOFT_ATTESTATION_PACKED_SELF, .statement_algorithm = KT_COSE_ALG_RS256 },
+    .registration = { .attestation = KS_SOFT_ATTESTATION_PACKED_SELF,
+                      .statement_algorithm = KT_COSE_ALG_RS256 },
     .expected = KS_WEBAUTHN_ERROR_ATTESTATION },
   { "packed-self-signature", REGISTRATION,
     .registration = { .attestation = KS_SOFT_ATTESTATION_PACKED_SELF, .corrupt_signature = TRUE },
@@ -469,7 +481,8 @@ static const RejectCase reject_cases[] = {
     .registration = { .attestation = KS_SOFT_ATTESTATION_PACKED_X5C, .corrupt_signature = TRUE },
     .expected = KS_WEBAUTHN_ERROR_ATTESTATION },
   { "packed-x5c-algorithm", REGISTRATION,
-    .registration = { .attestation = KS_SOFT_ATTESTATION_PACKED_X5C, .statement_algorithm = KT_COSE_ALG_RS256 },
+    .registration = { .attestation = KS_SOFT_ATTESTATION_PACKED_X5C,
+                      .statement_algorithm = KT_COSE_ALG_RS256 },
     .expected = KS_WEBAUTHN_ERROR_ATTESTATION },
   { "packed-x5c-ca", REGISTRATION,
     .registration = { .attestation = KS_SOFT_ATTESTATION_PACKED_X5C, .x5c_is_ca = TRUE },
@@ -665,7 +678,8 @@ mangle_everything (JsonObject *good,
                    gpointer    user_data)
 {
   static const char *top[] = { "id", "rawId", "type", "response" };
-  static const char *inner[] = { "clientDataJSON", "attestationObject", "authenticatorData", "signature" };
+  static const char *inner[] = { "clientDataJSON", "attestationObject", "authenticatorData",
+                                 "signature" };
   g_autoptr(GError) error = NULL;
 
   /* The unmangled response verifies, so every refusal below is the mangling's doing. */
@@ -701,9 +715,11 @@ mangle_everything (JsonObject *good,
 
         json_object_remove_member (json_object_get_object_member (copy, "response"), inner[i]);
         expect_refused (copy, verify, user_data);
-        json_object_set_boolean_member (json_object_get_object_member (copy, "response"), inner[i], TRUE);
+        json_object_set_boolean_member (json_object_get_object_member (copy, "response"), inner[i],
+                                        TRUE);
         expect_refused (copy, verify, user_data);
-        json_object_set_string_member (json_object_get_object_member (copy, "response"), inner[i], "a+b/");
+        json_object_set_string_member (json_object_get_object_member (copy, "response"), inner[i],
+                                       "a+b/");
         expect_refused (copy, verify, user_data);
       }
 
@@ -713,7 +729,8 @@ mangle_everything (JsonObject *good,
           g_autoptr(JsonObject) copy = deep_copy (good);
           g_autofree char *shorter = kt_base64url_encode (data, cut);
 
-          json_object_set_string_member (json_object_get_object_member (copy, "response"), inner[i], shorter);
+          json_object_set_string_member (json_object_get_object_member (copy, "response"), inner[i],
+                                         shorter);
           expect_refused (copy, verify, user_data);
         }
       for (gsize at = 0; at < len; at++)
@@ -746,8 +763,10 @@ test_malformed_registration (void)
   response = ks_soft_authenticator_register (authenticator, options, ORIGIN, &tweaks, &error);
   g_assert_no_error (error);
   /* The copy that some clients send is not read: drop it so that flips in clientDataJSON count. */
-  json_object_remove_member (json_object_get_object_member (response, "response"), "clientDataJson");
-  json_object_remove_member (json_object_get_object_member (response, "response"), "authenticatorData");
+  json_object_remove_member (json_object_get_object_member (response, "response"),
+                             "clientDataJson");
+  json_object_remove_member (json_object_get_object_member (response, "response"),
+                             "authenticatorData");
   mangle_everything (response, verify_reg_cb, &vd);
 }
 
@@ -766,7 +785,8 @@ test_malformed_assertion (void)
 
   response = ks_soft_authenticator_authenticate (authenticator, options, ORIGIN, NULL, &error);
   g_assert_no_error (error);
-  json_object_remove_member (json_object_get_object_member (response, "response"), "clientDataJson");
+  json_object_remove_member (json_object_get_object_member (response, "response"),
+                             "clientDataJson");
   mangle_everything (response, verify_assert_cb, &vd);
 }
 
@@ -795,9 +815,8 @@ main (int   argc,
   for (guint i = 0; i < G_N_ELEMENTS (reject_cases); i++)
     {
       const RejectCase *rc = &reject_cases[i];
-      g_autofree char *path = g_strdup_printf ("/webauthn/%s/reject/%s",
-                                               rc->ceremony == REGISTRATION ? "registration" : "assertion",
-                                               rc->name);
+      const char *ceremony = rc->ceremony == REGISTRATION ? "registration" : "assertion";
+      g_autofree char *path = g_strdup_printf ("/webauthn/%s/reject/%s", ceremony, rc->name);
 
       g_test_add_data_func (path, rc, test_reject);
     }

@@ -91,7 +91,8 @@ require_string (JsonObject  *object,
 {
   *out = string_member (object, name);
   if (*out == NULL)
-    return fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "The %s has no string member \"%s\".", where, name);
+    return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
+                 "The %s has no string member \"%s\".", where, name);
   return TRUE;
 }
 
@@ -104,7 +105,8 @@ decode_member (const char  *text,
   GBytes *bytes = kt_base64url_decode (text, &local);
 
   if (bytes == NULL)
-    fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "The %s is not unpadded base64url: %s", what, local->message);
+    fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
+          "The %s is not unpadded base64url: %s", what, local->message);
   return bytes;
 }
 
@@ -226,7 +228,8 @@ check_client_data (GBytes               *client_data,
     return TRUE;
 
   if (len == 0 || memchr (data, '\0', len) != NULL)
-    return fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "clientDataJSON is empty or holds a NUL byte.");
+    return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
+                 "clientDataJSON is empty or holds a NUL byte.");
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, len, &local))
     return fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "clientDataJSON is not valid JSON: %s",
@@ -246,7 +249,8 @@ check_client_data (GBytes               *client_data,
   if (cross_origin != NULL && !JSON_NODE_HOLDS_NULL (cross_origin) &&
       (JSON_NODE_TYPE (cross_origin) != JSON_NODE_VALUE ||
        json_node_get_value_type (cross_origin) != G_TYPE_BOOLEAN))
-    return fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "clientDataJSON's crossOrigin is not a boolean.");
+    return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
+                 "clientDataJSON's crossOrigin is not a boolean.");
   token_binding = json_object_get_member (object, "tokenBinding");
   if (token_binding != NULL && !JSON_NODE_HOLDS_NULL (token_binding))
     {
@@ -267,15 +271,18 @@ check_client_data (GBytes               *client_data,
   challenge_bytes = kt_base64url_decode (challenge, &local);
   if (challenge_bytes == NULL)
     return fail (error, KS_WEBAUTHN_ERROR_CHALLENGE,
-                 "clientDataJSON's challenge is not canonical unpadded base64url: %s", local->message);
+                 "clientDataJSON's challenge is not canonical unpadded base64url: %s",
+                 local->message);
   if (strcmp (challenge, expected_challenge) != 0)
     return fail (error, KS_WEBAUTHN_ERROR_CHALLENGE,
                  "clientDataJSON's challenge is not the one this ceremony issued.");
 
   if (strcmp (origin, rp->origin) != 0)
     return fail (error, KS_WEBAUTHN_ERROR_ORIGIN,
-                 "clientDataJSON's origin is \"%s\", not the environment's \"%s\".", origin, rp->origin);
-  if (cross_origin != NULL && !JSON_NODE_HOLDS_NULL (cross_origin) && json_node_get_boolean (cross_origin))
+                 "clientDataJSON's origin is \"%s\", not the environment's \"%s\".",
+                 origin, rp->origin);
+  if (cross_origin != NULL && !JSON_NODE_HOLDS_NULL (cross_origin) &&
+      json_node_get_boolean (cross_origin))
     return fail (error, KS_WEBAUTHN_ERROR_ORIGIN,
                  "clientDataJSON says the ceremony ran in a cross-origin frame; the environment "
                  "does not allow that.");
@@ -393,7 +400,8 @@ p256_key_is (EVP_PKEY *pkey)
   char group[32] = { 0 };
 
   return EVP_PKEY_is_a (pkey, "EC") &&
-         EVP_PKEY_get_utf8_string_param (pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) &&
+         EVP_PKEY_get_utf8_string_param (pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+                                         group, sizeof group, NULL) &&
          (strcmp (group, "prime256v1") == 0 || strcmp (group, "P-256") == 0);
 }
 
@@ -456,7 +464,8 @@ es256_key_from_cose (cbor_item_t *map,
     {
       OSSL_PARAM_free (params);
       EVP_PKEY_free (pkey);
-      fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "The credential public key is not a point on P-256.");
+      fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
+            "The credential public key is not a point on P-256.");
       return NULL;
     }
   OSSL_PARAM_free (params);
@@ -493,7 +502,8 @@ rsa_key_from_cose (cbor_item_t *map,
 
           if (*slot != NULL || !cbor_is_definite_bytes (pairs[i].value))
             {
-              fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "The RSA COSE key's n or e is repeated or not bytes.");
+              fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
+                    "The RSA COSE key's n or e is repeated or not bytes.");
               return NULL;
             }
           *slot = pairs[i].value;
@@ -755,7 +765,8 @@ parse_extensions (const guint8 *data,
   if (map == NULL)
     return FALSE;
   if (!cbor_isa_map (map) || !cbor_map_is_definite (map))
-    return fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "The authenticator extensions are not a CBOR map.");
+    return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
+                 "The authenticator extensions are not a CBOR map.");
   for (gsize i = 0; i < cbor_map_size (map); i++)
     if (!cbor_isa_string (cbor_map_handle (map)[i].key) ||
         !cbor_string_is_definite (cbor_map_handle (map)[i].key))
@@ -777,10 +788,12 @@ parse_auth_data (const guint8 *data,
 
   if (len < AUTH_DATA_MIN_LEN)
     return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
-                 "The authenticator data is %" G_GSIZE_FORMAT " bytes; at least 37 are needed.", len);
+                 "The authenticator data is %" G_GSIZE_FORMAT " bytes; at least 37 are needed.",
+                 len);
   ad->rp_id_hash = data;
   ad->flags = data[32];
-  ad->sign_count = (guint32) data[33] << 24 | (guint32) data[34] << 16 | (guint32) data[35] << 8 | data[36];
+  ad->sign_count = (guint32) data[33] << 24 | (guint32) data[34] << 16 |
+                   (guint32) data[35] << 8 | data[36];
 
   if (registration && !(ad->flags & FLAG_AT))
     return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
@@ -792,7 +805,8 @@ parse_auth_data (const guint8 *data,
   if (ad->flags & FLAG_AT)
     {
       if (len - offset < 18)
-        return fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "The attested credential data is truncated.");
+        return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
+                     "The attested credential data is truncated.");
       ad->aaguid = data + offset;
       ad->credential_id_len = (gsize) data[offset + 16] << 8 | data[offset + 17];
       offset += 18;
@@ -801,7 +815,8 @@ parse_auth_data (const guint8 *data,
                      "The credential id is %" G_GSIZE_FORMAT " bytes long; it must be 1 to %d.",
                      ad->credential_id_len, CREDENTIAL_ID_MAX_LEN);
       if (len - offset < ad->credential_id_len)
-        return fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "The attested credential id is truncated.");
+        return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
+                     "The attested credential id is truncated.");
       ad->credential_id = data + offset;
       offset += ad->credential_id_len;
 
@@ -825,7 +840,8 @@ parse_auth_data (const guint8 *data,
 
   if (offset != len)
     return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
-                 "The authenticator data has trailing bytes after its end (%" G_GSIZE_FORMAT ").", len - offset);
+                 "The authenticator data has trailing bytes after its end (%" G_GSIZE_FORMAT ").",
+                 len - offset);
   return TRUE;
 }
 
@@ -840,7 +856,8 @@ check_auth_data (const AuthData       *ad,
   sha256 (rp->rp_id, strlen (rp->rp_id), expected);
   if (memcmp (ad->rp_id_hash, expected, sizeof expected) != 0)
     return fail (error, KS_WEBAUTHN_ERROR_RP_ID_HASH,
-                 "The authenticator data's rpIdHash is not SHA-256 of the rp id \"%s\".", rp->rp_id);
+                 "The authenticator data's rpIdHash is not SHA-256 of the rp id \"%s\".",
+                 rp->rp_id);
   if (!(ad->flags & FLAG_UP))
     return fail (error, KS_WEBAUTHN_ERROR_USER_PRESENCE,
                  "The authenticator did not report user presence (UP).");
@@ -850,8 +867,8 @@ check_auth_data (const AuthData       *ad,
                  "it (UV).");
   if ((ad->flags & FLAG_BS) && !(ad->flags & FLAG_BE))
     return fail (error, KS_WEBAUTHN_ERROR_BACKUP_FLAGS,
-                 "The authenticator reports a backed-up credential (BS) that is not backup-eligible "
-                 "(BE).");
+                 "The authenticator reports a backed-up credential (BS) that is not "
+                 "backup-eligible (BE).");
   return TRUE;
 }
 
@@ -887,7 +904,8 @@ ks_webauthn_peek_challenge (JsonObject *credential,
       !JSON_NODE_HOLDS_OBJECT (response) ||
       (text = string_member (json_node_get_object (response), "clientDataJSON")) == NULL)
     {
-      fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "The credential has no response.clientDataJSON string.");
+      fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
+            "The credential has no response.clientDataJSON string.");
       return NULL;
     }
   if ((bytes = decode_member (text, "clientDataJSON", error)) == NULL)
@@ -899,7 +917,8 @@ ks_webauthn_peek_challenge (JsonObject *credential,
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
       (challenge = string_member (json_node_get_object (root), "challenge")) == NULL)
     {
-      fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "clientDataJSON is not a JSON object with a challenge.");
+      fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
+            "clientDataJSON is not a JSON object with a challenge.");
       return NULL;
     }
   return g_strdup (challenge);
@@ -957,11 +976,13 @@ read_statement (cbor_item_t *stmt,
       *slot = pairs[i].value;
     }
 
-  if (out->sig == NULL || !cbor_is_definite_bytes (out->sig) || cbor_bytestring_length (out->sig) == 0)
+  if (out->sig == NULL || !cbor_is_definite_bytes (out->sig) ||
+      cbor_bytestring_length (out->sig) == 0)
     return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
                  "The %s attestation statement has no signature (sig).", fmt);
   if (out->x5c != NULL &&
-      (!cbor_isa_array (out->x5c) || !cbor_array_is_definite (out->x5c) || cbor_array_size (out->x5c) == 0))
+      (!cbor_isa_array (out->x5c) || !cbor_array_is_definite (out->x5c) ||
+       cbor_array_size (out->x5c) == 0))
     return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
                  "The %s attestation statement's x5c is not a non-empty array.", fmt);
   return TRUE;
@@ -985,7 +1006,8 @@ parse_x5c (cbor_item_t *x5c,
 
       if (!cbor_is_definite_bytes (item))
         {
-          fail (error, KS_WEBAUTHN_ERROR_ATTESTATION, "An x5c entry of the %s statement is not bytes.", fmt);
+          fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
+                "An x5c entry of the %s statement is not bytes.", fmt);
           return NULL;
         }
       p = cbor_bytestring_handle (item);
@@ -1037,7 +1059,8 @@ check_packed_certificate (X509         *cert,
   int index;
 
   if (X509_get_version (cert) != X509_VERSION_3)
-    return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION, "The attestation certificate is not X.509 version 3.");
+    return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
+                 "The attestation certificate is not X.509 version 3.");
   if (!name_entry (subject, NID_countryName, &c) || strlen (c) != 2 ||
       !name_entry (subject, NID_organizationName, &o) || *o == '\0' ||
       !name_entry (subject, NID_organizationalUnitName, &ou) ||
@@ -1046,7 +1069,8 @@ check_packed_certificate (X509         *cert,
                  "The attestation certificate's subject lacks C, O, OU or CN.");
   if (strcmp (ou, "Authenticator Attestation") != 0)
     return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
-                 "The attestation certificate's OU is \"%s\", not \"Authenticator Attestation\".", ou);
+                 "The attestation certificate's OU is \"%s\", not \"Authenticator Attestation\".",
+                 ou);
   if (X509_check_ca (cert) != 0)
     return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
                  "The attestation certificate is a CA certificate.");
@@ -1067,9 +1091,11 @@ check_packed_certificate (X509         *cert,
       if (X509_EXTENSION_get_critical (ext))
         return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
                      "The attestation certificate marks its AAGUID extension critical.");
-      if (inner == NULL || p != ASN1_STRING_get0_data (outer) + len || ASN1_STRING_length (inner) != 16)
+      if (inner == NULL || p != ASN1_STRING_get0_data (outer) + len ||
+          ASN1_STRING_length (inner) != 16)
         return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
-                     "The attestation certificate's AAGUID extension is not a 16-byte OCTET STRING.");
+                     "The attestation certificate's AAGUID extension is not a 16-byte "
+                     "OCTET STRING.");
       if (memcmp (ASN1_STRING_get0_data (inner), aaguid, 16) != 0)
         return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
                      "The attestation certificate's AAGUID is not the authenticator data's.");
@@ -1092,7 +1118,8 @@ verify_packed (cbor_item_t  *stmt,
   if (!read_statement (stmt, "packed", TRUE, &st, error))
     return FALSE;
   if (st.alg == NULL || !cbor_read_int (st.alg, &alg))
-    return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION, "The packed attestation statement has no integer alg.");
+    return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
+                 "The packed attestation statement has no integer alg.");
 
   if (st.x5c != NULL)
     {
@@ -1106,12 +1133,13 @@ verify_packed (cbor_item_t  *stmt,
           !((alg == KT_COSE_ALG_ES256 && p256_key_is (pkey)) ||
             (alg == KT_COSE_ALG_RS256 && EVP_PKEY_is_a (pkey, "RSA"))))
         return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
-                     "The packed statement's alg %" G_GINT64_FORMAT " does not match the attestation "
-                     "certificate's key.", alg);
+                     "The packed statement's alg %" G_GINT64_FORMAT " does not match the "
+                     "attestation certificate's key.", alg);
       if (!verify_signature (pkey, alg, auth_data, auth_data_len, client_hash, SHA256_DIGEST_LENGTH,
                              cbor_bytestring_handle (st.sig), cbor_bytestring_length (st.sig)))
         return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
-                     "The packed attestation signature does not verify with the attestation certificate.");
+                     "The packed attestation signature does not verify with the attestation "
+                     "certificate.");
       if (!check_packed_certificate (leaf, ad->aaguid, error))
         return FALSE;
       *attestation_type = "basic";
@@ -1120,9 +1148,10 @@ verify_packed (cbor_item_t  *stmt,
 
   if (alg != ad->algorithm)
     return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
-                 "The packed self-attestation's alg %" G_GINT64_FORMAT " is not the credential key's %"
-                 G_GINT64_FORMAT ".", alg, ad->algorithm);
-  if (!verify_signature (ad->key->pkey, alg, auth_data, auth_data_len, client_hash, SHA256_DIGEST_LENGTH,
+                 "The packed self-attestation's alg %" G_GINT64_FORMAT " is not the "
+                 "credential key's %" G_GINT64_FORMAT ".", alg, ad->algorithm);
+  if (!verify_signature (ad->key->pkey, alg, auth_data, auth_data_len,
+                         client_hash, SHA256_DIGEST_LENGTH,
                          cbor_bytestring_handle (st.sig), cbor_bytestring_length (st.sig)))
     return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
                  "The packed self-attestation signature does not verify with the credential key.");
@@ -1162,7 +1191,8 @@ verify_fido_u2f (cbor_item_t  *stmt,
                  "A fido-u2f credential must be an ES256 key on P-256.");
   /* U2F has no AAGUID; a client converting its answer writes zeros. */
   if (memcmp (ad->aaguid, zero_aaguid, 16) != 0)
-    return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION, "A fido-u2f credential's AAGUID is not zero.");
+    return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
+                 "A fido-u2f credential's AAGUID is not zero.");
 
   base[n++] = 0x00;
   memcpy (base + n, ad->rp_id_hash, 32);
@@ -1219,7 +1249,8 @@ read_transports (JsonObject *response,
     {
       JsonNode *item = json_array_get_element (array, i);
 
-      if (JSON_NODE_TYPE (item) != JSON_NODE_VALUE || json_node_get_value_type (item) != G_TYPE_STRING)
+      if (JSON_NODE_TYPE (item) != JSON_NODE_VALUE ||
+          json_node_get_value_type (item) != G_TYPE_STRING)
         return fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "response.transports holds a non-string.");
       g_strv_builder_add (builder, json_node_get_string (item));
     }
@@ -1260,7 +1291,8 @@ ks_webauthn_verify_registration (const KsRelyingParty *rp,
   /* §7.1 steps 5-12: the client data */
   if (!check_client_data (env.client_data, "webauthn.create", challenge, rp, error))
     return FALSE;
-  sha256 (g_bytes_get_data (env.client_data, NULL), g_bytes_get_size (env.client_data), client_hash);
+  sha256 (g_bytes_get_data (env.client_data, NULL), g_bytes_get_size (env.client_data),
+          client_hash);
 
   /* Step 12: the attestation object is a map of exactly fmt, attStmt and authData. */
   if ((attestation = decode_member (attestation_text, "attestationObject", error)) == NULL)
@@ -1270,7 +1302,8 @@ ks_webauthn_verify_registration (const KsRelyingParty *rp,
     return FALSE;
   if (consumed != att_len)
     return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
-                 "The attestation object has trailing bytes after its end (%" G_GSIZE_FORMAT ").", att_len - consumed);
+                 "The attestation object has trailing bytes after its end (%" G_GSIZE_FORMAT ").",
+                 att_len - consumed);
   if (!cbor_isa_map (object) || !cbor_map_is_definite (object) || cbor_map_size (object) != 3)
     return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
                  "The attestation object is not a map of exactly fmt, attStmt and authData.");
@@ -1289,7 +1322,8 @@ ks_webauthn_verify_registration (const KsRelyingParty *rp,
   if (!cbor_isa_string (fmt) || !cbor_string_is_definite (fmt) ||
       !cbor_isa_map (stmt) || !cbor_map_is_definite (stmt) || !cbor_is_definite_bytes (auth_data))
     return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
-                 "The attestation object's fmt is not text, attStmt not a map or authData not bytes.");
+                 "The attestation object's fmt is not text, attStmt not a map or authData "
+                 "not bytes.");
   fmt_name = g_strndup ((const char *) cbor_string_handle (fmt), cbor_string_length (fmt));
 
   /* Steps 13-19: the authenticator data */
@@ -1311,7 +1345,8 @@ ks_webauthn_verify_registration (const KsRelyingParty *rp,
   if (!check_auth_data (&ad, rp, error))
     return FALSE;
   if (ad.credential_id_len != g_bytes_get_size (env.raw_id_bytes) ||
-      memcmp (ad.credential_id, g_bytes_get_data (env.raw_id_bytes, NULL), ad.credential_id_len) != 0)
+      memcmp (ad.credential_id, g_bytes_get_data (env.raw_id_bytes, NULL),
+              ad.credential_id_len) != 0)
     return fail (error, KS_WEBAUTHN_ERROR_ID_MISMATCH,
                  "The credential's rawId is not the credential id in the authenticator data.");
   if (!algorithm_offered (rp, ad.algorithm))
@@ -1427,7 +1462,8 @@ ks_webauthn_verify_assertion (const KsRelyingParty     *rp,
   if (stored->prepared == NULL &&
       (key = ks_webauthn_key_new (stored->public_key, stored->algorithm, error)) == NULL)
     return FALSE;
-  sha256 (g_bytes_get_data (env.client_data, NULL), g_bytes_get_size (env.client_data), client_hash);
+  sha256 (g_bytes_get_data (env.client_data, NULL), g_bytes_get_size (env.client_data),
+          client_hash);
   {
     KsWebauthnKey *k = stored->prepared != NULL ? stored->prepared : key;
 

@@ -28,7 +28,7 @@ typedef enum {
   KS_WEBAUTHN_ERROR_BACKUP_FLAGS,       /* BS without BE, or BE changed since registration */
   KS_WEBAUTHN_ERROR_ALGORITHM,          /* key algorithm not among pubKeyCredParams */
   KS_WEBAUTHN_ERROR_CREDENTIAL_ID,      /* credential id empty or over 1023 bytes */
-  KS_WEBAUTHN_ERROR_ATTESTATION,        /* unknown fmt, statement not of its format, bad signature */
+  KS_WEBAUTHN_ERROR_ATTESTATION,        /* unknown fmt, statement not of its format, bad sig */
   KS_WEBAUTHN_ERROR_SIGNATURE,          /* assertion signature does not verify */
   KS_WEBAUTHN_ERROR_COUNTER,            /* signature counter did not increase */
   KS_WEBAUTHN_ERROR_TOKEN_BINDING,      /* clientData says token binding is "present" */
