@@ -1415,6 +1415,73 @@ reset (KvConnection *conn)
 
 /* Dispatch */
 
+/* Walks the encoding before libcbor builds anything: libcbor allocates what a header declares,
+ * so an array claiming a billion items in a 90-byte request would cost gigabytes. Every item
+ * takes at least one byte, so no count may exceed the bytes left; nesting is bounded and
+ * indefinite lengths, which CTAP2 canonical CBOR forbids, are refused. */
+#define MAX_CBOR_DEPTH 16
+
+static gboolean
+cbor_well_formed (const guint8 *data,
+                  gsize         len,
+                  gsize        *pos,
+                  guint         depth)
+{
+  guint8 initial, major, info;
+  guint64 arg = 0;
+
+  if (depth > MAX_CBOR_DEPTH || *pos >= len)
+    return FALSE;
+  initial = data[(*pos)++];
+  major = initial >> 5;
+  info = initial & 0x1f;
+  if (info < 24)
+    arg = info;
+  else if (info <= 27)
+    {
+      gsize n = (gsize) 1 << (info - 24);
+
+      if (len - *pos < n)
+        return FALSE;
+      for (gsize i = 0; i < n; i++)
+        arg = arg << 8 | data[(*pos)++];
+    }
+  else
+    return FALSE;
+
+  switch (major)
+    {
+    case 0:  /* unsigned and negative integers */
+    case 1:
+      return TRUE;
+    case 2:  /* byte and text strings */
+    case 3:
+      if (arg > len - *pos)
+        return FALSE;
+      *pos += (gsize) arg;
+      return TRUE;
+    case 4:  /* arrays */
+      if (arg > len - *pos)
+        return FALSE;
+      for (guint64 i = 0; i < arg; i++)
+        if (!cbor_well_formed (data, len, pos, depth + 1))
+          return FALSE;
+      return TRUE;
+    case 5:  /* maps */
+      if (arg > (len - *pos) / 2)
+        return FALSE;
+      for (guint64 i = 0; i < 2 * arg; i++)
+        if (!cbor_well_formed (data, len, pos, depth + 1))
+          return FALSE;
+      return TRUE;
+    case 6:  /* tags */
+      return cbor_well_formed (data, len, pos, depth + 1);
+    case 7:  /* simple values and floats */
+    default:
+      return TRUE;
+    }
+}
+
 static guint
 parse_params (const guint8 *data,
               gsize         len,
@@ -1422,10 +1489,13 @@ parse_params (const guint8 *data,
 {
   struct cbor_load_result result;
   cbor_item_t *item;
+  gsize pos = 0;
 
   *out = NULL;
   if (len == 0)
     return CTAP2_ERR_MISSING_PARAMETER;
+  if (!cbor_well_formed (data, len, &pos, 0) || pos != len)
+    return CTAP2_ERR_INVALID_CBOR;
   item = cbor_load (data, len, &result);
   if (item == NULL || result.error.code != CBOR_ERR_NONE)
     {
