@@ -1,0 +1,509 @@
+/* test-sandbox-errors.c: what keyturn-sandbox answers to wrong codes, dead tokens, bad bodies and
+ * unknown paths, and how it limits guessing; lifetimes are configured short and really waited out
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gio/gio.h>
+#include <string.h>
+
+#include "ks-soft-authenticator.h"
+#include "ks-test-server.h"
+
+/* Two seconds of life for codes, challenges and MFA tokens (four for access tokens, so that a
+ * test can outlive the others with its token), one second between email resends. */
+static char *
+short_lived_config (const char *environment_id)
+{
+  return g_strdup_printf (
+    "{\"environments\": [{"
+    "  \"id\": \"%s\", \"displayName\": \"Short lives\","
+    "  \"mfa\": {\"required\": true, \"mfaTokenRequiredFor\": [\"delete-passkey\","
+    "            \"new-recovery-codes\"]},"
+    "  \"lifetimes\": {\"accessToken\": 4, \"emailCode\": 2, \"emailRetry\": 1,"
+    "                  \"challenge\": 2, \"mfaToken\": 2}"
+    "}]}", environment_id);
+}
+
+static KsTestServer *
+start_short_lived (void)
+{
+  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *config = short_lived_config (id);
+  KsTestServer *server = ks_test_server_start (config);
+
+  g_assert_cmpstr (server->environment_id, ==, id);
+  return server;
+}
+
+static char *
+create_verification (KsTestServer *server,
+                     const char   *email)
+{
+  g_autofree char *body = g_strdup_printf ("{\"email\":\"%s\"}", email);
+  g_autoptr(JsonObject) reply = NULL;
+
+  g_assert_cmpuint (ks_test_request (server, "POST", "/emailVerifications/create", NULL, NULL, body,
+                                     &reply), ==, 200);
+  return g_strdup (json_object_get_string_member (reply, "verificationUUID"));
+}
+
+static guint
+try_code (KsTestServer  *server,
+          const char    *uuid,
+          const char    *code,
+          JsonObject   **reply)
+{
+  g_autofree char *body = g_strdup_printf ("{\"verificationUUID\":\"%s\","
+                                           "\"verificationToken\":\"%s\"}", uuid, code);
+
+  return ks_test_request (server, "POST", "/emailVerifications/signin", NULL, NULL, body, reply);
+}
+
+/* A six-digit code that is not @code. */
+static char *
+wrong_code (const char *code)
+{
+  return g_strdup_printf ("%06d", (atoi (code) + 1) % 1000000);
+}
+
+static void
+test_wrong_code_tries (void)
+{
+  g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
+  g_autofree char *email = ks_test_unique_email ("tries");
+  g_autofree char *uuid = create_verification (server, email);
+  g_autofree char *code = ks_test_server_read_code (server, email);
+  g_autofree char *wrong = wrong_code (code);
+  JsonObject *reply = NULL;
+
+  for (int left = 4; left >= 1; left--)
+    {
+      g_assert_cmpuint (try_code (server, uuid, wrong, &reply), ==, 400);
+      g_assert_cmpstr (ks_test_error_code (reply), ==, "mfa_invalid_code");
+      g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (reply, "payload"),
+                                                   "attemptsLeft"), ==, left);
+      g_clear_pointer (&reply, json_object_unref);
+    }
+
+  /* The fifth wrong try kills it; then even the right code is refused. */
+  g_assert_cmpuint (try_code (server, uuid, wrong, &reply), ==, 400);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "verification_locked");
+  g_clear_pointer (&reply, json_object_unref);
+  g_assert_cmpuint (try_code (server, uuid, code, &reply), ==, 400);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "verification_locked");
+  g_clear_pointer (&reply, json_object_unref);
+
+  /* The tries survive a restart: they are state, not memory. */
+  {
+    g_autofree char *email2 = ks_test_unique_email ("tries");
+    g_autofree char *uuid2 = create_verification (server, email2);
+    g_autofree char *code2 = ks_test_server_read_code (server, email2);
+    g_autofree char *wrong2 = wrong_code (code2);
+
+    for (int i = 0; i < 4; i++)
+      g_assert_cmpuint (try_code (server, uuid2, wrong2, NULL), ==, 400);
+    ks_test_server_restart (server, TRUE);
+    g_assert_cmpuint (try_code (server, uuid2, wrong2, &reply), ==, 400);
+    g_assert_cmpstr (ks_test_error_code (reply), ==, "verification_locked");
+    g_clear_pointer (&reply, json_object_unref);
+  }
+
+  /* A used code does not sign in twice. */
+  {
+    g_autofree char *email3 = ks_test_unique_email ("once");
+    g_autofree char *uuid3 = create_verification (server, email3);
+    g_autofree char *code3 = ks_test_server_read_code (server, email3);
+
+    g_assert_cmpuint (try_code (server, uuid3, code3, NULL), ==, 200);
+    g_assert_cmpuint (try_code (server, uuid3, code3, &reply), ==, 400);
+    g_assert_cmpstr (ks_test_error_code (reply), ==, "verification_used");
+    g_clear_pointer (&reply, json_object_unref);
+  }
+
+  g_assert_cmpuint (try_code (server, "00000000-0000-4000-8000-000000000000", "123456", &reply),
+                    ==, 404);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "verification_not_found");
+  g_clear_pointer (&reply, json_object_unref);
+}
+
+static void
+test_code_expiry_and_retry (void)
+{
+  g_autoptr(KsTestServer) server = start_short_lived ();
+  g_autofree char *email = ks_test_unique_email ("expiry");
+  g_autofree char *uuid = create_verification (server, email);
+  g_autofree char *code = ks_test_server_read_code (server, email);
+  g_autofree char *retry = g_strdup_printf ("{\"email\":\"%s\",\"verificationUUID\":\"%s\"}",
+                                            email, uuid);
+  g_autofree char *fresh = NULL;
+  JsonObject *reply = NULL;
+
+  /* Too soon: the resend is rate-limited. */
+  g_assert_cmpuint (ks_test_request (server, "POST", "/emailVerifications/retry", NULL, NULL, retry,
+                                     &reply), ==, 429);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "mfa_rate_limited");
+  g_clear_pointer (&reply, json_object_unref);
+
+  /* The code's two seconds run out. */
+  g_usleep (2500 * 1000);
+  g_assert_cmpuint (try_code (server, uuid, code, &reply), ==, 400);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "verification_expired");
+  g_clear_pointer (&reply, json_object_unref);
+
+  /* A resend makes a new code, with a new life; the old one no longer works. */
+  g_assert_cmpuint (ks_test_request (server, "POST", "/emailVerifications/retry", NULL, NULL, retry,
+                                     &reply), ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (reply, "verificationUUID"), ==, uuid);
+  g_clear_pointer (&reply, json_object_unref);
+  fresh = ks_test_server_read_code (server, email);
+  if (!g_str_equal (fresh, code))
+    {
+      g_assert_cmpuint (try_code (server, uuid, code, &reply), ==, 400);
+      g_assert_cmpstr (ks_test_error_code (reply), ==, "mfa_invalid_code");
+      g_clear_pointer (&reply, json_object_unref);
+    }
+  g_assert_cmpuint (try_code (server, uuid, fresh, &reply), ==, 200);
+  g_assert_nonnull (json_object_get_string_member (reply, "minifiedJwt"));
+  g_clear_pointer (&reply, json_object_unref);
+}
+
+static void
+test_token_expiry (void)
+{
+  g_autoptr(KsTestServer) server = start_short_lived ();
+  g_autofree char *email = ks_test_unique_email ("token");
+  g_autoptr(JsonObject) signed_in = ks_test_sign_in (server, email);
+  const char *token = json_object_get_string_member (signed_in, "minifiedJwt");
+  JsonObject *reply = NULL;
+
+  g_assert_cmpuint (ks_test_request (server, "GET", "/session", token, NULL, NULL, NULL), ==, 204);
+  g_usleep (4500 * 1000);
+  g_assert_cmpuint (ks_test_request (server, "GET", "/users", token, NULL, NULL, &reply), ==, 401);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "token_expired");
+  g_clear_pointer (&reply, json_object_unref);
+  g_assert_cmpuint (ks_test_request (server, "POST", "/refresh", token, NULL, NULL, &reply), ==,
+                    401);
+  g_clear_pointer (&reply, json_object_unref);
+}
+
+static char *
+replace_part (const char *jwt,
+              guint       index,
+              const char *replacement)
+{
+  g_auto(GStrv) parts = g_strsplit (jwt, ".", -1);
+
+  g_free (parts[index]);
+  parts[index] = g_strdup (replacement);
+  return g_strjoinv (".", parts);
+}
+
+static void
+test_forged_tokens (void)
+{
+  g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
+  g_autoptr(KsTestServer) other = ks_test_server_start (NULL);
+  g_autofree char *email = ks_test_unique_email ("forged");
+  g_autoptr(JsonObject) signed_in = ks_test_sign_in (server, email);
+  g_autoptr(JsonObject) elsewhere = ks_test_sign_in (other, email);
+  const char *token = json_object_get_string_member (signed_in, "minifiedJwt");
+  g_auto(GStrv) parts = g_strsplit (token, ".", -1);
+  g_autofree char *foreign_url = NULL;
+  g_autoptr(GPtrArray) forged = g_ptr_array_new_with_free_func (g_free);
+  JsonObject *reply = NULL;
+
+  /* A payload that claims full scope, under the real signature. */
+  {
+    g_autoptr(JsonObject) claims = ks_test_jwt_claims (token);
+    g_autoptr(JsonNode) node = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *encoded = NULL;
+
+    json_object_set_string_member (claims, "scope", "user:basic");
+    node = json_node_init_object (json_node_alloc (), claims);
+    text = json_to_string (node, FALSE);
+    encoded = g_base64_encode ((const guchar *) text, strlen (text));
+    g_strdelimit (encoded, "+", '-');
+    g_strdelimit (encoded, "/", '_');
+    g_strdelimit (encoded, "=", '\0');
+    g_ptr_array_add (forged, replace_part (token, 1, encoded));
+  }
+  /* A signature from elsewhere, none at all, and alg "none". */
+  g_ptr_array_add (forged, replace_part (token, 2, "AAAA"));
+  g_ptr_array_add (forged, replace_part (token, 2, ""));
+  g_ptr_array_add (forged, replace_part (token, 0, "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"));
+  g_ptr_array_add (forged, g_strdup ("not-a-jwt"));
+  /* Another sandbox's real token, sent here. */
+  g_ptr_array_add (forged, g_strdup (json_object_get_string_member (elsewhere, "minifiedJwt")));
+
+  for (guint i = 0; i < forged->len; i++)
+    {
+      g_test_message ("forged token %u", i);
+      g_assert_cmpuint (ks_test_request (server, "GET", "/users", g_ptr_array_index (forged, i),
+                                         NULL, NULL, &reply), ==, 401);
+      g_assert_cmpstr (ks_test_error_code (reply), ==, "invalid_token");
+      g_clear_pointer (&reply, json_object_unref);
+    }
+
+  /* A real token of this sandbox, sent to an environment it was not issued for. */
+  foreign_url = g_strdup_printf ("%s/sdk/%s/users", other->base_url, other->environment_id);
+  g_assert_cmpuint (ks_test_request (server, "GET", foreign_url, token, NULL, NULL, &reply), ==,
+                    401);
+  g_clear_pointer (&reply, json_object_unref);
+
+  g_assert_cmpuint (ks_test_request (server, "GET", "/users", NULL, NULL, NULL, &reply), ==, 401);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "unauthorized");
+  g_clear_pointer (&reply, json_object_unref);
+  /* The real one still works. */
+  g_assert_cmpuint (ks_test_request (server, "GET", "/users", token, NULL, NULL, NULL), ==, 200);
+}
+
+static void
+test_bad_requests (void)
+{
+  g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
+  g_autofree char *unknown_env = g_strdup_printf ("%s/sdk/%s/settings", server->base_url,
+                                                  "00000000-0000-4000-8000-000000000000");
+  g_autofree char *outside = g_strdup_printf ("%s/nothing-here", server->base_url);
+  g_autofree char *big = NULL;
+  static const struct {
+    const char *body;
+    guint       status;
+    const char *code;
+  } bodies[] = {
+    { "{\"email\": ", 400, "invalid_json" },
+    { "not json at all", 400, "invalid_json" },
+    { "[\"a@example.com\"]", 400, "invalid_json" },
+    { "", 400, "invalid_json" },
+    { "{}", 400, "missing_field" },
+    { "{\"email\": 42}", 400, "invalid_field" },
+    { "{\"email\": [\"a@example.com\"]}", 400, "invalid_field" },
+    { "{\"email\": \"no-at-sign\"}", 400, "invalid_email" },
+    { "{\"email\": \"a@b\\r\\nBcc: x@y\"}", 400, "invalid_email" },
+    { "{\"email\": \"a@example.com\", \"captchaToken\": 7}", 400, "invalid_field" },
+  };
+  JsonObject *reply = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_test_message ("body: %s", bodies[i].body);
+      g_assert_cmpuint (ks_test_request (server, "POST", "/emailVerifications/create", NULL, NULL,
+                                         bodies[i].body, &reply), ==, bodies[i].status);
+      g_assert_cmpstr (ks_test_error_code (reply), ==, bodies[i].code);
+      g_clear_pointer (&reply, json_object_unref);
+    }
+
+  /* A body over 64 KiB is refused from its headers. */
+  big = g_strnfill (65 * 1024, 'a');
+  memcpy (big, "{\"email\":\"", 10);
+  g_assert_cmpuint (ks_test_request (server, "POST", "/emailVerifications/create", NULL, NULL, big,
+                                     &reply), ==, 413);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "payload_too_large");
+  g_clear_pointer (&reply, json_object_unref);
+
+  g_assert_cmpuint (ks_test_request (server, "GET", unknown_env, NULL, NULL, NULL, &reply), ==, 404);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "environment_not_found");
+  g_clear_pointer (&reply, json_object_unref);
+  g_assert_cmpuint (ks_test_request (server, "GET", "/no/such/path", NULL, NULL, NULL, &reply), ==,
+                    404);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "not_found");
+  g_clear_pointer (&reply, json_object_unref);
+  g_assert_cmpuint (ks_test_request (server, "GET", outside, NULL, NULL, NULL, &reply), ==, 404);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "not_found");
+  g_clear_pointer (&reply, json_object_unref);
+  g_assert_cmpuint (ks_test_request (server, "DELETE", "/settings", NULL, NULL, NULL, &reply), ==,
+                    405);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "method_not_allowed");
+  g_clear_pointer (&reply, json_object_unref);
+
+  /* After all of that, the server still serves. */
+  g_assert_cmpuint (ks_test_request (server, "GET", "/settings", NULL, NULL, NULL, NULL), ==, 200);
+}
+
+/* Wrong-typed members of authenticated calls are 400s too, never 500s. */
+static void
+test_bad_authenticated_bodies (void)
+{
+  g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
+  g_autoptr(KsSoftAuthenticator) key = ks_soft_authenticator_new ();
+  g_autofree char *email = ks_test_unique_email ("typed");
+  g_autoptr(JsonObject) signed_in = ks_test_sign_in (server, email);
+  const char *half = json_object_get_string_member (signed_in, "minifiedJwt");
+  static const struct {
+    const char *method;
+    const char *path;
+    const char *body;
+  } cases[] = {
+    { "POST", "/users/passkeys/register", "{}" },
+    { "POST", "/users/passkeys/register", "{\"id\": 1, \"response\": []}" },
+    { "POST", "/users/passkeys/register", "{\"response\": {\"clientDataJSON\": \"!!\"}}" },
+    { "POST", "/users/mfa/auth/passkey", "{\"response\": {\"clientDataJSON\": 5}}" },
+    { "POST", "/users/mfa/auth/recovery", "{\"code\": 123}" },
+    { "POST", "/users/mfa/auth/recovery", "{}" },
+  };
+  JsonObject *reply = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%s %s %s", cases[i].method, cases[i].path, cases[i].body);
+      g_assert_cmpuint (ks_test_request (server, cases[i].method, cases[i].path, half, NULL,
+                                         cases[i].body, &reply), ==, 400);
+      ks_test_error_code (reply);
+      g_clear_pointer (&reply, json_object_unref);
+    }
+}
+
+static void
+test_recovery_guessing (void)
+{
+  g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
+  g_autoptr(KsSoftAuthenticator) key = ks_soft_authenticator_new ();
+  g_autofree char *email = ks_test_unique_email ("guess");
+  g_autoptr(JsonObject) first = ks_test_sign_in (server, email);
+  g_autoptr(JsonObject) options = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(JsonObject) registered = NULL;
+  g_autoptr(JsonObject) codes = NULL;
+  g_autoptr(JsonObject) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *right = NULL;
+  g_autofree char *right_body = NULL;
+  JsonObject *reply = NULL;
+
+  g_assert_cmpuint (ks_test_request (server, "GET", "/users/passkeys/register",
+                                     json_object_get_string_member (first, "minifiedJwt"), NULL,
+                                     NULL, &options), ==, 200);
+  request = ks_soft_authenticator_register (key, options, server->origin, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ks_test_request_object (server, "POST", "/users/passkeys/register",
+                                            json_object_get_string_member (first, "minifiedJwt"),
+                                            NULL, request, &registered), ==, 200);
+  g_assert_cmpuint (ks_test_request (server, "GET", "/users/mfa/recovery",
+                                     json_object_get_string_member (registered, "minifiedJwt"),
+                                     NULL, NULL, &codes), ==, 200);
+  right = g_strdup (json_array_get_string_element (json_object_get_array_member (codes,
+                                                                                 "recoveryCodes"),
+                                                   0));
+  right_body = g_strdup_printf ("{\"code\":\"%s\"}", right);
+
+  second = ks_test_sign_in (server, email);
+  for (int left = 4; left >= 0; left--)
+    {
+      g_assert_cmpuint (ks_test_request (server, "POST", "/users/mfa/auth/recovery",
+                                         json_object_get_string_member (second, "minifiedJwt"),
+                                         NULL, "{\"code\":\"zzzzz-zzzzz\"}", &reply), ==, 400);
+      g_assert_cmpstr (ks_test_error_code (reply), ==, "mfa_invalid_code");
+      g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (reply, "payload"),
+                                                   "attemptsLeft"), ==, left);
+      g_clear_pointer (&reply, json_object_unref);
+    }
+
+  /* Locked out for a while, even with the right code, and across a restart. */
+  ks_test_server_restart (server, TRUE);
+  g_assert_cmpuint (ks_test_request (server, "POST", "/users/mfa/auth/recovery",
+                                     json_object_get_string_member (second, "minifiedJwt"), NULL,
+                                     right_body, &reply), ==, 429);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "mfa_rate_limited");
+  g_clear_pointer (&reply, json_object_unref);
+}
+
+static void
+test_expired_challenge_and_mfa_token (void)
+{
+  g_autoptr(KsTestServer) server = start_short_lived ();
+  g_autoptr(KsSoftAuthenticator) key = ks_soft_authenticator_new ();
+  g_autofree char *email = ks_test_unique_email ("late");
+  g_autoptr(JsonObject) first = ks_test_sign_in (server, email);
+  g_autoptr(JsonObject) options = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(JsonObject) registered = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *half = json_object_get_string_member (first, "minifiedJwt");
+  JsonObject *reply = NULL;
+
+  g_assert_cmpuint (ks_test_request (server, "GET", "/users/passkeys/register", half, NULL, NULL,
+                                     &options), ==, 200);
+  g_assert_cmpint (json_object_get_int_member (options, "timeout"), ==, 2000);
+  request = ks_soft_authenticator_register (key, options, server->origin, NULL, &error);
+  g_assert_no_error (error);
+  g_usleep (2500 * 1000);
+  g_assert_cmpuint (ks_test_request_object (server, "POST", "/users/passkeys/register", half, NULL,
+                                            request, &reply), ==, 400);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "challenge_expired");
+  g_clear_pointer (&reply, json_object_unref);
+
+  /* New options, answered in time, with an MFA token that then lapses unused. */
+  {
+    g_autoptr(JsonObject) again = ks_test_sign_in (server, email);
+    g_autoptr(JsonObject) fresh_options = NULL;
+    g_autoptr(JsonObject) fresh_request = NULL;
+    g_autoptr(JsonObject) codes = NULL;
+    g_autoptr(JsonObject) later = NULL;
+    g_autoptr(JsonObject) recovered = NULL;
+    g_autoptr(JsonObject) list = NULL;
+    g_autofree char *code_body = NULL;
+    g_autofree char *delete_body = NULL;
+    g_autofree char *mfa_token = NULL;
+    JsonObject *ask = json_object_new ();
+    const char *full;
+
+    g_assert_cmpuint (ks_test_request (server, "GET", "/users/passkeys/register",
+                                       json_object_get_string_member (again, "minifiedJwt"), NULL,
+                                       NULL, &fresh_options), ==, 200);
+    fresh_request = ks_soft_authenticator_register (key, fresh_options, server->origin, NULL,
+                                                    &error);
+    g_assert_no_error (error);
+    json_object_set_boolean_member (ask, "singleUse", TRUE);
+    json_object_set_object_member (fresh_request, "createMfaToken", ask);
+    g_assert_cmpuint (ks_test_request_object (server, "POST", "/users/passkeys/register",
+                                              json_object_get_string_member (again, "minifiedJwt"),
+                                              NULL, fresh_request, &registered), ==, 200);
+    mfa_token = g_strdup (json_object_get_string_member (registered, "mfaToken"));
+    g_assert_nonnull (mfa_token);
+    g_assert_cmpuint (ks_test_request (server, "GET", "/users/mfa/recovery",
+                                       json_object_get_string_member (registered, "minifiedJwt"),
+                                       NULL, NULL, &codes), ==, 200);
+    code_body = g_strdup_printf ("{\"code\":\"%s\"}", json_array_get_string_element (
+                                   json_object_get_array_member (codes, "recoveryCodes"), 0));
+
+    g_usleep (2500 * 1000);
+    later = ks_test_sign_in (server, email);
+    g_assert_cmpuint (ks_test_request (server, "POST", "/users/mfa/auth/recovery",
+                                       json_object_get_string_member (later, "minifiedJwt"), NULL,
+                                       code_body, &recovered), ==, 200);
+    full = json_object_get_string_member (recovered, "minifiedJwt");
+    g_assert_cmpuint (ks_test_request (server, "GET", "/users/passkeys", full, NULL, NULL, &list),
+                      ==, 200);
+    delete_body = g_strdup_printf ("{\"passkeyId\":\"%s\"}",
+                                   json_object_get_string_member (json_array_get_object_element (
+                                     json_object_get_array_member (list, "passkeys"), 0), "id"));
+    g_assert_cmpuint (ks_test_request (server, "DELETE", "/users/passkeys", full, mfa_token,
+                                       delete_body, &reply), ==, 403);
+    g_assert_cmpstr (ks_test_error_code (reply), ==, "mfa_token_invalid");
+    g_clear_pointer (&reply, json_object_unref);
+    /* New recovery codes are guarded in this environment too. */
+    g_assert_cmpuint (ks_test_request (server, "POST", "/users/mfa/recovery", full, NULL, NULL,
+                                       &reply), ==, 403);
+    g_assert_cmpstr (ks_test_error_code (reply), ==, "mfa_token_required");
+    g_clear_pointer (&reply, json_object_unref);
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/sandbox/errors/wrong-code-tries", test_wrong_code_tries);
+  g_test_add_func ("/sandbox/errors/code-expiry-and-retry", test_code_expiry_and_retry);
+  g_test_add_func ("/sandbox/errors/token-expiry", test_token_expiry);
+  g_test_add_func ("/sandbox/errors/forged-tokens", test_forged_tokens);
+  g_test_add_func ("/sandbox/errors/bad-requests", test_bad_requests);
+  g_test_add_func ("/sandbox/errors/bad-authenticated-bodies", test_bad_authenticated_bodies);
+  g_test_add_func ("/sandbox/errors/recovery-guessing", test_recovery_guessing);
+  g_test_add_func ("/sandbox/errors/expired-challenge", test_expired_challenge_and_mfa_token);
+
+  return g_test_run ();
+}
