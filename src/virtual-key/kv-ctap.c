@@ -665,7 +665,8 @@ make_credential (KvConnection *conn,
             break;
           }
         if (cbor_isa_negint (alg) && cbor_get_int (alg) == 6 &&
-            cbor_string_length (type) == 10 && memcmp (cbor_string_handle (type), "public-key", 10) == 0)
+            cbor_string_length (type) == 10 &&
+            memcmp (cbor_string_handle (type), "public-key", 10) == 0)
           es256 = TRUE;
       }
   read_option (p, options, "rk", &rk);
@@ -1003,7 +1004,10 @@ get_assertion (KvConnection *conn,
         }
       g_ptr_array_sort (resident, newest_first);
       for (guint i = 0; i < resident->len; i++)
-        g_ptr_array_add (found, g_bytes_ref (((KvCredential *) g_ptr_array_index (resident, i))->id));
+        {
+          KvCredential *cred = g_ptr_array_index (resident, i);
+          g_ptr_array_add (found, g_bytes_ref (cred->id));
+        }
     }
   g_mutex_unlock (&key->lock);
 

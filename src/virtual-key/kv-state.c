@@ -599,7 +599,8 @@ parse (const char  *path,
 
       if (g_str_equal (groups[i], "key"))
         continue;
-      if (!g_str_has_prefix (groups[i], "credential ") || state->credentials->len >= MAX_CREDENTIALS)
+      if (!g_str_has_prefix (groups[i], "credential ") ||
+          state->credentials->len >= MAX_CREDENTIALS)
         return damaged (error, path, "an unknown group"), NULL;
       cred = read_credential (kf, groups[i], &what);
       if (cred == NULL)

@@ -545,7 +545,13 @@ map_add (cbor_item_t *map,
 static cbor_item_t *
 key_int (int value)
 {
-  return value >= 0 ? cbor_build_uint8 ((guint8) value) : cbor_build_negint8 ((guint8) (-1 - value));
+  guint magnitude = value >= 0 ? (guint) value : (guint) (-1 - value);
+  cbor_item_t *item = magnitude <= G_MAXUINT8 ? cbor_build_uint8 ((guint8) magnitude)
+                                             : cbor_build_uint16 ((guint16) magnitude);
+
+  if (value < 0)
+    cbor_mark_negint (item);
+  return item;
 }
 
 /* A makeCredential request with @cdh_len bytes of hash and the given algorithm. */
