@@ -44,6 +44,8 @@ node "$here/bench-verify-simplewebauthn.mjs" "$node_dir" "$inputs" "$seconds" > 
 
 get() { sed -n "s/^$1=//p" "$2"; }
 c_one=$(get keyturn_prepared_per_s "$work/c.txt")
+c_one_cpus=$(get keyturn_prepared_cpus "$work/c.txt")
+c_par_cpus=$(get keyturn_prepared_threads_cpus "$work/c.txt")
 c_cold=$(get keyturn_unprepared_per_s "$work/c.txt")
 c_par=$(get keyturn_prepared_threads_per_s "$work/c.txt")
 threads=$(get keyturn_threads "$work/c.txt")
@@ -61,7 +63,12 @@ printf '  %-44s %12s %12s %8s\n' "" "Keyturn/s" "SWA/s" "ratio"
 printf '  %-44s %12s %12s %8s\n' "(a) vs (b): one thread vs one at a time" "$c_one" "$s_seq" "$(ratio "$c_one" "$s_seq")"
 printf '  %-44s %12s %12s %8s\n' "    no prepared key vs one at a time" "$c_cold" "$s_seq" "$(ratio "$c_cold" "$s_seq")"
 printf '  %-44s %12s %12s %8s\n' "    $threads threads vs all in flight" "$c_par" "$s_conc" "$(ratio "$c_par" "$s_conc")"
+per_cpu() { awk -v a="$1" -v c="$2" 'BEGIN { printf "%.0f", a / c }'; }
+c_per_cpu=$(per_cpu "$c_one" "$c_one_cpus")
+s_per_cpu=$(per_cpu "$s_seq" "$s_seq_cpus")
+printf '  %-44s %12s %12s %8s\n' "    per CPU-second, one at a time" "$c_per_cpu" "$s_per_cpu" "$(ratio "$c_per_cpu" "$s_per_cpu")"
 echo
+echo "  Keyturn CPU use: ${c_one_cpus} cores on one thread, ${c_par_cpus} on $threads threads"
 echo "  SimpleWebAuthn CPU use: ${s_seq_cpus} cores one at a time, ${s_conc_cpus} all in flight (WebCrypto runs on libuv's pool)"
 echo "  OpenSSL's own ceiling here: $(openssl speed -seconds 1 ecdsap256 2>/dev/null | awk '/nistp256/ { print $NF }') ECDSA P-256 verifies/s on one core"
 echo "  Target: (a) >= ${TARGET}x (b); headline (first row): $(ratio "$c_one" "$s_seq") -> $(awk -v a="$c_one" -v b="$s_seq" -v t="$TARGET" 'BEGIN { print (a / b >= t) ? "met" : "NOT met" }')"
