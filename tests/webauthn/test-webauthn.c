@@ -285,6 +285,82 @@ test_prepared_key (void)
   g_assert_error (error, KS_WEBAUTHN_ERROR, KS_WEBAUTHN_ERROR_ALGORITHM);
 }
 
+/* One prepared key shared by threads that verify at once, as a server's cache would be used:
+ * every good assertion verifies and every forged one fails, whoever holds the cached context. */
+typedef struct {
+  KsRelyingParty      rp;
+  KsStoredCredential  stored;
+  GPtrArray          *good;        /* JsonObject */
+  GPtrArray          *forged;      /* JsonObject */
+  GPtrArray          *challenges;  /* char *, one per good/forged pair */
+  gint                failures;
+} SharedKey;
+
+static gpointer
+verify_shared_thread (gpointer data)
+{
+  SharedKey *sk = data;
+
+  for (guint round = 0; round < 20; round++)
+    for (guint i = 0; i < sk->good->len; i++)
+      {
+        const char *challenge = g_ptr_array_index (sk->challenges, i);
+        g_autoptr(GError) error = NULL;
+        KsAssertionResult result;
+
+        if (!ks_webauthn_verify_assertion (&sk->rp, challenge, g_ptr_array_index (sk->good, i),
+                                           &sk->stored, &result, NULL))
+          g_atomic_int_inc (&sk->failures);
+        if (ks_webauthn_verify_assertion (&sk->rp, challenge, g_ptr_array_index (sk->forged, i),
+                                          &sk->stored, &result, &error) ||
+            !g_error_matches (error, KS_WEBAUTHN_ERROR, KS_WEBAUTHN_ERROR_SIGNATURE))
+          g_atomic_int_inc (&sk->failures);
+      }
+  return NULL;
+}
+
+static void
+test_prepared_key_threads (void)
+{
+  g_autoptr(KsSoftAuthenticator) authenticator = ks_soft_authenticator_new ();
+  g_autoptr(KsNewCredential) cred = register_ok (authenticator, NULL);
+  g_autoptr(KsWebauthnKey) key = NULL;
+  g_autoptr(GPtrArray) good = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GPtrArray) forged = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GPtrArray) challenges = g_ptr_array_new_with_free_func (g_free);
+  KsSoftTweaks corrupt = { .corrupt_signature = TRUE };
+  SharedKey sk = { .rp = default_rp (), .good = good, .forged = forged, .challenges = challenges };
+  GThread *threads[4];
+  g_autoptr(GError) error = NULL;
+
+  key = ks_webauthn_key_new (cred->public_key, cred->algorithm, &error);
+  g_assert_no_error (error);
+  sk.stored = stored_from (cred);
+  sk.stored.prepared = key;
+
+  for (guint i = 0; i < 8; i++)
+    {
+      char *challenge = new_challenge ();
+      g_autoptr(JsonObject) options = request_options (challenge, cred->credential_id);
+      JsonObject *response;
+
+      g_ptr_array_add (challenges, challenge);
+      response = ks_soft_authenticator_authenticate (authenticator, options, ORIGIN, NULL, &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (good, response);
+      response = ks_soft_authenticator_authenticate (authenticator, options, ORIGIN, &corrupt,
+                                                     &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (forged, response);
+    }
+
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    threads[t] = g_thread_new ("verify", verify_shared_thread, &sk);
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    g_thread_join (threads[t]);
+  g_assert_cmpint (sk.failures, ==, 0);
+}
+
 /* A COSE key whose point is off the curve is refused when it is read, not trusted later. */
 static void
 test_key_off_curve (void)
@@ -804,6 +880,7 @@ main (int   argc,
   g_test_add_func ("/webauthn/registration/packed-self-rs256", test_packed_self_rs256);
   g_test_add_func ("/webauthn/flags-reported", test_flags_reported);
   g_test_add_func ("/webauthn/prepared-key", test_prepared_key);
+  g_test_add_func ("/webauthn/prepared-key-threads", test_prepared_key_threads);
   g_test_add_func ("/webauthn/peek", test_peek);
   g_test_add_func ("/webauthn/key-off-curve", test_key_off_curve);
   g_test_add_func ("/webauthn/assertion/counter-zero-allowed", test_counter_zero_allowed);
