@@ -57,8 +57,10 @@ listen_on (const char  *path,
       unlink (path);
     }
 
+  /* Only the owner may talk to the key: whoever connects can use its credentials. */
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) != 0 || listen (fd, 16) != 0)
+  if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) != 0 ||
+      chmod (path, 0600) != 0 || listen (fd, 16) != 0)
     {
       int saved = errno;
 
