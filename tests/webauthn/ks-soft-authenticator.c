@@ -464,7 +464,8 @@ make_certificate (EVP_PKEY           *subject_key,
                   gboolean            is_ca,
                   const char         *ou,
                   const guint8       *aaguid,
-                  gboolean            version_1)
+                  gboolean            version_1,
+                  gboolean            no_basic_constraints)
 {
   g_autoptr(X509) cert = X509_new ();
   X509_NAME *name = X509_get_subject_name (cert);
@@ -492,10 +493,13 @@ make_certificate (EVP_PKEY           *subject_key,
       X509_EXTENSION *ext;
 
       X509V3_set_ctx (&ctx, issuer_cert != NULL ? issuer_cert : cert, cert, NULL, NULL, 0);
-      ext = X509V3_EXT_nconf_nid (NULL, &ctx, NID_basic_constraints,
-                                  is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-      X509_add_ext (cert, ext, -1);
-      X509_EXTENSION_free (ext);
+      if (!no_basic_constraints)
+        {
+          ext = X509V3_EXT_nconf_nid (NULL, &ctx, NID_basic_constraints,
+                                      is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+          X509_add_ext (cert, ext, -1);
+          X509_EXTENSION_free (ext);
+        }
 
       if (aaguid != NULL)
         {
@@ -543,7 +547,7 @@ ensure_root (KsSoftAuthenticator *self,
   if (self->root_key == NULL)
     return crypto_failed (error, "make a root key");
   self->root_cert = make_certificate (self->root_key, self->root_key, NULL, TRUE,
-                                      "Keyturn Test Roots", NULL, FALSE);
+                                      "Keyturn Test Roots", NULL, FALSE, FALSE);
   if (self->root_cert == NULL)
     return crypto_failed (error, "make a root certificate");
   return TRUE;
@@ -633,7 +637,7 @@ build_statement (KsSoftAuthenticator *self,
         leaf = make_certificate (leaf_key, self->root_key, self->root_cert, tweaks->x5c_is_ca,
                                  tweaks->x5c_wrong_ou ? "Authenticator"
                                                       : "Authenticator Attestation",
-                                 aaguid, tweaks->x5c_version_1);
+                                 aaguid, tweaks->x5c_version_1, tweaks->x5c_no_basic_constraints);
         if (leaf == NULL)
           {
             crypto_failed (error, "make an attestation certificate");
@@ -671,7 +675,7 @@ build_statement (KsSoftAuthenticator *self,
         if (!kt_p256_public_point (cred->key, point, NULL))
           memset (point, 0, sizeof point);
         cert = make_certificate (att_key, att_key, NULL, FALSE, "Authenticator Attestation", NULL,
-                                 FALSE);
+                                 FALSE, FALSE);
         if (cert == NULL)
           {
             crypto_failed (error, "make a U2F certificate");

@@ -51,6 +51,7 @@ typedef struct {
   gboolean           x5c_wrong_ou;          /* packed x5c: OU is not "Authenticator Attestation" */
   gboolean           x5c_wrong_aaguid;      /* packed x5c: the AAGUID extension differs */
   gboolean           x5c_version_1;         /* packed x5c: a v1 certificate */
+  gboolean           x5c_no_basic_constraints; /* packed x5c: leaf without the extension */
   gboolean           zero_aaguid;
 
   /* both ceremonies */

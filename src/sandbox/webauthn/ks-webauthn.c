@@ -1071,6 +1071,9 @@ check_packed_certificate (X509         *cert,
     return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
                  "The attestation certificate's OU is \"%s\", not \"Authenticator Attestation\".",
                  ou);
+  if (!(X509_get_extension_flags (cert) & EXFLAG_BCONS))
+    return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
+                 "The attestation certificate has no basic constraints extension.");
   if (X509_check_ca (cert) != 0)
     return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
                  "The attestation certificate is a CA certificate.");
