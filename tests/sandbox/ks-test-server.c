@@ -152,8 +152,17 @@ ks_test_server_start (const char *config_json)
   KsTestServer *self = g_new0 (KsTestServer, 1);
   g_autoptr(GError) error = NULL;
 
-  self->root = g_dir_make_tmp ("keyturn-sandbox-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  /* Inside the test session's own folder when there is one: it goes even if the test aborts. */
+  if (g_getenv ("KEYTURN_TEST_ROOT") != NULL)
+    {
+      self->root = g_build_filename (g_getenv ("KEYTURN_TEST_ROOT"), "sandbox-XXXXXX", NULL);
+      g_assert_nonnull (g_mkdtemp (self->root));
+    }
+  else
+    {
+      self->root = g_dir_make_tmp ("keyturn-sandbox-test-XXXXXX", &error);
+      g_assert_no_error (error);
+    }
   self->data_dir = g_build_filename (self->root, "data", NULL);
   if (config_json != NULL)
     {
