@@ -113,7 +113,8 @@ send_init_packet (int           fd,
   report[4] = 0x80 | cmd;
   report[5] = len >> 8;
   report[6] = len & 0xff;
-  memcpy (report + 7, data, MIN (data_len, REPORT - 7));
+  if (data_len > 0)
+    memcpy (report + 7, data, MIN (data_len, REPORT - 7));
   send_report (fd, report);
 }
 
@@ -128,7 +129,8 @@ send_cont_packet (int           fd,
 
   put_cid (report, cid);
   report[4] = seq;
-  memcpy (report + 5, data, MIN (data_len, REPORT - 5));
+  if (data_len > 0)
+    memcpy (report + 5, data, MIN (data_len, REPORT - 5));
   send_report (fd, report);
 }
 
