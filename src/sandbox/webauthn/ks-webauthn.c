@@ -293,12 +293,19 @@ check_client_data (GBytes               *client_data,
   return TRUE;
 }
 
+/* OpenSSL 3's SHA256 () looks the algorithm up in the provider tables on every call; fetch it
+ * once for the life of the process instead. */
 static void
 sha256 (const void *data,
         gsize       len,
         guint8      out[SHA256_DIGEST_LENGTH])
 {
-  SHA256 (data, len, out);
+  static EVP_MD *md = NULL;
+
+  if (g_once_init_enter (&md))
+    g_once_init_leave (&md, EVP_MD_fetch (NULL, "SHA2-256", NULL));
+  if (EVP_Digest (data, len, out, NULL, md, NULL) != 1)
+    g_error ("SHA-256 failed");
 }
 
 /* CBOR */
@@ -676,7 +683,7 @@ digest_parts (const guint8 *part1,
   memcpy (buf, part1, len1);
   if (len2 > 0)
     memcpy (buf + len1, part2, len2);
-  SHA256 (buf, len1 + len2, digest);
+  sha256 (buf, len1 + len2, digest);
 }
 
 /* Verifies sig over SHA-256 (part1 || part2): ECDSA (DER) for ES256, PKCS#1 v1.5 for RS256. */
