@@ -828,6 +828,100 @@ mangle_everything (JsonObject *good,
     }
 }
 
+/* Random damage (several bytes changed, bytes inserted, the tail cut) to every binary field. A
+ * damaged x5c root may still parse (chain trust is not checked), so only a clean answer is
+ * asserted here: a boolean and, on refusal, an error of the sandbox's domain. */
+static guint
+mangle_randomly (JsonObject *good,
+                 VerifyFunc  verify,
+                 gpointer    user_data,
+                 guint       rounds)
+{
+  static const char *fields[] = { "clientDataJSON", "attestationObject", "authenticatorData",
+                                  "signature" };
+  JsonObject *response = json_object_get_object_member (good, "response");
+  guint accepted = 0;
+
+  for (guint round = 0; round < rounds; round++)
+    {
+      const char *field = fields[g_test_rand_int_range (0, G_N_ELEMENTS (fields))];
+      g_autoptr(JsonObject) copy = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GByteArray) damaged = NULL;
+      g_autofree char *text = NULL;
+      g_autoptr(GError) error = NULL;
+      guint changes = g_test_rand_int_range (1, 9);
+
+      if (!json_object_has_member (response, field))
+        continue;
+      bytes = kt_base64url_decode (json_object_get_string_member (response, field), NULL);
+      damaged = g_bytes_unref_to_array (g_steal_pointer (&bytes));
+      for (guint c = 0; c < changes && damaged->len > 0; c++)
+        {
+          guint at = g_test_rand_int_range (0, damaged->len);
+          guint8 value = g_test_rand_int_range (0, 256);
+
+          switch (g_test_rand_int_range (0, 3))
+            {
+            case 0:
+              damaged->data[at] = value;
+              break;
+            case 1:
+              g_array_insert_val ((GArray *) damaged, at, value);
+              break;
+            default:
+              g_byte_array_set_size (damaged, at);
+              break;
+            }
+        }
+      text = kt_base64url_encode (damaged->data, damaged->len);
+      copy = deep_copy (good);
+      json_object_set_string_member (json_object_get_object_member (copy, "response"), field, text);
+      if (verify (copy, user_data, &error))
+        accepted++;
+      else
+        g_assert_true (error != NULL && error->domain == KS_WEBAUTHN_ERROR);
+    }
+  return accepted;
+}
+
+static void
+test_random_damage (void)
+{
+  g_autoptr(KsSoftAuthenticator) authenticator = ks_soft_authenticator_new ();
+  KsRelyingParty rp = default_rp ();
+  g_autoptr(GError) error = NULL;
+
+  for (KsSoftAttestation att = KS_SOFT_ATTESTATION_NONE; att <= KS_SOFT_ATTESTATION_FIDO_U2F; att++)
+    {
+      g_autofree char *challenge = new_challenge ();
+      g_autoptr(JsonObject) options = creation_options (challenge, "dXNlci0x");
+      KsSoftTweaks tweaks = { .attestation = att };
+      g_autoptr(JsonObject) response = NULL;
+      VerifyData vd = { &rp, challenge, NULL };
+
+      response = ks_soft_authenticator_register (authenticator, options, ORIGIN, &tweaks, &error);
+      g_assert_no_error (error);
+      mangle_randomly (response, verify_reg_cb, &vd, 300);
+    }
+
+  {
+    g_autoptr(KsNewCredential) cred = register_ok (authenticator, NULL);
+    KsStoredCredential stored = stored_from (cred);
+    g_autofree char *challenge = new_challenge ();
+    g_autoptr(JsonObject) options = request_options (challenge, cred->credential_id);
+    g_autoptr(JsonObject) response = NULL;
+    VerifyData vd = { &rp, challenge, &stored };
+
+    response = ks_soft_authenticator_authenticate (authenticator, options, ORIGIN, NULL, &error);
+    g_assert_no_error (error);
+    json_object_remove_member (json_object_get_object_member (response, "response"),
+                               "clientDataJson");
+    /* Everything in an assertion is signed: no damage may pass. */
+    g_assert_cmpuint (mangle_randomly (response, verify_assert_cb, &vd, 1000), ==, 0);
+  }
+}
+
 static void
 test_malformed_registration (void)
 {
@@ -892,6 +986,7 @@ main (int   argc,
   g_test_add_func ("/webauthn/soft-authenticator/lists", test_soft_authenticator_lists);
   g_test_add_func ("/webauthn/registration/malformed", test_malformed_registration);
   g_test_add_func ("/webauthn/assertion/malformed", test_malformed_assertion);
+  g_test_add_func ("/webauthn/random-damage", test_random_damage);
 
   for (guint i = 0; i < G_N_ELEMENTS (reject_cases); i++)
     {
