@@ -225,6 +225,16 @@ parse_object (GBytes *bytes)
   return json_object_ref (json_node_get_object (root));
 }
 
+/* One token, one spelling: stray bits in a last base64url character are not ignored. */
+static gboolean
+is_canonical (const char *text,
+              GBytes     *decoded)
+{
+  g_autofree char *again = kt_base64url_encode_bytes (decoded);
+
+  return g_str_equal (again, text);
+}
+
 JsonObject *
 ks_signer_verify (KsSigner    *self,
                   const char  *jwt,
@@ -252,7 +262,9 @@ ks_signer_verify (KsSigner    *self,
   header_bytes = kt_base64url_decode (parts[0], NULL);
   payload_bytes = kt_base64url_decode (parts[1], NULL);
   signature = kt_base64url_decode (parts[2], NULL);
-  if (header_bytes == NULL || payload_bytes == NULL || signature == NULL)
+  if (header_bytes == NULL || payload_bytes == NULL || signature == NULL
+      || !is_canonical (parts[0], header_bytes) || !is_canonical (parts[1], payload_bytes)
+      || !is_canonical (parts[2], signature))
     goto invalid;
 
   header = parse_object (header_bytes);
