@@ -864,7 +864,8 @@ mangle_randomly (JsonObject *good,
           switch (g_test_rand_int_range (0, 3))
             {
             case 0:
-              damaged->data[at] = value;
+              /* XOR with a non-zero value, so the byte really changes. */
+              damaged->data[at] ^= (guint8) g_test_rand_int_range (1, 256);
               break;
             case 1:
               g_array_insert_val ((GArray *) damaged, at, value);
@@ -883,6 +884,30 @@ mangle_randomly (JsonObject *good,
         g_assert_true (error != NULL && error->domain == KS_WEBAUTHN_ERROR);
     }
   return accepted;
+}
+
+/* A header that claims a huge map must be refused before libcbor allocates for it. */
+static void
+test_huge_cbor_claim (void)
+{
+  g_autoptr(KsSoftAuthenticator) authenticator = ks_soft_authenticator_new ();
+  g_autofree char *challenge = new_challenge ();
+  g_autoptr(JsonObject) options = creation_options (challenge, "dXNlci0x");
+  g_autoptr(JsonObject) response = NULL;
+  KsRelyingParty rp = default_rp ();
+  g_autoptr(KsNewCredential) cred = NULL;
+  g_autoptr(GError) error = NULL;
+  /* map of 2^32 - 1 entries, then a single byte */
+  static const guint8 claim[] = { 0xba, 0xff, 0xff, 0xff, 0xff, 0x00 };
+  g_autofree char *text = kt_base64url_encode (claim, sizeof claim);
+
+  response = ks_soft_authenticator_register (authenticator, options, ORIGIN, NULL, &error);
+  g_assert_no_error (error);
+  json_object_set_string_member (json_object_get_object_member (response, "response"),
+                                 "attestationObject", text);
+  g_assert_false (ks_webauthn_verify_registration (&rp, challenge, response, &cred, &error));
+  g_assert_error (error, KS_WEBAUTHN_ERROR, KS_WEBAUTHN_ERROR_MALFORMED);
+  g_assert_nonnull (strstr (error->message, "declares more elements"));
 }
 
 static void
@@ -987,6 +1012,7 @@ main (int   argc,
   g_test_add_func ("/webauthn/registration/malformed", test_malformed_registration);
   g_test_add_func ("/webauthn/assertion/malformed", test_malformed_assertion);
   g_test_add_func ("/webauthn/random-damage", test_random_damage);
+  g_test_add_func ("/webauthn/huge-cbor-claim", test_huge_cbor_claim);
 
   for (guint i = 0; i < G_N_ELEMENTS (reject_cases); i++)
     {
