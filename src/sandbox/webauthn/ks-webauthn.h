@@ -101,12 +101,19 @@ char     *ks_webauthn_peek_challenge        (JsonObject               *credentia
 GBytes   *ks_webauthn_peek_credential_id    (JsonObject               *credential,
                                              GError                  **error);
 
+/* §7.1. Attestation formats: none, packed (self, and x5c whose leaf certificate must verify the
+ * signature and meet §8.2.1: the result is attestation type "basic") and fido-u2f (§8.6). The x5c
+ * chain is parsed but not checked against any root: the sandbox has no vendor roots or metadata
+ * service, so attestation tells it what a key claims to be, not that the claim is true. */
 gboolean  ks_webauthn_verify_registration   (const KsRelyingParty     *rp,
                                              const char               *challenge,
                                              JsonObject               *credential,
                                              KsNewCredential         **out,
                                              GError                  **error);
 
+/* §7.2, against the credential the caller looked up by ks_webauthn_peek_credential_id (). Set
+ * stored->prepared to skip decoding the public key on every call. On success, out holds what the
+ * store must keep: the new counter and the flags. */
 gboolean  ks_webauthn_verify_assertion      (const KsRelyingParty     *rp,
                                              const char               *challenge,
                                              JsonObject               *credential,
