@@ -858,6 +858,7 @@ assert_one (KvConnection *conn,
   g_autoptr(GBytes) sig = NULL;
   cbor_item_t *descriptor = cbor_new_definite_map (2);
   cbor_item_t *user = NULL;
+  g_autoptr(GError) error = NULL;
   KvCredential *cred;
   guint32 count;
 
@@ -870,11 +871,10 @@ assert_one (KvConnection *conn,
       cbor_decref (&descriptor);
       return CTAP2_ERR_NOT_ALLOWED;
     }
-  count = ++cred->sign_count;
-  if (!save_locked (key))
+  if (!kv_state_next_counter (key->state, cred, &count, &error))
     {
-      cred->sign_count--;
       g_mutex_unlock (&key->lock);
+      kv_log ("%s", error->message);
       cbor_decref (&descriptor);
       return CTAP1_ERR_OTHER;
     }

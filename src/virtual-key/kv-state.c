@@ -25,6 +25,9 @@
 #define KV_STATE_FORMAT   1
 #define CHECKSUM_MARKER   "[checksum]\nsha256="
 #define MAX_CREDENTIALS   10000
+/* Counter values reserved per save: an assertion writes the file once in this many, and a
+ * restart resumes above the reservation (signature counters must grow, not count by one). */
+#define COUNTER_RESERVE   64
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_NAME, X509_NAME_free)
@@ -42,6 +45,9 @@ kv_credential_free (KvCredential *cred)
   g_free (cred->user_name);
   g_free (cred->user_display_name);
   EVP_PKEY_free (cred->key);
+  if (cred->key_text != NULL)
+    explicit_bzero (cred->key_text, strlen (cred->key_text));
+  g_free (cred->key_text);
   g_free (cred);
 }
 
@@ -95,6 +101,35 @@ kv_state_count_resident (KvState *state)
     if (((KvCredential *) g_ptr_array_index (state->credentials, i))->resident)
       n++;
   return n;
+}
+
+gboolean
+kv_state_next_counter (KvState       *state,
+                       KvCredential  *cred,
+                       guint32       *count,
+                       GError       **error)
+{
+  guint32 next, old_ceiling = cred->counter_ceiling;
+
+  if (cred->sign_count == G_MAXUINT32)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "Signature counter exhausted");
+      return FALSE;
+    }
+  next = cred->sign_count + 1;
+  if (next > cred->counter_ceiling)
+    {
+      cred->counter_ceiling = next > G_MAXUINT32 - COUNTER_RESERVE ? G_MAXUINT32
+                                                                  : next + COUNTER_RESERVE - 1;
+      if (!kv_state_save (state, error))
+        {
+          cred->counter_ceiling = old_ceiling;
+          return FALSE;
+        }
+    }
+  cred->sign_count = next;
+  *count = next;
+  return TRUE;
 }
 
 /* Attestation */
@@ -307,9 +342,8 @@ serialize (KvState *state)
       g_autofree char *group = g_strdup_printf ("credential %" G_GUINT64_FORMAT, cred->serial);
       g_autofree char *id = bytes_to_base64 (cred->id);
       g_autofree char *user_id = bytes_to_base64 (cred->user_id);
-      g_autofree char *key = key_to_base64 (cred->key);
 
-      if (key == NULL)
+      if (cred->key_text == NULL && (cred->key_text = key_to_base64 (cred->key)) == NULL)
         return NULL;
       g_key_file_set_string (kf, group, "id", id);
       g_key_file_set_string (kf, group, "rp-id", cred->rp_id);
@@ -318,8 +352,9 @@ serialize (KvState *state)
         g_key_file_set_string (kf, group, "user-name", cred->user_name);
       if (cred->user_display_name != NULL)
         g_key_file_set_string (kf, group, "user-display-name", cred->user_display_name);
-      g_key_file_set_string (kf, group, "private-key", key);
-      g_key_file_set_uint64 (kf, group, "sign-count", cred->sign_count);
+      g_key_file_set_string (kf, group, "private-key", cred->key_text);
+      g_key_file_set_uint64 (kf, group, "sign-count",
+                             MAX (cred->sign_count, cred->counter_ceiling));
       g_key_file_set_boolean (kf, group, "resident", cred->resident);
       g_key_file_set_uint64 (kf, group, "serial", cred->serial);
     }
@@ -512,7 +547,7 @@ read_credential (GKeyFile    *kf,
     *what = "a credential's counter";
   else
     {
-      cred->sign_count = (guint32) count;
+      cred->sign_count = cred->counter_ceiling = (guint32) count;
       cred->serial = serial;
       return cred;
     }

@@ -23,9 +23,11 @@ typedef struct {
   char     *user_name;          /* nullable */
   char     *user_display_name;  /* nullable */
   EVP_PKEY *key;
-  guint32   sign_count;
+  guint32   sign_count;         /* the last counter value signed */
+  guint32   counter_ceiling;    /* what the file holds: no value above it was ever signed */
   gboolean  resident;
   guint64   serial;             /* creation order: newest resident credential answers first */
+  char     *key_text;           /* the private key as the file holds it, encoded once */
 } KvCredential;
 
 typedef struct {
@@ -56,6 +58,12 @@ KvCredential *kv_state_find           (KvState       *state,
                                        const guint8  *id,
                                        gsize          id_len);
 guint         kv_state_count_resident (KvState       *state);
+/* The next signature counter of @cred; saves the state only when a new block of values must be
+ * reserved, so a counter never repeats even if the key dies between saves. */
+gboolean      kv_state_next_counter   (KvState       *state,
+                                       KvCredential  *cred,
+                                       guint32       *count,
+                                       GError       **error);
 void          kv_credential_free      (KvCredential  *cred);
 
 /* Generates the attestation root and the batch certificate naming @aaguid (WebAuthn §8.2.1). */

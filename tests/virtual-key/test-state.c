@@ -110,9 +110,9 @@ test_persistence (Fixture       *f,
     g_assert_cmpmem (aaguid, 16, aaguid_again, 16);
     assert_fido (fido_dev_get_retry_count (dev, &retries), FIDO_OK);
     g_assert_cmpint (retries, ==, 7);
-    /* The counter goes on from where it was. */
+    /* The counter goes on above where it was (past the values the key had reserved). */
     assert_fido (fido_dev_get_assert (dev, a, "4711"), FIDO_OK);
-    g_assert_cmpuint (fido_assert_sigcount (a, 0), ==, 3);
+    g_assert_cmpuint (fido_assert_sigcount (a, 0), >, 2);
     kv_test_verify_assertion (a, 0, plain);
     assert_fido (fido_dev_get_assert (dev, discover, "4711"), FIDO_OK);
     g_assert_cmpuint (fido_assert_count (discover), ==, 1);
