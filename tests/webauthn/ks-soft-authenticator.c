@@ -840,7 +840,8 @@ ks_soft_authenticator_register (KsSoftAuthenticator *self,
     }
 
   attestation = cbor_new_definite_map (tweaks->extra_attestation_key ? 4 : 3);
-  map_add (attestation, cbor_build_string ("fmt"), cbor_build_string (fmt));
+  map_add (attestation, cbor_build_string ("fmt"),
+           cbor_build_string (tweaks->format_name != NULL ? tweaks->format_name : fmt));
   map_add (attestation, cbor_build_string ("attStmt"), cbor_incref (stmt));
   map_add (attestation, cbor_build_string ("authData"),
            cbor_build_bytestring (auth_data->data, auth_data->len));

@@ -38,6 +38,7 @@ typedef enum {
 typedef struct {
   /* registration */
   KsSoftAttestation  attestation;
+  const char        *format_name;           /* write this fmt instead of the format's own */
   gint64             algorithm;             /* COSE alg of the new key: -7 or -257; 0 picks the
                                              * first of pubKeyCredParams that is supported */
   gsize              credential_id_length;  /* 0 means 32 */

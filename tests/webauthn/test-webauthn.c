@@ -460,6 +460,8 @@ static const RejectCase reject_cases[] = {
     .expected = KS_WEBAUTHN_ERROR_ORIGIN },
   { "origin", ASSERTION, .assertion = { .origin = "https://evil.example" },
     .expected = KS_WEBAUTHN_ERROR_ORIGIN },
+  { "origin-with-newline", ASSERTION, .assertion = { .origin = "http://localhost:8080\nforged" },
+    .expected = KS_WEBAUTHN_ERROR_ORIGIN },
   { "cross-origin", REGISTRATION, .registration = { .cross_origin = TRUE },
     .expected = KS_WEBAUTHN_ERROR_ORIGIN },
   { "cross-origin", ASSERTION, .assertion = { .cross_origin = TRUE },
@@ -576,6 +578,9 @@ static const RejectCase reject_cases[] = {
     .registration = { .attestation = KS_SOFT_ATTESTATION_PACKED_X5C,
                       .x5c_no_basic_constraints = TRUE },
     .expected = KS_WEBAUTHN_ERROR_ATTESTATION },
+  { "unknown-format", REGISTRATION,
+    .registration = { .attestation = KS_SOFT_ATTESTATION_PACKED_SELF, .format_name = "tpm" },
+    .expected = KS_WEBAUTHN_ERROR_ATTESTATION },
   { "fido-u2f-signature", REGISTRATION,
     .registration = { .attestation = KS_SOFT_ATTESTATION_FIDO_U2F, .corrupt_signature = TRUE },
     .expected = KS_WEBAUTHN_ERROR_ATTESTATION },
@@ -606,6 +611,8 @@ test_reject (gconstpointer data)
       g_assert_false (do_register (authenticator, &rp, &rc->registration, &cred, &error));
       g_assert_error (error, KS_WEBAUTHN_ERROR, (gint) rc->expected);
       g_assert_null (cred);
+      /* Messages go to the log as one line each, whatever the client sent. */
+      g_assert_null (strchr (error->message, '\n'));
       g_test_message ("%s", error->message);
     }
   else
@@ -619,6 +626,7 @@ test_reject (gconstpointer data)
         stored.sign_count = rc->stored_count;
       g_assert_false (do_assert (authenticator, &rp, &stored, &rc->assertion, &result, &error));
       g_assert_error (error, KS_WEBAUTHN_ERROR, (gint) rc->expected);
+      g_assert_null (strchr (error->message, '\n'));
       g_test_message ("%s", error->message);
     }
 }

@@ -68,6 +68,13 @@ fail (GError         **error,
   return FALSE;
 }
 
+/* What a client sent, fit to quote in a log line: control characters and quotes escaped. */
+static char *
+quoted (const char *text)
+{
+  return g_strescape (text, NULL);
+}
+
 /* JSON members */
 
 static const char *
@@ -135,6 +142,7 @@ read_envelope (JsonObject *credential,
 {
   JsonNode *response;
   const char *type, *client_data;
+  g_autofree char *shown = NULL;
   gsize id_len;
 
   if (credential == NULL)
@@ -153,7 +161,7 @@ read_envelope (JsonObject *credential,
 
   if (strcmp (type, "public-key") != 0)
     return fail (error, KS_WEBAUTHN_ERROR_WRONG_TYPE,
-                 "The credential's type is \"%s\", not \"public-key\".", type);
+                 "The credential's type is \"%s\", not \"public-key\".", shown = quoted (type));
 
   if ((env->raw_id_bytes = decode_member (env->raw_id, "credential's rawId", error)) == NULL)
     return FALSE;
@@ -205,6 +213,9 @@ client_data_is_canonical (GBytes     *client_data,
   for (gsize i = 0; i < origin_len; i++)
     if (origin[i] == '"' || origin[i] == '\\' || (guchar) origin[i] < 0x20)
       return FALSE;
+  for (gsize i = 0; i < challenge_len; i++)
+    if (!g_ascii_isalnum (challenge[i]) && challenge[i] != '-' && challenge[i] != '_')
+      return FALSE;
   return len == sizeof tail_cross - 1 && memcmp (p, tail_cross, len) == 0;
 }
 
@@ -223,6 +234,7 @@ check_client_data (GBytes               *client_data,
   JsonObject *object;
   JsonNode *root, *cross_origin, *token_binding;
   const char *type, *challenge, *origin, *token_status = NULL;
+  g_autofree char *shown = NULL;
 
   if (client_data_is_canonical (client_data, expected_type, expected_challenge, rp->origin))
     return TRUE;
@@ -261,12 +273,14 @@ check_client_data (GBytes               *client_data,
       if (strcmp (token_status, "present") != 0 && strcmp (token_status, "supported") != 0 &&
           strcmp (token_status, "not-supported") != 0)
         return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
-                     "clientDataJSON's tokenBinding status \"%s\" is unknown.", token_status);
+                     "clientDataJSON's tokenBinding status \"%s\" is unknown.",
+                     shown = quoted (token_status));
     }
 
   if (strcmp (type, expected_type) != 0)
     return fail (error, KS_WEBAUTHN_ERROR_WRONG_TYPE,
-                 "clientDataJSON's type is \"%s\", not \"%s\".", type, expected_type);
+                 "clientDataJSON's type is \"%s\", not \"%s\".", shown = quoted (type),
+                 expected_type);
 
   challenge_bytes = kt_base64url_decode (challenge, &local);
   if (challenge_bytes == NULL)
@@ -280,7 +294,7 @@ check_client_data (GBytes               *client_data,
   if (strcmp (origin, rp->origin) != 0)
     return fail (error, KS_WEBAUTHN_ERROR_ORIGIN,
                  "clientDataJSON's origin is \"%s\", not the environment's \"%s\".",
-                 origin, rp->origin);
+                 shown = quoted (origin), rp->origin);
   if (cross_origin != NULL && !JSON_NODE_HOLDS_NULL (cross_origin) &&
       json_node_get_boolean (cross_origin))
     return fail (error, KS_WEBAUTHN_ERROR_ORIGIN,
@@ -1109,7 +1123,7 @@ check_packed_certificate (X509         *cert,
                           GError      **error)
 {
   X509_NAME *subject = X509_get_subject_name (cert);
-  g_autofree char *c = NULL, *o = NULL, *ou = NULL, *cn = NULL;
+  g_autofree char *c = NULL, *o = NULL, *ou = NULL, *cn = NULL, *shown = NULL;
   g_autoptr(ASN1_OBJECT) oid = OBJ_txt2obj ("1.3.6.1.4.1.45724.1.1.4", 1);
   int index;
 
@@ -1125,7 +1139,7 @@ check_packed_certificate (X509         *cert,
   if (strcmp (ou, "Authenticator Attestation") != 0)
     return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
                  "The attestation certificate's OU is \"%s\", not \"Authenticator Attestation\".",
-                 ou);
+                 shown = quoted (ou));
   if (!(X509_get_extension_flags (cert) & EXFLAG_BCONS))
     return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
                  "The attestation certificate has no basic constraints extension.");
@@ -1432,9 +1446,11 @@ ks_webauthn_verify_registration (const KsRelyingParty *rp,
     }
   else
     {
+      g_autofree char *shown = quoted (fmt_name);
+
       return fail (error, KS_WEBAUTHN_ERROR_ATTESTATION,
                    "The attestation format \"%s\" is not one the sandbox verifies "
-                   "(none, packed, fido-u2f).", fmt_name);
+                   "(none, packed, fido-u2f).", shown);
     }
 
   result = g_new0 (KsNewCredential, 1);
