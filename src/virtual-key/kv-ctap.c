@@ -539,6 +539,24 @@ check_pin_uv_auth (KvConnection *conn,
   return CTAP2_OK;
 }
 
+/* Finds a credential of this key for @rp_id: stored, or sealed into @id. Call with the lock held;
+ * a wrapped credential is returned in @unwrapped, which the caller frees. */
+static KvCredential *
+find_credential (KvKey         *key,
+                 const char    *rp_id,
+                 GBytes        *id,
+                 KvCredential **unwrapped)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (id, &len);
+  KvCredential *cred = kv_state_find (key->state, rp_id, data, len);
+
+  *unwrapped = NULL;
+  if (cred == NULL)
+    cred = *unwrapped = kv_state_unwrap_credential (key->state, rp_id, data, len);
+  return cred;
+}
+
 /* A zero-length pinUvAuthParam asks only for a touch (CTAP 2.1 §6.1.2 step 1): libfido2's
  * touch-to-select sends it to every key and keeps the one that answers. */
 static guint
@@ -601,7 +619,7 @@ make_credential (KvConnection *conn,
   g_autoptr(cbor_item_t) map = NULL;
   cbor_item_t *att_stmt;
   KvCredential *cred;
-  guint8 id[KV_CREDENTIAL_ID_LEN];
+  g_autoptr(GBytes) id = NULL;
   guint64 protocol = 0;
   gboolean has_protocol = param_uint (p, 0x09, FALSE, &protocol);
   gboolean es256 = FALSE, uv = FALSE;
@@ -714,12 +732,11 @@ make_credential (KvConnection *conn,
 
   for (guint i = 0; i < exclude->len; i++)
     {
-      GBytes *ex = g_ptr_array_index (exclude, i);
+      g_autoptr(KvCredential) unwrapped = NULL;
       gboolean found;
 
       g_mutex_lock (&key->lock);
-      found = kv_state_find (key->state, rp_id, g_bytes_get_data (ex, NULL),
-                             g_bytes_get_size (ex)) != NULL;
+      found = find_credential (key, rp_id, g_ptr_array_index (exclude, i), &unwrapped) != NULL;
       g_mutex_unlock (&key->lock);
       if (found)
         {
@@ -746,19 +763,35 @@ make_credential (KvConnection *conn,
     return status;
 
   cred_key = EVP_EC_gen ("P-256");
-  if (cred_key == NULL || RAND_bytes (id, sizeof id) != 1 ||
-      (cose = kt_cose_encode_es256_key (cred_key, NULL)) == NULL)
+  if (cred_key == NULL || (cose = kt_cose_encode_es256_key (cred_key, NULL)) == NULL)
     return CTAP1_ERR_OTHER;
+  if (rk == 1)
+    {
+      guint8 random_id[KV_CREDENTIAL_ID_LEN];
+
+      if (RAND_bytes (random_id, sizeof random_id) != 1)
+        return CTAP1_ERR_OTHER;
+      id = g_bytes_new (random_id, sizeof random_id);
+    }
+  else
+    {
+      /* Nothing to store: the id carries the key, so making one costs no write. */
+      g_mutex_lock (&key->lock);
+      id = kv_state_wrap_credential (key->state, rp_id, cred_key);
+      g_mutex_unlock (&key->lock);
+      if (id == NULL)
+        return CTAP1_ERR_OTHER;
+    }
 
   attested = g_byte_array_new ();
   {
-    guint8 id_len[2] = { 0, sizeof id };
+    guint8 id_len[2] = { 0, (guint8) g_bytes_get_size (id) };
 
     g_mutex_lock (&key->lock);
     g_byte_array_append (attested, key->state->aaguid, KV_AAGUID_LEN);
     g_mutex_unlock (&key->lock);
     g_byte_array_append (attested, id_len, 2);
-    g_byte_array_append (attested, id, sizeof id);
+    g_byte_array_append (attested, g_bytes_get_data (id, NULL), (guint) g_bytes_get_size (id));
     g_byte_array_append (attested, g_bytes_get_data (cose, NULL), (guint) g_bytes_get_size (cose));
   }
   auth_data = build_auth_data (rp_id, FLAG_UP | FLAG_AT | (uv ? FLAG_UV : 0), 0,
@@ -800,29 +833,33 @@ make_credential (KvConnection *conn,
   put (map, cbor_build_uint8 (0x02), build_gbytes (auth_data));
   put (map, cbor_build_uint8 (0x03), att_stmt);
 
+  if (rk != 1)
+    {
+      kv_log ("connection %u: made a non-discoverable credential for %s (%s attestation%s)",
+              conn->id, rp_id, key->attestation == KV_ATTESTATION_PACKED ? "batch" : "self",
+              uv ? ", PIN verified" : "");
+      return finish (map, response);
+    }
+
   cred = g_new0 (KvCredential, 1);
-  cred->id = g_bytes_new (id, sizeof id);
+  cred->id = g_bytes_ref (id);
   cred->rp_id = g_strdup (rp_id);
   cred->user_id = g_bytes_ref (user_id);
   cred->user_name = g_steal_pointer (&user_name);
   cred->user_display_name = g_steal_pointer (&display_name);
   cred->key = g_steal_pointer (&cred_key);
-  cred->resident = rk == 1;
+  cred->resident = TRUE;
 
   g_mutex_lock (&key->lock);
-  if (cred->resident)
+  /* A new discoverable credential replaces the one for the same account. */
+  for (guint i = 0; i < key->state->credentials->len; i++)
     {
-      /* A new discoverable credential replaces the one for the same account. */
-      for (guint i = 0; i < key->state->credentials->len; i++)
-        {
-          KvCredential *old = g_ptr_array_index (key->state->credentials, i);
+      KvCredential *old = g_ptr_array_index (key->state->credentials, i);
 
-          if (old->resident && g_str_equal (old->rp_id, rp_id) &&
-              g_bytes_equal (old->user_id, user_id))
-            {
-              g_ptr_array_remove_index (key->state->credentials, i);
-              break;
-            }
+      if (old->resident && g_str_equal (old->rp_id, rp_id) && g_bytes_equal (old->user_id, user_id))
+        {
+          g_ptr_array_remove_index (key->state->credentials, i);
+          break;
         }
     }
   cred->serial = key->state->next_serial++;
@@ -835,9 +872,9 @@ make_credential (KvConnection *conn,
     }
   g_mutex_unlock (&key->lock);
 
-  kv_log ("connection %u: made a %s credential for %s (%s attestation%s)", conn->id,
-          rk == 1 ? "discoverable" : "non-discoverable", rp_id,
-          key->attestation == KV_ATTESTATION_PACKED ? "batch" : "self", uv ? ", PIN verified" : "");
+  kv_log ("connection %u: made a discoverable credential for %s (%s attestation%s)", conn->id,
+          rp_id, key->attestation == KV_ATTESTATION_PACKED ? "batch" : "self",
+          uv ? ", PIN verified" : "");
   return finish (map, response);
 }
 
@@ -859,12 +896,12 @@ assert_one (KvConnection *conn,
   cbor_item_t *descriptor = cbor_new_definite_map (2);
   cbor_item_t *user = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(KvCredential) unwrapped = NULL;
   KvCredential *cred;
   guint32 count;
 
   g_mutex_lock (&key->lock);
-  cred = kv_state_find (key->state, rp_id, g_bytes_get_data (cred_id, NULL),
-                        g_bytes_get_size (cred_id));
+  cred = find_credential (key, rp_id, cred_id, &unwrapped);
   if (cred == NULL)
     {
       g_mutex_unlock (&key->lock);
@@ -985,9 +1022,9 @@ get_assertion (KvConnection *conn,
       for (guint i = 0; i < allow->len && found->len == 0; i++)
         {
           GBytes *id = g_ptr_array_index (allow, i);
+          g_autoptr(KvCredential) unwrapped = NULL;
 
-          if (kv_state_find (key->state, rp_id, g_bytes_get_data (id, NULL),
-                             g_bytes_get_size (id)) != NULL)
+          if (find_credential (key, rp_id, id, &unwrapped) != NULL)
             g_ptr_array_add (found, g_bytes_ref (id));
         }
     }

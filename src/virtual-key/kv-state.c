@@ -51,6 +51,13 @@ kv_credential_free (KvCredential *cred)
   g_free (cred);
 }
 
+static void
+kv_counter_free (KvCounter *counter)
+{
+  g_bytes_unref (counter->id);
+  g_free (counter);
+}
+
 void
 kv_state_free (KvState *state)
 {
@@ -61,7 +68,9 @@ kv_state_free (KvState *state)
   g_clear_pointer (&state->attestation_cert, g_bytes_unref);
   g_clear_pointer (&state->attestation_root, g_bytes_unref);
   g_clear_pointer (&state->credentials, g_ptr_array_unref);
+  g_clear_pointer (&state->counters, g_ptr_array_unref);
   explicit_bzero (state->pin_hash, sizeof state->pin_hash);
+  explicit_bzero (state->wrapping_key, sizeof state->wrapping_key);
   g_free (state);
 }
 
@@ -69,6 +78,9 @@ void
 kv_state_reset (KvState *state)
 {
   g_ptr_array_set_size (state->credentials, 0);
+  g_ptr_array_set_size (state->counters, 0);
+  if (RAND_bytes (state->wrapping_key, sizeof state->wrapping_key) != 1)
+    g_error ("no randomness for a new wrapping key");
   state->pin_set = FALSE;
   explicit_bzero (state->pin_hash, sizeof state->pin_hash);
   state->pin_retries = KV_PIN_MAX_RETRIES;
@@ -103,31 +115,156 @@ kv_state_count_resident (KvState *state)
   return n;
 }
 
+/* Wrapped credentials: version 1 || 12-byte nonce || AES-256-GCM (the private key's DER, without
+ * its public key) || 16-byte tag, with SHA-256 (rp_id) as associated data, so an id only opens
+ * for the relying party it was made for. 1 + 12 + 51 + 16 = 80 bytes, under the 128 announced. */
+#define WRAP_VERSION 1
+#define WRAP_NONCE   12
+#define WRAP_TAG     16
+#define WRAP_MAX_DER 96
+
+static gboolean
+wrap_cipher (gboolean      encrypt,
+             const guint8  key[KV_WRAPPING_KEY_LEN],
+             const char   *rp_id,
+             const guint8 *nonce,
+             const guint8 *in,
+             gsize         len,
+             guint8       *out,
+             guint8        tag[WRAP_TAG])
+{
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
+  guint8 aad[32];
+  int n = 0, m = 0;
+  gboolean ok;
+
+  SHA256 ((const guint8 *) rp_id, strlen (rp_id), aad);
+  ok = ctx != NULL &&
+       EVP_CipherInit_ex (ctx, EVP_aes_256_gcm (), NULL, NULL, NULL, encrypt) == 1 &&
+       EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_SET_IVLEN, WRAP_NONCE, NULL) == 1 &&
+       EVP_CipherInit_ex (ctx, NULL, NULL, key, nonce, encrypt) == 1 &&
+       EVP_CipherUpdate (ctx, NULL, &n, aad, sizeof aad) == 1 &&
+       EVP_CipherUpdate (ctx, out, &n, in, (int) len) == 1 &&
+       (encrypt || EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_SET_TAG, WRAP_TAG, tag) == 1) &&
+       EVP_CipherFinal_ex (ctx, out + n, &m) == 1 &&
+       (!encrypt || EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_GET_TAG, WRAP_TAG, tag) == 1);
+  EVP_CIPHER_CTX_free (ctx);
+  return ok;
+}
+
+GBytes *
+kv_state_wrap_credential (KvState    *state,
+                          const char *rp_id,
+                          EVP_PKEY   *key)
+{
+  g_autoptr(EVP_PKEY) copy = EVP_PKEY_dup (key);
+  guint8 *der = NULL;
+  guint8 id[1 + WRAP_NONCE + WRAP_MAX_DER + WRAP_TAG];
+  int len;
+  gboolean ok;
+
+  /* The public key can be derived again; leaving it out keeps the id short. */
+  if (copy == NULL || !EVP_PKEY_set_int_param (copy, "include-public", 0))
+    return NULL;
+  len = i2d_PrivateKey (copy, &der);
+  if (len <= 0 || len > WRAP_MAX_DER)
+    {
+      if (der != NULL)
+        OPENSSL_clear_free (der, (gsize) MAX (len, 0));
+      return NULL;
+    }
+  id[0] = WRAP_VERSION;
+  ok = RAND_bytes (id + 1, WRAP_NONCE) == 1 &&
+       wrap_cipher (TRUE, state->wrapping_key, rp_id, id + 1, der, (gsize) len,
+                    id + 1 + WRAP_NONCE, id + 1 + WRAP_NONCE + len);
+  OPENSSL_clear_free (der, (gsize) len);
+  return ok ? g_bytes_new (id, 1 + WRAP_NONCE + (gsize) len + WRAP_TAG) : NULL;
+}
+
+KvCredential *
+kv_state_unwrap_credential (KvState      *state,
+                            const char   *rp_id,
+                            const guint8 *id,
+                            gsize         id_len)
+{
+  guint8 der[WRAP_MAX_DER], tag[WRAP_TAG];
+  gsize der_len;
+  const guint8 *p = der;
+  EVP_PKEY *key;
+  KvCredential *cred;
+
+  if (id_len <= 1 + WRAP_NONCE + WRAP_TAG || id_len > 1 + WRAP_NONCE + WRAP_MAX_DER + WRAP_TAG ||
+      id[0] != WRAP_VERSION)
+    return NULL;
+  der_len = id_len - 1 - WRAP_NONCE - WRAP_TAG;
+  memcpy (tag, id + id_len - WRAP_TAG, WRAP_TAG);
+  if (!wrap_cipher (FALSE, state->wrapping_key, rp_id, id + 1, id + 1 + WRAP_NONCE, der_len, der,
+                    tag))
+    {
+      explicit_bzero (der, sizeof der);
+      return NULL;
+    }
+  key = d2i_PrivateKey (EVP_PKEY_EC, NULL, &p, (long) der_len);
+  explicit_bzero (der, sizeof der);
+  if (key == NULL)
+    return NULL;
+
+  cred = g_new0 (KvCredential, 1);
+  cred->id = g_bytes_new (id, id_len);
+  cred->rp_id = g_strdup (rp_id);
+  cred->key = key;
+  cred->wrapped = TRUE;
+  return cred;
+}
+
+static KvCounter *
+find_counter (KvState *state,
+              GBytes  *id)
+{
+  KvCounter *counter;
+
+  for (guint i = 0; i < state->counters->len; i++)
+    if (g_bytes_equal (((KvCounter *) g_ptr_array_index (state->counters, i))->id, id))
+      return g_ptr_array_index (state->counters, i);
+  counter = g_new0 (KvCounter, 1);
+  counter->id = g_bytes_ref (id);
+  g_ptr_array_add (state->counters, counter);
+  return counter;
+}
+
 gboolean
 kv_state_next_counter (KvState       *state,
                        KvCredential  *cred,
                        guint32       *count,
                        GError       **error)
 {
-  guint32 next, old_ceiling = cred->counter_ceiling;
+  guint32 next, old_ceiling;
+  guint32 *sign_count = &cred->sign_count, *ceiling = &cred->counter_ceiling;
 
-  if (cred->sign_count == G_MAXUINT32)
+  if (cred->wrapped)
+    {
+      KvCounter *counter = find_counter (state, cred->id);
+
+      sign_count = &counter->sign_count;
+      ceiling = &counter->counter_ceiling;
+    }
+  old_ceiling = *ceiling;
+  if (*sign_count == G_MAXUINT32)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "Signature counter exhausted");
       return FALSE;
     }
-  next = cred->sign_count + 1;
-  if (next > cred->counter_ceiling)
+  next = *sign_count + 1;
+  if (next > *ceiling)
     {
-      cred->counter_ceiling = next > G_MAXUINT32 - COUNTER_RESERVE ? G_MAXUINT32
-                                                                  : next + COUNTER_RESERVE - 1;
+      *ceiling = next > G_MAXUINT32 - COUNTER_RESERVE ? G_MAXUINT32 : next + COUNTER_RESERVE - 1;
       if (!kv_state_save (state, error))
         {
-          cred->counter_ceiling = old_ceiling;
+          *ceiling = old_ceiling;
           return FALSE;
         }
     }
-  cred->sign_count = next;
+  *sign_count = next;
   *count = next;
   return TRUE;
 }
@@ -335,6 +472,22 @@ serialize (KvState *state)
     }
   g_key_file_set_integer (kf, "key", "pin-retries", (int) state->pin_retries);
   g_key_file_set_uint64 (kf, "key", "next-serial", state->next_serial);
+  {
+    g_autofree char *wrapping = g_base64_encode (state->wrapping_key, KV_WRAPPING_KEY_LEN);
+    g_key_file_set_string (kf, "key", "wrapping-key", wrapping);
+    explicit_bzero (wrapping, strlen (wrapping));
+  }
+
+  for (guint i = 0; i < state->counters->len; i++)
+    {
+      KvCounter *counter = g_ptr_array_index (state->counters, i);
+      g_autofree char *group = g_strdup_printf ("counter %u", i);
+      g_autofree char *id = bytes_to_base64 (counter->id);
+
+      g_key_file_set_string (kf, group, "id", id);
+      g_key_file_set_uint64 (kf, group, "sign-count",
+                             MAX (counter->sign_count, counter->counter_ceiling));
+    }
 
   for (guint i = 0; i < state->credentials->len; i++)
     {
@@ -560,6 +713,7 @@ static KvState *
 parse (const char  *path,
        const char  *contents,
        gsize        len,
+       gboolean    *upgraded,
        GError     **error)
 {
   g_autoptr(KvState) state = g_new0 (KvState, 1);
@@ -575,6 +729,7 @@ parse (const char  *path,
 
   state->path = g_strdup (path);
   state->credentials = g_ptr_array_new_with_free_func ((GDestroyNotify) kv_credential_free);
+  state->counters = g_ptr_array_new_with_free_func ((GDestroyNotify) kv_counter_free);
 
   if (len == 0 || memchr (contents, '\0', len) != NULL)
     return damaged (error, path, len == 0 ? "it is empty" : "it holds a NUL byte"), NULL;
@@ -626,6 +781,21 @@ parse (const char  *path,
   state->pin_retries = (guint) retries;
   if (!read_uint (kf, "key", "next-serial", G_MAXUINT64, &state->next_serial))
     return damaged (error, path, "the credential serial"), NULL;
+  if (g_key_file_has_key (kf, "key", "wrapping-key", NULL))
+    {
+      g_autoptr(GBytes) wrapping = read_base64 (kf, "key", "wrapping-key");
+
+      if (wrapping == NULL || g_bytes_get_size (wrapping) != KV_WRAPPING_KEY_LEN)
+        return damaged (error, path, "the wrapping key"), NULL;
+      memcpy (state->wrapping_key, g_bytes_get_data (wrapping, NULL), KV_WRAPPING_KEY_LEN);
+    }
+  else
+    {
+      /* Written before non-discoverable credentials were wrapped: it only lacks the key. */
+      if (RAND_bytes (state->wrapping_key, KV_WRAPPING_KEY_LEN) != 1)
+        return damaged (error, path, "no randomness for a wrapping key"), NULL;
+      *upgraded = TRUE;
+    }
 
   groups = g_key_file_get_groups (kf, NULL);
   for (guint i = 0; groups[i] != NULL; i++)
@@ -634,6 +804,18 @@ parse (const char  *path,
 
       if (g_str_equal (groups[i], "key"))
         continue;
+      if (g_str_has_prefix (groups[i], "counter ") && state->counters->len < MAX_CREDENTIALS)
+        {
+          KvCounter *counter = g_new0 (KvCounter, 1);
+          guint64 count = 0;
+
+          counter->id = read_base64 (kf, groups[i], "id");
+          g_ptr_array_add (state->counters, counter);
+          if (counter->id == NULL || !read_uint (kf, groups[i], "sign-count", G_MAXUINT32, &count))
+            return damaged (error, path, "a signature counter"), NULL;
+          counter->sign_count = counter->counter_ceiling = (guint32) count;
+          continue;
+        }
       if (!g_str_has_prefix (groups[i], "credential ") ||
           state->credentials->len >= MAX_CREDENTIALS)
         return damaged (error, path, "an unknown group"), NULL;
@@ -664,7 +846,14 @@ kv_state_load (const char  *path,
 
   *created = FALSE;
   if (g_file_get_contents (path, &contents, &len, &local_error))
-    return parse (path, contents, len, error);
+    {
+      gboolean upgraded = FALSE;
+
+      state = parse (path, contents, len, &upgraded, error);
+      if (state != NULL && upgraded && !kv_state_save (state, error))
+        return NULL;
+      return g_steal_pointer (&state);
+    }
 
   if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
@@ -677,8 +866,10 @@ kv_state_load (const char  *path,
   state = g_new0 (KvState, 1);
   state->path = g_strdup (path);
   state->credentials = g_ptr_array_new_with_free_func ((GDestroyNotify) kv_credential_free);
+  state->counters = g_ptr_array_new_with_free_func ((GDestroyNotify) kv_counter_free);
   state->pin_retries = KV_PIN_MAX_RETRIES;
-  if (RAND_bytes (state->aaguid, KV_AAGUID_LEN) != 1)
+  if (RAND_bytes (state->aaguid, KV_AAGUID_LEN) != 1 ||
+      RAND_bytes (state->wrapping_key, KV_WRAPPING_KEY_LEN) != 1)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "No randomness for the AAGUID");
       return NULL;

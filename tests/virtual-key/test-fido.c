@@ -211,6 +211,25 @@ test_not_registered (void)
   assert_fido (fido_assert_allow_cred (a, unknown, sizeof unknown), FIDO_OK);
   assert_fido (fido_dev_get_assert (dev, a, NULL), FIDO_ERR_NO_CREDENTIALS);
 
+  /* An id changed in one byte, or made by another key, is not this key's. */
+  {
+    g_autoptr(fido_assert_t) b = fido_assert_new ();
+    g_autofree guint8 *id = g_memdup2 (fido_cred_id_ptr (cred), fido_cred_id_len (cred));
+
+    id[fido_cred_id_len (cred) / 2] ^= 0x01;
+    assert_fido (fido_assert_set_rp (b, RP_ID), FIDO_OK);
+    assert_fido (fido_assert_set_clientdata_hash (b, cdh, sizeof cdh), FIDO_OK);
+    assert_fido (fido_assert_allow_cred (b, id, fido_cred_id_len (cred)), FIDO_OK);
+    assert_fido (fido_dev_get_assert (dev, b, NULL), FIDO_ERR_NO_CREDENTIALS);
+  }
+  {
+    g_autoptr(KvTestKey) other_key = kv_test_key_start (NULL, NULL);
+    g_autoptr(fido_dev_t) other_dev = kv_test_key_open (other_key);
+    g_autoptr(fido_assert_t) b = kv_test_assert_request (cred);
+
+    assert_fido (fido_dev_get_assert (other_dev, b, NULL), FIDO_ERR_NO_CREDENTIALS);
+  }
+
   /* The right id under another relying party is not this credential either. */
   {
     g_autoptr(fido_assert_t) b = fido_assert_new ();

@@ -156,6 +156,74 @@ test_damaged (Fixture       *f,
 }
 
 static void
+test_wrapped_credentials (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(KvState) state = load (f->path, TRUE);
+  g_autoptr(EVP_PKEY) key = EVP_EC_gen ("P-256");
+  g_autoptr(GBytes) id = kv_state_wrap_credential (state, "example.com", key);
+  g_autoptr(KvCredential) cred = NULL;
+  g_autofree guint8 *tampered = NULL;
+  guint8 a[KT_P256_POINT_LEN], b[KT_P256_POINT_LEN];
+  gsize len;
+
+  g_assert_nonnull (id);
+  len = g_bytes_get_size (id);
+  g_assert_cmpuint (len, <=, 128);  /* maxCredentialIdLength in getInfo */
+  cred = kv_state_unwrap_credential (state, "example.com", g_bytes_get_data (id, NULL), len);
+  g_assert_nonnull (cred);
+  g_assert_true (cred->wrapped);
+  g_assert_false (cred->resident);
+  g_assert_true (kt_p256_public_point (cred->key, a, NULL));
+  g_assert_true (kt_p256_public_point (key, b, NULL));
+  g_assert_cmpmem (a, sizeof a, b, sizeof b);
+
+  /* Another relying party, a changed byte, a cut id: nothing. */
+  g_assert_null (kv_state_unwrap_credential (state, "example.org", g_bytes_get_data (id, NULL),
+                                             len));
+  tampered = g_memdup2 (g_bytes_get_data (id, NULL), len);
+  for (gsize i = 0; i < len; i += 7)
+    {
+      tampered[i] ^= 0x80;
+      g_assert_null (kv_state_unwrap_credential (state, "example.com", tampered, len));
+      tampered[i] ^= 0x80;
+    }
+  g_assert_null (kv_state_unwrap_credential (state, "example.com", tampered, len - 1));
+
+  /* Counters of wrapped credentials: growing, saved once per block, never repeated. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(KvState) back = NULL;
+    g_autoptr(KvCredential) again = NULL;
+    GStatBuf before, after;
+    guint32 count = 0, last = 0;
+
+    for (int i = 0; i < 10; i++)
+      {
+        g_assert_true (kv_state_next_counter (state, cred, &count, &error));
+        g_assert_no_error (error);
+        g_assert_cmpuint (count, ==, last + 1);
+        last = count;
+        if (i == 0)
+          g_assert_cmpint (g_stat (f->path, &before), ==, 0);
+      }
+    g_assert_cmpint (g_stat (f->path, &after), ==, 0);
+    g_assert_cmpuint (before.st_ino, ==, after.st_ino);  /* no save since the first */
+
+    back = load (f->path, FALSE);
+    again = kv_state_unwrap_credential (back, "example.com", g_bytes_get_data (id, NULL), len);
+    g_assert_nonnull (again);
+    g_assert_true (kv_state_next_counter (back, again, &count, &error));
+    g_assert_cmpuint (count, >, last);
+
+    /* A reset changes the wrapping key: the old id opens no more. */
+    kv_state_reset (back);
+    g_assert_null (kv_state_unwrap_credential (back, "example.com", g_bytes_get_data (id, NULL),
+                                               len));
+  }
+}
+
+static void
 test_attestation_certificate (void)
 {
   g_autoptr(GError) error = NULL;
@@ -266,6 +334,8 @@ main (int    argc,
               test_round_trip, fixture_tear_down);
   g_test_add ("/virtual-key/unit/state/damaged", Fixture, NULL, fixture_set_up,
               test_damaged, fixture_tear_down);
+  g_test_add ("/virtual-key/unit/state/wrapped-credentials", Fixture, NULL, fixture_set_up,
+              test_wrapped_credentials, fixture_tear_down);
   g_test_add_func ("/virtual-key/unit/attestation-certificate", test_attestation_certificate);
   g_test_add_func ("/virtual-key/unit/pin-protocols", test_pin_protocols);
 

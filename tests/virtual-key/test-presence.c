@@ -203,7 +203,9 @@ test_reset (void)
   g_autoptr(KvTestKey) key = kv_test_key_start (NULL, "--reset-window-ms", "5000", NULL);
   g_autoptr(fido_dev_t) dev = kv_test_key_open (key);
   g_autoptr(fido_cred_t) cred = kv_test_make_cred (dev, "alice", TRUE, NULL);
+  g_autoptr(fido_cred_t) plain = kv_test_make_cred (dev, "bob", FALSE, NULL);
   g_autoptr(fido_assert_t) a = kv_test_assert_request (cred);
+  g_autoptr(fido_assert_t) b = kv_test_assert_request (plain);
   g_autoptr(fido_cbor_info_t) before = fido_cbor_info_new ();
   g_autoptr(fido_cbor_info_t) after = fido_cbor_info_new ();
   int retries = -1;
@@ -213,6 +215,8 @@ test_reset (void)
   assert_fido (fido_dev_reset (dev), FIDO_OK);
 
   assert_fido (fido_dev_get_assert (dev, a, NULL), FIDO_ERR_NO_CREDENTIALS);
+  /* Non-discoverable credentials die with the old wrapping key. */
+  assert_fido (fido_dev_get_assert (dev, b, NULL), FIDO_ERR_NO_CREDENTIALS);
   assert_fido (fido_dev_get_retry_count (dev, &retries), FIDO_OK);
   g_assert_cmpint (retries, ==, 8);
   assert_fido (fido_dev_set_pin (dev, "1234", NULL), FIDO_OK);  /* no PIN any more */

@@ -263,13 +263,13 @@ test_concurrent_devices (Fixture       *f,
     }
   kv_test_key_stop (key);
 
-  /* Every credential made on any connection is in the file. */
+  /* The counter of every credential used on any connection is in the file. */
   {
     g_autofree char *contents = NULL;
     guint count = 0;
 
     g_assert_true (g_file_get_contents (f->state, &contents, NULL, NULL));
-    for (const char *p = contents; (p = strstr (p, "\n[credential ")) != NULL; p++)
+    for (const char *p = contents; (p = strstr (p, "\n[counter ")) != NULL; p++)
       count++;
     g_assert_cmpuint (count, ==, 15);
   }
