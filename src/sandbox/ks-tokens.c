@@ -25,7 +25,12 @@ struct _KsSigner {
   char       *n;
   char       *e;
   char       *header_b64;
+  /* Tokens already verified, by their text: a signed token never changes, so the RSA check
+   * and the parsing are done once; expiry is still checked on every use. */
+  GHashTable *verified;
 };
+
+#define VERIFIED_CACHE_MAX 4096
 
 static char *
 bignum_param_b64 (EVP_PKEY   *pkey,
@@ -137,6 +142,8 @@ ks_signer_load_or_create (const char  *path,
   header = g_strdup_printf ("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}", self->kid);
   self->header_b64 = kt_base64url_encode ((const guint8 *) header, strlen (header));
 
+  self->verified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) json_object_unref);
   self->sign_template = EVP_MD_CTX_new ();
   self->verify_template = EVP_MD_CTX_new ();
   if (EVP_DigestSignInit (self->sign_template, NULL, EVP_sha256 (), NULL, self->pkey) != 1
@@ -154,6 +161,7 @@ ks_signer_free (KsSigner *self)
 {
   if (self == NULL)
     return;
+  g_clear_pointer (&self->verified, g_hash_table_unref);
   g_clear_pointer (&self->sign_template, EVP_MD_CTX_free);
   g_clear_pointer (&self->verify_template, EVP_MD_CTX_free);
   g_clear_pointer (&self->pkey, EVP_PKEY_free);
@@ -255,6 +263,13 @@ ks_signer_verify (KsSigner    *self,
 
   if (jwt == NULL || strlen (jwt) > 8192)
     goto invalid;
+
+  claims = g_hash_table_lookup (self->verified, jwt);
+  if (claims != NULL)
+    {
+      json_object_ref (claims);
+      goto check_expiry;
+    }
   parts = g_strsplit (jwt, ".", 4);
   if (g_strv_length (parts) != 3)
     goto invalid;
@@ -287,6 +302,12 @@ ks_signer_verify (KsSigner    *self,
   claims = parse_object (payload_bytes);
   if (claims == NULL || !json_object_has_member (claims, "exp"))
     goto invalid;
+  /* Bounded: when full, start over rather than track ages. */
+  if (g_hash_table_size (self->verified) >= VERIFIED_CACHE_MAX)
+    g_hash_table_remove_all (self->verified);
+  g_hash_table_insert (self->verified, g_strdup (jwt), json_object_ref (claims));
+
+check_expiry:
   if (json_object_get_int_member_with_default (claims, "exp", 0) <= now)
     {
       g_set_error (error, KS_TOKEN_ERROR, KS_TOKEN_ERROR_EXPIRED, "The token has expired");
