@@ -494,7 +494,7 @@ kv_connection_run (KvConnection *conn)
 /* User presence */
 
 /* While a request waits, the client may only cancel it or re-synchronise its channel; other
- * channels are told the key is busy. */
+ * channels are told the key is busy. KV_PRESENCE_OK here means "keep waiting". */
 static KvPresenceResult
 handle_report_while_busy (KvConnection *conn,
                           const guint8  report[KV_CTAPHID_REPORT_LEN])
