@@ -1,0 +1,442 @@
+/* test-api-client.c: the API client against a raw HTTP test server that answers what we script
+ *
+ * A real libsoup client over loopback; the server is a GThreadedSocketService that writes canned
+ * answers, so the tests can send what no good server would: broken JSON, wrong types, dropped
+ * connections, silence. It runs its connections in threads, so it may block while the client's
+ * main loop goes on.
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gio/gio.h>
+#include <string.h>
+
+#include "kt-api-client.h"
+
+typedef struct {
+  GSocketService *service;
+  guint16 port;
+  GPtrArray *answers;      /* char *: raw HTTP answers, one per connection, "" to drop it */
+  GPtrArray *requests;     /* char *: what each connection sent (headers and body) */
+  guint connections;
+  GMutex lock;
+  GMainLoop *loop;
+  GAsyncResult *result;
+} Fixture;
+
+static gboolean
+on_run (GThreadedSocketService *service,
+        GSocketConnection      *connection,
+        GObject                *source,
+        gpointer                user_data)
+{
+  Fixture *f = user_data;
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  GString *request = g_string_new (NULL);
+  const char *answer;
+  char buf[4096];
+  gssize n;
+  gsize body_len = 0;
+  const char *end;
+
+  while ((end = strstr (request->str, "\r\n\r\n")) == NULL)
+    {
+      n = g_input_stream_read (in, buf, sizeof buf, NULL, NULL);
+      if (n <= 0)
+        break;
+      g_string_append_len (request, buf, n);
+    }
+  if (end != NULL)
+    {
+      const char *cl = strcasestr (request->str, "\r\nContent-Length:");
+      if (cl != NULL && cl < end)
+        body_len = strtoul (cl + strlen ("\r\nContent-Length:"), NULL, 10);
+      while (request->len < (gsize) (end - request->str) + 4 + body_len)
+        {
+          n = g_input_stream_read (in, buf, sizeof buf, NULL, NULL);
+          if (n <= 0)
+            break;
+          g_string_append_len (request, buf, n);
+          end = strstr (request->str, "\r\n\r\n");
+        }
+    }
+  g_mutex_lock (&f->lock);
+  g_ptr_array_add (f->requests, g_string_free (request, FALSE));
+  answer = f->connections < f->answers->len ? g_ptr_array_index (f->answers, f->connections)
+                                            : g_ptr_array_index (f->answers, f->answers->len - 1);
+  f->connections++;
+  g_mutex_unlock (&f->lock);
+
+  if (g_strcmp0 (answer, "silence") == 0)
+    {
+      /* Say nothing until the client gives up and closes: it must time out. */
+      while (g_input_stream_read (in, buf, sizeof buf, NULL, NULL) > 0)
+        ;
+      return TRUE;
+    }
+  if (*answer != '\0')
+    g_output_stream_write_all (out, answer, strlen (answer), NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+static char *
+http_answer (guint        status,
+             const char  *reason,
+             const char  *body)
+{
+  return g_strdup_printf ("HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
+                          "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                          status, reason, strlen (body), body);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  f->service = g_threaded_socket_service_new (4);
+  g_mutex_init (&f->lock);
+  f->answers = g_ptr_array_new_with_free_func (g_free);
+  f->requests = g_ptr_array_new_with_free_func (g_free);
+  f->loop = g_main_loop_new (NULL, FALSE);
+  g_socket_listener_add_address (G_SOCKET_LISTENER (f->service), address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  f->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_signal_connect (f->service, "run", G_CALLBACK (on_run), f);
+  g_socket_service_start (f->service);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_socket_service_stop (f->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (f->service));
+  g_clear_object (&f->service);
+  g_ptr_array_unref (f->answers);
+  g_ptr_array_unref (f->requests);
+  g_main_loop_unref (f->loop);
+  g_clear_object (&f->result);
+}
+
+static KtApiClient *
+make_client (Fixture *f)
+{
+  g_autofree char *base = g_strdup_printf ("http://127.0.0.1:%u/api/v0", f->port);
+  g_autoptr(GError) error = NULL;
+  KtApiClient *client = kt_api_client_new (base, "env-1", &error);
+
+  g_assert_no_error (error);
+  return client;
+}
+
+static void
+on_done (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Fixture *f = user_data;
+
+  g_set_object (&f->result, result);
+  g_main_loop_quit (f->loop);
+}
+
+static GAsyncResult *
+wait_for (Fixture *f)
+{
+  g_clear_object (&f->result);
+  g_main_loop_run (f->loop);
+  return f->result;
+}
+
+static const char *user_json =
+  "{\"user\":{\"id\":\"u-1\",\"projectEnvironmentId\":\"env-1\",\"email\":\"a@example.com\","
+  "\"scope\":\"requiresAdditionalAuth\",\"mfaBackupCodeAcknowledgement\":null,"
+  "\"verifiedCredentials\":[]},\"minifiedJwt\":\"tok-1\",\"jwt\":\"id-1\",\"expiresAt\":1900000000}";
+
+static void
+test_verify_response (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client (f);
+  g_autoptr(KtVerifyResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *request;
+
+  g_ptr_array_add (f->answers, http_answer (200, "OK", user_json));
+  kt_api_client_sign_in_with_email_code_async (client, "uuid-1", "123456", NULL, on_done, f);
+  response = kt_api_client_sign_in_with_email_code_finish (client, wait_for (f), &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpstr (kt_verify_response_get_access_token (response), ==, "tok-1");
+  g_assert_cmpint (kt_verify_response_get_expires_at (response), ==, 1900000000);
+  g_assert_cmpstr (kt_user_get_id (kt_verify_response_get_user (response)), ==, "u-1");
+  g_assert_true (kt_user_requires_additional_auth (kt_verify_response_get_user (response)));
+
+  request = g_ptr_array_index (f->requests, 0);
+  g_assert_true (g_str_has_prefix (request, "POST /api/v0/sdk/env-1/emailVerifications/signin "));
+  g_assert_nonnull (strstr (request, "\"verificationToken\":\"123456\""));
+  g_assert_nonnull (strcasestr (request, "\r\nx-dyn-request-id: "));
+  /* Nobody is signed in yet: no bearer token may be sent. */
+  g_assert_null (strcasestr (request, "\r\nAuthorization:"));
+}
+
+static void
+test_malformed (Fixture       *f,
+                gconstpointer  data)
+{
+  const char *bodies[] = {
+    "{\"user\": {\"id\": ",                                   /* cut off */
+    "[1, 2, 3]",                                              /* not an object */
+    "{\"user\": {\"id\": 42}, \"minifiedJwt\": \"t\"}",       /* id is a number */
+    "{\"minifiedJwt\": \"t\"}",                               /* no user */
+    "{\"user\": {\"id\": \"u\"}, \"expiresAt\": \"soon\"}",   /* expiresAt is text */
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr(KtApiClient) client = make_client (f);
+      g_autoptr(KtVerifyResponse) response = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_ptr_array_set_size (f->answers, 0);
+      f->connections = 0;
+      g_ptr_array_add (f->answers, http_answer (200, "OK", bodies[i]));
+      kt_api_client_refresh_async (client, NULL, on_done, f);
+      response = kt_api_client_refresh_finish (client, wait_for (f), &error);
+      g_assert_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED);
+      g_assert_null (response);
+    }
+}
+
+static void
+on_unauthorized (KtApiClient *client,
+                 gpointer     user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+test_error_mapping (Fixture       *f,
+                    gconstpointer  data)
+{
+  const struct {
+    guint status;
+    const char *body;
+    KtApiError code;
+    const char *server_code;
+    const char *message;
+  } cases[] = {
+    { 400, "{\"error\":\"Wrong code, 4 tries left\",\"code\":\"mfa_invalid_code\"}",
+      KT_API_ERROR_INVALID_CODE, "mfa_invalid_code", "Wrong code, 4 tries left" },
+    { 429, "{\"error\":\"Slow down\",\"code\":\"mfa_rate_limited\"}",
+      KT_API_ERROR_RATE_LIMITED, "mfa_rate_limited", "Slow down" },
+    { 403, "{\"error\":\"Finish MFA first\",\"code\":\"mfa_required\"}",
+      KT_API_ERROR_FORBIDDEN, "mfa_required", "Finish MFA first" },
+    { 404, "{\"error\":\"No such environment\",\"code\":\"environment_not_found\"}",
+      KT_API_ERROR_NOT_FOUND, "environment_not_found", "No such environment" },
+    { 500, "<html>oops</html>", KT_API_ERROR_SERVER, NULL, NULL },
+    { 422, "{\"error\": 7}", KT_API_ERROR_BAD_REQUEST, NULL, NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(KtApiClient) client = make_client (f);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KtUser) user = NULL;
+
+      g_ptr_array_set_size (f->answers, 0);
+      f->connections = 0;
+      g_ptr_array_add (f->answers, http_answer (cases[i].status, "Nope", cases[i].body));
+      kt_api_client_get_user_async (client, NULL, on_done, f);
+      user = kt_api_client_get_user_finish (client, wait_for (f), &error);
+      g_assert_null (user);
+      g_assert_error (error, KT_API_ERROR, (gint) cases[i].code);
+      g_assert_cmpstr (kt_api_error_get_server_code (error), ==, cases[i].server_code);
+      if (cases[i].message != NULL)
+        g_assert_cmpstr (error->message, ==, cases[i].message);
+      else
+        g_assert_cmpstr (error->message, !=, "");
+    }
+}
+
+static void
+test_unauthorized_drops_tokens (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client (f);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtUser) user = NULL;
+  guint emitted = 0;
+
+  kt_api_client_set_access_token (client, "secret-access");
+  kt_api_client_set_mfa_token (client, "secret-mfa");
+  g_signal_connect (client, "unauthorized", G_CALLBACK (on_unauthorized), &emitted);
+  g_ptr_array_add (f->answers, http_answer (401, "Unauthorized", "{\"error\":\"expired\"}"));
+
+  kt_api_client_get_user_async (client, NULL, on_done, f);
+  user = kt_api_client_get_user_finish (client, wait_for (f), &error);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_UNAUTHORIZED);
+  g_assert_cmpuint (emitted, ==, 1);
+  g_assert_false (kt_api_client_has_access_token (client));
+  g_assert_false (kt_api_client_has_mfa_token (client));
+  g_assert_nonnull (strstr (g_ptr_array_index (f->requests, 0),
+                            "\r\nAuthorization: Bearer secret-access\r\n"));
+}
+
+static void
+test_step_up_token_spent (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client (f);
+  g_autoptr(GError) error = NULL;
+
+  kt_api_client_set_access_token (client, "secret-access");
+  kt_api_client_set_mfa_token (client, "secret-mfa");
+  g_ptr_array_add (f->answers, http_answer (200, "OK", "{\"passkeys\":[],\"count\":0,\"extra\":1}"));
+  g_ptr_array_add (f->answers, g_strdup ("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"));
+
+  /* A plain call does not carry the MFA token ... */
+  kt_api_client_list_passkeys_async (client, NULL, on_done, f);
+  g_object_unref (kt_api_client_list_passkeys_finish (client, wait_for (f), &error));
+  g_assert_no_error (error);
+  g_assert_null (strcasestr (g_ptr_array_index (f->requests, 0), "x-mfa-auth-token"));
+
+  /* ... a step-up call does, and spends it. */
+  kt_api_client_delete_passkey_async (client, "pk-1", NULL, on_done, f);
+  g_assert_true (kt_api_client_delete_passkey_finish (client, wait_for (f), &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strcasestr (g_ptr_array_index (f->requests, 1),
+                                "\r\nx-mfa-auth-token: secret-mfa\r\n"));
+  g_assert_nonnull (strstr (g_ptr_array_index (f->requests, 1), "{\"passkeyId\":\"pk-1\"}"));
+  g_assert_false (kt_api_client_has_mfa_token (client));
+}
+
+static void
+test_get_retried_post_not (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client (f);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) codes = NULL;
+  g_autoptr(KtVerifyResponse) response = NULL;
+
+  /* The first connection is dropped without a word, the second answers. */
+  g_ptr_array_add (f->answers, g_strdup (""));
+  g_ptr_array_add (f->answers, http_answer (200, "OK", "{\"recoveryCodes\":[\"a\",\"b\"],\"count\":2}"));
+  kt_api_client_set_access_token (client, "secret-access");
+  kt_api_client_get_recovery_codes_async (client, NULL, on_done, f);
+  codes = kt_api_client_get_recovery_codes_finish (client, wait_for (f), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (codes), ==, 2);
+  g_assert_cmpuint (f->connections, ==, 2);
+
+  /* A POST is never sent twice on its own: the person decides. */
+  f->connections = 0;
+  g_ptr_array_set_size (f->answers, 0);
+  g_ptr_array_add (f->answers, g_strdup (""));
+  g_ptr_array_add (f->answers, http_answer (200, "OK", user_json));
+  kt_api_client_refresh_async (client, NULL, on_done, f);
+  response = kt_api_client_refresh_finish (client, wait_for (f), &error);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_NETWORK);
+  g_assert_cmpuint (f->connections, ==, 1);
+}
+
+static void
+test_timeout (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client (f);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtVerifyResponse) response = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  g_ptr_array_add (f->answers, g_strdup ("silence"));
+  kt_api_client_set_timeout (client, 1);
+  kt_api_client_refresh_async (client, NULL, on_done, f);
+  response = kt_api_client_refresh_finish (client, wait_for (f), &error);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_TIMEOUT);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+}
+
+static void
+test_server_down (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtUser) user = NULL;
+
+  /* Stop listening: the port refuses connections, as a server that is down does. */
+  g_socket_service_stop (f->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (f->service));
+  client = make_client (f);
+
+  kt_api_client_get_user_async (client, NULL, on_done, f);
+  user = kt_api_client_get_user_finish (client, wait_for (f), &error);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_NETWORK);
+  g_assert_null (user);
+  g_assert_nonnull (strstr (error->message, "127.0.0.1"));
+}
+
+static void
+test_base_url_rules (void)
+{
+  const struct {
+    const char *url;
+    gboolean ok;
+  } cases[] = {
+    { "https://app.dynamicauth.com/api/v0", TRUE },
+    { "http://127.0.0.1:8765/api/v0", TRUE },
+    { "http://localhost:8765/api/v0", TRUE },
+    { "http://[::1]:8765/api/v0", TRUE },
+    { "http://app.dynamicauth.com/api/v0", FALSE },
+    { "http://192.168.1.4/api/v0", FALSE },
+    { "ftp://example.com/", FALSE },
+    { "not a url", FALSE },
+    { "", FALSE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean ok = kt_api_base_url_is_acceptable (cases[i].url, &error);
+
+      g_assert_cmpint (ok, ==, cases[i].ok);
+      if (!ok)
+        g_assert_error (error, KT_API_ERROR, KT_API_ERROR_CONFIGURATION);
+    }
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/api-client/base-url-rules", test_base_url_rules);
+  g_test_add ("/api-client/verify-response", Fixture, NULL,
+              fixture_set_up, test_verify_response, fixture_tear_down);
+  g_test_add ("/api-client/malformed", Fixture, NULL,
+              fixture_set_up, test_malformed, fixture_tear_down);
+  g_test_add ("/api-client/error-mapping", Fixture, NULL,
+              fixture_set_up, test_error_mapping, fixture_tear_down);
+  g_test_add ("/api-client/unauthorized-drops-tokens", Fixture, NULL,
+              fixture_set_up, test_unauthorized_drops_tokens, fixture_tear_down);
+  g_test_add ("/api-client/step-up-token-spent", Fixture, NULL,
+              fixture_set_up, test_step_up_token_spent, fixture_tear_down);
+  g_test_add ("/api-client/get-retried-post-not", Fixture, NULL,
+              fixture_set_up, test_get_retried_post_not, fixture_tear_down);
+  g_test_add ("/api-client/timeout", Fixture, NULL,
+              fixture_set_up, test_timeout, fixture_tear_down);
+  g_test_add ("/api-client/server-down", Fixture, NULL,
+              fixture_set_up, test_server_down, fixture_tear_down);
+
+  return g_test_run ();
+}
