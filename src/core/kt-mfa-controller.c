@@ -20,6 +20,7 @@ struct _KtMfaController
   /* Owned */
   KtApiClient *api;
   KtSessionStore *store;
+  KtWebauthnClient *authenticator;
   GCancellable *operation;      /* the running operation's, NULL when idle */
   GCancellable *lifetime;       /* background work: keyring writes, token refresh */
   KtUser *user;
@@ -34,6 +35,9 @@ struct _KtMfaController
   gint64 expires_at;
   guint refresh_source;
   gulong unauthorized_handler;
+  gulong pin_handler;
+  gulong state_handler;
+  gulong retries_handler;
 
   KtMfaStep step;
   guint busy : 1;
@@ -56,10 +60,19 @@ enum {
   PROP_NOT_REMEMBERED_REASON,
   PROP_HAS_MFA_TOKEN,
   PROP_CODE_SENT_AT,
+  PROP_AUTHENTICATOR_STATE,
+  PROP_PIN_RETRIES,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  PIN_REQUESTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void     schedule_refresh (KtMfaController *self);
 static gboolean on_refresh_due   (gpointer         user_data);
@@ -827,6 +840,290 @@ kt_mfa_controller_acknowledge_recovery_codes_async (KtMfaController     *self,
                                                   on_verified, task);
 }
 
+/* Security-key ceremonies: options from the server, the key through the WebAuthn client, the
+ * answer back to the server. */
+
+typedef struct {
+  char *alias;
+  char *credential_id;
+  KtUser *user;
+  gboolean step_up;           /* a ceremony only to earn an MFA token, then retry a deletion */
+} CeremonyData;
+
+static void
+ceremony_data_free (CeremonyData *data)
+{
+  g_free (data->alias);
+  g_free (data->credential_id);
+  g_clear_object (&data->user);
+  g_free (data);
+}
+
+static void
+on_new_passkey_named (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  CeremonyData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtPasskey) renamed = kt_api_client_rename_passkey_finish (KT_API_CLIENT (source),
+                                                                     result, &error);
+
+  /* The key is registered either way; a name that did not stick is not worth stopping for. */
+  if (renamed == NULL)
+    g_message ("Could not name the new passkey: %s", error->message);
+  advance (self, task, data->user);
+}
+
+static void
+on_passkeys_after_registration (GObject      *source,
+                                GAsyncResult *result,
+                                gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  CeremonyData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) passkeys = kt_api_client_list_passkeys_finish (KT_API_CLIENT (source),
+                                                                      result, &error);
+
+  for (guint i = 0; passkeys != NULL && i < g_list_model_get_n_items (passkeys); i++)
+    {
+      g_autoptr(KtPasskey) passkey = g_list_model_get_item (passkeys, i);
+
+      if (g_strcmp0 (kt_passkey_get_credential_id (passkey), data->credential_id) == 0)
+        {
+          kt_api_client_rename_passkey_async (self->api, kt_passkey_get_id (passkey), data->alias,
+                                              g_task_get_cancellable (task),
+                                              on_new_passkey_named, task);
+          return;
+        }
+    }
+
+  g_message ("The new passkey is not in the list; it keeps the server's name");
+  advance (self, task, data->user);
+}
+
+static void
+on_passkey_registered (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  CeremonyData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtVerifyResponse) response =
+    kt_api_client_register_passkey_finish (KT_API_CLIENT (source), result, &error);
+
+  if (response == NULL)
+    {
+      end_operation (self, task, g_steal_pointer (&error));
+      return;
+    }
+
+  apply_response (self, response);
+  data->user = g_object_ref (kt_verify_response_get_user (response));
+
+  if (data->alias != NULL)
+    kt_api_client_list_passkeys_async (self->api, g_task_get_cancellable (task),
+                                       on_passkeys_after_registration, task);
+  else
+    advance (self, task, data->user);
+}
+
+static void
+on_key_registered (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  CeremonyData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) registration =
+    kt_webauthn_client_register_finish (KT_WEBAUTHN_CLIENT (source), result, &error);
+
+  if (registration == NULL)
+    {
+      end_operation (self, task, g_steal_pointer (&error));
+      return;
+    }
+
+  data->credential_id = g_strdup (json_object_get_string_member_with_default (registration,
+                                                                              "id", ""));
+  kt_api_client_register_passkey_async (self->api, registration, g_task_get_cancellable (task),
+                                        on_passkey_registered, task);
+}
+
+static void
+on_registration_options (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) json = NULL;
+  g_autoptr(KtCreationOptions) options = NULL;
+
+  json = kt_api_client_get_passkey_registration_options_finish (KT_API_CLIENT (source), result,
+                                                                &error);
+  if (json != NULL)
+    options = kt_creation_options_new_from_json (json, &error);
+  if (options == NULL)
+    {
+      end_operation (self, task, g_steal_pointer (&error));
+      return;
+    }
+
+  kt_webauthn_client_register_async (self->authenticator, options, g_task_get_cancellable (task),
+                                     on_key_registered, task);
+}
+
+void
+kt_mfa_controller_register_passkey_async (KtMfaController     *self,
+                                          const char          *alias,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (alias != NULL ? alias : ""));
+  CeremonyData *data;
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  task = begin_operation (self, kt_mfa_controller_register_passkey_async, cancellable, callback,
+                          user_data);
+  if (task == NULL)
+    return;
+
+  if (g_utf8_strlen (trimmed, -1) > 64)
+    {
+      end_operation (self, task,
+                     g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                          _("A passkey's name needs 1 to 64 characters.")));
+      return;
+    }
+
+  data = g_new0 (CeremonyData, 1);
+  data->alias = *trimmed != '\0' ? g_steal_pointer (&trimmed) : NULL;
+  g_task_set_task_data (task, data, (GDestroyNotify) ceremony_data_free);
+  kt_api_client_get_passkey_registration_options_async (self->api, g_task_get_cancellable (task),
+                                                        on_registration_options, task);
+}
+
+static void     delete_passkey_now       (KtMfaController *self,
+                                          GTask           *task);
+static void     on_codes_fetched         (GObject         *source,
+                                          GAsyncResult    *result,
+                                          gpointer         user_data);
+static gboolean error_asks_for_step_up   (const GError    *error);
+
+static void
+on_passkey_authenticated (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtVerifyResponse) response =
+    kt_api_client_authenticate_passkey_finish (KT_API_CLIENT (source), result, &error);
+
+  if (response == NULL)
+    {
+      end_operation (self, task, g_steal_pointer (&error));
+      return;
+    }
+
+  apply_response (self, response);
+  if (g_task_get_source_tag (task) == kt_mfa_controller_delete_passkey_async)
+    delete_passkey_now (self, task);
+  else if (g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async)
+    kt_api_client_create_recovery_codes_async (self->api, g_task_get_cancellable (task),
+                                               on_codes_fetched, task);
+  else
+    advance (self, task, kt_verify_response_get_user (response));
+}
+
+static void
+on_key_authenticated (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) assertion =
+    kt_webauthn_client_authenticate_finish (KT_WEBAUTHN_CLIENT (source), result, &error);
+
+  if (assertion == NULL)
+    {
+      end_operation (self, task, g_steal_pointer (&error));
+      return;
+    }
+
+  kt_api_client_authenticate_passkey_async (self->api, assertion, TRUE,
+                                            g_task_get_cancellable (task),
+                                            on_passkey_authenticated, task);
+}
+
+static void
+on_authentication_options (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) json = NULL;
+  g_autoptr(KtRequestOptions) options = NULL;
+
+  json = kt_api_client_get_passkey_authentication_options_finish (KT_API_CLIENT (source), result,
+                                                                  &error);
+  if (json != NULL)
+    options = kt_request_options_new_from_json (json, &error);
+  if (options == NULL)
+    {
+      end_operation (self, task, g_steal_pointer (&error));
+      return;
+    }
+
+  kt_webauthn_client_authenticate_async (self->authenticator, options,
+                                         g_task_get_cancellable (task),
+                                         on_key_authenticated, task);
+}
+
+/* Runs the authentication ceremony for the operation behind @task. */
+static void
+authenticate_with_key (KtMfaController *self,
+                       GTask           *task)
+{
+  kt_api_client_get_passkey_authentication_options_async (self->api,
+                                                          g_task_get_cancellable (task),
+                                                          on_authentication_options, task);
+}
+
+void
+kt_mfa_controller_authenticate_passkey_async (KtMfaController     *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  task = begin_operation (self, kt_mfa_controller_authenticate_passkey_async, cancellable,
+                          callback, user_data);
+  if (task != NULL)
+    authenticate_with_key (self, task);
+}
+
 /* Recovery codes */
 
 static void
@@ -844,12 +1141,25 @@ on_codes_fetched (GObject      *source,
   else
     codes = kt_api_client_get_recovery_codes_finish (KT_API_CLIENT (source), result, &error);
 
+  if (codes == NULL &&
+      g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async &&
+      error_asks_for_step_up (error) &&
+      g_object_get_data (G_OBJECT (task), "kt-stepped-up") == NULL)
+    {
+      g_object_set_data (G_OBJECT (task), "kt-stepped-up", GINT_TO_POINTER (TRUE));
+      set_mfa_token (self, NULL);
+      authenticate_with_key (self, task);
+      return;
+    }
+
   if (codes == NULL)
     {
       end_operation (self, task, g_steal_pointer (&error));
       return;
     }
 
+  if (g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async)
+    set_mfa_token (self, NULL);
   set_recovery_codes (self, codes);
   end_operation (self, task, NULL);
 }
@@ -978,6 +1288,16 @@ kt_mfa_controller_rename_passkey_async (KtMfaController     *self,
                                       g_task_get_cancellable (task), on_passkey_renamed, task);
 }
 
+/* The server asks for a fresh second factor before some actions (Dynamic's step-up). */
+static gboolean
+error_asks_for_step_up (const GError *error)
+{
+  const char *code = kt_api_error_get_server_code (error);
+
+  return error != NULL && error->domain == KT_API_ERROR &&
+         error->code == KT_API_ERROR_FORBIDDEN && code != NULL && g_str_has_prefix (code, "mfa_token_");
+}
+
 static void
 on_passkey_deleted (GObject      *source,
                     GAsyncResult *result,
@@ -991,6 +1311,15 @@ on_passkey_deleted (GObject      *source,
 
   if (!kt_api_client_delete_passkey_finish (KT_API_CLIENT (source), result, &error))
     {
+      /* Once per deletion: touch the key for an MFA token, then ask again. */
+      if (error_asks_for_step_up (error) &&
+          g_object_get_data (G_OBJECT (task), "kt-stepped-up") == NULL)
+        {
+          g_object_set_data (G_OBJECT (task), "kt-stepped-up", GINT_TO_POINTER (TRUE));
+          set_mfa_token (self, NULL);
+          authenticate_with_key (self, task);
+          return;
+        }
       end_operation (self, task, g_steal_pointer (&error));
       return;
     }
@@ -1000,6 +1329,16 @@ on_passkey_deleted (GObject      *source,
   if (g_list_store_find (self->passkeys, passkey, &position))
     g_list_store_remove (self->passkeys, position);
   end_operation (self, task, NULL);
+}
+
+static void
+delete_passkey_now (KtMfaController *self,
+                    GTask           *task)
+{
+  KtPasskey *passkey = g_task_get_task_data (task);
+
+  kt_api_client_delete_passkey_async (self->api, kt_passkey_get_id (passkey),
+                                      g_task_get_cancellable (task), on_passkey_deleted, task);
 }
 
 void
@@ -1020,8 +1359,7 @@ kt_mfa_controller_delete_passkey_async (KtMfaController     *self,
     return;
 
   g_task_set_task_data (task, g_object_ref (passkey), g_object_unref);
-  kt_api_client_delete_passkey_async (self->api, kt_passkey_get_id (passkey),
-                                      g_task_get_cancellable (task), on_passkey_deleted, task);
+  delete_passkey_now (self, task);
 }
 
 /* Session upkeep */
@@ -1252,6 +1590,35 @@ kt_mfa_controller_get_code_sent_at (KtMfaController *self)
   return self->code_sent_at;
 }
 
+KtWebauthnState
+kt_mfa_controller_get_authenticator_state (KtMfaController *self)
+{
+  g_return_val_if_fail (KT_IS_MFA_CONTROLLER (self), KT_WEBAUTHN_STATE_IDLE);
+  return kt_webauthn_client_get_state (self->authenticator);
+}
+
+int
+kt_mfa_controller_get_pin_retries (KtMfaController *self)
+{
+  g_return_val_if_fail (KT_IS_MFA_CONTROLLER (self), -1);
+  return kt_webauthn_client_get_pin_retries (self->authenticator);
+}
+
+void
+kt_mfa_controller_answer_pin (KtMfaController *self,
+                              const char      *pin)
+{
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+  kt_webauthn_client_answer_pin (self->authenticator, pin);
+}
+
+void
+kt_mfa_controller_decline_pin (KtMfaController *self)
+{
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+  kt_webauthn_client_decline_pin (self->authenticator);
+}
+
 /* GObject */
 
 static void
@@ -1264,6 +1631,9 @@ kt_mfa_controller_dispose (GObject *object)
     g_cancellable_cancel (self->operation);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   g_clear_signal_handler (&self->unauthorized_handler, self->api);
+  g_clear_signal_handler (&self->pin_handler, self->authenticator);
+  g_clear_signal_handler (&self->state_handler, self->authenticator);
+  g_clear_signal_handler (&self->retries_handler, self->authenticator);
 
   G_OBJECT_CLASS (kt_mfa_controller_parent_class)->dispose (object);
 }
@@ -1275,6 +1645,7 @@ kt_mfa_controller_finalize (GObject *object)
 
   g_clear_object (&self->api);
   g_clear_object (&self->store);
+  g_clear_object (&self->authenticator);
   g_clear_object (&self->operation);
   g_clear_object (&self->lifetime);
   g_clear_object (&self->user);
@@ -1335,6 +1706,12 @@ kt_mfa_controller_get_property (GObject    *object,
     case PROP_CODE_SENT_AT:
       g_value_set_int64 (value, self->code_sent_at);
       break;
+    case PROP_AUTHENTICATOR_STATE:
+      g_value_set_enum (value, kt_webauthn_client_get_state (self->authenticator));
+      break;
+    case PROP_PIN_RETRIES:
+      g_value_set_int (value, kt_webauthn_client_get_pin_retries (self->authenticator));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1370,7 +1747,23 @@ kt_mfa_controller_class_init (KtMfaControllerClass *klass)
   properties[PROP_CODE_SENT_AT] =
     g_param_spec_int64 ("code-sent-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
 
+  properties[PROP_AUTHENTICATOR_STATE] =
+    g_param_spec_enum ("authenticator-state", NULL, NULL, KT_TYPE_WEBAUTHN_STATE,
+                       KT_WEBAUTHN_STATE_IDLE, flags);
+  properties[PROP_PIN_RETRIES] = g_param_spec_int ("pin-retries", NULL, NULL, -1, G_MAXINT, -1, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * KtMfaController::pin-requested:
+   * @retries: PIN attempts left, or -1 when the key did not say
+   *
+   * The security key needs its PIN: answer with kt_mfa_controller_answer_pin() or
+   * kt_mfa_controller_decline_pin().
+   */
+  signals[PIN_REQUESTED] = g_signal_new ("pin-requested", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                         G_TYPE_NONE, 1, G_TYPE_INT);
 }
 
 static void
@@ -1381,19 +1774,47 @@ kt_mfa_controller_init (KtMfaController *self)
   self->lifetime = g_cancellable_new ();
 }
 
+static void
+on_pin_requested (KtWebauthnClient *authenticator,
+                  int               retries,
+                  KtMfaController  *self)
+{
+  g_signal_emit (self, signals[PIN_REQUESTED], 0, retries);
+}
+
+static void
+on_authenticator_notify (KtWebauthnClient *authenticator,
+                         GParamSpec       *pspec,
+                         KtMfaController  *self)
+{
+  if (g_strcmp0 (pspec->name, "state") == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTHENTICATOR_STATE]);
+  else
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PIN_RETRIES]);
+}
+
 KtMfaController *
-kt_mfa_controller_new (KtApiClient    *api,
-                       KtSessionStore *store)
+kt_mfa_controller_new (KtApiClient      *api,
+                       KtSessionStore   *store,
+                       KtWebauthnClient *authenticator)
 {
   KtMfaController *self;
 
   g_return_val_if_fail (KT_IS_API_CLIENT (api), NULL);
   g_return_val_if_fail (KT_IS_SESSION_STORE (store), NULL);
+  g_return_val_if_fail (KT_IS_WEBAUTHN_CLIENT (authenticator), NULL);
 
   self = g_object_new (KT_TYPE_MFA_CONTROLLER, NULL);
   self->api = g_object_ref (api);
   self->store = g_object_ref (store);
+  self->authenticator = g_object_ref (authenticator);
   self->unauthorized_handler = g_signal_connect (api, "unauthorized",
                                                  G_CALLBACK (on_unauthorized), self);
+  self->pin_handler = g_signal_connect (authenticator, "pin-requested",
+                                        G_CALLBACK (on_pin_requested), self);
+  self->state_handler = g_signal_connect (authenticator, "notify::state",
+                                          G_CALLBACK (on_authenticator_notify), self);
+  self->retries_handler = g_signal_connect (authenticator, "notify::pin-retries",
+                                            G_CALLBACK (on_authenticator_notify), self);
   return self;
 }

@@ -14,6 +14,7 @@
 #include "kt-api-client.h"
 #include "kt-mfa-step.h"
 #include "kt-session-store.h"
+#include "kt-webauthn-client.h"
 
 G_BEGIN_DECLS
 
@@ -22,7 +23,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KtMfaController, kt_mfa_controller, KT, MFA_CONTROLLER, GObject)
 
 KtMfaController *kt_mfa_controller_new                  (KtApiClient      *api,
-                                                         KtSessionStore   *store);
+                                                         KtSessionStore   *store,
+                                                         KtWebauthnClient *authenticator);
 
 KtMfaStep        kt_mfa_controller_get_step             (KtMfaController  *self);
 gboolean         kt_mfa_controller_get_busy             (KtMfaController  *self);
@@ -35,6 +37,8 @@ gboolean         kt_mfa_controller_get_remembered       (KtMfaController  *self)
 const char      *kt_mfa_controller_get_not_remembered_reason (KtMfaController *self);
 gboolean         kt_mfa_controller_get_has_mfa_token    (KtMfaController  *self);
 gint64           kt_mfa_controller_get_code_sent_at     (KtMfaController  *self);
+KtWebauthnState  kt_mfa_controller_get_authenticator_state (KtMfaController *self);
+int              kt_mfa_controller_get_pin_retries      (KtMfaController  *self);
 void             kt_mfa_controller_clear_error          (KtMfaController  *self);
 
 /* Every operation below finishes with TRUE, or FALSE and the error that the `error` property
@@ -55,6 +59,18 @@ void     kt_mfa_controller_resend_code_async           (KtMfaController     *sel
                                                         gpointer             user_data);
 void     kt_mfa_controller_verify_code_async           (KtMfaController     *self,
                                                         const char          *code,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+/* Registers a security key as the user's passkey, named @alias when one is given. */
+void     kt_mfa_controller_register_passkey_async      (KtMfaController     *self,
+                                                        const char          *alias,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+/* Proves the second factor with a registered key; the server's single-use MFA token is kept
+ * (see has-mfa-token and kt_mfa_controller_take_mfa_token()). */
+void     kt_mfa_controller_authenticate_passkey_async  (KtMfaController     *self,
                                                         GCancellable        *cancellable,
                                                         GAsyncReadyCallback  callback,
                                                         gpointer             user_data);
@@ -106,6 +122,11 @@ gboolean kt_mfa_controller_operation_finish            (KtMfaController     *sel
 void     kt_mfa_controller_choose_recovery_code        (KtMfaController     *self);
 void     kt_mfa_controller_choose_passkey              (KtMfaController     *self);
 void     kt_mfa_controller_start_over                  (KtMfaController     *self);
+
+/* Answers the key's request for its PIN (the ::pin-requested signal), or declines it. */
+void     kt_mfa_controller_answer_pin                  (KtMfaController     *self,
+                                                        const char          *pin);
+void     kt_mfa_controller_decline_pin                 (KtMfaController     *self);
 
 /* Cancels whatever operation runs now (a ceremony waiting for a touch, a request). */
 void     kt_mfa_controller_cancel                      (KtMfaController     *self);
