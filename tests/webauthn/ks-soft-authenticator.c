@@ -438,12 +438,15 @@ set_ids (JsonObject         *out,
 
   if (tweaks->id_differs)
     {
-      g_autofree guint8 *other = g_memdup2 (g_bytes_get_data (id, NULL), MAX (g_bytes_get_size (id),
-                                                                              1));
+      gsize len = g_bytes_get_size (id);
+      g_autofree guint8 *other = g_malloc0 (MAX (len, 1));
       g_autofree char *other_text = NULL;
 
+      /* An empty id becomes one byte, so the two still differ. */
+      if (len > 0)
+        memcpy (other, g_bytes_get_data (id, NULL), len);
       other[0] ^= 0x01;
-      other_text = kt_base64url_encode (other, MAX (g_bytes_get_size (id), 1));
+      other_text = kt_base64url_encode (other, MAX (len, 1));
       json_object_set_string_member (out, "id", other_text);
     }
   else
