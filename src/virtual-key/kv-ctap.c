@@ -16,6 +16,7 @@
 #include <openssl/sha.h>
 #include <string.h>
 
+#include "kt-cbor.h"
 #include "kt-cose.h"
 #include "kv-pin.h"
 
@@ -68,13 +69,6 @@
 #define FLAG_UV  0x04
 #define FLAG_AT  0x40
 
-static void
-cbor_item_unref (cbor_item_t *item)
-{
-  cbor_decref (&item);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (cbor_item_t, cbor_item_unref)
 
 /* Reading requests */
 
@@ -1456,73 +1450,6 @@ reset (KvConnection *conn)
 
 /* Dispatch */
 
-/* Walks the encoding before libcbor builds anything: libcbor allocates what a header declares,
- * so an array claiming a billion items in a 90-byte request would cost gigabytes. Every item
- * takes at least one byte, so no count may exceed the bytes left; nesting is bounded and
- * indefinite lengths, which CTAP2 canonical CBOR forbids, are refused. */
-#define MAX_CBOR_DEPTH 16
-
-static gboolean
-cbor_well_formed (const guint8 *data,
-                  gsize         len,
-                  gsize        *pos,
-                  guint         depth)
-{
-  guint8 initial, major, info;
-  guint64 arg = 0;
-
-  if (depth > MAX_CBOR_DEPTH || *pos >= len)
-    return FALSE;
-  initial = data[(*pos)++];
-  major = initial >> 5;
-  info = initial & 0x1f;
-  if (info < 24)
-    arg = info;
-  else if (info <= 27)
-    {
-      gsize n = (gsize) 1 << (info - 24);
-
-      if (len - *pos < n)
-        return FALSE;
-      for (gsize i = 0; i < n; i++)
-        arg = arg << 8 | data[(*pos)++];
-    }
-  else
-    return FALSE;
-
-  switch (major)
-    {
-    case 0:  /* unsigned and negative integers */
-    case 1:
-      return TRUE;
-    case 2:  /* byte and text strings */
-    case 3:
-      if (arg > len - *pos)
-        return FALSE;
-      *pos += (gsize) arg;
-      return TRUE;
-    case 4:  /* arrays */
-      if (arg > len - *pos)
-        return FALSE;
-      for (guint64 i = 0; i < arg; i++)
-        if (!cbor_well_formed (data, len, pos, depth + 1))
-          return FALSE;
-      return TRUE;
-    case 5:  /* maps */
-      if (arg > (len - *pos) / 2)
-        return FALSE;
-      for (guint64 i = 0; i < 2 * arg; i++)
-        if (!cbor_well_formed (data, len, pos, depth + 1))
-          return FALSE;
-      return TRUE;
-    case 6:  /* tags */
-      return cbor_well_formed (data, len, pos, depth + 1);
-    case 7:  /* simple values and floats */
-    default:
-      return TRUE;
-    }
-}
-
 static guint
 parse_params (const guint8 *data,
               gsize         len,
@@ -1535,7 +1462,8 @@ parse_params (const guint8 *data,
   *out = NULL;
   if (len == 0)
     return CTAP2_ERR_MISSING_PARAMETER;
-  if (!cbor_well_formed (data, len, &pos, 0) || pos != len)
+  /* Checked before libcbor builds anything: see kt_cbor_check(). */
+  if (!kt_cbor_check (data, len, KT_CBOR_MAX_DEPTH, &pos) || pos != len)
     return CTAP2_ERR_INVALID_CBOR;
   item = cbor_load (data, len, &result);
   if (item == NULL || result.error.code != CBOR_ERR_NONE)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "kt-base64url.h"
+#include "kt-cbor.h"
 #include "kt-cose.h"
 
 G_DEFINE_QUARK (ks-webauthn-error-quark, ks_webauthn_error)
@@ -355,48 +356,6 @@ cbor_is_definite_bytes (cbor_item_t *item)
   return cbor_isa_bytestring (item) && cbor_bytestring_is_definite (item);
 }
 
-/* libcbor allocates a definite array or map for the size its header declares before it reads
- * a single element; these callbacks note that size so the scan below can refuse a claim the
- * remaining bytes cannot hold (each element needs at least one byte, each map entry two). */
-static void
-note_array_size (void   *context,
-                 size_t  size)
-{
-  *(guint64 *) context = size;
-}
-
-static void
-note_map_size (void   *context,
-               size_t  size)
-{
-  *(guint64 *) context = size <= G_MAXUINT64 / 2 ? (guint64) size * 2 : G_MAXUINT64;
-}
-
-static gboolean
-cbor_sizes_plausible (const guint8 *data,
-                      gsize         len)
-{
-  struct cbor_callbacks callbacks = cbor_empty_callbacks;
-  gsize offset = 0;
-
-  callbacks.array_start = note_array_size;
-  callbacks.map_start = note_map_size;
-  while (offset < len)
-    {
-      guint64 claimed = 0;
-      struct cbor_decoder_result result = cbor_stream_decode (data + offset, len - offset,
-                                                              &callbacks, &claimed);
-
-      /* Truncated or invalid data is left for cbor_load to report. */
-      if (result.status != CBOR_DECODER_FINISHED || result.read == 0)
-        return TRUE;
-      offset += result.read;
-      if (claimed > len - offset)
-        return FALSE;
-    }
-  return TRUE;
-}
-
 /* One CBOR item at the start of data; *consumed says where it ends. */
 static cbor_item_t *
 load_cbor (const guint8 *data,
@@ -405,7 +364,6 @@ load_cbor (const guint8 *data,
            const char   *what,
            GError      **error)
 {
-  struct cbor_load_result result;
   cbor_item_t *item;
 
   if (len == 0)
@@ -413,21 +371,15 @@ load_cbor (const guint8 *data,
       fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "The %s is missing.", what);
       return NULL;
     }
-  if (!cbor_sizes_plausible (data, len))
+  /* kt_cbor_load() refuses counts the bytes cannot hold before libcbor allocates for them. */
+  item = kt_cbor_load (data, len, consumed, NULL);
+  if (item == NULL)
     {
       fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
-            "The %s declares more elements than its bytes can hold.", what);
+            "The %s is not well-formed CBOR, or declares more elements than its bytes hold.",
+            what);
       return NULL;
     }
-  item = cbor_load (data, len, &result);
-  if (item == NULL || result.error.code != CBOR_ERR_NONE)
-    {
-      if (item != NULL)
-        cbor_decref (&item);
-      fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "The %s is not well-formed CBOR.", what);
-      return NULL;
-    }
-  *consumed = result.read;
   return item;
 }
 
