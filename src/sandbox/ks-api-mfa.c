@@ -6,7 +6,9 @@
  */
 #include "ks-server-private.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <string.h>
 
 #include "ks-log.h"
@@ -180,34 +182,54 @@ credential_descriptors (GPtrArray *passkeys)
   return array;
 }
 
+/* A challenge is 16 random bytes, its expiry (unix ms, big-endian) and a MAC that binds both to
+ * this session and this kind of ceremony. Issuing one writes nothing; only an answer is
+ * recorded, so that it cannot be answered twice. */
+#define CHALLENGE_RANDOM_LEN  16
+#define CHALLENGE_MAC_LEN     16
+#define CHALLENGE_LEN         (CHALLENGE_RANDOM_LEN + 8 + CHALLENGE_MAC_LEN)
+
+static GBytes *
+challenge_mac (KsRequest    *req,
+               const char   *kind,
+               const guint8 *body)
+{
+  g_autofree char *context = g_strdup_printf ("webauthn challenge %s %s", kind, req->session->id);
+  g_autofree char *message = kt_base64url_encode (body, CHALLENGE_RANDOM_LEN + 8);
+
+  return ks_secret_mac (req->server->secret, context, message);
+}
+
 static char *
 issue_challenge (KsRequest  *req,
                  const char *kind)
 {
-  g_autoptr(GError) error = NULL;
-  char *challenge = ks_random_token (32);
-  KsChallenge record = {
-    .session_id = req->session->id,
-    .kind = (char *) kind,
-    .expires_at = ks_now_ms () + req->env->challenge_lifetime * 1000,
-  };
+  guint8 challenge[CHALLENGE_LEN];
+  guint64 expires_at = ks_now_ms () + req->env->challenge_lifetime * 1000;
+  g_autoptr(GBytes) mac = NULL;
 
-  if (!ks_store_insert_challenge (req->server->store, challenge, &record, &error))
-    {
-      ks_request_reply_internal (req, error);
-      g_clear_pointer (&challenge, g_free);
-    }
-  return challenge;
+  if (RAND_bytes (challenge, CHALLENGE_RANDOM_LEN) != 1)
+    g_error ("The system has no random bytes to give");
+  for (guint i = 0; i < 8; i++)
+    challenge[CHALLENGE_RANDOM_LEN + i] = expires_at >> (56 - 8 * i);
+  mac = challenge_mac (req, kind, challenge);
+  memcpy (challenge + CHALLENGE_RANDOM_LEN + 8, g_bytes_get_data (mac, NULL), CHALLENGE_MAC_LEN);
+  return kt_base64url_encode (challenge, sizeof challenge);
 }
 
-/* Finds and spends the challenge a response answers; the spend is kept whatever follows. */
+/* Checks the challenge a response answers and spends it; the spend is kept whatever follows. */
 static char *
 spend_challenge (KsRequest  *req,
                  const char *kind)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *challenge = ks_webauthn_peek_challenge (req->body, &error);
-  g_autoptr(KsChallenge) record = NULL;
+  g_autoptr(GBytes) decoded = NULL;
+  g_autoptr(GBytes) mac = NULL;
+  g_autofree char *canonical = NULL;
+  const guint8 *bytes;
+  guint64 expires_at = 0;
+  KsChallenge record = { 0 };
 
   if (challenge == NULL)
     {
@@ -215,39 +237,47 @@ spend_challenge (KsRequest  *req,
       return NULL;
     }
 
-  record = ks_store_get_challenge (req->server->store, challenge, &error);
-  if (error != NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return NULL;
-    }
-  if (record == NULL || g_strcmp0 (record->session_id, req->session->id) != 0
-      || g_strcmp0 (record->kind, kind) != 0)
-    {
-      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_challenge",
-                              "This response answers no challenge this session was given");
-      return NULL;
-    }
-  if (record->used)
-    {
-      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "challenge_used",
-                              "This challenge was already answered: ask for new options");
-      return NULL;
-    }
-  if (record->expires_at <= ks_now_ms ())
+  /* Only the exact text we issued: no padding, no other spelling of the same bytes. */
+  decoded = kt_base64url_decode (challenge, NULL);
+  if (decoded != NULL)
+    canonical = kt_base64url_encode_bytes (decoded);
+  if (decoded == NULL || g_bytes_get_size (decoded) != CHALLENGE_LEN
+      || g_strcmp0 (canonical, challenge) != 0)
+    goto not_ours;
+  bytes = g_bytes_get_data (decoded, NULL);
+  mac = challenge_mac (req, kind, bytes);
+  if (CRYPTO_memcmp (g_bytes_get_data (mac, NULL), bytes + CHALLENGE_RANDOM_LEN + 8,
+                     CHALLENGE_MAC_LEN) != 0)
+    goto not_ours;
+
+  for (guint i = 0; i < 8; i++)
+    expires_at = expires_at << 8 | bytes[CHALLENGE_RANDOM_LEN + i];
+  if ((gint64) expires_at <= ks_now_ms ())
     {
       ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "challenge_expired",
                               "This challenge has expired: ask for new options");
       return NULL;
     }
 
-  if (!ks_store_spend_challenge (req->server->store, challenge, &error))
+  record.session_id = req->session->id;
+  record.kind = (char *) kind;
+  record.expires_at = expires_at;
+  if (!ks_store_spend_challenge (req->server->store, challenge, &record, &error))
     {
-      ks_request_reply_internal (req, error);
+      if (g_error_matches (error, KS_STORE_ERROR, KS_STORE_ERROR_CONSTRAINT))
+        ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "challenge_used",
+                                "This challenge was already answered: ask for new options");
+      else
+        ks_request_reply_internal (req, error);
       return NULL;
     }
   req->keep_changes = TRUE;
   return g_steal_pointer (&challenge);
+
+not_ours:
+  ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_challenge",
+                          "This response answers no challenge this session was given");
+  return NULL;
 }
 
 static GBytes *
@@ -311,8 +341,11 @@ complete_mfa (KsRequest  *req,
 
   if (!mint_mfa_token (req, &mfa_token))
     return;
-  if (!ks_store_complete_session_mfa (req->server->store, req->session->id, credential_id,
-                                      &error))
+  /* A step-up on a session that is already complete changes nothing worth a write. */
+  if ((!req->session->mfa_done
+       || (credential_id != NULL && g_strcmp0 (credential_id, req->session->last_credential_id) != 0))
+      && !ks_store_complete_session_mfa (req->server->store, req->session->id, credential_id,
+                                         &error))
     {
       ks_request_reply_internal (req, error);
       return;

@@ -14,4 +14,8 @@ G_BEGIN_DECLS
 void ks_log (const char *format,
              ...) G_GNUC_PRINTF (1, 2);
 
+/* Gathers lines and writes them a few times a second (call with a main loop running). */
+void ks_log_set_buffered (void);
+void ks_log_flush        (void);
+
 G_END_DECLS

@@ -104,11 +104,13 @@ serve (int    argc,
     }
   print_banner (server);
 
+  ks_log_set_buffered ();
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_main_loop_run (loop);
   ks_log ("stopping");
+  ks_log_flush ();
   return 0;
 }
 

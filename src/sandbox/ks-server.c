@@ -26,34 +26,36 @@ typedef struct {
   const char *path;                   /* after /sdk/{environmentId}; "*" is one segment */
   AuthLevel   auth;
   gboolean    json_body;
+  gboolean    writes;                 /* FALSE: a read transaction will do */
   KsHandler   handler;
 } Route;
 
+/* method, path after /sdk/{environmentId}, token needed, JSON body, writes, handler */
 static const Route routes[] = {
-  { "GET",    "/settings",                    AUTH_NONE,    FALSE, ks_api_settings },
-  { "GET",    "/.well-known/jwks",            AUTH_NONE,    FALSE, ks_api_jwks },
-  { "GET",    "/jwks.json",                   AUTH_NONE,    FALSE, ks_api_jwks },
-  { "POST",   "/emailVerifications/create",   AUTH_NONE,    TRUE,  ks_api_email_create },
-  { "POST",   "/emailVerifications/retry",    AUTH_NONE,    TRUE,  ks_api_email_retry },
-  { "POST",   "/emailVerifications/signin",   AUTH_NONE,    TRUE,  ks_api_email_signin },
-  { "GET",    "/users",                       AUTH_PARTIAL, FALSE, ks_api_get_user },
-  { "PUT",    "/users",                       AUTH_FULL,    TRUE,  ks_api_update_user },
-  { "POST",   "/refresh",                     AUTH_PARTIAL, FALSE, ks_api_refresh },
-  { "POST",   "/revoke",                      AUTH_PARTIAL, FALSE, ks_api_revoke },
-  { "GET",    "/session",                     AUTH_PARTIAL, FALSE, ks_api_session },
-  { "GET",    "/users/passkeys",              AUTH_PARTIAL, FALSE, ks_api_list_passkeys },
-  { "PUT",    "/users/passkeys",              AUTH_FULL,    TRUE,  ks_api_rename_passkey },
-  { "DELETE", "/users/passkeys",              AUTH_FULL,    TRUE,  ks_api_delete_passkey },
-  { "GET",    "/users/passkeys/register",     AUTH_PARTIAL, FALSE, ks_api_register_options },
-  { "POST",   "/users/passkeys/register",     AUTH_PARTIAL, TRUE,  ks_api_register_passkey },
-  { "GET",    "/users/passkeys/authenticate", AUTH_PARTIAL, FALSE, ks_api_authenticate_options },
-  { "POST",   "/users/mfa/auth/passkey",      AUTH_PARTIAL, TRUE,  ks_api_mfa_auth_passkey },
-  { "GET",    "/users/mfa/methods",           AUTH_PARTIAL, FALSE, ks_api_mfa_methods },
-  { "GET",    "/users/mfa",                   AUTH_PARTIAL, FALSE, ks_api_mfa_devices },
-  { "GET",    "/users/mfa/recovery",          AUTH_FULL,    FALSE, ks_api_get_recovery_codes },
-  { "POST",   "/users/mfa/recovery",          AUTH_FULL,    FALSE, ks_api_new_recovery_codes },
-  { "POST",   "/users/mfa/auth/recovery",     AUTH_PARTIAL, TRUE,  ks_api_mfa_auth_recovery },
-  { "DELETE", "/users/mfa/*",                 AUTH_FULL,    FALSE, ks_api_delete_mfa_device },
+  { "GET",    "/settings",                    AUTH_NONE,    FALSE, FALSE, ks_api_settings },
+  { "GET",    "/.well-known/jwks",            AUTH_NONE,    FALSE, FALSE, ks_api_jwks },
+  { "GET",    "/jwks.json",                   AUTH_NONE,    FALSE, FALSE, ks_api_jwks },
+  { "POST",   "/emailVerifications/create",   AUTH_NONE,    TRUE,  TRUE,  ks_api_email_create },
+  { "POST",   "/emailVerifications/retry",    AUTH_NONE,    TRUE,  TRUE,  ks_api_email_retry },
+  { "POST",   "/emailVerifications/signin",   AUTH_NONE,    TRUE,  TRUE,  ks_api_email_signin },
+  { "GET",    "/users",                       AUTH_PARTIAL, FALSE, FALSE, ks_api_get_user },
+  { "PUT",    "/users",                       AUTH_FULL,    TRUE,  TRUE,  ks_api_update_user },
+  { "POST",   "/refresh",                     AUTH_PARTIAL, FALSE, TRUE,  ks_api_refresh },
+  { "POST",   "/revoke",                      AUTH_PARTIAL, FALSE, TRUE,  ks_api_revoke },
+  { "GET",    "/session",                     AUTH_PARTIAL, FALSE, FALSE, ks_api_session },
+  { "GET",    "/users/passkeys",              AUTH_PARTIAL, FALSE, FALSE, ks_api_list_passkeys },
+  { "PUT",    "/users/passkeys",              AUTH_FULL,    TRUE,  TRUE,  ks_api_rename_passkey },
+  { "DELETE", "/users/passkeys",              AUTH_FULL,    TRUE,  TRUE,  ks_api_delete_passkey },
+  { "GET",    "/users/passkeys/register",     AUTH_PARTIAL, FALSE, FALSE, ks_api_register_options },
+  { "POST",   "/users/passkeys/register",     AUTH_PARTIAL, TRUE,  TRUE,  ks_api_register_passkey },
+  { "GET",    "/users/passkeys/authenticate", AUTH_PARTIAL, FALSE, FALSE, ks_api_authenticate_options },
+  { "POST",   "/users/mfa/auth/passkey",      AUTH_PARTIAL, TRUE,  TRUE,  ks_api_mfa_auth_passkey },
+  { "GET",    "/users/mfa/methods",           AUTH_PARTIAL, FALSE, FALSE, ks_api_mfa_methods },
+  { "GET",    "/users/mfa",                   AUTH_PARTIAL, FALSE, FALSE, ks_api_mfa_devices },
+  { "GET",    "/users/mfa/recovery",          AUTH_FULL,    FALSE, TRUE,  ks_api_get_recovery_codes },
+  { "POST",   "/users/mfa/recovery",          AUTH_FULL,    FALSE, TRUE,  ks_api_new_recovery_codes },
+  { "POST",   "/users/mfa/auth/recovery",     AUTH_PARTIAL, TRUE,  TRUE,  ks_api_mfa_auth_recovery },
+  { "DELETE", "/users/mfa/*",                 AUTH_FULL,    FALSE, TRUE,  ks_api_delete_mfa_device },
 };
 
 #define API_PREFIX "/api/v0/sdk/"
@@ -506,10 +508,12 @@ path_matches (const char  *pattern,
   return TRUE;
 }
 
-/* x-dyn-request-id is the client's; kept only if it is short and plain, for the log. */
+/* x-dyn-request-id is the client's; kept only if it is short and plain, for the log. Otherwise
+ * a number of our own: request ids name log lines, they guard nothing. */
 static char *
 request_id_for (SoupServerMessage *msg)
 {
+  static guint64 counter;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *given = soup_message_headers_get_one (headers, "x-dyn-request-id");
 
@@ -523,7 +527,7 @@ request_id_for (SoupServerMessage *msg)
       if (*p == '\0')
         return g_strdup (given);
     }
-  return ks_random_token (9);
+  return g_strdup_printf ("ks-%" G_GUINT64_FORMAT, ++counter);
 }
 
 static gboolean
@@ -628,7 +632,8 @@ dispatch (KsRequest  *req,
     return;
 
   /* One request, one transaction, committed before the answer leaves. */
-  if (!ks_store_begin (self->store, &error))
+  if (!(route->writes ? ks_store_begin (self->store, &error)
+                      : ks_store_begin_read (self->store, &error)))
     {
       ks_request_reply_internal (req, error);
       return;

@@ -15,6 +15,8 @@ struct _KsStore {
   GHashTable *statements;             /* SQL text (a literal, by address) -> sqlite3_stmt */
 };
 
+/* Challenges and MFA tokens are looked up by their key only: WITHOUT ROWID keeps each in one
+ * b-tree, one page fewer to write per ceremony. */
 static const char schema[] =
   "CREATE TABLE IF NOT EXISTS meta ("
   "  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -48,16 +50,16 @@ static const char schema[] =
   "  updated_at INTEGER NOT NULL,"
   "  UNIQUE (environment_id, credential_id));"
   "CREATE INDEX IF NOT EXISTS passkeys_by_user ON passkeys (user_id, created_at);"
-  "CREATE TABLE IF NOT EXISTS challenges ("
+  "CREATE TABLE IF NOT EXISTS challenges ("   /* spent ones only */
   "  challenge TEXT PRIMARY KEY, session_id TEXT NOT NULL, kind TEXT NOT NULL,"
-  "  expires_at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);"
+  "  expires_at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
   "CREATE TABLE IF NOT EXISTS recovery_codes ("
   "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
   "  position INTEGER NOT NULL, sealed BLOB NOT NULL, used INTEGER NOT NULL DEFAULT 0,"
   "  PRIMARY KEY (user_id, position));"
   "CREATE TABLE IF NOT EXISTS mfa_tokens ("
   "  token_hash BLOB PRIMARY KEY, session_id TEXT NOT NULL, expires_at INTEGER NOT NULL,"
-  "  single_use INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);";
+  "  single_use INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
 
 gint64
 ks_now_ms (void)
@@ -322,6 +324,15 @@ ks_store_begin (KsStore  *self,
 {
   /* IMMEDIATE takes the write lock up front: the admin commands may write at the same time. */
   sqlite3_stmt *stmt = statement (self, "BEGIN IMMEDIATE", error);
+
+  return stmt != NULL && run (self, stmt, error);
+}
+
+gboolean
+ks_store_begin_read (KsStore  *self,
+                     GError  **error)
+{
+  sqlite3_stmt *stmt = statement (self, "BEGIN", error);
 
   return stmt != NULL && run (self, stmt, error);
 }
@@ -909,13 +920,13 @@ ks_store_delete_passkey (KsStore     *self,
 /* Challenges */
 
 gboolean
-ks_store_insert_challenge (KsStore            *self,
-                           const char         *challenge,
-                           const KsChallenge  *record,
-                           GError            **error)
+ks_store_spend_challenge (KsStore            *self,
+                          const char         *challenge,
+                          const KsChallenge  *record,
+                          GError            **error)
 {
   sqlite3_stmt *stmt = statement (self, "INSERT INTO challenges (challenge, session_id, kind, "
-                                  "expires_at, used) VALUES (?, ?, ?, ?, 0)", error);
+                                  "expires_at, used) VALUES (?, ?, ?, ?, 1)", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -923,43 +934,6 @@ ks_store_insert_challenge (KsStore            *self,
   bind_text (stmt, 2, record->session_id);
   bind_text (stmt, 3, record->kind);
   sqlite3_bind_int64 (stmt, 4, record->expires_at);
-  return run (self, stmt, error);
-}
-
-KsChallenge *
-ks_store_get_challenge (KsStore     *self,
-                        const char  *challenge,
-                        GError     **error)
-{
-  sqlite3_stmt *stmt = statement (self, "SELECT session_id, kind, expires_at, used "
-                                  "FROM challenges WHERE challenge = ?", error);
-  KsChallenge *record;
-
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, challenge);
-  if (!step_row (self, stmt, error))
-    return NULL;
-  record = g_new0 (KsChallenge, 1);
-  record->session_id = column_text (stmt, 0);
-  record->kind = column_text (stmt, 1);
-  record->expires_at = sqlite3_column_int64 (stmt, 2);
-  record->used = sqlite3_column_int (stmt, 3);
-  sqlite3_reset (stmt);
-  return record;
-}
-
-gboolean
-ks_store_spend_challenge (KsStore     *self,
-                          const char  *challenge,
-                          GError     **error)
-{
-  sqlite3_stmt *stmt = statement (self, "UPDATE challenges SET used = 1 WHERE challenge = ?",
-                                  error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, challenge);
   return run (self, stmt, error);
 }
 

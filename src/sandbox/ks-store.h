@@ -81,7 +81,6 @@ typedef struct {
   char     *session_id;
   char     *kind;                     /* "register" or "authenticate" */
   gint64    expires_at;
-  gboolean  used;
 } KsChallenge;
 
 typedef struct {
@@ -119,8 +118,10 @@ KsStore  *ks_store_open                    (const char           *path,
                                             GError              **error);
 void      ks_store_free                    (KsStore              *self);
 
-/* One request, one transaction. */
+/* One request, one transaction: _begin takes the write lock at once, _begin_read only reads. */
 gboolean  ks_store_begin                   (KsStore              *self,
+                                            GError              **error);
+gboolean  ks_store_begin_read              (KsStore              *self,
                                             GError              **error);
 gboolean  ks_store_commit                  (KsStore              *self,
                                             GError              **error);
@@ -219,16 +220,11 @@ gboolean  ks_store_delete_passkey          (KsStore              *self,
                                             const char           *id,
                                             GError              **error);
 
-/* WebAuthn challenges: kept after use until they expire, so a replay is told apart. */
-gboolean  ks_store_insert_challenge        (KsStore              *self,
-                                            const char           *challenge,
-                                            const KsChallenge    *record,
-                                            GError              **error);
-KsChallenge *ks_store_get_challenge        (KsStore              *self,
-                                            const char           *challenge,
-                                            GError              **error);
+/* WebAuthn challenges are stateless until answered; a spent one is kept until it expires, so a
+ * replay is told apart. Answers FALSE with KS_STORE_ERROR_CONSTRAINT when already spent. */
 gboolean  ks_store_spend_challenge         (KsStore              *self,
                                             const char           *challenge,
+                                            const KsChallenge    *record,
                                             GError              **error);
 gboolean  ks_store_delete_expired          (KsStore              *self,
                                             gint64                now,

@@ -41,6 +41,9 @@ send_json (SoupSession *session,
 
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
                                 authorization);
+  /* libsoup opens a fresh connection for a POST unless told a retry is safe; the ceremony's
+   * POST is single-use by its challenge, so it is, and the connection is kept. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
   if (body != NULL)
     {
       g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), body);
@@ -62,12 +65,16 @@ static gpointer
 worker_thread (gpointer data)
 {
   Worker *worker = data;
-  /* One keep-alive connection per worker, as a client would hold it. */
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30,
-                                                                  "max-conns", 1, NULL);
+  /* A session belongs to the context it was made in: with one of its own, the worker's
+   * connection stays open between requests, as a client's would. */
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(SoupSession) session = NULL;
   g_autofree char *options_url = g_strconcat (worker->server->api, "/users/passkeys/authenticate",
                                               NULL);
   g_autofree char *auth_url = g_strconcat (worker->server->api, "/users/mfa/auth/passkey", NULL);
+
+  g_main_context_push_thread_default (context);
+  session = soup_session_new_with_options ("timeout", 30, "max-conns", 1, NULL);
 
   for (guint i = 0; i < worker->n_ceremonies; i++)
     {
@@ -87,6 +94,8 @@ worker_thread (gpointer data)
         worker->failures++;
       worker->latencies[i] = g_get_monotonic_time () - start;
     }
+  g_clear_object (&session);
+  g_main_context_pop_thread_default (context);
   return NULL;
 }
 
