@@ -196,19 +196,3 @@ kt_authenticator_max_credential_id_length (KtAuthenticator *self)
 
   return info != NULL ? (gsize) fido_cbor_info_maxcredidlen (info) : 0;
 }
-
-gboolean
-kt_authenticator_supports_algorithm (KtAuthenticator *self,
-                                     int              cose_algorithm)
-{
-  fido_cbor_info_t *info = get_info (self);
-  size_t n = info != NULL ? fido_cbor_info_algorithm_count (info) : 0;
-
-  /* Keys before CTAP 2.1 do not list algorithms; every one of them does ES256. */
-  if (n == 0)
-    return cose_algorithm == COSE_ES256;
-  for (size_t i = 0; i < n; i++)
-    if (fido_cbor_info_algorithm_cose (info, i) == cose_algorithm)
-      return TRUE;
-  return FALSE;
-}

@@ -34,8 +34,6 @@ gboolean           kt_authenticator_is_software       (KtAuthenticator    *self)
 gboolean           kt_authenticator_supports_resident_keys (KtAuthenticator *self);
 gsize              kt_authenticator_max_credentials_in_list (KtAuthenticator *self);
 gsize              kt_authenticator_max_credential_id_length (KtAuthenticator *self);
-gboolean           kt_authenticator_supports_algorithm (KtAuthenticator   *self,
-                                                        int                cose_algorithm);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtAuthenticator, kt_authenticator_free)
 

@@ -737,11 +737,18 @@ ceremony_find_credential (Ceremony         *c,
 {
   static const guint8 zero_hash[32];
   fido_dev_t *dev = kt_authenticator_get_device (key);
-  gsize max_len = kt_authenticator_max_credential_id_length (key);
-  gsize chunk_size = kt_authenticator_max_credentials_in_list (key);
+  gsize max_len = 0;
+  gsize chunk_size = 1;
   g_autoptr(GPtrArray) usable = g_ptr_array_new ();
 
   *found = NULL;
+
+  /* The key's limits matter only for a list; one id goes as it is (saves a getInfo). */
+  if (ids->len > 1)
+    {
+      max_len = kt_authenticator_max_credential_id_length (key);
+      chunk_size = kt_authenticator_max_credentials_in_list (key);
+    }
 
   for (guint i = 0; i < ids->len; i++)
     {
@@ -985,9 +992,7 @@ ceremony_make_credential (Ceremony         *c,
   JsonObject *result;
   int r;
 
-  if (!kt_authenticator_supports_algorithm (key, COSE_ES256))
-    return set_error (error, KT_WEBAUTHN_ERROR_MISSING_CAPABILITY), NULL;
-
+  /* A key without ES256 answers FIDO_ERR_UNSUPPORTED_ALGORITHM: a missing capability. */
   switch (options->resident_key)
     {
     case KT_REQUIREMENT_REQUIRED:
