@@ -94,11 +94,6 @@ gboolean  ks_request_get_object          (KsRequest   *req,
 gboolean  ks_request_require_mfa_token   (KsRequest   *req,
                                           KsAction     action);
 
-/* Does this user owe a second factor before a full session? */
-gboolean  ks_request_user_needs_mfa      (KsRequest   *req,
-                                          KsUser      *user,
-                                          gboolean    *out_needed);
-
 /* Builds a VerifyResponse for @session (scope from its state), signing a new access token;
  * @mfa_token may be NULL. */
 JsonObject *ks_request_verify_response   (KsRequest   *req,

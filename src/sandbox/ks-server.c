@@ -219,30 +219,6 @@ ks_iso8601 (gint64 unix_ms)
   return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S.%fZ");
 }
 
-gboolean
-ks_request_user_needs_mfa (KsRequest *req,
-                           KsUser    *user,
-                           gboolean  *out_needed)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) passkeys = NULL;
-
-  /* A user who enrolled a passkey proves it even where the environment does not insist. */
-  if (req->env->mfa_required)
-    {
-      *out_needed = TRUE;
-      return TRUE;
-    }
-  passkeys = ks_store_list_passkeys (req->server->store, user->id, &error);
-  if (passkeys == NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return FALSE;
-    }
-  *out_needed = passkeys->len > 0;
-  return TRUE;
-}
-
 JsonObject *
 ks_request_user_json (KsRequest  *req,
                       KsUser     *user,

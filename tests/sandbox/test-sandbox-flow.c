@@ -3,7 +3,9 @@
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "ks-soft-authenticator.h"
 #include "ks-test-server.h"
@@ -477,6 +479,158 @@ test_half_session_limits (void)
   g_assert_cmpstr (ks_test_error_code (reply), ==, "additional_auth_required");
 }
 
+static int
+run_sandbox (const char * const *args,
+             char              **out)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *binary = g_build_filename (g_getenv ("KEYTURN_BUILD_ROOT"), "src", "sandbox",
+                                              "keyturn-sandbox", NULL);
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, binary);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, &err,
+                &status, &error);
+  g_assert_no_error (error);
+  g_test_message ("stderr: %s", err);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+/* The help-desk path: a user who lost their key is reset while the server runs. */
+static void
+test_admin_commands (void)
+{
+  g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
+  g_autoptr(KsSoftAuthenticator) key = ks_soft_authenticator_new ();
+  g_autofree char *email = ks_test_unique_email ("lost-key");
+  g_autoptr(JsonObject) first = ks_test_sign_in (server, email);
+  g_autoptr(JsonObject) registered = register_passkey (server, key, token_of (first), FALSE);
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) again = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *missing = g_strdup ("nobody@example.com");
+  g_auto(GStrv) lines = NULL;
+  gboolean listed = FALSE;
+
+  {
+    const char *args[] = { "users", "--data-dir", server->data_dir, NULL };
+
+    g_assert_cmpint (run_sandbox (args, &out), ==, 0);
+    lines = g_strsplit (out, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (strstr (lines[i], email) != NULL)
+        {
+          g_auto(GStrv) fields = g_strsplit_set (lines[i], " ", -1);
+          g_autoptr(GPtrArray) words = g_ptr_array_new ();
+
+          for (guint j = 0; fields[j] != NULL; j++)
+            if (*fields[j] != '\0')
+              g_ptr_array_add (words, fields[j]);
+          /* environment, email, passkeys, recovery codes left, acknowledgement */
+          g_assert_cmpstr (g_ptr_array_index (words, 0), ==, server->environment_id);
+          g_assert_cmpstr (g_ptr_array_index (words, 2), ==, "1");
+          g_assert_cmpstr (g_ptr_array_index (words, 4), ==, "pending");
+          listed = TRUE;
+        }
+    g_assert_true (listed);
+    g_clear_pointer (&out, g_free);
+  }
+
+  {
+    const char *args[] = { "reset-mfa", "--data-dir", server->data_dir, missing, NULL };
+
+    g_assert_cmpint (run_sandbox (args, NULL), ==, 1);
+  }
+  {
+    g_autofree char *upper = g_ascii_strup (email, -1);
+    const char *args[] = { "reset-mfa", "--data-dir", server->data_dir, upper, NULL };
+
+    g_assert_cmpint (run_sandbox (args, &out), ==, 0);
+    g_assert_nonnull (strstr (out, email));
+  }
+
+  /* Signed out everywhere; the next sign-in registers a new key, and owes a new acknowledgement. */
+  g_assert_cmpuint (ks_test_request (server, "GET", "/users", token_of (registered), NULL, NULL,
+                                     &reply), ==, 401);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "session_revoked");
+  g_clear_pointer (&reply, json_object_unref);
+  again = ks_test_sign_in (server, email);
+  g_assert_cmpstr (scope_of (again), ==, "requiresAdditionalAuth");
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (
+                   json_object_get_object_member (again, "user"), "mfaBackupCodeAcknowledgement")));
+  g_assert_cmpuint (ks_test_request (server, "GET", "/users/passkeys", token_of (again), NULL, NULL,
+                                     &reply), ==, 200);
+  g_assert_cmpint (json_object_get_int_member (reply, "count"), ==, 0);
+  g_clear_pointer (&reply, json_object_unref);
+  {
+    g_autoptr(KsSoftAuthenticator) new_key = ks_soft_authenticator_new ();
+    g_autoptr(JsonObject) fresh = register_passkey (server, new_key, token_of (again), FALSE);
+
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (fresh, "user"),
+                                                    "mfaBackupCodeAcknowledgement"), ==,
+                     "pending");
+  }
+}
+
+static void
+test_command_line (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("keyturn-sandbox-cli-XXXXXX", NULL);
+  g_autofree char *bad_config = g_build_filename (dir, "bad.json", NULL);
+  g_autofree char *data = g_build_filename (dir, "data", NULL);
+
+  {
+    const char *args[] = { "--help", NULL };
+
+    g_assert_cmpint (run_sandbox (args, &out), ==, 0);
+    g_assert_nonnull (strstr (out, "--listen"));
+    g_assert_nonnull (strstr (out, "reset-mfa"));
+    g_clear_pointer (&out, g_free);
+  }
+  {
+    const char *args[] = { "--version", NULL };
+
+    g_assert_cmpint (run_sandbox (args, &out), ==, 0);
+    g_assert_true (g_str_has_prefix (out, "keyturn-sandbox "));
+    g_clear_pointer (&out, g_free);
+  }
+  {
+    const char *args[] = { "--listen", "127.0.0.1:0", NULL };
+
+    g_assert_cmpint (run_sandbox (args, NULL), ==, 2);
+  }
+  {
+    const char *args[] = { "--listen", "nowhere", "--data-dir", data, NULL };
+
+    g_assert_cmpint (run_sandbox (args, NULL), ==, 1);
+  }
+  {
+    const char *args[] = { "--listen", "127.0.0.1:0", "--data-dir", data, "--config", bad_config,
+                           NULL };
+
+    g_file_set_contents (bad_config, "{\"environments\": [{\"id\": \"x\"}]}", -1, NULL);
+    g_assert_cmpint (run_sandbox (args, NULL), ==, 1);
+    g_unlink (bad_config);
+  }
+  {
+    const char *args[] = { "users", "--data-dir", dir, NULL };
+
+    /* No data yet: said plainly, not created. */
+    g_assert_cmpint (run_sandbox (args, NULL), ==, 1);
+  }
+  /* data/ may have been made by the refused starts. */
+  {
+    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", dir);
+    g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL));
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -487,6 +641,8 @@ main (int    argc,
   g_test_add_func ("/sandbox/flow/email-message", test_email_message);
   g_test_add_func ("/sandbox/flow/full", test_full_flow);
   g_test_add_func ("/sandbox/flow/half-session-limits", test_half_session_limits);
+  g_test_add_func ("/sandbox/flow/admin-commands", test_admin_commands);
+  g_test_add_func ("/sandbox/flow/command-line", test_command_line);
 
   return g_test_run ();
 }
