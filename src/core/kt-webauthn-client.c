@@ -76,6 +76,7 @@ struct _KtWebauthnClient {
 
   KtWebauthnState  state;
   int              pin_retries;
+  gboolean         software_key;
   Ceremony        *ceremony;         /* the running one, main-context side */
 };
 
@@ -88,6 +89,7 @@ enum {
   PROP_SCAN_HID,
   PROP_STATE,
   PROP_PIN_RETRIES,
+  PROP_SOFTWARE_KEY,
   N_PROPS
 };
 
@@ -277,6 +279,7 @@ typedef struct {
   int               pin_retries;
   gboolean          request_pin;
   gboolean          finished;
+  int               software_key;    /* -1: unchanged */
 } StateUpdate;
 
 static void ceremony_unref (Ceremony *c);
@@ -306,6 +309,11 @@ apply_state_update_cb (gpointer data)
   if (update->finished)
     self->ceremony = NULL;
 
+  if (update->software_key >= 0 && self->software_key != update->software_key)
+    {
+      self->software_key = update->software_key;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SOFTWARE_KEY]);
+    }
   set_state (self, update->state, update->pin_retries);
   if (update->request_pin)
     g_signal_emit (self, signals[PIN_REQUESTED], 0, update->pin_retries);
@@ -332,10 +340,31 @@ ceremony_post_state (Ceremony        *c,
   update->pin_retries = pin_retries;
   update->request_pin = request_pin;
   update->finished = finished;
+  update->software_key = -1;
 
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_callback (source, apply_state_update_cb, update, state_update_free);
   g_source_set_static_name (source, "[keyturn] webauthn state");
+  g_source_attach (source, c->context);
+}
+
+/* From the worker: the key chosen; the caller labels a software key as such. */
+static void
+ceremony_post_key (Ceremony *c,
+                   gboolean  software)
+{
+  StateUpdate *update = g_new0 (StateUpdate, 1);
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  update->client = g_object_ref (c->client);
+  update->ceremony = ceremony_ref (c);
+  update->state = KT_WEBAUTHN_STATE_WORKING;
+  update->pin_retries = -1;
+  update->software_key = software;
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, apply_state_update_cb, update, state_update_free);
+  g_source_set_static_name (source, "[keyturn] webauthn key");
   g_source_attach (source, c->context);
 }
 
@@ -1230,7 +1259,7 @@ ceremony_thread (GTask        *task,
   key = ceremony_acquire_key (c, &error);
   if (key != NULL)
     {
-      ceremony_post_state (c, KT_WEBAUTHN_STATE_WORKING, -1, FALSE, FALSE);
+      ceremony_post_key (c, kt_authenticator_is_software (key));
       if (c->kind == CEREMONY_REGISTER)
         result = ceremony_make_credential (c, key, &error);
       else
@@ -1305,6 +1334,14 @@ kt_webauthn_client_get_pin_retries (KtWebauthnClient *self)
   g_return_val_if_fail (KT_IS_WEBAUTHN_CLIENT (self), -1);
 
   return self->pin_retries;
+}
+
+gboolean
+kt_webauthn_client_get_software_key (KtWebauthnClient *self)
+{
+  g_return_val_if_fail (KT_IS_WEBAUTHN_CLIENT (self), FALSE);
+
+  return self->software_key;
 }
 
 static gboolean
@@ -1614,6 +1651,9 @@ kt_webauthn_client_get_property (GObject    *object,
     case PROP_PIN_RETRIES:
       g_value_set_int (value, self->pin_retries);
       break;
+    case PROP_SOFTWARE_KEY:
+      g_value_set_boolean (value, self->software_key);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1682,6 +1722,12 @@ kt_webauthn_client_class_init (KtWebauthnClientClass *klass)
     g_param_spec_int ("pin-retries", NULL, NULL,
                       -1, G_MAXINT, -1,
                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /* Whether the key in use is keyturn-virtual-key, which the UI labels as a software key. */
+  properties[PROP_SOFTWARE_KEY] =
+    g_param_spec_boolean ("software-key", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

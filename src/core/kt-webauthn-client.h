@@ -38,6 +38,8 @@ KtOrigin         *kt_webauthn_client_get_origin           (KtWebauthnClient     
 KtWebauthnState   kt_webauthn_client_get_state            (KtWebauthnClient        *self);
 /* PIN attempts left as the key last told, or -1 when unknown. */
 int               kt_webauthn_client_get_pin_retries      (KtWebauthnClient        *self);
+/* TRUE when the key last chosen is keyturn-virtual-key: label it as a software key. */
+gboolean          kt_webauthn_client_get_software_key     (KtWebauthnClient        *self);
 
 /* The server's timeout, clamped to 10 s .. 10 min; none (0) means 5 min. */
 guint             kt_webauthn_clamp_timeout               (guint                    requested_ms);

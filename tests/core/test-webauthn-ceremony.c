@@ -9,6 +9,7 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include "kt-base64url.h"
 #include "kt-fido-socket.h"
@@ -51,6 +52,13 @@ test_key_free (TestKey *key)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestKey, test_key_free)
 
+/* A key outlives no test: should the test die half-way, the kernel stops the key too. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static void
 test_key_start (TestKey    *key,
                 const char *presence)
@@ -62,6 +70,7 @@ test_key_start (TestKey    *key,
   gint64 give_up = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   key->process = g_subprocess_launcher_spawn (launcher, &error, KT_VIRTUAL_KEY_BINARY,
                                               "--socket", key->socket, "--state", key->state,
                                               "--presence", presence, NULL);
@@ -253,6 +262,8 @@ pin_requested_cb (KtWebauthnClient *client,
   g_array_append_val (f->pin_states, state);
   g_assert_cmpuint (f->pin_next, <, f->pin_answers->len);
   answer = g_ptr_array_index (f->pin_answers, f->pin_next++);
+  if (g_strcmp0 (answer, "wait") == 0)
+    return;
   if (answer != NULL)
     kt_webauthn_client_answer_pin (client, answer);
   else
@@ -523,6 +534,7 @@ test_register_and_authenticate (Fixture       *f,
   g_assert_nonnull (registration);
   g_assert_true (saw_state (f, KT_WEBAUTHN_STATE_TOUCH_NEEDED));
   g_assert_cmpint (kt_webauthn_client_get_state (f->client), ==, KT_WEBAUTHN_STATE_IDLE);
+  g_assert_true (kt_webauthn_client_get_software_key (f->client));
 
   /* The shape API.md's PasskeyRegisterRequest takes. */
   g_assert_cmpstr (json_object_get_string_member (registration, "type"), ==, "public-key");
@@ -910,6 +922,62 @@ test_cancel (Fixture       *f,
   g_assert_false (test_key_touch (f->keys[0], 300));
 }
 
+/* Cancel reaches every place a ceremony waits: for the PIN, and for a touch among keys. */
+static void
+test_cancel_while_asking_pin (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(KtCreationOptions) creation = creation_options ("required", NULL, 60000);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(JsonObject) registration = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 cancelled_at;
+
+  f->keys[0] = test_key_new (f->dir, "a", "auto");
+  test_key_set_pin (f->keys[0], PIN);
+  use_client (f, ORIGIN, f->keys[0]->socket, NULL);
+
+  answer_pins (f, "wait", NULL);
+  start_register (f, creation, cancellable);
+  g_assert_true (wait_for_state (f, KT_WEBAUTHN_STATE_PIN_NEEDED, 5000));
+  g_assert_cmpint (kt_webauthn_client_get_pin_retries (f->client), ==, 8);
+  cancelled_at = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  registration = finish_register (f, &error);
+  g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_CANCELLED);
+  g_assert_cmpint (f->finished_at - cancelled_at, <=, 200 * 1000);
+  /* A late answer goes nowhere. */
+  kt_webauthn_client_answer_pin (f->client, PIN);
+}
+
+static void
+test_cancel_while_selecting (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(KtCreationOptions) creation = creation_options ("discouraged", NULL, 60000);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(JsonObject) registration = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 cancelled_at;
+
+  f->keys[0] = test_key_new (f->dir, "a", "manual");
+  f->keys[1] = test_key_new (f->dir, "b", "manual");
+  use_client (f, ORIGIN, f->keys[0]->socket, f->keys[1]->socket, NULL);
+
+  start_register (f, creation, cancellable);
+  g_assert_true (wait_for_state (f, KT_WEBAUTHN_STATE_SELECT_KEY, 5000));
+  g_usleep (200 * 1000);
+  cancelled_at = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  registration = finish_register (f, &error);
+  g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_CANCELLED);
+  g_test_message ("cancel took %" G_GINT64_FORMAT " ms", (f->finished_at - cancelled_at) / 1000);
+  g_assert_cmpint (f->finished_at - cancelled_at, <=, 200 * 1000);
+  /* Neither key still waits for a touch. */
+  g_assert_false (test_key_touch (f->keys[0], 300));
+  g_assert_false (test_key_touch (f->keys[1], 300));
+}
+
 /* A listening socket that is no key: it only shows whether anyone connected. */
 static GSocket *
 listen_on (const char *path)
@@ -1059,6 +1127,8 @@ main (int   argc,
   ADD ("/ceremony/denied", test_denied);
   ADD ("/ceremony/timeout", test_timeout);
   ADD ("/ceremony/cancel", test_cancel);
+  ADD ("/ceremony/cancel-while-asking-pin", test_cancel_while_asking_pin);
+  ADD ("/ceremony/cancel-while-selecting", test_cancel_while_selecting);
   ADD ("/ceremony/refused-before-any-key", test_refused_before_any_key);
   ADD ("/ceremony/hot-plug", test_hot_plug);
 
