@@ -289,6 +289,26 @@ hash_token (const char *token)
   return g_bytes_new (digest, sizeof digest);
 }
 
+/* createMfaToken is checked before anything is spent, so a malformed one costs no challenge. */
+static gboolean
+check_mfa_token_request (KsRequest *req)
+{
+  JsonObject *ask;
+  JsonNode *single_use;
+
+  if (!ks_request_get_object (req, req->body, "createMfaToken", FALSE, &ask))
+    return FALSE;
+  single_use = ask != NULL ? json_object_get_member (ask, "singleUse") : NULL;
+  if (single_use != NULL && (!JSON_NODE_HOLDS_VALUE (single_use)
+                             || json_node_get_value_type (single_use) != G_TYPE_BOOLEAN))
+    {
+      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_field",
+                              "\"createMfaToken.singleUse\" must be true or false");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* createMfaToken: {singleUse} -> a token for x-mfa-auth-token; NULL with no error when not asked. */
 static gboolean
 mint_mfa_token (KsRequest  *req,
@@ -306,15 +326,7 @@ mint_mfa_token (KsRequest  *req,
     return FALSE;
   if (ask == NULL)
     return TRUE;
-
   single_use = json_object_get_member (ask, "singleUse");
-  if (single_use != NULL && (!JSON_NODE_HOLDS_VALUE (single_use)
-                             || json_node_get_value_type (single_use) != G_TYPE_BOOLEAN))
-    {
-      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_field",
-                              "\"createMfaToken.singleUse\" must be true or false");
-      return FALSE;
-    }
 
   token = ks_random_token (32);
   hash = hash_token (token);
@@ -480,7 +492,7 @@ ks_api_register_passkey (KsRequest *req)
   KsRelyingParty rp;
   gint64 now = ks_now_ms ();
 
-  if (passkeys == NULL || !may_register (req, passkeys))
+  if (passkeys == NULL || !may_register (req, passkeys) || !check_mfa_token_request (req))
     return;
   challenge = spend_challenge (req, "register");
   if (challenge == NULL)
@@ -593,6 +605,8 @@ ks_api_mfa_auth_passkey (KsRequest *req)
   JsonObject *response;
   const char *user_handle = NULL;
 
+  if (!check_mfa_token_request (req))
+    return;
   challenge = spend_challenge (req, "authenticate");
   if (challenge == NULL)
     return;
@@ -898,7 +912,8 @@ ks_api_mfa_auth_recovery (KsRequest *req)
   gint64 now = ks_now_ms ();
   gint position;
 
-  if (!ks_request_get_string (req, req->body, "code", TRUE, &typed))
+  if (!ks_request_get_string (req, req->body, "code", TRUE, &typed)
+      || !check_mfa_token_request (req))
     return;
 
   /* Guessing is bounded: a few wrong codes per window, counted in the store so restarts keep it. */

@@ -341,6 +341,9 @@ test_bad_authenticated_bodies (void)
     { "POST", "/users/mfa/auth/passkey", "{\"response\": {\"clientDataJSON\": 5}}" },
     { "POST", "/users/mfa/auth/recovery", "{\"code\": 123}" },
     { "POST", "/users/mfa/auth/recovery", "{}" },
+    { "POST", "/users/mfa/auth/recovery", "{\"code\": \"x\", \"createMfaToken\": 1}" },
+    { "POST", "/users/mfa/auth/recovery",
+      "{\"code\": \"x\", \"createMfaToken\": {\"singleUse\": \"yes\"}}" },
   };
   JsonObject *reply = NULL;
 
