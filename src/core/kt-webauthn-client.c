@@ -10,7 +10,6 @@
 #include <fido/es256.h>
 #include <glib/gi18n-lib.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <string.h>
 
@@ -27,10 +26,6 @@
 
 #define KT_COSE_ES256 (-7)
 
-#define KT_AUTH_DATA_FLAG_UP 0x01
-#define KT_AUTH_DATA_FLAG_UV 0x04
-#define KT_AUTH_DATA_FLAG_AT 0x40
-#define KT_AUTH_DATA_MIN_LEN 37
 
 typedef enum {
   CEREMONY_REGISTER,
@@ -949,36 +944,6 @@ ceremony_handle_pin_error (Ceremony         *c,
     }
 }
 
-static gboolean
-check_authenticator_data (Ceremony      *c,
-                          const guint8  *data,
-                          gsize          len,
-                          gboolean       attested,
-                          GError       **error)
-{
-  guint8 expected[SHA256_DIGEST_LENGTH];
-  guint8 flags;
-
-  if (data == NULL || len < KT_AUTH_DATA_MIN_LEN)
-    return set_error (error, KT_WEBAUTHN_ERROR_BAD_RESPONSE);
-
-  /* The key must have signed for the relying party Keyturn asked for, nothing else. */
-  SHA256 ((const guint8 *) c->rp_id, strlen (c->rp_id), expected);
-  if (CRYPTO_memcmp (expected, data, sizeof expected) != 0)
-    return set_error (error, KT_WEBAUTHN_ERROR_BAD_RESPONSE);
-
-  flags = data[32];
-  if ((flags & KT_AUTH_DATA_FLAG_UP) == 0)
-    return set_error (error, KT_WEBAUTHN_ERROR_BAD_RESPONSE);
-  /* Attested credential data belongs to registration, and only there. */
-  if (((flags & KT_AUTH_DATA_FLAG_AT) != 0) != attested)
-    return set_error (error, KT_WEBAUTHN_ERROR_BAD_RESPONSE);
-  if (c->user_verification == KT_REQUIREMENT_REQUIRED && (flags & KT_AUTH_DATA_FLAG_UV) == 0)
-    return set_error (error, KT_WEBAUTHN_ERROR_BAD_RESPONSE);
-
-  return TRUE;
-}
-
 static GBytes *
 encode_public_key (const fido_cred_t *cred)
 {
@@ -1102,8 +1067,9 @@ ceremony_make_credential (Ceremony         *c,
                                                                          statement, auth_data);
   fido_cred_free (&cred);
 
-  if (!check_authenticator_data (c, g_bytes_get_data (auth_data, NULL),
-                                 g_bytes_get_size (auth_data), TRUE, error))
+  if (!kt_webauthn_response_check_authenticator_data (auth_data, c->rp_id, TRUE,
+                                                      c->user_verification
+                                                        == KT_REQUIREMENT_REQUIRED, error))
     return NULL;
   if (attestation_object == NULL || g_bytes_get_size (credential_id) == 0 || public_key == NULL)
     return set_error (error, KT_WEBAUTHN_ERROR_BAD_RESPONSE), NULL;
@@ -1224,8 +1190,9 @@ ceremony_get_assertion (Ceremony         *c,
 
   if (auth_data == NULL)
     return set_error (error, KT_WEBAUTHN_ERROR_BAD_RESPONSE), NULL;
-  if (!check_authenticator_data (c, g_bytes_get_data (auth_data, NULL),
-                                 g_bytes_get_size (auth_data), FALSE, error))
+  if (!kt_webauthn_response_check_authenticator_data (auth_data, c->rp_id, FALSE,
+                                                      c->user_verification
+                                                        == KT_REQUIREMENT_REQUIRED, error))
     return NULL;
   /* The key must answer for the credential it was asked about. */
   if (!g_bytes_equal (credential_id, allowed) || g_bytes_get_size (signature) == 0)

@@ -6,9 +6,66 @@
 #include "kt-webauthn-response.h"
 
 #include <cbor.h>
+#include <glib/gi18n-lib.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kt-base64url.h"
+#include "kt-webauthn-error.h"
+
+#define KT_AUTH_DATA_FLAG_UP 0x01
+#define KT_AUTH_DATA_FLAG_UV 0x04
+#define KT_AUTH_DATA_FLAG_AT 0x40
+#define KT_AUTH_DATA_MIN_LEN 37     /* rpIdHash, flags, signCount */
+
+static gboolean
+bad_response (GError **error)
+{
+  g_set_error_literal (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_BAD_RESPONSE,
+                       _("The security key gave an answer Keyturn cannot accept."));
+  return FALSE;
+}
+
+gboolean
+kt_webauthn_response_check_authenticator_data (GBytes      *authenticator_data,
+                                               const char  *rp_id,
+                                               gboolean     attested,
+                                               gboolean     require_uv,
+                                               GError     **error)
+{
+  guint8 expected[SHA256_DIGEST_LENGTH];
+  const guint8 *data;
+  gsize len;
+  guint8 flags;
+
+  g_return_val_if_fail (rp_id != NULL, FALSE);
+
+  if (authenticator_data == NULL)
+    return bad_response (error);
+  data = g_bytes_get_data (authenticator_data, &len);
+  if (data == NULL || len < KT_AUTH_DATA_MIN_LEN)
+    return bad_response (error);
+
+  /* The key must have signed for the relying party Keyturn asked for, nothing else. */
+  SHA256 ((const guint8 *) rp_id, strlen (rp_id), expected);
+  if (CRYPTO_memcmp (expected, data, sizeof expected) != 0)
+    return bad_response (error);
+
+  flags = data[32];
+  if ((flags & KT_AUTH_DATA_FLAG_UP) == 0)
+    return bad_response (error);
+  /* Attested credential data belongs to registration, and only there. */
+  if (((flags & KT_AUTH_DATA_FLAG_AT) != 0) != attested)
+    return bad_response (error);
+  if (attested && len <= KT_AUTH_DATA_MIN_LEN + 16 + 2)
+    return bad_response (error);
+  if (require_uv && (flags & KT_AUTH_DATA_FLAG_UV) == 0)
+    return bad_response (error);
+
+  return TRUE;
+}
 
 GBytes *
 kt_webauthn_response_encode_attestation_object (const char *format,

@@ -10,6 +10,16 @@
 
 G_BEGIN_DECLS
 
+/* What Keyturn checks of the key's authenticator data before the server sees it: rpIdHash is
+ * SHA-256 (@rp_id), the user was present, attested credential data is there exactly when
+ * @attested (registration), and the user was verified when @require_uv. Otherwise
+ * KT_WEBAUTHN_ERROR_BAD_RESPONSE. */
+gboolean    kt_webauthn_response_check_authenticator_data (GBytes      *authenticator_data,
+                                                           const char  *rp_id,
+                                                           gboolean     attested,
+                                                           gboolean     require_uv,
+                                                           GError     **error);
+
 /* The CBOR attestation object {fmt, attStmt, authData}; @attestation_statement is the CBOR
  * map the key sent. NULL when that map is not CBOR. */
 GBytes     *kt_webauthn_response_encode_attestation_object (const char  *format,
