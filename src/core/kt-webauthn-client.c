@@ -1462,7 +1462,7 @@ kt_webauthn_client_register_async (KtWebauthnClient        *self,
   /* Everything a browser refuses is refused here, before any key is opened. */
   if (!kt_webauthn_client_check_creation_options (self, options, &rp_id, &error))
     {
-      set_state (self, KT_WEBAUTHN_STATE_FAILED, -1);
+      set_state (self, state_for_error (error), -1);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -1516,7 +1516,7 @@ kt_webauthn_client_authenticate_async (KtWebauthnClient       *self,
 
   if (!kt_webauthn_client_check_request_options (self, options, &rp_id, &error))
     {
-      set_state (self, KT_WEBAUTHN_STATE_FAILED, -1);
+      set_state (self, state_for_error (error), -1);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }

@@ -1052,6 +1052,20 @@ test_refused_before_any_key (Fixture       *f,
     g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_INVALID_USER_ID);
   }
 
+  {
+    g_autoptr(KtCreationOptions) creation = creation_options ("discouraged", NULL, 30000);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) result = NULL;
+
+    g_free (creation->authenticator_attachment);
+    creation->authenticator_attachment = g_strdup ("platform");
+    start_register (f, creation, NULL);
+    result = finish_register (f, &error);
+    g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_MISSING_CAPABILITY);
+    g_assert_cmpint (kt_webauthn_client_get_state (f->client), ==,
+                     KT_WEBAUTHN_STATE_MISSING_CAPABILITY);
+  }
+
   g_assert_false (someone_connected (watch));
 
   /* The control: an acceptable request does reach for the key at once. */
@@ -1075,6 +1089,31 @@ test_refused_before_any_key (Fixture       *f,
     result = finish_register (f, &error);
     g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_CANCELLED);
   }
+}
+
+/* A key pulled out while it waits for a touch ends the ceremony at once, with a clear error. */
+static void
+test_unplugged (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(KtCreationOptions) creation = creation_options ("discouraged", NULL, 30000);
+  g_autoptr(JsonObject) registration = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 unplugged_at;
+
+  f->keys[0] = test_key_new (f->dir, "a", "manual");
+  use_client (f, ORIGIN, f->keys[0]->socket, NULL);
+
+  start_register (f, creation, NULL);
+  g_assert_true (wait_for_state (f, KT_WEBAUTHN_STATE_TOUCH_NEEDED, 5000));
+  g_usleep (100 * 1000);
+  unplugged_at = g_get_monotonic_time ();
+  test_key_stop (f->keys[0]);
+  registration = finish_register (f, &error);
+  g_assert_null (registration);
+  g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_DEVICE);
+  g_assert_cmpint (kt_webauthn_client_get_state (f->client), ==, KT_WEBAUTHN_STATE_FAILED);
+  g_assert_cmpint (f->finished_at - unplugged_at, <, G_USEC_PER_SEC);
 }
 
 static void
@@ -1131,6 +1170,7 @@ main (int   argc,
   ADD ("/ceremony/cancel-while-selecting", test_cancel_while_selecting);
   ADD ("/ceremony/refused-before-any-key", test_refused_before_any_key);
   ADD ("/ceremony/hot-plug", test_hot_plug);
+  ADD ("/ceremony/unplugged", test_unplugged);
 
 #undef ADD
 
