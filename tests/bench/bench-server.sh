@@ -17,7 +17,8 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
 # The ceremonies first, then openssl alone on the machine: the two never share the CPU.
-"$bench" --connections "$connections" --ceremonies "$ceremonies" >"$out"
+status=0
+"$bench" --connections "$connections" --ceremonies "$ceremonies" >"$out" || status=$?
 value() { sed -n "s/^$1=//p" "$out"; }
 
 # `openssl speed` prints "rsa 2048 bits <sign time> <verify time> <sign/s> <verify/s>".
@@ -36,3 +37,4 @@ awk -v rate="$rate" -v cores="$cores" -v sign="$sign_per_s" \
   printf "(d) openssl speed -seconds 3 rsa2048: %.0f sign/s on one core\n", sign
   printf "    (c) per core / (d) = %.0f%%   target >= 50%%: %s\n", ratio * 100, (ratio >= 0.5 ? "met" : "NOT met")
 }'
+exit "$status"

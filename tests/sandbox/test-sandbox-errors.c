@@ -11,7 +11,7 @@
 #include "ks-test-server.h"
 
 /* Two seconds of life for codes, challenges and MFA tokens (four for access tokens, so that a
- * test can outlive the others with its token), one second between email resends. */
+ * test can outlive the others with its token), two seconds between email resends. */
 static char *
 short_lived_config (const char *environment_id)
 {
@@ -20,7 +20,7 @@ short_lived_config (const char *environment_id)
     "  \"id\": \"%s\", \"displayName\": \"Short lives\","
     "  \"mfa\": {\"required\": true, \"mfaTokenRequiredFor\": [\"delete-passkey\","
     "            \"new-recovery-codes\"]},"
-    "  \"lifetimes\": {\"accessToken\": 4, \"emailCode\": 2, \"emailRetry\": 1,"
+    "  \"lifetimes\": {\"accessToken\": 4, \"emailCode\": 2, \"emailRetry\": 2,"
     "                  \"challenge\": 2, \"mfaToken\": 2}"
     "}]}", environment_id);
 }
