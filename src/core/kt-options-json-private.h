@@ -10,7 +10,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "kt-user-verification.h"
+#include "kt-requirement.h"
 
 G_BEGIN_DECLS
 

@@ -1,4 +1,4 @@
-/* kt-user-verification.h: WebAuthn's requirement levels, as the options JSON names them
+/* kt-requirement.h: WebAuthn's requirement levels, as the options JSON names them
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
