@@ -309,7 +309,7 @@ check_mfa_token_request (KsRequest *req)
   return TRUE;
 }
 
-/* createMfaToken: {singleUse} -> a token for x-mfa-auth-token; NULL with no error when not asked. */
+/* createMfaToken: {singleUse} -> a token for x-mfa-auth-token; NULL, no error, when not asked. */
 static gboolean
 mint_mfa_token (KsRequest  *req,
                 char      **out)
@@ -355,7 +355,8 @@ complete_mfa (KsRequest  *req,
     return;
   /* A step-up on a session that is already complete changes nothing worth a write. */
   if ((!req->session->mfa_done
-       || (credential_id != NULL && g_strcmp0 (credential_id, req->session->last_credential_id) != 0))
+       || (credential_id != NULL
+           && g_strcmp0 (credential_id, req->session->last_credential_id) != 0))
       && !ks_store_complete_session_mfa (req->server->store, req->session->id, credential_id,
                                          &error))
     {
@@ -534,7 +535,8 @@ ks_api_register_passkey (KsRequest *req)
   passkey->backup_eligible = credential->backup_eligible;
   passkey->backup_state = credential->backup_state;
   passkey->origin = g_strdup (req->env->origin);
-  passkey->user_agent = user_agent != NULL ? g_utf8_make_valid (user_agent, MIN (strlen (user_agent), 256)) : NULL;
+  if (user_agent != NULL)
+    passkey->user_agent = g_utf8_make_valid (user_agent, MIN (strlen (user_agent), 256));
   passkey->transports = g_strdupv (credential->transports);
   passkey->attestation_format = g_strdup (credential->attestation_format);
   passkey->created_at = now;
@@ -563,7 +565,7 @@ ks_api_register_passkey (KsRequest *req)
 }
 
 void
-ks_api_authenticate_options (KsRequest *req)
+ks_api_auth_options (KsRequest *req)
 {
   g_autoptr(GPtrArray) passkeys = list_passkeys (req);
   g_autoptr(JsonObject) options = NULL;
@@ -765,7 +767,7 @@ ks_api_delete_passkey (KsRequest *req)
 }
 
 void
-ks_api_delete_mfa_device (KsRequest *req)
+ks_api_delete_device (KsRequest *req)
 {
   delete_passkey (req, req->path_arg);
 }
@@ -874,7 +876,7 @@ reply_recovery_codes (KsRequest *req)
 }
 
 void
-ks_api_get_recovery_codes (KsRequest *req)
+ks_api_recovery_codes (KsRequest *req)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) codes = NULL;
@@ -892,7 +894,7 @@ ks_api_get_recovery_codes (KsRequest *req)
 }
 
 void
-ks_api_new_recovery_codes (KsRequest *req)
+ks_api_renew_codes (KsRequest *req)
 {
   if (!ks_request_require_mfa_token (req, KS_ACTION_NEW_RECOVERY_CODES)
       || !create_recovery_codes (req))
@@ -903,7 +905,7 @@ ks_api_new_recovery_codes (KsRequest *req)
 }
 
 void
-ks_api_mfa_auth_recovery (KsRequest *req)
+ks_api_auth_recovery (KsRequest *req)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) codes = NULL;

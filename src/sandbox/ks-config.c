@@ -304,7 +304,7 @@ parse_environment (JsonNode  *node,
   if (env->id == NULL || !g_uuid_string_is_valid (env->id))
     {
       g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.id must be a UUID such as %s", where, "1b4e28ba-2fa1-41d2-883f-0016d3cca427");
+                   "%s.id must be a UUID such as 1b4e28ba-2fa1-41d2-883f-0016d3cca427", where);
       goto fail;
     }
   /* Ids are compared as strings in paths: keep one spelling. */
@@ -354,7 +354,8 @@ parse_environment (JsonNode  *node,
     goto fail_local;
   if (lifetimes != NULL
       && (!check_keys (lifetimes, life_where, lifetime_keys, error)
-          || !read_seconds (lifetimes, life_where, "accessToken", &env->access_token_lifetime, error)
+          || !read_seconds (lifetimes, life_where, "accessToken", &env->access_token_lifetime,
+                            error)
           || !read_seconds (lifetimes, life_where, "session", &env->session_lifetime, error)
           || !read_seconds (lifetimes, life_where, "emailCode", &env->email_code_lifetime, error)
           || !read_seconds (lifetimes, life_where, "emailRetry", &env->email_retry_interval, error)

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -111,6 +112,11 @@ serve (int    argc,
   g_main_loop_run (loop);
   ks_log ("stopping");
   ks_log_flush ();
+  /* Whoever reads sandbox.json next should not find a server that is gone. */
+  {
+    g_autofree char *description = g_build_filename (data_dir, "sandbox.json", NULL);
+    g_unlink (description);
+  }
   return 0;
 }
 

@@ -49,7 +49,8 @@ ks_outbox_send_code (const char  *outbox_dir,
   g_string_append (message, "Content-Transfer-Encoding: 8bit\r\n");
   g_string_append_printf (message, "X-Keyturn-Code: %s\r\n", code);
   g_string_append (message, "\r\n");
-  g_string_append_printf (message, "Your sign-in code for %s is:\r\n\r\n    %s\r\n\r\n", name, code);
+  g_string_append_printf (message, "Your sign-in code for %s is:\r\n\r\n    %s\r\n\r\n",
+                          name, code);
   g_string_append_printf (message, "It works once, for %" G_GINT64_FORMAT " minutes.\r\n",
                           MAX (lifetime_seconds / 60, 1));
   g_string_append (message, "If you did not ask to sign in, you can ignore this email.\r\n");

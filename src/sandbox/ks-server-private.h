@@ -124,15 +124,15 @@ void ks_api_session                   (KsRequest *req);
 void ks_api_list_passkeys             (KsRequest *req);
 void ks_api_register_options          (KsRequest *req);
 void ks_api_register_passkey          (KsRequest *req);
-void ks_api_authenticate_options      (KsRequest *req);
+void ks_api_auth_options      (KsRequest *req);
 void ks_api_rename_passkey            (KsRequest *req);
 void ks_api_delete_passkey            (KsRequest *req);
 void ks_api_mfa_auth_passkey          (KsRequest *req);
 void ks_api_mfa_methods               (KsRequest *req);
 void ks_api_mfa_devices               (KsRequest *req);
-void ks_api_delete_mfa_device         (KsRequest *req);
-void ks_api_get_recovery_codes        (KsRequest *req);
-void ks_api_new_recovery_codes        (KsRequest *req);
-void ks_api_mfa_auth_recovery         (KsRequest *req);
+void ks_api_delete_device         (KsRequest *req);
+void ks_api_recovery_codes        (KsRequest *req);
+void ks_api_renew_codes        (KsRequest *req);
+void ks_api_auth_recovery         (KsRequest *req);
 
 G_END_DECLS

@@ -48,14 +48,14 @@ static const Route routes[] = {
   { "DELETE", "/users/passkeys",              AUTH_FULL,    TRUE,  TRUE,  ks_api_delete_passkey },
   { "GET",    "/users/passkeys/register",     AUTH_PARTIAL, FALSE, FALSE, ks_api_register_options },
   { "POST",   "/users/passkeys/register",     AUTH_PARTIAL, TRUE,  TRUE,  ks_api_register_passkey },
-  { "GET",    "/users/passkeys/authenticate", AUTH_PARTIAL, FALSE, FALSE, ks_api_authenticate_options },
+  { "GET",    "/users/passkeys/authenticate", AUTH_PARTIAL, FALSE, FALSE, ks_api_auth_options },
   { "POST",   "/users/mfa/auth/passkey",      AUTH_PARTIAL, TRUE,  TRUE,  ks_api_mfa_auth_passkey },
   { "GET",    "/users/mfa/methods",           AUTH_PARTIAL, FALSE, FALSE, ks_api_mfa_methods },
   { "GET",    "/users/mfa",                   AUTH_PARTIAL, FALSE, FALSE, ks_api_mfa_devices },
-  { "GET",    "/users/mfa/recovery",          AUTH_FULL,    FALSE, TRUE,  ks_api_get_recovery_codes },
-  { "POST",   "/users/mfa/recovery",          AUTH_FULL,    FALSE, TRUE,  ks_api_new_recovery_codes },
-  { "POST",   "/users/mfa/auth/recovery",     AUTH_PARTIAL, TRUE,  TRUE,  ks_api_mfa_auth_recovery },
-  { "DELETE", "/users/mfa/*",                 AUTH_FULL,    FALSE, TRUE,  ks_api_delete_mfa_device },
+  { "GET",    "/users/mfa/recovery",          AUTH_FULL,    FALSE, TRUE,  ks_api_recovery_codes },
+  { "POST",   "/users/mfa/recovery",          AUTH_FULL,    FALSE, TRUE,  ks_api_renew_codes },
+  { "POST",   "/users/mfa/auth/recovery",     AUTH_PARTIAL, TRUE,  TRUE,  ks_api_auth_recovery },
+  { "DELETE", "/users/mfa/*",                 AUTH_FULL,    FALSE, TRUE,  ks_api_delete_device },
 };
 
 #define API_PREFIX "/api/v0/sdk/"

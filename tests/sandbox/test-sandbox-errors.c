@@ -302,7 +302,8 @@ test_bad_requests (void)
   g_assert_cmpstr (ks_test_error_code (reply), ==, "payload_too_large");
   g_clear_pointer (&reply, json_object_unref);
 
-  g_assert_cmpuint (ks_test_request (server, "GET", unknown_env, NULL, NULL, NULL, &reply), ==, 404);
+  g_assert_cmpuint (ks_test_request (server, "GET", unknown_env, NULL, NULL, NULL, &reply), ==,
+                    404);
   g_assert_cmpstr (ks_test_error_code (reply), ==, "environment_not_found");
   g_clear_pointer (&reply, json_object_unref);
   g_assert_cmpuint (ks_test_request (server, "GET", "/no/such/path", NULL, NULL, NULL, &reply), ==,

@@ -271,7 +271,8 @@ test_full_flow (void)
   g_assert_cmpuint (ks_test_request (server, "GET", "/users/mfa/methods", full, NULL, NULL,
                                      &reply), ==, 200);
   g_assert_true (json_object_get_boolean_member (reply, "userHasVerifiedMfaMethods"));
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (reply, "passkeys")), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (reply, "passkeys")), ==,
+                    1);
   g_clear_pointer (&reply, json_object_unref);
   g_assert_cmpuint (ks_test_request (server, "GET", "/users/mfa", full, NULL, NULL, &reply), ==,
                     200);

@@ -100,6 +100,9 @@ try_authenticate (Fixture            *fixture,
   return status;
 }
 
+/* Well-formed base64url, but never issued. */
+#define FOREIGN_CHALLENGE "bm90LWEtY2hhbGxlbmdlLW9mLW91cnM"
+
 typedef struct {
   const char   *name;
   KsSoftTweaks  tweaks;
@@ -107,7 +110,7 @@ typedef struct {
 } BadAnswer;
 
 static const BadAnswer bad_registrations[] = {
-  { "challenge not issued", { .challenge = "bm90LWEtY2hhbGxlbmdlLW9mLW91cnM" }, "invalid_challenge" },
+  { "challenge not issued", { .challenge = FOREIGN_CHALLENGE }, "invalid_challenge" },
   { "challenge padded", { .challenge_padded = TRUE }, "invalid_challenge" },
   { "origin of another site", { .origin = "https://attacker.example" }, "invalid_origin" },
   { "cross-origin frame", { .cross_origin = TRUE }, "invalid_origin" },
@@ -273,7 +276,7 @@ test_registration_already_registered (Fixture       *fixture,
 }
 
 static const BadAnswer bad_assertions[] = {
-  { "challenge not issued", { .challenge = "bm90LWEtY2hhbGxlbmdlLW9mLW91cnM" }, "invalid_challenge" },
+  { "challenge not issued", { .challenge = FOREIGN_CHALLENGE }, "invalid_challenge" },
   { "challenge padded", { .challenge_padded = TRUE }, "invalid_challenge" },
   { "origin of another site", { .origin = "https://attacker.example" }, "invalid_origin" },
   { "rpIdHash of another rp", { .wrong_rp_id_hash = TRUE }, "invalid_rp_id" },

@@ -300,7 +300,8 @@ test_recovery_codes (void)
 {
   guint8 key[64] = { 1, 2, 3 };
   g_autoptr(KsSecret) secret = ks_secret_new_for_data (key, sizeof key);
-  g_autoptr(GPtrArray) codes = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_recovery_code_free);
+  g_autoptr(GPtrArray) codes =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) ks_recovery_code_free);
   g_autoptr(GPtrArray) plain = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
