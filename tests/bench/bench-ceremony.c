@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "kt-base64url.h"
+#include "kt-fido-socket.h"
 #include "kt-webauthn-client.h"
 #include "ks-webauthn.h"
 
@@ -249,7 +250,63 @@ die_with_parent (gpointer data)
 typedef struct {
   double register_us;
   double authenticate_us;
+  double raw_register_us;
+  double raw_authenticate_us;
 } Figures;
+
+/* The floor under the client: libfido2 alone on this thread, opening the key and making one
+ * request (no worker thread, no pre-flight, no checks, no JSON). */
+static double
+raw_register_once (const char *socket,
+                   GBytes    **credential_id)
+{
+  static const guint8 hash[32] = { 1 };
+  guint8 user_id[16];
+  fido_dev_t *dev = fido_dev_new ();
+  fido_cred_t *cred = fido_cred_new ();
+  gint64 start = g_get_monotonic_time ();
+  double elapsed;
+
+  RAND_bytes (user_id, sizeof user_id);
+  g_assert_cmpint (kt_fido_socket_open (dev, socket), ==, FIDO_OK);
+  fido_cred_set_type (cred, COSE_ES256);
+  fido_cred_set_clientdata_hash (cred, hash, sizeof hash);
+  fido_cred_set_rp (cred, RP_ID, "Example");
+  fido_cred_set_user (cred, user_id, sizeof user_id, "ann@example.com", "Ann", NULL);
+  g_assert_cmpint (fido_dev_make_cred (dev, cred, NULL), ==, FIDO_OK);
+  fido_dev_close (dev);
+  elapsed = (double) (g_get_monotonic_time () - start);
+
+  if (credential_id != NULL)
+    *credential_id = g_bytes_new (fido_cred_id_ptr (cred), fido_cred_id_len (cred));
+  fido_cred_free (&cred);
+  fido_dev_free (&dev);
+  return elapsed;
+}
+
+static double
+raw_authenticate_once (const char *socket,
+                       GBytes     *credential_id)
+{
+  static const guint8 hash[32] = { 2 };
+  fido_dev_t *dev = fido_dev_new ();
+  fido_assert_t *assert = fido_assert_new ();
+  gint64 start = g_get_monotonic_time ();
+  double elapsed;
+
+  g_assert_cmpint (kt_fido_socket_open (dev, socket), ==, FIDO_OK);
+  fido_assert_set_rp (assert, RP_ID);
+  fido_assert_set_clientdata_hash (assert, hash, sizeof hash);
+  fido_assert_allow_cred (assert, g_bytes_get_data (credential_id, NULL),
+                          g_bytes_get_size (credential_id));
+  g_assert_cmpint (fido_dev_get_assert (dev, assert, NULL), ==, FIDO_OK);
+  fido_dev_close (dev);
+  elapsed = (double) (g_get_monotonic_time () - start);
+
+  fido_assert_free (&assert);
+  fido_dev_free (&dev);
+  return elapsed;
+}
 
 /* Runs @count ceremonies of each kind against a key keeping its state in @state_dir. */
 static Figures
@@ -315,6 +372,26 @@ run_ceremonies (const char *key_binary,
   figures.register_us = median (registrations);
   figures.authenticate_us = median (authentications);
 
+  {
+    g_autoptr(GBytes) raw_id = NULL;
+
+    g_array_set_size (registrations, 0);
+    g_array_set_size (authentications, 0);
+    raw_register_once (socket, &raw_id);
+    for (int i = 0; i < count; i++)
+      {
+        double us = raw_register_once (socket, NULL);
+        g_array_append_val (registrations, us);
+      }
+    for (int i = 0; i < count; i++)
+      {
+        double us = raw_authenticate_once (socket, raw_id);
+        g_array_append_val (authentications, us);
+      }
+    figures.raw_register_us = median (registrations);
+    figures.raw_authenticate_us = median (authentications);
+  }
+
   g_clear_object (&client);
   g_subprocess_send_signal (key, SIGTERM);
   g_subprocess_wait (key, NULL, NULL);
@@ -355,6 +432,8 @@ main (int   argc,
   g_print ("count=%d\n", count);
   g_print ("register_p50_us=%.1f\n", disk.register_us);
   g_print ("authenticate_p50_us=%.1f\n", disk.authenticate_us);
+  g_print ("raw_register_p50_us=%.1f\n", disk.raw_register_us);
+  g_print ("raw_authenticate_p50_us=%.1f\n", disk.raw_authenticate_us);
   if (memory_dir != NULL)
     {
       Figures memory = run_ceremonies (key_binary, memory_dir, count);

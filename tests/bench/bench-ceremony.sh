@@ -7,7 +7,9 @@
 # registrations and COUNT authentications through Keyturn's WebAuthn client, libfido2 and the
 # virtual key (auto presence), every one checked by the sandbox's verification code; then the
 # parts a ceremony cannot do without: one ECDSA P-256 signature as the key makes it, and two
-# loopback round trips of a 64-byte report over a Unix socket. A benchmark: it reports, it never
+# loopback round trips of a 64-byte report over a Unix socket. Beside them, for reference: libfido2
+# alone on one thread (open, one request), and the ceremonies again with the key's state on tmpfs.
+# A benchmark: it reports, it never
 # fails on a figure; it exits non-zero only when a ceremony fails or a tool is missing.
 #
 # Copyright 2026 Keyturn developers
@@ -44,6 +46,8 @@ echo
 printf '  %-46s %12s\n' "" "p50 (us)"
 printf '  %-46s %12s\n' "registration (open key, makeCredential)" "$reg"
 printf '  %-46s %12s\n' "authentication (open, pre-flight, getAssertion)" "$auth"
+printf '  %-46s %12s\n' "libfido2 alone: open + makeCredential" "$(get raw_register_p50_us)"
+printf '  %-46s %12s\n' "libfido2 alone: open + getAssertion" "$(get raw_authenticate_p50_us)"
 if [[ -n $(get register_memory_p50_us) ]]; then
   printf '  %-46s %12s\n' "registration, key state on tmpfs (no fsync cost)" "$(get register_memory_p50_us)"
   printf '  %-46s %12s\n' "authentication, key state on tmpfs" "$(get authenticate_memory_p50_us)"
