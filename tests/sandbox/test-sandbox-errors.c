@@ -494,6 +494,126 @@ test_expired_challenge_and_mfa_token (void)
   }
 }
 
+/* A chunked body has no length up front: it is cut off at 64 KiB as it arrives. */
+static void
+test_chunked_oversize (void)
+{
+  g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
+  g_autoptr(GUri) uri = g_uri_parse (server->base_url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) request = g_string_new (NULL);
+  g_autoptr(GString) response = g_string_new (NULL);
+  g_autofree char *chunk = g_strnfill (16 * 1024, 'a');
+  GOutputStream *out;
+  GInputStream *in;
+  char buffer[4096];
+  gssize n;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (uri), NULL,
+                                                &error);
+  g_assert_no_error (error);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+
+  g_string_append_printf (request, "POST /api/v0/sdk/%s/emailVerifications/create HTTP/1.1\r\n"
+                          "Host: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                          "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+                          server->environment_id);
+  for (int i = 0; i < 6; i++)
+    g_string_append_printf (request, "%x\r\n%s\r\n", (guint) strlen (chunk), chunk);
+  g_string_append (request, "0\r\n\r\n");
+  g_output_stream_write_all (out, request->str, request->len, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  while ((n = g_input_stream_read (in, buffer, sizeof buffer, NULL, &error)) > 0)
+    g_string_append_len (response, buffer, n);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (response->str, "HTTP/1.1 413"));
+  g_assert_nonnull (strstr (response->str, "\"code\":\"payload_too_large\""));
+
+  /* And nothing was sent. */
+  g_assert_cmpuint (ks_test_request (server, "GET", "/settings", NULL, NULL, NULL, NULL), ==, 200);
+}
+
+/* Every endpoint, every kind of token, bodies of every wrong shape: 4xx or 2xx, never 5xx. */
+static void
+test_no_server_errors (void)
+{
+  static const char *routes[][2] = {
+    { "GET", "/settings" }, { "GET", "/jwks.json" },
+    { "POST", "/emailVerifications/create" }, { "POST", "/emailVerifications/retry" },
+    { "POST", "/emailVerifications/signin" }, { "GET", "/users" }, { "PUT", "/users" },
+    { "POST", "/refresh" }, { "GET", "/session" }, { "GET", "/users/passkeys" },
+    { "PUT", "/users/passkeys" }, { "DELETE", "/users/passkeys" },
+    { "GET", "/users/passkeys/register" }, { "POST", "/users/passkeys/register" },
+    { "GET", "/users/passkeys/authenticate" }, { "POST", "/users/mfa/auth/passkey" },
+    { "GET", "/users/mfa/methods" }, { "GET", "/users/mfa" }, { "GET", "/users/mfa/recovery" },
+    { "POST", "/users/mfa/recovery" }, { "POST", "/users/mfa/auth/recovery" },
+    { "DELETE", "/users/mfa/0b5e1c9a-3f57-4d0c-9d0e-2a7e3c5b8f11" }, { "PATCH", "/users" },
+    { "POST", "/revoke" },
+  };
+  static const char *bodies[] = {
+    NULL, "", "null", "[]", "\"text\"", "{}", "\xff\xfe{", "{\"a\":1}{",
+    "{\"email\":1,\"verificationUUID\":[],\"verificationToken\":{},\"id\":1,\"alias\":[],"
+    "\"passkeyId\":null,\"code\":false,\"response\":1,\"rawId\":2,\"type\":3,"
+    "\"createMfaToken\":\"x\",\"mfaBackupCodeAcknowledgement\":1}",
+    "{\"email\":\"a@example.com\",\"verificationUUID\":\"x\",\"verificationToken\":\"1\","
+    "\"id\":\"x\",\"alias\":\"\",\"passkeyId\":\"x\",\"code\":\"x\","
+    "\"response\":{\"clientDataJSON\":\"e30\",\"attestationObject\":\"oA\","
+    "\"authenticatorData\":\"AA\",\"signature\":\"AA\",\"userHandle\":5},"
+    "\"rawId\":\"AA\",\"type\":\"public-key\",\"createMfaToken\":{\"singleUse\":true},"
+    "\"mfaBackupCodeAcknowledgement\":\"pending\"}",
+  };
+  g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
+  g_autoptr(KsSoftAuthenticator) key = ks_soft_authenticator_new ();
+  g_autofree char *email = ks_test_unique_email ("shapes");
+  g_autoptr(JsonObject) first = ks_test_sign_in (server, email);
+  g_autoptr(JsonObject) options = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(JsonObject) registered = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *full;
+
+  g_assert_cmpuint (ks_test_request (server, "GET", "/users/passkeys/register",
+                                     json_object_get_string_member (first, "minifiedJwt"), NULL,
+                                     NULL, &options), ==, 200);
+  request = ks_soft_authenticator_register (key, options, server->origin, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ks_test_request_object (server, "POST", "/users/passkeys/register",
+                                            json_object_get_string_member (first, "minifiedJwt"),
+                                            NULL, request, &registered), ==, 200);
+  full = json_object_get_string_member (registered, "minifiedJwt");
+
+  /* No token, a garbage one, a half-session and a full session; /revoke comes last. */
+  for (guint r = 0; r < G_N_ELEMENTS (routes); r++)
+    {
+      g_autofree char *other = ks_test_unique_email ("shapes-half");
+      g_autoptr(JsonObject) half = ks_test_sign_in (server, other);
+      const char *tokens[] = {
+        NULL, "garbage", json_object_get_string_member (half, "minifiedJwt"), full
+      };
+
+      for (guint b = 0; b < G_N_ELEMENTS (bodies); b++)
+        for (guint t = 0; t < G_N_ELEMENTS (tokens); t++)
+          {
+            g_autoptr(JsonObject) reply = NULL;
+            guint status;
+
+            status = ks_test_request (server, routes[r][0], routes[r][1], tokens[t], "bad-mfa",
+                                      bodies[b], &reply);
+            if (status >= 500)
+              g_error ("%s %s (token %u, body %u) answered %u", routes[r][0], routes[r][1], t, b,
+                       status);
+            if (status >= 400)
+              ks_test_error_code (reply);
+          }
+    }
+
+  g_assert_cmpuint (ks_test_request (server, "GET", "/settings", NULL, NULL, NULL, NULL), ==, 200);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -508,6 +628,8 @@ main (int    argc,
   g_test_add_func ("/sandbox/errors/bad-authenticated-bodies", test_bad_authenticated_bodies);
   g_test_add_func ("/sandbox/errors/recovery-guessing", test_recovery_guessing);
   g_test_add_func ("/sandbox/errors/expired-challenge", test_expired_challenge_and_mfa_token);
+  g_test_add_func ("/sandbox/errors/chunked-oversize", test_chunked_oversize);
+  g_test_add_func ("/sandbox/errors/no-server-errors", test_no_server_errors);
 
   return g_test_run ();
 }
