@@ -453,6 +453,25 @@ request_options (const char *user_verification,
   return options;
 }
 
+/* Puts ids no key holds before and after the ones in @ids. */
+static void
+add_unknown_ids (GPtrArray *ids,
+                 guint      before,
+                 guint      after)
+{
+  for (guint i = 0; i < before + after; i++)
+    {
+      guint8 data[48];
+
+      for (gsize j = 0; j < sizeof data; j++)
+        data[j] = (guint8) g_random_int_range (0, 256);
+      if (i < before)
+        g_ptr_array_insert (ids, 0, g_bytes_new (data, sizeof data));
+      else
+        g_ptr_array_add (ids, g_bytes_new (data, sizeof data));
+    }
+}
+
 static const gint64 es256_only[] = { -7 };
 
 static KsNewCredential *
@@ -566,6 +585,8 @@ test_register_and_authenticate (Fixture       *f,
 
   id = kt_base64url_encode_bytes (credential->credential_id);
   request = request_options ("discouraged", id, 30000);
+  /* Ids of other keys around it: the pre-flight finds which one this key holds. */
+  add_unknown_ids (request->allow_credentials, 2, 3);
   start_authenticate (f, request, NULL);
   assertion = finish_authenticate (f, &error);
   g_assert_no_error (error);
@@ -785,6 +806,8 @@ test_excluded (Fixture       *f,
   test_key_start (f->keys[0], "manual");
   id = kt_base64url_encode_bytes (credential->credential_id);
   creation = creation_options ("discouraged", id, 30000);
+  /* More than the key takes in one list (8): found in the second chunk. */
+  add_unknown_ids (creation->exclude_credentials, 10, 2);
   start_register (f, creation, NULL);
   g_assert_true (wait_for_state (f, KT_WEBAUTHN_STATE_TOUCH_NEEDED, 5000));
   g_usleep (100 * 1000);
