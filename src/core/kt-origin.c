@@ -110,7 +110,8 @@ kt_origin_new (const char  *text,
   self->host_is_ip = address != NULL;
 
   port = g_uri_get_port (uri);
-  if ((g_str_equal (scheme, "https") && port == 443) || (g_str_equal (scheme, "http") && port == 80))
+  if ((g_str_equal (scheme, "https") && port == 443)
+      || (g_str_equal (scheme, "http") && port == 80))
     port = -1;
   if (self->host_is_ip && g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
     self->serialized = port < 0 ? g_strdup_printf ("%s://[%s]", scheme, host)

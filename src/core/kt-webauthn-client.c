@@ -711,9 +711,10 @@ ceremony_acquire_key (Ceremony  *c,
 
   for (;;)
     {
-      g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify) kt_authenticator_free);
+      g_autoptr(GPtrArray) keys = NULL;
       KtAuthenticator *chosen;
 
+      keys = g_ptr_array_new_with_free_func ((GDestroyNotify) kt_authenticator_free);
       if (ceremony_aborted (c, error))
         return NULL;
 
@@ -930,8 +931,9 @@ ceremony_handle_pin_error (Ceremony         *c,
       if (had_pin)
         return set_fido_error (error, r);
       if (!fido_dev_has_pin (dev))
-        return set_error (error, fido_dev_supports_pin (dev) ? KT_WEBAUTHN_ERROR_PIN_NOT_SET
-                                                               : KT_WEBAUTHN_ERROR_MISSING_CAPABILITY);
+        return set_error (error, fido_dev_supports_pin (dev)
+                                   ? KT_WEBAUTHN_ERROR_PIN_NOT_SET
+                                   : KT_WEBAUTHN_ERROR_MISSING_CAPABILITY);
       *pin = ceremony_request_pin (c, key, FALSE, error);
       return *pin != NULL;
 
@@ -1481,8 +1483,8 @@ kt_webauthn_client_register_finish (KtWebauthnClient  *self,
 {
   g_return_val_if_fail (KT_IS_WEBAUTHN_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kt_webauthn_client_register_async,
-                        NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result))
+                        == kt_webauthn_client_register_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }

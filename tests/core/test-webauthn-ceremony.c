@@ -1034,7 +1034,9 @@ test_refused_before_any_key (Fixture       *f,
 {
   g_autofree char *path = g_build_filename (f->dir, "watch.sock", NULL);
   g_autoptr(GSocket) watch = listen_on (path);
-  static const char *bad_rp_ids[] = { "com", "evil-example.com", "example.org", "login.example.com" };
+  static const char *bad_rp_ids[] = {
+    "com", "evil-example.com", "example.org", "login.example.com",
+  };
 
   use_client (f, ORIGIN, path, NULL);
 

@@ -96,16 +96,16 @@ test_creation_malformed (void)
     /* rp */
     "{\"challenge\":\"AAEC\",\"rp\":\"example.com\",\"user\":{\"id\":\"AQ\",\"name\":\"n\","
     "\"displayName\":\"d\"},\"pubKeyCredParams\":[]}",
-    "{\"challenge\":\"AAEC\",\"rp\":{\"id\":5,\"name\":\"x\"},\"user\":{\"id\":\"AQ\",\"name\":\"n\","
-    "\"displayName\":\"d\"},\"pubKeyCredParams\":[]}",
+    "{\"challenge\":\"AAEC\",\"rp\":{\"id\":5,\"name\":\"x\"},"
+    "\"user\":{\"id\":\"AQ\",\"name\":\"n\",\"displayName\":\"d\"},\"pubKeyCredParams\":[]}",
     "{\"challenge\":\"AAEC\",\"rp\":{\"id\":\"a.com\"},\"user\":{\"id\":\"AQ\",\"name\":\"n\","
     "\"displayName\":\"d\"},\"pubKeyCredParams\":[]}",
     /* user */
     "{\"challenge\":\"AAEC\",\"rp\":{\"name\":\"x\"},\"pubKeyCredParams\":[]}",
     "{\"challenge\":\"AAEC\",\"rp\":{\"name\":\"x\"},\"user\":{\"id\":\"A+Q\",\"name\":\"n\","
     "\"displayName\":\"d\"},\"pubKeyCredParams\":[]}",
-    "{\"challenge\":\"AAEC\",\"rp\":{\"name\":\"x\"},\"user\":{\"id\":\"AQ\",\"displayName\":\"d\"},"
-    "\"pubKeyCredParams\":[]}",
+    "{\"challenge\":\"AAEC\",\"rp\":{\"name\":\"x\"},"
+    "\"user\":{\"id\":\"AQ\",\"displayName\":\"d\"},\"pubKeyCredParams\":[]}",
     "{\"challenge\":\"AAEC\",\"rp\":{\"name\":\"x\"},\"user\":{\"id\":\"AQ\",\"name\":\"n\"},"
     "\"pubKeyCredParams\":[]}",
     /* pubKeyCredParams */
@@ -123,7 +123,8 @@ test_creation_malformed (void)
     "{\"challenge\":\"AAEC\",\"rp\":{\"name\":\"x\"},\"user\":{\"id\":\"AQ\",\"name\":\"n\","
     "\"displayName\":\"d\"},\"pubKeyCredParams\":[],\"timeout\":-1}",
     "{\"challenge\":\"AAEC\",\"rp\":{\"name\":\"x\"},\"user\":{\"id\":\"AQ\",\"name\":\"n\","
-    "\"displayName\":\"d\"},\"pubKeyCredParams\":[],\"excludeCredentials\":[{\"type\":\"public-key\"}]}",
+    "\"displayName\":\"d\"},\"pubKeyCredParams\":[],"
+    "\"excludeCredentials\":[{\"type\":\"public-key\"}]}",
     "{\"challenge\":\"AAEC\",\"rp\":{\"name\":\"x\"},\"user\":{\"id\":\"AQ\",\"name\":\"n\","
     "\"displayName\":\"d\"},\"pubKeyCredParams\":[],\"excludeCredentials\":[{\"id\":\"%%\"}]}",
     "{\"challenge\":\"AAEC\",\"rp\":{\"name\":\"x\"},\"user\":{\"id\":\"AQ\",\"name\":\"n\","
