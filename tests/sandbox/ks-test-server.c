@@ -208,7 +208,15 @@ stop (KsTestServer *self,
   forget_pid (self->pid);
   g_spawn_close_pid (self->pid);
   self->pid = 0;
-  /* A clean stop is part of the contract: SIGTERM exits 0. */
+  /* A clean stop is part of the contract: SIGTERM exits 0. Otherwise, show why. */
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      g_autofree char *log_path = g_build_filename (self->root, "server.log", NULL);
+      g_autofree char *log = NULL;
+
+      g_file_get_contents (log_path, &log, NULL, NULL);
+      g_printerr ("keyturn-sandbox did not stop cleanly; its log:\n%s\n", log);
+    }
   g_assert_true (WIFEXITED (status));
   g_assert_cmpint (WEXITSTATUS (status), ==, 0);
 }
