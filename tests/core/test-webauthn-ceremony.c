@@ -8,6 +8,8 @@
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <signal.h>
 #include <sys/prctl.h>
 
@@ -571,7 +573,21 @@ test_register_and_authenticate (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (transports), ==, 1);
   g_assert_cmpstr (json_array_get_string_element (transports, 0), ==, "usb");
   g_assert_cmpint (json_object_get_int_member (response, "publicKeyAlgorithm"), ==, -7);
-  g_assert_true (json_object_has_member (response, "publicKey"));
+  {
+    g_autoptr(GBytes) spki = kt_base64url_decode (json_object_get_string_member (response,
+                                                                                 "publicKey"),
+                                                  &error);
+    const unsigned char *der = g_bytes_get_data (spki, NULL);
+    EVP_PKEY *pkey;
+
+    g_assert_no_error (error);
+    /* A SubjectPublicKeyInfo of a P-256 key, as WebAuthn's getPublicKey() gives. */
+    pkey = d2i_PUBKEY (NULL, &der, (long) g_bytes_get_size (spki));
+    g_assert_nonnull (pkey);
+    g_assert_true (EVP_PKEY_is_a (pkey, "EC"));
+    g_assert_cmpint (EVP_PKEY_get_bits (pkey), ==, 256);
+    EVP_PKEY_free (pkey);
+  }
   g_assert_true (json_object_has_member (response, "authenticatorData"));
   client_data = kt_base64url_decode (json_object_get_string_member (response, "clientDataJSON"),
                                      &error);
