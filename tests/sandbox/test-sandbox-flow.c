@@ -437,6 +437,64 @@ test_full_flow (void)
     g_assert_cmpuint (ks_test_request (server, "GET", "/users", token_of (refreshed), NULL, NULL,
                                        NULL), ==, 401);
   }
+
+  /* 8. The log names requests but holds no token and no recovery code. */
+  {
+    g_autofree char *log_path = g_build_filename (server->root, "server.log", NULL);
+    g_autofree char *log = NULL;
+
+    ks_test_server_restart (server, FALSE);
+    g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+    g_assert_nonnull (strstr (log, "/users/mfa/auth/passkey -> 200"));
+    g_assert_null (strstr (log, full));
+    g_assert_null (strstr (log, half));
+    g_assert_null (strstr (log, "eyJ"));
+    for (guint i = 0; i < codes->len; i++)
+      g_assert_null (strstr (log, g_ptr_array_index (codes, i)));
+  }
+}
+
+/* x-dyn-request-id names the request in the answer and in the log; junk ids are replaced. */
+static void
+test_request_id (void)
+{
+  g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
+  g_autofree char *url = g_strconcat (server->api, "/settings", NULL);
+  g_autofree char *log_path = g_build_filename (server->root, "server.log", NULL);
+  g_autofree char *log = NULL;
+  static const struct {
+    const char *sent;
+    gboolean    kept;
+  } ids[] = {
+    { "req-7f3a.9_b", TRUE },
+    { "bad id with spaces", FALSE },
+    { "x\"y", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+      g_autoptr(GBytes) body = NULL;
+      g_autoptr(GError) error = NULL;
+      const char *echoed;
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "x-dyn-request-id",
+                                    ids[i].sent);
+      body = soup_session_send_and_read (server->session, msg, NULL, &error);
+      g_assert_no_error (error);
+      echoed = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                             "x-dyn-request-id");
+      g_assert_nonnull (echoed);
+      if (ids[i].kept)
+        g_assert_cmpstr (echoed, ==, ids[i].sent);
+      else
+        g_assert_cmpstr (echoed, !=, ids[i].sent);
+    }
+
+  ks_test_server_restart (server, FALSE);
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+  g_assert_nonnull (strstr (log, "req=req-7f3a.9_b GET "));
+  g_assert_null (strstr (log, "bad id with spaces"));
 }
 
 /* A second enrolment must not come from a half-session: that would skip the second factor. */
@@ -643,6 +701,7 @@ main (int    argc,
   g_test_add_func ("/sandbox/flow/full", test_full_flow);
   g_test_add_func ("/sandbox/flow/half-session-limits", test_half_session_limits);
   g_test_add_func ("/sandbox/flow/admin-commands", test_admin_commands);
+  g_test_add_func ("/sandbox/flow/request-id", test_request_id);
   g_test_add_func ("/sandbox/flow/command-line", test_command_line);
 
   return g_test_run ();
