@@ -415,7 +415,9 @@ end_operation (KtMfaController *self,
     g_task_return_boolean (task, TRUE);
   else
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      /* A cancel the person asked for is not an error to show them. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_CANCELLED))
         set_error (self, error);
       g_task_return_error (task, error);
     }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kt-authenticator.h"
+#include "kt-cbor.h"
 #include "kt-client-data.h"
 #include "kt-webauthn-response.h"
 
@@ -1087,17 +1088,16 @@ static GBytes *
 unwrap_byte_string (const guint8 *data,
                     gsize         len)
 {
-  struct cbor_load_result loaded;
+  gsize consumed = 0;
   cbor_item_t *item;
   GBytes *bytes = NULL;
 
   if (data == NULL || len == 0)
     return NULL;
-  item = cbor_load (data, len, &loaded);
+  item = kt_cbor_load (data, len, &consumed, NULL);
   if (item == NULL)
     return NULL;
-  if (loaded.error.code == CBOR_ERR_NONE && loaded.read == len && cbor_isa_bytestring (item)
-      && cbor_bytestring_is_definite (item))
+  if (consumed == len && cbor_isa_bytestring (item) && cbor_bytestring_is_definite (item))
     bytes = g_bytes_new (cbor_bytestring_handle (item), cbor_bytestring_length (item));
   cbor_decref (&item);
   return bytes;

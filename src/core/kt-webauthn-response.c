@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kt-base64url.h"
+#include "kt-cbor.h"
 #include "kt-webauthn-error.h"
 
 #define KT_AUTH_DATA_FLAG_UP 0x01
@@ -72,7 +73,7 @@ kt_webauthn_response_encode_attestation_object (const char *format,
                                                 GBytes     *attestation_statement,
                                                 GBytes     *authenticator_data)
 {
-  struct cbor_load_result loaded;
+  gsize consumed = 0;
   cbor_item_t *statement;
   cbor_item_t *map;
   unsigned char *buffer = NULL;
@@ -82,9 +83,8 @@ kt_webauthn_response_encode_attestation_object (const char *format,
   const guint8 *statement_data = g_bytes_get_data (attestation_statement, &statement_len);
   const guint8 *data = g_bytes_get_data (authenticator_data, &data_len);
 
-  statement = cbor_load (statement_data, statement_len, &loaded);
-  if (statement == NULL || loaded.error.code != CBOR_ERR_NONE || loaded.read != statement_len
-      || !cbor_isa_map (statement))
+  statement = kt_cbor_load (statement_data, statement_len, &consumed, NULL);
+  if (statement == NULL || consumed != statement_len || !cbor_isa_map (statement))
     {
       if (statement != NULL)
         cbor_decref (&statement);
