@@ -16,9 +16,18 @@
  * is four short functions. */
 
 #define KT_CTAPHID_REPORT_LEN 64
+#define KT_CTAPHID_INIT_DATA_LEN (KT_CTAPHID_REPORT_LEN - 7)
+#define KT_CTAPHID_CONT_DATA_LEN (KT_CTAPHID_REPORT_LEN - 5)
 
+/* libfido2 moves one report per call. Reading ahead, and holding the reports of a message until
+ * its last one, turns a message into one system call each way instead of one per report. */
 typedef struct {
   int fd;
+  guint8 in[64 * KT_CTAPHID_REPORT_LEN];
+  gsize in_len;
+  GByteArray *out;           /* reports of a message not yet complete */
+  gsize out_expected;        /* bytes of reports that message needs */
+  GMutex out_lock;           /* libfido2 sends CANCEL from another thread */
 } KtFidoSocket;
 
 static void *
@@ -43,6 +52,8 @@ socket_open (const char *path)
 
   sock = g_new0 (KtFidoSocket, 1);
   sock->fd = fd;
+  sock->out = g_byte_array_new ();
+  g_mutex_init (&sock->out_lock);
   return sock;
 }
 
@@ -54,6 +65,8 @@ socket_close (void *handle)
   if (sock == NULL)
     return;
   close (sock->fd);
+  g_byte_array_unref (sock->out);
+  g_mutex_clear (&sock->out_lock);
   g_free (sock);
 }
 
@@ -66,12 +79,11 @@ socket_read (void          *handle,
 {
   KtFidoSocket *sock = handle;
   gint64 deadline = ms < 0 ? -1 : g_get_monotonic_time () + (gint64) ms * 1000;
-  size_t got = 0;
 
   if (sock == NULL || len != KT_CTAPHID_REPORT_LEN)
     return -1;
 
-  while (got < len)
+  while (sock->in_len < len)
     {
       struct pollfd pfd = { .fd = sock->fd, .events = POLLIN };
       int wait_ms = -1;
@@ -92,42 +104,82 @@ socket_read (void          *handle,
       if (r <= 0)
         return -1;
 
-      n = read (sock->fd, buf + got, len - got);
+      n = read (sock->fd, sock->in + sock->in_len, sizeof sock->in - sock->in_len);
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
         return -1;  /* the key went away */
-      got += (size_t) n;
+      sock->in_len += (gsize) n;
     }
 
-  return (int) got;
+  memcpy (buf, sock->in, len);
+  sock->in_len -= len;
+  memmove (sock->in, sock->in + len, sock->in_len);
+  return (int) len;
+}
+
+static gboolean
+send_all (int           fd,
+          const guint8 *data,
+          gsize         len)
+{
+  gsize sent = 0;
+
+  while (sent < len)
+    {
+      ssize_t n = send (fd, data + sent, len - sent, MSG_NOSIGNAL);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      sent += (gsize) n;
+    }
+  return TRUE;
 }
 
 /* libfido2 writes a report id (always 0) and then the 64-byte report; the socket carries the
- * report alone. */
+ * report alone. An initialization report says how long its message is, so the transport knows
+ * when the last continuation report has come and the message can go. */
 static int
 socket_write (void                *handle,
               const unsigned char *buf,
               size_t               len)
 {
   KtFidoSocket *sock = handle;
-  size_t sent = 0;
+  const guint8 *report = buf + 1;
+  gboolean ok = TRUE;
 
   if (sock == NULL || len != KT_CTAPHID_REPORT_LEN + 1)
     return -1;
 
-  while (sent < KT_CTAPHID_REPORT_LEN)
+  g_mutex_lock (&sock->out_lock);
+  if (report[4] & 0x80)
     {
-      ssize_t n = send (sock->fd, buf + 1 + sent, KT_CTAPHID_REPORT_LEN - sent, MSG_NOSIGNAL);
+      gsize payload = (gsize) report[5] << 8 | report[6];
+      gsize conts = payload > KT_CTAPHID_INIT_DATA_LEN
+        ? (payload - KT_CTAPHID_INIT_DATA_LEN + KT_CTAPHID_CONT_DATA_LEN - 1) / KT_CTAPHID_CONT_DATA_LEN
+        : 0;
 
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return -1;
-      sent += (size_t) n;
+      /* A new message (a CANCEL, say) never waits behind an unfinished one. */
+      if (sock->out->len > 0)
+        ok = send_all (sock->fd, sock->out->data, sock->out->len);
+      g_byte_array_set_size (sock->out, 0);
+      sock->out_expected = (1 + conts) * KT_CTAPHID_REPORT_LEN;
     }
+  else if (sock->out_expected == 0)
+    sock->out_expected = KT_CTAPHID_REPORT_LEN;  /* a stray continuation goes out as it is */
 
-  return (int) len;
+  g_byte_array_append (sock->out, report, KT_CTAPHID_REPORT_LEN);
+  if (ok && sock->out->len >= sock->out_expected)
+    {
+      ok = send_all (sock->fd, sock->out->data, sock->out->len);
+      g_byte_array_set_size (sock->out, 0);
+      sock->out_expected = 0;
+    }
+  g_mutex_unlock (&sock->out_lock);
+
+  return ok ? (int) len : -1;
 }
 
 static const fido_dev_io_t socket_io = {

@@ -132,14 +132,15 @@ kv_connection_free (KvConnection *conn)
 }
 
 static gboolean
-send_report (KvConnection *conn,
-             const guint8  report[KV_CTAPHID_REPORT_LEN])
+send_all (KvConnection *conn,
+          const guint8 *data,
+          gsize         len)
 {
   gsize sent = 0;
 
-  while (sent < KV_CTAPHID_REPORT_LEN)
+  while (sent < len)
     {
-      ssize_t n = send (conn->fd, report + sent, KV_CTAPHID_REPORT_LEN - sent, MSG_NOSIGNAL);
+      ssize_t n = send (conn->fd, data + sent, len - sent, MSG_NOSIGNAL);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -150,6 +151,8 @@ send_report (KvConnection *conn,
   return TRUE;
 }
 
+/* All the reports of one message go out in one send: the host finds them waiting instead of
+ * being woken once per report, as a USB key's back-to-back interrupt transfers allow. */
 static void
 send_message (KvConnection *conn,
               guint32       cid,
@@ -157,12 +160,18 @@ send_message (KvConnection *conn,
               const guint8 *data,
               gsize         len)
 {
-  guint8 report[KV_CTAPHID_REPORT_LEN] = { 0 };
-  gsize off, chunk;
+  g_autofree guint8 *reports = NULL;
+  guint8 *report;
+  gsize off, chunk, n_reports;
   guint8 seq = 0;
 
   g_return_if_fail (len <= KV_CTAPHID_MAX_PAYLOAD);
 
+  n_reports = 1 + (len > INIT_DATA_LEN ? (len - INIT_DATA_LEN + CONT_DATA_LEN - 1) / CONT_DATA_LEN
+                                       : 0);
+  reports = g_malloc0 (n_reports * KV_CTAPHID_REPORT_LEN);
+
+  report = reports;
   report[0] = cid >> 24;
   report[1] = cid >> 16;
   report[2] = cid >> 8;
@@ -173,18 +182,17 @@ send_message (KvConnection *conn,
   chunk = MIN (len, INIT_DATA_LEN);
   if (chunk > 0)
     memcpy (report + 7, data, chunk);
-  if (!send_report (conn, report))
-    return;
 
   for (off = chunk; off < len; off += chunk)
     {
-      memset (report + 4, 0, KV_CTAPHID_REPORT_LEN - 4);
+      report += KV_CTAPHID_REPORT_LEN;
+      memcpy (report, reports, 4);
       report[4] = seq++;
       chunk = MIN (len - off, CONT_DATA_LEN);
       memcpy (report + 5, data + off, chunk);
-      if (!send_report (conn, report))
-        return;
     }
+
+  send_all (conn, reports, n_reports * KV_CTAPHID_REPORT_LEN);
 }
 
 static void
@@ -202,7 +210,8 @@ send_keepalive (KvConnection *conn,
   send_message (conn, conn->busy_cid, CTAPHID_KEEPALIVE, &status, 1);
 }
 
-/* Reads one report, keeping a partial one across calls. 1: a report; 0: timed out; -1: closed. */
+/* Reads one report, keeping what arrived after it (a partial report, or the rest of a message
+ * read ahead in one call) for the next. 1: a report; 0: timed out; -1: closed. */
 static int
 read_report (KvConnection *conn,
              guint8        report[KV_CTAPHID_REPORT_LEN],
@@ -220,7 +229,7 @@ read_report (KvConnection *conn,
         return -1;
       if (r == 0)
         return 0;
-      n = read (conn->fd, conn->rbuf + conn->rgot, KV_CTAPHID_REPORT_LEN - conn->rgot);
+      n = read (conn->fd, conn->rbuf + conn->rgot, sizeof conn->rbuf - conn->rgot);
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
@@ -228,7 +237,8 @@ read_report (KvConnection *conn,
       conn->rgot += (gsize) n;
     }
   memcpy (report, conn->rbuf, KV_CTAPHID_REPORT_LEN);
-  conn->rgot = 0;
+  conn->rgot -= KV_CTAPHID_REPORT_LEN;
+  memmove (conn->rbuf, conn->rbuf + KV_CTAPHID_REPORT_LEN, conn->rgot);
   return 1;
 }
 

@@ -70,7 +70,7 @@ typedef struct {
   guint      id;
   int        fd;
 
-  guint8     rbuf[KV_CTAPHID_REPORT_LEN];
+  guint8     rbuf[64 * KV_CTAPHID_REPORT_LEN];  /* reports read ahead, in arrival order */
   gsize      rgot;
   GArray    *cids;                   /* guint32 channels allocated on this connection */
 
