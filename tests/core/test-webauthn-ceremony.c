@@ -10,149 +10,52 @@
 #include <glib/gstdio.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-#include <signal.h>
-#include <sys/prctl.h>
 
 #include "kt-base64url.h"
-#include "kt-fido-socket.h"
 #include "kt-webauthn-client.h"
 #include "ks-webauthn.h"
+#include "kv-test-key.h"
 
 #define ORIGIN "https://example.com"
-#define RP_ID  "example.com"
 #define PIN    "4711"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Keys                                                                                        */
 
-typedef struct {
-  GSubprocess *process;
-  char        *socket;
-  char        *state;
-} TestKey;
-
-static void
-test_key_stop (TestKey *key)
+/* A running key whose user answers presence as @presence says; NULL: a key not plugged in yet. */
+static KvTestKey *
+start_key (const char *presence)
 {
-  if (key->process != NULL)
-    {
-      g_subprocess_send_signal (key->process, SIGTERM);
-      if (!g_subprocess_wait (key->process, NULL, NULL))
-        g_subprocess_force_exit (key->process);
-      g_clear_object (&key->process);
-    }
-}
-
-static void
-test_key_free (TestKey *key)
-{
-  test_key_stop (key);
-  g_free (key->socket);
-  g_free (key->state);
-  g_free (key);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestKey, test_key_free)
-
-/* A key outlives no test: should the test die half-way, the kernel stops the key too. */
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static void
-test_key_start (TestKey    *key,
-                const char *presence)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *log = g_strconcat (key->socket, ".log", NULL);
-  g_autofree char *control = g_strconcat (key->socket, ".control", NULL);
-  gint64 give_up = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  g_subprocess_launcher_set_stderr_file_path (launcher, log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  key->process = g_subprocess_launcher_spawn (launcher, &error, KT_VIRTUAL_KEY_BINARY,
-                                              "--socket", key->socket, "--state", key->state,
-                                              "--presence", presence, NULL);
-  g_assert_no_error (error);
-
-  /* The control socket is bound last: once it is there, the key listens. */
-  while (!g_file_test (control, G_FILE_TEST_EXISTS))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
-      g_usleep (5000);
-    }
-}
-
-static TestKey *
-test_key_new (const char *dir,
-              const char *name,
-              const char *presence)
-{
-  TestKey *key = g_new0 (TestKey, 1);
-  g_autofree char *state = g_strconcat (name, ".state", NULL);
-  g_autofree char *socket = g_strconcat (name, ".sock", NULL);
-
-  key->socket = g_build_filename (dir, socket, NULL);
-  key->state = g_build_filename (dir, state, NULL);
-  if (presence != NULL)
-    test_key_start (key, presence);
-  return key;
+  if (presence == NULL)
+    return kv_test_key_new (NULL, NULL);
+  return kv_test_key_start (NULL, "--presence", presence, NULL);
 }
 
 /* `keyturn-virtual-key touch`: TRUE once a request waiting for presence took the touch. */
 static gboolean
-test_key_touch (TestKey *key,
-                int      wait_ms)
+touch_key (KvTestKey *key,
+           int        wait_ms)
 {
-  g_autofree char *wait = g_strdup_printf ("%d", wait_ms);
-  g_autoptr(GSubprocess) touch = NULL;
-  g_autoptr(GError) error = NULL;
-
-  touch = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, KT_VIRTUAL_KEY_BINARY,
-                            "touch", "--socket", key->socket, "--wait-ms", wait, NULL);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_wait (touch, NULL, &error));
-  g_assert_no_error (error);
-  return g_subprocess_get_if_exited (touch) && g_subprocess_get_exit_status (touch) == 0;
-}
-
-static fido_dev_t *
-test_key_open (TestKey *key)
-{
-  fido_dev_t *dev = fido_dev_new ();
-
-  g_assert_cmpint (kt_fido_socket_open (dev, key->socket), ==, FIDO_OK);
-  return dev;
+  return kv_test_key_touch (key, wait_ms) == 0;
 }
 
 static void
-test_key_close (fido_dev_t *dev)
+set_pin (KvTestKey  *key,
+         const char *pin)
 {
-  fido_dev_close (dev);
-  fido_dev_free (&dev);
-}
-
-static void
-test_key_set_pin (TestKey    *key,
-                  const char *pin)
-{
-  fido_dev_t *dev = test_key_open (key);
+  g_autoptr(fido_dev_t) dev = kv_test_key_open (key);
 
   g_assert_cmpint (fido_dev_set_pin (dev, pin, NULL), ==, FIDO_OK);
-  test_key_close (dev);
 }
 
 /* Whether the key holds @credential_id for the test's relying party, asked silently. */
 static gboolean
-test_key_holds (TestKey *key,
-                GBytes  *credential_id)
+key_holds (KvTestKey *key,
+           GBytes    *credential_id)
 {
   static const guint8 hash[32];
-  fido_dev_t *dev = test_key_open (key);
-  fido_assert_t *assert = fido_assert_new ();
+  g_autoptr(fido_dev_t) dev = kv_test_key_open (key);
+  g_autoptr(fido_assert_t) assert = fido_assert_new ();
   int r;
 
   fido_assert_set_rp (assert, RP_ID);
@@ -161,8 +64,6 @@ test_key_holds (TestKey *key,
   fido_assert_allow_cred (assert, g_bytes_get_data (credential_id, NULL),
                           g_bytes_get_size (credential_id));
   r = fido_dev_get_assert (dev, assert, NULL);
-  fido_assert_free (&assert);
-  test_key_close (dev);
   g_assert_true (r == FIDO_OK || r == FIDO_ERR_NO_CREDENTIALS);
   return r == FIDO_OK;
 }
@@ -172,7 +73,7 @@ test_key_holds (TestKey *key,
 
 typedef struct {
   char             *dir;
-  TestKey          *keys[2];
+  KvTestKey        *keys[2];
   KtWebauthnClient *client;
   GArray           *states;
   GPtrArray        *pin_answers;     /* char*, NULL entries decline */
@@ -217,7 +118,7 @@ fixture_teardown (Fixture       *f,
 {
   /* Keys first, so that a ceremony still running ends at once. */
   for (guint i = 0; i < G_N_ELEMENTS (f->keys); i++)
-    g_clear_pointer (&f->keys[i], test_key_free);
+    g_clear_pointer (&f->keys[i], kv_test_key_free);
   g_clear_object (&f->result);
   if (f->client != NULL)
     {
@@ -546,7 +447,7 @@ test_register_and_authenticate (Fixture       *f,
   JsonArray *transports;
   const char *expected_prefix = "{\"type\":\"webauthn.create\",\"challenge\":\"";
 
-  f->keys[0] = test_key_new (f->dir, "a", "auto");
+  f->keys[0] = start_key ("auto");
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
 
   start_register (f, creation, NULL);
@@ -633,8 +534,8 @@ test_pin_wrong_then_right (Fixture       *f,
   g_autofree char *id = NULL;
   KsAssertionResult result = { 0 };
 
-  f->keys[0] = test_key_new (f->dir, "a", "auto");
-  test_key_set_pin (f->keys[0], PIN);
+  f->keys[0] = start_key ("auto");
+  set_pin (f->keys[0], PIN);
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
 
   answer_pins (f, "0000", PIN, NULL);
@@ -678,12 +579,12 @@ test_pin_only_when_needed (Fixture       *f,
   g_autofree char *id = NULL;
   KsAssertionResult result = { 0 };
 
-  f->keys[0] = test_key_new (f->dir, "a", "auto");
+  f->keys[0] = start_key ("auto");
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
   credential = register_auto (f);
 
   /* With a PIN set later, a discouraged sign-in does not ask for it... */
-  test_key_set_pin (f->keys[0], PIN);
+  set_pin (f->keys[0], PIN);
   id = kt_base64url_encode_bytes (credential->credential_id);
   request = request_options ("discouraged", id, 30000);
   start_authenticate (f, request, NULL);
@@ -728,7 +629,7 @@ test_pin_not_set (Fixture       *f,
   g_autoptr(JsonObject) registration = NULL;
   g_autoptr(GError) error = NULL;
 
-  f->keys[0] = test_key_new (f->dir, "a", "manual");
+  f->keys[0] = start_key ("manual");
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
 
   start_register (f, creation, NULL);
@@ -748,8 +649,8 @@ test_pin_declined (Fixture       *f,
   g_autoptr(JsonObject) registration = NULL;
   g_autoptr(GError) error = NULL;
 
-  f->keys[0] = test_key_new (f->dir, "a", "auto");
-  test_key_set_pin (f->keys[0], PIN);
+  f->keys[0] = start_key ("auto");
+  set_pin (f->keys[0], PIN);
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
 
   answer_pins (f, "-", NULL);
@@ -773,8 +674,8 @@ test_pin_blocked (Fixture       *f,
   };
   static const int first_retries[] = { 8, 5, 2, -1 };
 
-  f->keys[0] = test_key_new (f->dir, "a", "auto");
-  test_key_set_pin (f->keys[0], PIN);
+  f->keys[0] = start_key ("auto");
+  set_pin (f->keys[0], PIN);
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
 
   for (gsize round = 0; round < G_N_ELEMENTS (expected); round++)
@@ -813,13 +714,13 @@ test_excluded (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
 
-  f->keys[0] = test_key_new (f->dir, "a", "auto");
+  f->keys[0] = start_key ("auto");
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
   credential = register_auto (f);
 
   /* Now a person's touch decides: nothing is said until the key is touched. */
-  test_key_stop (f->keys[0]);
-  test_key_start (f->keys[0], "manual");
+  kv_test_key_stop (f->keys[0]);
+  kv_test_key_launch (f->keys[0], "--presence", "manual", NULL);
   id = kt_base64url_encode_bytes (credential->credential_id);
   creation = creation_options ("discouraged", id, 30000);
   /* More than the key takes in one list (8): found in the second chunk. */
@@ -829,7 +730,7 @@ test_excluded (Fixture       *f,
   g_usleep (100 * 1000);
   g_main_context_iteration (NULL, FALSE);
   g_assert_null (f->result);
-  g_assert_true (test_key_touch (f->keys[0], 5000));
+  g_assert_true (touch_key (f->keys[0], 5000));
 
   registration = finish_register (f, &error);
   g_assert_null (registration);
@@ -847,12 +748,12 @@ test_not_registered (Fixture       *f,
   g_autoptr(JsonObject) assertion = NULL;
   g_autoptr(GError) error = NULL;
 
-  f->keys[0] = test_key_new (f->dir, "a", "manual");
+  f->keys[0] = start_key ("manual");
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
 
   start_authenticate (f, request, NULL);
   g_assert_true (wait_for_state (f, KT_WEBAUTHN_STATE_TOUCH_NEEDED, 5000));
-  g_assert_true (test_key_touch (f->keys[0], 5000));
+  g_assert_true (touch_key (f->keys[0], 5000));
   assertion = finish_authenticate (f, &error);
   g_assert_null (assertion);
   g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_NOT_REGISTERED);
@@ -868,25 +769,25 @@ test_two_keys_touch_to_select (Fixture       *f,
   g_autoptr(KsNewCredential) credential = NULL;
   g_autoptr(GError) error = NULL;
 
-  f->keys[0] = test_key_new (f->dir, "a", "manual");
-  f->keys[1] = test_key_new (f->dir, "b", "manual");
+  f->keys[0] = start_key ("manual");
+  f->keys[1] = start_key ("manual");
   use_client (f, ORIGIN, f->keys[0]->socket, f->keys[1]->socket, NULL);
 
   start_register (f, creation, NULL);
   g_assert_true (wait_for_state (f, KT_WEBAUTHN_STATE_SELECT_KEY, 5000));
   /* The second key is the one chosen... */
-  g_assert_true (test_key_touch (f->keys[1], 5000));
+  g_assert_true (touch_key (f->keys[1], 5000));
   g_assert_true (wait_for_state (f, KT_WEBAUTHN_STATE_TOUCH_NEEDED, 5000));
   /* ...the first one's request was cancelled: a touch there finds nothing waiting... */
-  g_assert_false (test_key_touch (f->keys[0], 300));
+  g_assert_false (touch_key (f->keys[0], 300));
   /* ...and the second one is touched again to make the credential. */
-  g_assert_true (test_key_touch (f->keys[1], 5000));
+  g_assert_true (touch_key (f->keys[1], 5000));
   registration = finish_register (f, &error);
   g_assert_no_error (error);
 
   credential = verify_registration (creation, registration, FALSE);
-  g_assert_true (test_key_holds (f->keys[1], credential->credential_id));
-  g_assert_false (test_key_holds (f->keys[0], credential->credential_id));
+  g_assert_true (key_holds (f->keys[1], credential->credential_id));
+  g_assert_false (key_holds (f->keys[0], credential->credential_id));
 }
 
 static void
@@ -897,7 +798,7 @@ test_denied (Fixture       *f,
   g_autoptr(JsonObject) registration = NULL;
   g_autoptr(GError) error = NULL;
 
-  f->keys[0] = test_key_new (f->dir, "a", "deny");
+  f->keys[0] = start_key ("deny");
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
 
   start_register (f, creation, NULL);
@@ -917,7 +818,7 @@ test_timeout (Fixture       *f,
   g_autoptr(GError) error = NULL;
   gint64 started;
 
-  f->keys[0] = test_key_new (f->dir, "a", "manual");
+  f->keys[0] = start_key ("manual");
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
 
   started = g_get_monotonic_time ();
@@ -929,7 +830,7 @@ test_timeout (Fixture       *f,
   g_assert_cmpint (f->finished_at - started, >=, 10 * G_USEC_PER_SEC);
   g_assert_cmpint (f->finished_at - started, <, 12 * G_USEC_PER_SEC);
   /* The key was told to stop waiting, too. */
-  g_assert_false (test_key_touch (f->keys[0], 300));
+  g_assert_false (touch_key (f->keys[0], 300));
 }
 
 static void
@@ -942,7 +843,7 @@ test_cancel (Fixture       *f,
   g_autoptr(GError) error = NULL;
   gint64 cancelled_at;
 
-  f->keys[0] = test_key_new (f->dir, "a", "manual");
+  f->keys[0] = start_key ("manual");
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
 
   start_register (f, creation, cancellable);
@@ -958,7 +859,7 @@ test_cancel (Fixture       *f,
   g_test_message ("cancel took %" G_GINT64_FORMAT " ms", (f->finished_at - cancelled_at) / 1000);
   g_assert_cmpint (f->finished_at - cancelled_at, <=, 200 * 1000);
   /* The key itself stopped waiting: a touch now finds no request. */
-  g_assert_false (test_key_touch (f->keys[0], 300));
+  g_assert_false (touch_key (f->keys[0], 300));
 }
 
 /* Cancel reaches every place a ceremony waits: for the PIN, and for a touch among keys. */
@@ -972,8 +873,8 @@ test_cancel_while_asking_pin (Fixture       *f,
   g_autoptr(GError) error = NULL;
   gint64 cancelled_at;
 
-  f->keys[0] = test_key_new (f->dir, "a", "auto");
-  test_key_set_pin (f->keys[0], PIN);
+  f->keys[0] = start_key ("auto");
+  set_pin (f->keys[0], PIN);
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
 
   answer_pins (f, "wait", NULL);
@@ -999,8 +900,8 @@ test_cancel_while_selecting (Fixture       *f,
   g_autoptr(GError) error = NULL;
   gint64 cancelled_at;
 
-  f->keys[0] = test_key_new (f->dir, "a", "manual");
-  f->keys[1] = test_key_new (f->dir, "b", "manual");
+  f->keys[0] = start_key ("manual");
+  f->keys[1] = start_key ("manual");
   use_client (f, ORIGIN, f->keys[0]->socket, f->keys[1]->socket, NULL);
 
   start_register (f, creation, cancellable);
@@ -1013,8 +914,8 @@ test_cancel_while_selecting (Fixture       *f,
   g_test_message ("cancel took %" G_GINT64_FORMAT " ms", (f->finished_at - cancelled_at) / 1000);
   g_assert_cmpint (f->finished_at - cancelled_at, <=, 200 * 1000);
   /* Neither key still waits for a touch. */
-  g_assert_false (test_key_touch (f->keys[0], 300));
-  g_assert_false (test_key_touch (f->keys[1], 300));
+  g_assert_false (touch_key (f->keys[0], 300));
+  g_assert_false (touch_key (f->keys[1], 300));
 }
 
 /* A listening socket that is no key: it only shows whether anyone connected. */
@@ -1142,14 +1043,14 @@ test_unplugged (Fixture       *f,
   g_autoptr(GError) error = NULL;
   gint64 unplugged_at;
 
-  f->keys[0] = test_key_new (f->dir, "a", "manual");
+  f->keys[0] = start_key ("manual");
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
 
   start_register (f, creation, NULL);
   g_assert_true (wait_for_state (f, KT_WEBAUTHN_STATE_TOUCH_NEEDED, 5000));
   g_usleep (100 * 1000);
   unplugged_at = g_get_monotonic_time ();
-  test_key_stop (f->keys[0]);
+  kv_test_key_stop (f->keys[0]);
   registration = finish_register (f, &error);
   g_assert_null (registration);
   g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_DEVICE);
@@ -1166,7 +1067,7 @@ test_hot_plug (Fixture       *f,
   g_autoptr(GError) error = NULL;
   gint64 plugged_at;
 
-  f->keys[0] = test_key_new (f->dir, "a", NULL);
+  f->keys[0] = start_key (NULL);
   use_client (f, ORIGIN, f->keys[0]->socket, NULL);
 
   start_register (f, creation, NULL);
@@ -1175,7 +1076,7 @@ test_hot_plug (Fixture       *f,
   g_main_context_iteration (NULL, FALSE);
   g_assert_cmpint (kt_webauthn_client_get_state (f->client), ==, KT_WEBAUTHN_STATE_NO_KEY);
 
-  test_key_start (f->keys[0], "auto");
+  kv_test_key_launch (f->keys[0], "--presence", "auto", NULL);
   plugged_at = g_get_monotonic_time ();
   registration = finish_register (f, &error);
   g_assert_no_error (error);

@@ -68,25 +68,28 @@ can_connect (const char *path)
 }
 
 KvTestKey *
-kv_test_key_start (const char *state,
-                   ...)
+kv_test_key_new (const char *socket,
+                 const char *state)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) argv = NULL;
   KvTestKey *key = g_new0 (KvTestKey, 1);
-  const char *first;
-  va_list args;
-  gint64 deadline;
 
   key->dir = g_dir_make_tmp ("kv-test-XXXXXX", &error);
   g_assert_no_error (error);
-  key->socket = g_build_filename (key->dir, "key.sock", NULL);
+  key->socket = socket != NULL ? g_strdup (socket) : g_build_filename (key->dir, "key.sock", NULL);
   key->state = state != NULL ? g_strdup (state) : g_build_filename (key->dir, "state", NULL);
+  return key;
+}
 
-  va_start (args, state);
-  first = va_arg (args, const char *);
-  argv = collect_args (first, args);
-  va_end (args);
+static void
+launch (KvTestKey *key,
+        GPtrArray *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *control = g_strconcat (key->socket, ".control", NULL);
+  gint64 deadline;
+
+  g_assert_cmpint (key->pid, ==, 0);
   g_ptr_array_insert (argv, 1, g_strdup ("--socket"));
   g_ptr_array_insert (argv, 2, g_strdup (key->socket));
   g_ptr_array_insert (argv, 3, g_strdup ("--state"));
@@ -97,8 +100,9 @@ kv_test_key_start (const char *state,
                  &key->pid, &error);
   g_assert_no_error (error);
 
+  /* The control socket is made last: once it is there too, the key and `touch` both answer. */
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (!can_connect (key->socket))
+  while (!can_connect (key->socket) || !g_file_test (control, G_FILE_TEST_EXISTS))
     {
       int status;
 
@@ -108,8 +112,39 @@ kv_test_key_start (const char *state,
           g_error ("keyturn-virtual-key exited at start (status %d)", status);
         }
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (5000);
+      g_usleep (2000);
     }
+}
+
+void
+kv_test_key_launch (KvTestKey *key,
+                    ...)
+{
+  g_autoptr(GPtrArray) argv = NULL;
+  const char *first;
+  va_list args;
+
+  va_start (args, key);
+  first = va_arg (args, const char *);
+  argv = collect_args (first, args);
+  va_end (args);
+  launch (key, argv);
+}
+
+KvTestKey *
+kv_test_key_start (const char *state,
+                   ...)
+{
+  g_autoptr(GPtrArray) argv = NULL;
+  KvTestKey *key = kv_test_key_new (NULL, state);
+  const char *first;
+  va_list args;
+
+  va_start (args, state);
+  first = va_arg (args, const char *);
+  argv = collect_args (first, args);
+  va_end (args);
+  launch (key, argv);
   return key;
 }
 
@@ -189,24 +224,21 @@ kv_test_key_free (KvTestKey *key)
   g_free (key);
 }
 
-int
-kv_test_key_run (char **err,
-                 ...)
+static int
+run (char      **err,
+     int         timeout_ms,
+     const char *first,
+     va_list     args)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) argv = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
-  const char *first;
-  va_list args;
   GPid pid;
   int err_fd, status;
   char buf[512];
   ssize_t n;
 
-  va_start (args, err);
-  first = va_arg (args, const char *);
   argv = collect_args (first, args);
-  va_end (args);
   g_ptr_array_add (argv, NULL);
 
   g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
@@ -216,7 +248,7 @@ kv_test_key_run (char **err,
     if (n > 0)
       g_string_append_len (text, buf, n);
   close (err_fd);
-  status = wait_exit (pid, 5000);
+  status = wait_exit (pid, timeout_ms);
   if (status == -2)
     {
       kill (pid, SIGKILL);
@@ -228,6 +260,21 @@ kv_test_key_run (char **err,
     *err = g_string_free (g_steal_pointer (&text), FALSE);
   g_test_message ("keyturn-virtual-key exited with %d", status);
   return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+int
+kv_test_key_run (char **err,
+                 ...)
+{
+  const char *first;
+  va_list args;
+  int status;
+
+  va_start (args, err);
+  first = va_arg (args, const char *);
+  status = run (err, 5000, first, args);
+  va_end (args);
+  return status;
 }
 
 fido_dev_t *
@@ -251,13 +298,28 @@ kv_test_dev_close (fido_dev_t *dev)
   fido_dev_free (&dev);
 }
 
+static int
+run_touch (int         timeout_ms,
+           const char *first,
+           ...)
+{
+  va_list args;
+  int status;
+
+  va_start (args, first);
+  status = run (NULL, timeout_ms, first, args);
+  va_end (args);
+  return status;
+}
+
 int
 kv_test_key_touch (KvTestKey *key,
                    int        wait_ms)
 {
   g_autofree char *wait = g_strdup_printf ("%d", wait_ms);
 
-  return kv_test_key_run (NULL, "touch", "--socket", key->socket, "--wait-ms", wait, NULL);
+  /* The command itself may wait @wait_ms for a request before it answers. */
+  return run_touch (wait_ms + 5000, "touch", "--socket", key->socket, "--wait-ms", wait, NULL);
 }
 
 void

@@ -24,6 +24,13 @@ const char *kv_test_key_binary   (void);
  * @args are extra command-line arguments, NULL-terminated. Fails the test if it does not start. */
 KvTestKey  *kv_test_key_start    (const char  *state,
                                   ...) G_GNUC_NULL_TERMINATED;
+/* A key not started yet, as one still in a drawer: @socket and @state are NULL for paths in the
+ * key's own folder. */
+KvTestKey  *kv_test_key_new      (const char  *socket,
+                                  const char  *state);
+/* Starts @key (new or stopped) on its socket and state, with extra arguments, NULL-terminated. */
+void        kv_test_key_launch   (KvTestKey   *key,
+                                  ...) G_GNUC_NULL_TERMINATED;
 /* Runs the binary with @argv (after the program name), expecting it to exit within 5 s. Returns
  * the exit status; @err gets its standard error. */
 int         kv_test_key_run      (char       **err,
