@@ -533,21 +533,44 @@ check_pin_uv_auth (KvConnection *conn,
   return CTAP2_OK;
 }
 
-/* Finds a credential of this key for @rp_id: stored, or sealed into @id. Call with the lock held;
- * a wrapped credential is returned in @unwrapped, which the caller frees. */
+/* Finds a credential of this key for @rp_id: stored, or sealed into @id. Call with the lock
+ * held; the credential is borrowed, valid while it is held. An unwrapped one stays with the
+ * connection, so the pre-flight and the request after it open the id once, not twice each. */
 static KvCredential *
-find_credential (KvKey         *key,
-                 const char    *rp_id,
-                 GBytes        *id,
-                 KvCredential **unwrapped)
+find_credential (KvConnection *conn,
+                 const char   *rp_id,
+                 GBytes       *id)
 {
+  KvKey *key = conn->key;
   gsize len;
   const guint8 *data = g_bytes_get_data (id, &len);
   KvCredential *cred = kv_state_find (key->state, rp_id, data, len);
 
-  *unwrapped = NULL;
-  if (cred == NULL)
-    cred = *unwrapped = kv_state_unwrap_credential (key->state, rp_id, data, len);
+  if (cred != NULL)
+    return cred;
+
+  /* A reset changed the wrapping key: what was opened under the old one is gone. */
+  if (conn->unwrapped_generation != key->pin_generation)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (conn->unwrapped); i++)
+        g_clear_pointer (&conn->unwrapped[i], kv_credential_free);
+      conn->unwrapped_generation = key->pin_generation;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (conn->unwrapped); i++)
+    {
+      cred = conn->unwrapped[i];
+      if (cred != NULL && g_bytes_equal (cred->id, id) && g_str_equal (cred->rp_id, rp_id))
+        return cred;
+    }
+
+  cred = kv_state_unwrap_credential (key->state, rp_id, data, len);
+  if (cred != NULL)
+    {
+      guint slot = conn->unwrapped_next++ % G_N_ELEMENTS (conn->unwrapped);
+
+      g_clear_pointer (&conn->unwrapped[slot], kv_credential_free);
+      conn->unwrapped[slot] = cred;
+    }
   return cred;
 }
 
@@ -726,11 +749,10 @@ make_credential (KvConnection *conn,
 
   for (guint i = 0; i < exclude->len; i++)
     {
-      g_autoptr(KvCredential) unwrapped = NULL;
       gboolean found;
 
       g_mutex_lock (&key->lock);
-      found = find_credential (key, rp_id, g_ptr_array_index (exclude, i), &unwrapped) != NULL;
+      found = find_credential (conn, rp_id, g_ptr_array_index (exclude, i)) != NULL;
       g_mutex_unlock (&key->lock);
       if (found)
         {
@@ -890,12 +912,11 @@ assert_one (KvConnection *conn,
   cbor_item_t *descriptor = cbor_new_definite_map (2);
   cbor_item_t *user = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(KvCredential) unwrapped = NULL;
   KvCredential *cred;
   guint32 count;
 
   g_mutex_lock (&key->lock);
-  cred = find_credential (key, rp_id, cred_id, &unwrapped);
+  cred = find_credential (conn, rp_id, cred_id);
   if (cred == NULL)
     {
       g_mutex_unlock (&key->lock);
@@ -1016,9 +1037,8 @@ get_assertion (KvConnection *conn,
       for (guint i = 0; i < allow->len && found->len == 0; i++)
         {
           GBytes *id = g_ptr_array_index (allow, i);
-          g_autoptr(KvCredential) unwrapped = NULL;
 
-          if (find_credential (key, rp_id, id, &unwrapped) != NULL)
+          if (find_credential (conn, rp_id, id) != NULL)
             g_ptr_array_add (found, g_bytes_ref (id));
         }
     }

@@ -93,6 +93,10 @@ typedef struct {
   char      *token_rp_id;
   guint      wrong_pins_in_a_row;
 
+  KvCredential *unwrapped[4];        /* opened from their ids lately: see find_credential */
+  guint      unwrapped_next;
+  guint      unwrapped_generation;   /* the key's pin_generation when they were opened */
+
   GPtrArray *next_ids;               /* GBytes: credentials left for getNextAssertion */
   char      *next_rp_id;
   guint8     next_cdh[32];
