@@ -1012,7 +1012,7 @@ kt_api_client_rename_passkey_async (KtApiClient         *self,
 {
   g_autoptr(JsonNode) body = build_object ("id", passkey_id, "alias", alias, NULL);
 
-  start_call (self, "PUT", "/users/passkeys", body, CALL_AUTHENTICATED,
+  start_call (self, "PUT", "/users/passkeys", body, CALL_AUTHENTICATED | CALL_STEP_UP,
               parse_passkey, g_object_unref, kt_api_client_rename_passkey_async,
               cancellable, callback, user_data);
 }

@@ -166,7 +166,7 @@ KtVerifyResponse *kt_api_client_authenticate_passkey_finish (KtApiClient        
                                                              GAsyncResult       *result,
                                                              GError            **error);
 
-/* PUT /users/passkeys */
+/* PUT /users/passkeys (sends the MFA token when one is held) */
 void        kt_api_client_rename_passkey_async (KtApiClient        *self,
                                                 const char         *passkey_id,
                                                 const char         *alias,

@@ -34,6 +34,8 @@ struct _KtMfaController
   gint64 code_sent_at;
   gint64 expires_at;
   guint refresh_source;
+  KtStoredSession *keyring_next;   /* the state the keyring should reach next; NULL: empty */
+  char *keyring_next_label;
   gulong unauthorized_handler;
   gulong pin_handler;
   gulong state_handler;
@@ -42,6 +44,8 @@ struct _KtMfaController
   KtMfaStep step;
   guint busy : 1;
   guint remembered : 1;
+  guint keyring_busy : 1;       /* a write is on its way */
+  guint keyring_pending : 1;    /* keyring_next waits for it */
 };
 
 G_DEFINE_FINAL_TYPE (KtMfaController, kt_mfa_controller, G_TYPE_OBJECT)
@@ -208,19 +212,52 @@ set_passkeys (KtMfaController *self,
   g_list_store_splice (self->passkeys, 0, n_old, merged->pdata, merged->len);
 }
 
-/* Sessions */
+/* Sessions: keyring writes run one at a time, so that a slow save can never land after a
+ * newer save or after a sign-out's clear. Only the newest wanted state waits its turn. */
+
+static void write_keyring (KtMfaController *self);
 
 static void
-on_session_saved (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+want_keyring (KtMfaController *self,
+              KtStoredSession *session,
+              const char      *label)
 {
-  g_autoptr(KtMfaController) self = user_data;
-  g_autoptr(GError) error = NULL;
+  g_clear_pointer (&self->keyring_next, kt_stored_session_free);
+  g_clear_pointer (&self->keyring_next_label, g_free);
+  self->keyring_next = session;
+  self->keyring_next_label = g_strdup (label);
+  self->keyring_pending = TRUE;
+  if (!self->keyring_busy)
+    write_keyring (self);
+}
 
-  if (kt_session_store_save_finish (KT_SESSION_STORE (source), result, &error))
+static void
+on_keyring_written (KtMfaController *self,
+                    gboolean         saving,
+                    GError          *error)
+{
+  self->keyring_busy = FALSE;
+
+  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* A newer state is wanted already: what this write did is about to change. */
+  if (self->keyring_pending)
+    {
+      write_keyring (self);
+      return;
+    }
+
+  if (!saving)
+    {
+      if (error != NULL)
+        g_message ("Could not remove the session from the keyring: %s", error->message);
+      return;
+    }
+
+  if (error == NULL)
     set_remembered (self, TRUE, NULL);
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  else
     {
       g_autofree char *reason =
         g_strdup_printf (_("Your sign-in will not be remembered after Keyturn closes. %s"),
@@ -232,15 +269,43 @@ on_session_saved (GObject      *source,
 }
 
 static void
+on_session_saved (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(KtMfaController) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  kt_session_store_save_finish (KT_SESSION_STORE (source), result, &error);
+  on_keyring_written (self, TRUE, error);
+}
+
+static void
 on_session_cleared (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
+  g_autoptr(KtMfaController) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!kt_session_store_clear_finish (KT_SESSION_STORE (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_message ("Could not remove the session from the keyring: %s", error->message);
+  kt_session_store_clear_finish (KT_SESSION_STORE (source), result, &error);
+  on_keyring_written (self, FALSE, error);
+}
+
+static void
+write_keyring (KtMfaController *self)
+{
+  g_autoptr(KtStoredSession) session = g_steal_pointer (&self->keyring_next);
+  g_autofree char *label = g_steal_pointer (&self->keyring_next_label);
+
+  self->keyring_pending = FALSE;
+  self->keyring_busy = TRUE;
+  if (session != NULL)
+    kt_session_store_save_async (self->store, session, label, self->lifetime, on_session_saved,
+                                 g_object_ref (self));
+  else
+    kt_session_store_clear_async (self->store, self->lifetime, on_session_cleared,
+                                  g_object_ref (self));
 }
 
 /* Takes the tokens of a successful step, keeps them in the keyring, and plans the refresh. */
@@ -261,15 +326,11 @@ apply_response (KtMfaController  *self,
   self->expires_at = kt_verify_response_get_expires_at (response);
   schedule_refresh (self);
 
-  {
-    g_autoptr(KtStoredSession) session =
-      kt_stored_session_new (kt_user_get_id (user), access_token,
-                             kt_verify_response_get_id_token (response), self->expires_at);
-    const char *who = kt_user_get_email (user) != NULL ? kt_user_get_email (user) : self->email;
-
-    kt_session_store_save_async (self->store, session, who, self->lifetime, on_session_saved,
-                                 g_object_ref (self));
-  }
+  want_keyring (self,
+                kt_stored_session_new (kt_user_get_id (user), access_token,
+                                       kt_verify_response_get_id_token (response),
+                                       self->expires_at),
+                kt_user_get_email (user) != NULL ? kt_user_get_email (user) : self->email);
 }
 
 /* Forgets everything about the session, here and in the keyring. */
@@ -286,7 +347,7 @@ drop_session (KtMfaController *self)
   set_passkeys (self, NULL);
   self->code_sent_at = 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CODE_SENT_AT]);
-  kt_session_store_clear_async (self->store, self->lifetime, on_session_cleared, NULL);
+  want_keyring (self, NULL, NULL);
   set_remembered (self, FALSE, NULL);
   set_step (self, KT_MFA_STEP_SIGNED_OUT);
 }
@@ -1023,7 +1084,11 @@ static void     delete_passkey_now       (KtMfaController *self,
 static void     on_codes_fetched         (GObject         *source,
                                           GAsyncResult    *result,
                                           gpointer         user_data);
-static gboolean error_asks_for_step_up   (const GError    *error);
+static void     rename_passkey_now       (KtMfaController *self,
+                                          GTask           *task);
+static gboolean step_up_once             (KtMfaController *self,
+                                          GTask           *task,
+                                          const GError    *error);
 
 static void
 on_passkey_authenticated (GObject      *source,
@@ -1045,6 +1110,8 @@ on_passkey_authenticated (GObject      *source,
   apply_response (self, response);
   if (g_task_get_source_tag (task) == kt_mfa_controller_delete_passkey_async)
     delete_passkey_now (self, task);
+  else if (g_task_get_source_tag (task) == kt_mfa_controller_rename_passkey_async)
+    rename_passkey_now (self, task);
   else if (g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async)
     kt_api_client_create_recovery_codes_async (self->api, g_task_get_cancellable (task),
                                                on_codes_fetched, task);
@@ -1145,14 +1212,8 @@ on_codes_fetched (GObject      *source,
 
   if (codes == NULL &&
       g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async &&
-      error_asks_for_step_up (error) &&
-      g_object_get_data (G_OBJECT (task), "kt-stepped-up") == NULL)
-    {
-      g_object_set_data (G_OBJECT (task), "kt-stepped-up", GINT_TO_POINTER (TRUE));
-      set_mfa_token (self, NULL);
-      authenticate_with_key (self, task);
-      return;
-    }
+      step_up_once (self, task, error))
+    return;
 
   if (codes == NULL)
     {
@@ -1249,13 +1310,28 @@ on_passkey_renamed (GObject      *source,
 
   if (renamed == NULL)
     {
+      if (step_up_once (self, task, error))
+        return;
       end_operation (self, task, g_steal_pointer (&error));
       return;
     }
 
+  /* The token, if one was held, was spent by this call. */
+  set_mfa_token (self, NULL);
   if (g_strcmp0 (kt_passkey_get_id (renamed), kt_passkey_get_id (passkey)) == 0)
     kt_passkey_update_from (passkey, renamed);
   end_operation (self, task, NULL);
+}
+
+static void
+rename_passkey_now (KtMfaController *self,
+                    GTask           *task)
+{
+  KtPasskey *passkey = g_task_get_task_data (task);
+
+  kt_api_client_rename_passkey_async (self->api, kt_passkey_get_id (passkey),
+                                      g_object_get_data (G_OBJECT (task), "kt-alias"),
+                                      g_task_get_cancellable (task), on_passkey_renamed, task);
 }
 
 void
@@ -1286,8 +1362,8 @@ kt_mfa_controller_rename_passkey_async (KtMfaController     *self,
     }
 
   g_task_set_task_data (task, g_object_ref (passkey), g_object_unref);
-  kt_api_client_rename_passkey_async (self->api, kt_passkey_get_id (passkey), trimmed,
-                                      g_task_get_cancellable (task), on_passkey_renamed, task);
+  g_object_set_data_full (G_OBJECT (task), "kt-alias", g_steal_pointer (&trimmed), g_free);
+  rename_passkey_now (self, task);
 }
 
 /* The server asks for a fresh second factor before some actions (Dynamic's step-up). */
@@ -1298,6 +1374,22 @@ error_asks_for_step_up (const GError *error)
 
   return error != NULL && error->domain == KT_API_ERROR &&
          error->code == KT_API_ERROR_FORBIDDEN && code != NULL && g_str_has_prefix (code, "mfa_token_");
+}
+
+/* Once per operation: touch the key for an MFA token, then the operation asks again. */
+static gboolean
+step_up_once (KtMfaController *self,
+              GTask           *task,
+              const GError    *error)
+{
+  if (!error_asks_for_step_up (error) ||
+      g_object_get_data (G_OBJECT (task), "kt-stepped-up") != NULL)
+    return FALSE;
+
+  g_object_set_data (G_OBJECT (task), "kt-stepped-up", GINT_TO_POINTER (TRUE));
+  set_mfa_token (self, NULL);
+  authenticate_with_key (self, task);
+  return TRUE;
 }
 
 static void
@@ -1313,15 +1405,8 @@ on_passkey_deleted (GObject      *source,
 
   if (!kt_api_client_delete_passkey_finish (KT_API_CLIENT (source), result, &error))
     {
-      /* Once per deletion: touch the key for an MFA token, then ask again. */
-      if (error_asks_for_step_up (error) &&
-          g_object_get_data (G_OBJECT (task), "kt-stepped-up") == NULL)
-        {
-          g_object_set_data (G_OBJECT (task), "kt-stepped-up", GINT_TO_POINTER (TRUE));
-          set_mfa_token (self, NULL);
-          authenticate_with_key (self, task);
-          return;
-        }
+      if (step_up_once (self, task, error))
+        return;
       end_operation (self, task, g_steal_pointer (&error));
       return;
     }
@@ -1658,6 +1743,8 @@ kt_mfa_controller_finalize (GObject *object)
   kt_secret_free (self->mfa_token);
   g_free (self->not_remembered_reason);
   g_clear_error (&self->error);
+  kt_stored_session_free (self->keyring_next);
+  g_free (self->keyring_next_label);
 
   G_OBJECT_CLASS (kt_mfa_controller_parent_class)->finalize (object);
 }

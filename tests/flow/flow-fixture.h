@@ -1,0 +1,86 @@
+/* flow-fixture.h: a real sandbox, a real virtual key and the MFA controller, for flow tests
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ks-test-server.h"
+#include "kt-mfa-controller.h"
+#include "kv-test-key.h"
+
+G_BEGIN_DECLS
+
+#define FLOW_ORIGIN "http://localhost:8765"
+#define FLOW_PIN    "4711"
+
+/* How a test wants its sandbox and key. */
+typedef struct {
+  int         access_token_lifetime;   /* seconds; 0 for a comfortable default */
+  const char *user_verification;       /* NULL for "preferred" */
+  const char *token_required_for;      /* JSON array members, NULL for delete-passkey only */
+  const char *presence;                /* the key's --presence, NULL for auto */
+  gboolean    through_proxy;           /* reach the sandbox through a relay that can outlive it */
+} FlowOptions;
+
+typedef struct {
+  FlowOptions      options;
+  KsTestServer    *server;
+  KvTestKey       *key;
+  char            *email;
+  char            *base_url;           /* what the controller is told: the sandbox or the relay */
+  GSocketService  *proxy;
+  guint16          proxy_port;
+  KtMfaController *controller;
+  GPtrArray       *pin_answers;        /* answers to ::pin-requested, in order */
+  guint            pin_asked;
+  GArray          *pin_retries;
+} Flow;
+
+void             flow_setup           (Flow          *f,
+                                       gconstpointer  data);
+void             flow_teardown        (Flow          *f,
+                                       gconstpointer  data);
+
+/* A new controller, as the app makes it at start-up; the previous one must be gone. */
+KtMfaController *flow_new_controller  (Flow          *f);
+/* Waits until only the test holds the controller, then proves it is finalized. */
+void             flow_drop_controller (Flow          *f);
+/* Drops the controller and starts a new one from the keyring: the app restarted. */
+KtMfaStep        flow_restart         (Flow          *f);
+
+/* Runs the main loop until *@result is set (operation callbacks use flow_store_result). */
+void             flow_store_result    (GObject       *source,
+                                       GAsyncResult  *result,
+                                       gpointer       user_data);
+gboolean         flow_await           (Flow          *f,
+                                       GAsyncResult **result,
+                                       GError       **error);
+/* Iterates the main loop for @ms milliseconds. */
+void             flow_spin            (int            ms);
+/* Iterates the main loop until @done returns TRUE; fails the test after @timeout_ms. */
+void             flow_spin_until      (gboolean     (*done) (Flow *f),
+                                       Flow          *f,
+                                       int            timeout_ms);
+
+/* For flow_spin_until: the controller says the session is in the keyring. */
+gboolean         flow_is_remembered   (Flow          *f);
+
+/* The steps of the flow, each run to its end and checked to succeed. */
+void             flow_send_code       (Flow          *f);
+void             flow_verify_code     (Flow          *f);
+void             flow_register        (Flow          *f,
+                                       const char    *alias);
+void             flow_acknowledge     (Flow          *f);
+void             flow_authenticate    (Flow          *f);
+/* New user from the email to signed in. */
+void             flow_sign_up         (Flow          *f);
+/* Returning user: email code then the key. */
+void             flow_sign_in         (Flow          *f);
+
+/* The session the keyring holds now for this sandbox, or NULL. */
+KtStoredSession *flow_stored_session  (Flow          *f);
+
+G_END_DECLS
