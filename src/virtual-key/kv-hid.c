@@ -221,16 +221,21 @@ read_report (KvConnection *conn,
 {
   while (conn->rgot < KV_CTAPHID_REPORT_LEN)
     {
-      struct pollfd pfd = { .fd = conn->fd, .events = POLLIN };
       ssize_t n;
-      int r = poll (&pfd, 1, timeout_ms);
 
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return -1;
-      if (r == 0)
-        return 0;
+      /* Without a time limit a blocking read is enough: one system call per message. */
+      if (timeout_ms >= 0)
+        {
+          struct pollfd pfd = { .fd = conn->fd, .events = POLLIN };
+          int r = poll (&pfd, 1, timeout_ms);
+
+          if (r < 0 && errno == EINTR)
+            continue;
+          if (r < 0)
+            return -1;
+          if (r == 0)
+            return 0;
+        }
       n = read (conn->fd, conn->rbuf + conn->rgot, sizeof conn->rbuf - conn->rgot);
       if (n < 0 && errno == EINTR)
         continue;

@@ -73,14 +73,62 @@ listen_on (const char  *path,
   return fd;
 }
 
-static gpointer
-connection_thread (gpointer data)
-{
-  KvConnection *conn = data;
+/* Each connection is served by a long-lived worker that waits in accept() itself: no thread is
+ * made per connection and no hop through the main loop delays it. Another worker starts only
+ * when the last one waiting takes a connection; spare ones beyond a few leave. */
+#define SPARE_WORKERS 2
+#define MAX_SPARE_WORKERS 4
 
-  kv_connection_run (conn);
-  kv_connection_free (conn);
-  return NULL;
+static int key_fd = -1;
+static GMutex workers_lock;
+static guint workers_waiting;
+
+static gpointer connection_worker (gpointer data);
+
+static void
+start_worker (void)
+{
+  g_thread_unref (g_thread_new ("kv-connection", connection_worker, NULL));
+}
+
+static gpointer
+connection_worker (gpointer data)
+{
+  for (;;)
+    {
+      KvConnection *conn;
+      gboolean another;
+      int client = accept4 (key_fd, NULL, NULL, SOCK_CLOEXEC);
+
+      if (client < 0)
+        {
+          /* Out of descriptors, say: try again soon rather than spin. */
+          if (errno != EINTR && errno != ECONNABORTED)
+            g_usleep (10000);
+          continue;
+        }
+
+      g_mutex_lock (&workers_lock);
+      another = --workers_waiting == 0;
+      if (another)
+        workers_waiting++;
+      g_mutex_unlock (&workers_lock);
+      if (another)
+        start_worker ();
+
+      conn = kv_connection_new (&key, client);
+      kv_connection_run (conn);
+      kv_connection_free (conn);
+
+      g_mutex_lock (&workers_lock);
+      if (workers_waiting >= MAX_SPARE_WORKERS)
+        {
+          g_mutex_unlock (&workers_lock);
+          return NULL;
+        }
+      workers_waiting++;
+      g_mutex_unlock (&workers_lock);
+    }
 }
 
 static gpointer
@@ -127,21 +175,14 @@ control_thread (gpointer data)
 }
 
 static gboolean
-accept_cb (int          fd,
-           GIOCondition condition,
-           gpointer     user_data)
+accept_control_cb (int          fd,
+                   GIOCondition condition,
+                   gpointer     user_data)
 {
-  gboolean control = GPOINTER_TO_INT (user_data);
   int client = accept4 (fd, NULL, NULL, SOCK_CLOEXEC);
-  GThread *thread;
 
-  if (client < 0)
-    return G_SOURCE_CONTINUE;
-  if (control)
-    thread = g_thread_new ("kv-control", control_thread, GINT_TO_POINTER (client));
-  else
-    thread = g_thread_new ("kv-connection", connection_thread, kv_connection_new (&key, client));
-  g_thread_unref (thread);
+  if (client >= 0)
+    g_thread_unref (g_thread_new ("kv-control", control_thread, GINT_TO_POINTER (client)));
   return G_SOURCE_CONTINUE;
 }
 
@@ -351,8 +392,13 @@ main (int    argc,
           key.presence == KV_PRESENCE_DENY ? "deny" : "manual");
 
   loop = g_main_loop_new (NULL, FALSE);
-  g_unix_fd_add (fd, G_IO_IN, accept_cb, GINT_TO_POINTER (FALSE));
-  g_unix_fd_add (control_fd, G_IO_IN, accept_cb, GINT_TO_POINTER (TRUE));
+  key_fd = fd;
+  g_mutex_lock (&workers_lock);
+  workers_waiting = SPARE_WORKERS;
+  g_mutex_unlock (&workers_lock);
+  for (guint i = 0; i < SPARE_WORKERS; i++)
+    start_worker ();
+  g_unix_fd_add (control_fd, G_IO_IN, accept_control_cb, NULL);
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_main_loop_run (loop);
