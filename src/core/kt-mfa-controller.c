@@ -399,15 +399,18 @@ static void
 schedule_refresh (KtMfaController *self)
 {
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  gint64 delay;
+  gint64 remaining, delay;
 
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   if (self->expires_at <= 0)
     return;
 
-  delay = self->expires_at - now - KT_REFRESH_MARGIN_SECONDS;
-  delay = CLAMP (delay, 10, G_MAXUINT / 2);
-  self->refresh_source = g_timeout_add_seconds ((guint) delay, on_refresh_due, self);
+  /* The margin before expiry, or half the lifetime left when that is shorter, so that a
+   * short-lived token is renewed while it still works; at once when it is nearly gone. */
+  remaining = self->expires_at - now;
+  delay = remaining - MIN (KT_REFRESH_MARGIN_SECONDS, remaining / 2);
+  delay = CLAMP (delay, 0, G_MAXUINT / 1000);
+  self->refresh_source = g_timeout_add ((guint) delay * 1000, on_refresh_due, self);
 }
 
 /* Operations */
