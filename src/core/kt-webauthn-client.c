@@ -34,7 +34,7 @@ typedef enum {
 } CeremonyKind;
 
 /* One registration or authentication, shared by the caller's thread (cancel, PIN answers), the
- * worker thread (the key) and a watchdog thread (cancel and timeout reach the key through
+ * worker thread (the key) and the watchdog thread (cancel and timeout reach the key through
  * fido_dev_cancel while the worker is blocked in libfido2). */
 typedef struct {
   gatomicrefcount    ref_count;
@@ -55,7 +55,6 @@ typedef struct {
   GMutex             lock;
   GCond              cond;
   gboolean           cancelled;
-  gboolean           finished;
   GPtrArray         *waiting;        /* fido_dev_t being waited on, borrowed */
   gboolean           pin_requested;
   gboolean           pin_answered;
@@ -439,6 +438,94 @@ ceremony_aborted (Ceremony  *c,
   return aborted;
 }
 
+/* The watchdog: the worker cannot notice a cancel or the deadline while libfido2 blocks, so
+ * this thread sends the key CTAPHID_CANCEL for it, again every few ms until the worker is
+ * out of the call (a cancel that races ahead of the request it meant is otherwise lost). One
+ * thread serves every ceremony of the process and sleeps until the earliest deadline, so a
+ * ceremony costs no thread and, most of the time, no wake-up. */
+static GMutex watchdog_lock;
+static GCond watchdog_cond;
+static GPtrArray *watchdog_ceremonies;  /* Ceremony, referenced */
+static gint64 watchdog_wakes_at;        /* when it wakes by itself; G_MAXINT64: never */
+
+static gpointer
+watchdog_thread (gpointer data)
+{
+  g_mutex_lock (&watchdog_lock);
+  for (;;)
+    {
+      gint64 now = g_get_monotonic_time ();
+      gint64 next = G_MAXINT64;
+
+      for (guint i = 0; i < watchdog_ceremonies->len; i++)
+        {
+          Ceremony *c = g_ptr_array_index (watchdog_ceremonies, i);
+
+          g_mutex_lock (&c->lock);
+          if (c->cancelled || now >= c->deadline)
+            {
+              for (guint j = 0; j < c->waiting->len; j++)
+                fido_dev_cancel (g_ptr_array_index (c->waiting, j));
+              g_cond_broadcast (&c->cond);
+              next = MIN (next, now + KT_CANCEL_REPEAT_MS * 1000);
+            }
+          else
+            next = MIN (next, c->deadline);
+          g_mutex_unlock (&c->lock);
+        }
+
+      /* Deadlines of ceremonies already over are not taken back: one needless wake-up at
+       * worst, where recomputing would cost a wake-up per ceremony. */
+      watchdog_wakes_at = MIN (next, watchdog_wakes_at > now ? watchdog_wakes_at : G_MAXINT64);
+      if (watchdog_wakes_at == G_MAXINT64)
+        g_cond_wait (&watchdog_cond, &watchdog_lock);
+      else
+        g_cond_wait_until (&watchdog_cond, &watchdog_lock, watchdog_wakes_at);
+    }
+  return NULL;
+}
+
+static void
+watchdog_add (Ceremony *c)
+{
+  g_mutex_lock (&watchdog_lock);
+  if (watchdog_ceremonies == NULL)
+    {
+      watchdog_ceremonies = g_ptr_array_new ();
+      watchdog_wakes_at = G_MAXINT64;
+      g_thread_unref (g_thread_new ("kt-webauthn-watchdog", watchdog_thread, NULL));
+    }
+  g_ptr_array_add (watchdog_ceremonies, ceremony_ref (c));
+  if (c->deadline < watchdog_wakes_at)
+    {
+      watchdog_wakes_at = c->deadline;
+      g_cond_signal (&watchdog_cond);
+    }
+  g_mutex_unlock (&watchdog_lock);
+}
+
+static void
+watchdog_remove (Ceremony *c)
+{
+  gboolean removed;
+
+  g_mutex_lock (&watchdog_lock);
+  removed = g_ptr_array_remove_fast (watchdog_ceremonies, c);
+  g_mutex_unlock (&watchdog_lock);
+  if (removed)
+    ceremony_unref (c);
+}
+
+/* Wakes the watchdog now: a cancel is due. */
+static void
+watchdog_poke (void)
+{
+  g_mutex_lock (&watchdog_lock);
+  watchdog_wakes_at = g_get_monotonic_time ();
+  g_cond_signal (&watchdog_cond);
+  g_mutex_unlock (&watchdog_lock);
+}
+
 static void
 ceremony_cancelled_cb (GCancellable *cancellable,
                        gpointer      data)
@@ -449,34 +536,7 @@ ceremony_cancelled_cb (GCancellable *cancellable,
   c->cancelled = TRUE;
   g_cond_broadcast (&c->cond);
   g_mutex_unlock (&c->lock);
-}
-
-/* The watchdog: the worker cannot notice a cancel or the deadline while libfido2 blocks, so
- * this thread sends the key CTAPHID_CANCEL for it, again every few ms until the worker is
- * out of the call (a cancel that races ahead of the request it meant is otherwise lost). */
-static gpointer
-ceremony_watchdog_thread (gpointer data)
-{
-  Ceremony *c = data;
-
-  g_mutex_lock (&c->lock);
-  while (!c->finished)
-    {
-      gint64 now = g_get_monotonic_time ();
-
-      if (c->cancelled || now >= c->deadline)
-        {
-          for (guint i = 0; i < c->waiting->len; i++)
-            fido_dev_cancel (g_ptr_array_index (c->waiting, i));
-          g_cond_broadcast (&c->cond);
-          g_cond_wait_until (&c->cond, &c->lock, now + KT_CANCEL_REPEAT_MS * 1000);
-        }
-      else
-        g_cond_wait_until (&c->cond, &c->lock, c->deadline);
-    }
-  g_mutex_unlock (&c->lock);
-
-  return NULL;
+  watchdog_poke ();
 }
 
 /* Around every libfido2 call that may wait for the user. */
@@ -1217,10 +1277,9 @@ ceremony_thread (GTask        *task,
   g_autoptr(KtAuthenticator) key = NULL;
   g_autoptr(GError) error = NULL;
   JsonObject *result = NULL;
-  GThread *watchdog;
   gulong cancel_handler = 0;
 
-  watchdog = g_thread_new ("kt-webauthn-watchdog", ceremony_watchdog_thread, c);
+  watchdog_add (c);
   if (cancellable != NULL)
     cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (ceremony_cancelled_cb),
                                             c, NULL);
@@ -1239,11 +1298,7 @@ ceremony_thread (GTask        *task,
 
   if (cancellable != NULL)
     g_cancellable_disconnect (cancellable, cancel_handler);
-  g_mutex_lock (&c->lock);
-  c->finished = TRUE;
-  g_cond_broadcast (&c->cond);
-  g_mutex_unlock (&c->lock);
-  g_thread_join (watchdog);
+  watchdog_remove (c);
 
   if (result != NULL)
     {
