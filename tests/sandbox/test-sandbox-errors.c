@@ -1,13 +1,16 @@
 /* test-sandbox-errors.c: what keyturn-sandbox answers to wrong codes, dead tokens, bad bodies and
  * unknown paths, and how it limits guessing; lifetimes are configured short and really waited out
  *
+ * The passkeys here come from the real keyturn-virtual-key through Keyturn's own WebAuthn client;
+ * no stand-in authenticator answers.
+ *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gio/gio.h>
 #include <string.h>
 
-#include "ks-soft-authenticator.h"
+#include "ks-test-authenticator.h"
 #include "ks-test-server.h"
 
 /* Two seconds of life for codes, challenges and MFA tokens (four for access tokens, so that a
@@ -327,7 +330,6 @@ static void
 test_bad_authenticated_bodies (void)
 {
   g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
-  g_autoptr(KsSoftAuthenticator) key = ks_soft_authenticator_new ();
   g_autofree char *email = ks_test_unique_email ("typed");
   g_autoptr(JsonObject) signed_in = ks_test_sign_in (server, email);
   const char *half = json_object_get_string_member (signed_in, "minifiedJwt");
@@ -362,7 +364,7 @@ static void
 test_recovery_guessing (void)
 {
   g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
-  g_autoptr(KsSoftAuthenticator) key = ks_soft_authenticator_new ();
+  g_autoptr(KsTestAuthenticator) key = ks_test_authenticator_new (server->origin, NULL);
   g_autofree char *email = ks_test_unique_email ("guess");
   g_autoptr(JsonObject) first = ks_test_sign_in (server, email);
   g_autoptr(JsonObject) options = NULL;
@@ -370,7 +372,6 @@ test_recovery_guessing (void)
   g_autoptr(JsonObject) registered = NULL;
   g_autoptr(JsonObject) codes = NULL;
   g_autoptr(JsonObject) second = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *right = NULL;
   g_autofree char *right_body = NULL;
   JsonObject *reply = NULL;
@@ -378,8 +379,7 @@ test_recovery_guessing (void)
   g_assert_cmpuint (ks_test_request (server, "GET", "/users/passkeys/register",
                                      json_object_get_string_member (first, "minifiedJwt"), NULL,
                                      NULL, &options), ==, 200);
-  request = ks_soft_authenticator_register (key, options, server->origin, NULL, &error);
-  g_assert_no_error (error);
+  request = ks_test_authenticator_register (key, options);
   g_assert_cmpuint (ks_test_request_object (server, "POST", "/users/passkeys/register",
                                             json_object_get_string_member (first, "minifiedJwt"),
                                             NULL, request, &registered), ==, 200);
@@ -416,21 +416,19 @@ static void
 test_expired_challenge_and_mfa_token (void)
 {
   g_autoptr(KsTestServer) server = start_short_lived ();
-  g_autoptr(KsSoftAuthenticator) key = ks_soft_authenticator_new ();
+  g_autoptr(KsTestAuthenticator) key = ks_test_authenticator_new (server->origin, NULL);
   g_autofree char *email = ks_test_unique_email ("late");
   g_autoptr(JsonObject) first = ks_test_sign_in (server, email);
   g_autoptr(JsonObject) options = NULL;
   g_autoptr(JsonObject) request = NULL;
   g_autoptr(JsonObject) registered = NULL;
-  g_autoptr(GError) error = NULL;
   const char *half = json_object_get_string_member (first, "minifiedJwt");
   JsonObject *reply = NULL;
 
   g_assert_cmpuint (ks_test_request (server, "GET", "/users/passkeys/register", half, NULL, NULL,
                                      &options), ==, 200);
   g_assert_cmpint (json_object_get_int_member (options, "timeout"), ==, 2000);
-  request = ks_soft_authenticator_register (key, options, server->origin, NULL, &error);
-  g_assert_no_error (error);
+  request = ks_test_authenticator_register (key, options);
   g_usleep (2500 * 1000);
   g_assert_cmpuint (ks_test_request_object (server, "POST", "/users/passkeys/register", half, NULL,
                                             request, &reply), ==, 400);
@@ -455,9 +453,7 @@ test_expired_challenge_and_mfa_token (void)
     g_assert_cmpuint (ks_test_request (server, "GET", "/users/passkeys/register",
                                        json_object_get_string_member (again, "minifiedJwt"), NULL,
                                        NULL, &fresh_options), ==, 200);
-    fresh_request = ks_soft_authenticator_register (key, fresh_options, server->origin, NULL,
-                                                    &error);
-    g_assert_no_error (error);
+    fresh_request = ks_test_authenticator_register (key, fresh_options);
     json_object_set_boolean_member (ask, "singleUse", TRUE);
     json_object_set_object_member (fresh_request, "createMfaToken", ask);
     g_assert_cmpuint (ks_test_request_object (server, "POST", "/users/passkeys/register",
@@ -567,20 +563,18 @@ test_no_server_errors (void)
     "\"mfaBackupCodeAcknowledgement\":\"pending\"}",
   };
   g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
-  g_autoptr(KsSoftAuthenticator) key = ks_soft_authenticator_new ();
+  g_autoptr(KsTestAuthenticator) key = ks_test_authenticator_new (server->origin, NULL);
   g_autofree char *email = ks_test_unique_email ("shapes");
   g_autoptr(JsonObject) first = ks_test_sign_in (server, email);
   g_autoptr(JsonObject) options = NULL;
   g_autoptr(JsonObject) request = NULL;
   g_autoptr(JsonObject) registered = NULL;
-  g_autoptr(GError) error = NULL;
   const char *full;
 
   g_assert_cmpuint (ks_test_request (server, "GET", "/users/passkeys/register",
                                      json_object_get_string_member (first, "minifiedJwt"), NULL,
                                      NULL, &options), ==, 200);
-  request = ks_soft_authenticator_register (key, options, server->origin, NULL, &error);
-  g_assert_no_error (error);
+  request = ks_test_authenticator_register (key, options);
   g_assert_cmpuint (ks_test_request_object (server, "POST", "/users/passkeys/register",
                                             json_object_get_string_member (first, "minifiedJwt"),
                                             NULL, request, &registered), ==, 200);

@@ -1,5 +1,8 @@
 /* test-sandbox-flow.c: the whole passkey-MFA flow against a running keyturn-sandbox, over HTTP
  *
+ * Every passkey here is made and used by the real keyturn-virtual-key through Keyturn's own
+ * WebAuthn client; no stand-in authenticator answers.
+ *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,7 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "ks-soft-authenticator.h"
+#include "ks-test-authenticator.h"
 #include "ks-test-server.h"
 #include "kt-base64url.h"
 
@@ -27,19 +30,17 @@ scope_of (JsonObject *verify_response)
 
 static JsonObject *
 register_passkey (KsTestServer        *server,
-                  KsSoftAuthenticator *authenticator,
+                  KsTestAuthenticator *authenticator,
                   const char          *token,
                   gboolean             ask_mfa_token)
 {
   g_autoptr(JsonObject) options = NULL;
   g_autoptr(JsonObject) request = NULL;
-  g_autoptr(GError) error = NULL;
   JsonObject *reply = NULL;
 
   g_assert_cmpuint (ks_test_request (server, "GET", "/users/passkeys/register", token, NULL, NULL,
                                      &options), ==, 200);
-  request = ks_soft_authenticator_register (authenticator, options, server->origin, NULL, &error);
-  g_assert_no_error (error);
+  request = ks_test_authenticator_register (authenticator, options);
   if (ask_mfa_token)
     {
       JsonObject *ask = json_object_new ();
@@ -53,20 +54,17 @@ register_passkey (KsTestServer        *server,
 
 static JsonObject *
 authenticate_passkey (KsTestServer        *server,
-                      KsSoftAuthenticator *authenticator,
+                      KsTestAuthenticator *authenticator,
                       const char          *token,
                       gboolean             ask_mfa_token)
 {
   g_autoptr(JsonObject) options = NULL;
   g_autoptr(JsonObject) request = NULL;
-  g_autoptr(GError) error = NULL;
   JsonObject *reply = NULL;
 
   g_assert_cmpuint (ks_test_request (server, "GET", "/users/passkeys/authenticate", token, NULL,
                                      NULL, &options), ==, 200);
-  request = ks_soft_authenticator_authenticate (authenticator, options, server->origin, NULL,
-                                                &error);
-  g_assert_no_error (error);
+  request = ks_test_authenticator_authenticate (authenticator, options);
   if (ask_mfa_token)
     {
       JsonObject *ask = json_object_new ();
@@ -192,8 +190,8 @@ static void
 test_full_flow (void)
 {
   g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
-  g_autoptr(KsSoftAuthenticator) key = ks_soft_authenticator_new ();
-  g_autoptr(KsSoftAuthenticator) spare_key = ks_soft_authenticator_new ();
+  g_autoptr(KsTestAuthenticator) key = ks_test_authenticator_new (server->origin, NULL);
+  g_autoptr(KsTestAuthenticator) spare_key = ks_test_authenticator_new (server->origin, NULL);
   g_autofree char *email = ks_test_unique_email ("flow");
   g_autoptr(JsonObject) first = NULL;
   g_autoptr(JsonObject) registered = NULL;
@@ -502,7 +500,7 @@ static void
 test_half_session_limits (void)
 {
   g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
-  g_autoptr(KsSoftAuthenticator) key = ks_soft_authenticator_new ();
+  g_autoptr(KsTestAuthenticator) key = ks_test_authenticator_new (server->origin, NULL);
   g_autofree char *email = ks_test_unique_email ("half");
   g_autoptr(JsonObject) first = ks_test_sign_in (server, email);
   g_autoptr(JsonObject) registered = NULL;
@@ -565,7 +563,7 @@ static void
 test_admin_commands (void)
 {
   g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
-  g_autoptr(KsSoftAuthenticator) key = ks_soft_authenticator_new ();
+  g_autoptr(KsTestAuthenticator) key = ks_test_authenticator_new (server->origin, NULL);
   g_autofree char *email = ks_test_unique_email ("lost-key");
   g_autoptr(JsonObject) first = ks_test_sign_in (server, email);
   g_autoptr(JsonObject) registered = register_passkey (server, key, token_of (first), FALSE);
@@ -627,7 +625,7 @@ test_admin_commands (void)
   g_assert_cmpint (json_object_get_int_member (reply, "count"), ==, 0);
   g_clear_pointer (&reply, json_object_unref);
   {
-    g_autoptr(KsSoftAuthenticator) new_key = ks_soft_authenticator_new ();
+    g_autoptr(KsTestAuthenticator) new_key = ks_test_authenticator_new (server->origin, NULL);
     g_autoptr(JsonObject) fresh = register_passkey (server, new_key, token_of (again), FALSE);
 
     g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (fresh, "user"),

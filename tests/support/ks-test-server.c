@@ -73,6 +73,23 @@ ks_test_parse_object (const char *json)
   return json_object_ref (json_node_get_object (root));
 }
 
+/* Whether @pid has its own SIGTERM handler yet: keyturn-sandbox writes sandbox.json a moment
+ * before it sets one, and a stop in between would kill it outright. */
+static gboolean
+catches_sigterm (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *status = NULL;
+  const char *line;
+  guint64 caught;
+
+  if (!g_file_get_contents (path, &status, NULL, NULL)
+      || (line = strstr (status, "\nSigCgt:")) == NULL)
+    return FALSE;
+  caught = g_ascii_strtoull (line + strlen ("\nSigCgt:"), NULL, 16);
+  return (caught & (G_GUINT64_CONSTANT (1) << (SIGTERM - 1))) != 0;
+}
+
 static void
 spawn (KsTestServer *self)
 {
@@ -130,6 +147,12 @@ spawn (KsTestServer *self)
         }
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_usleep (10 * 1000);
+    }
+
+  while (!catches_sigterm (self->pid))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (1000);
     }
 
   description = ks_test_parse_object (contents);
@@ -215,7 +238,12 @@ stop (KsTestServer *self,
       g_autofree char *log = NULL;
 
       g_file_get_contents (log_path, &log, NULL, NULL);
-      g_printerr ("keyturn-sandbox did not stop cleanly; its log:\n%s\n", log);
+      if (WIFSIGNALED (status))
+        g_printerr ("keyturn-sandbox died of signal %d on SIGTERM; its log:\n%s\n",
+                    WTERMSIG (status), log);
+      else
+        g_printerr ("keyturn-sandbox exited with %d on SIGTERM; its log:\n%s\n",
+                    WEXITSTATUS (status), log);
     }
   g_assert_true (WIFEXITED (status));
   g_assert_cmpint (WEXITSTATUS (status), ==, 0);

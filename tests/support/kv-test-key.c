@@ -81,6 +81,22 @@ kv_test_key_new (const char *socket,
   return key;
 }
 
+/* Whether @pid has its own SIGTERM handler yet: until then a stop would kill it outright. */
+static gboolean
+catches_sigterm (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *status = NULL;
+  const char *line;
+  guint64 caught;
+
+  if (!g_file_get_contents (path, &status, NULL, NULL)
+      || (line = strstr (status, "\nSigCgt:")) == NULL)
+    return FALSE;
+  caught = g_ascii_strtoull (line + strlen ("\nSigCgt:"), NULL, 16);
+  return (caught & (G_GUINT64_CONSTANT (1) << (SIGTERM - 1))) != 0;
+}
+
 static void
 launch (KvTestKey *key,
         GPtrArray *argv)
@@ -102,7 +118,8 @@ launch (KvTestKey *key,
 
   /* The control socket is made last: once it is there too, the key and `touch` both answer. */
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (!can_connect (key->socket) || !g_file_test (control, G_FILE_TEST_EXISTS))
+  while (!can_connect (key->socket) || !g_file_test (control, G_FILE_TEST_EXISTS)
+         || !catches_sigterm (key->pid))
     {
       int status;
 
@@ -128,6 +145,18 @@ kv_test_key_launch (KvTestKey *key,
   first = va_arg (args, const char *);
   argv = collect_args (first, args);
   va_end (args);
+  launch (key, argv);
+}
+
+void
+kv_test_key_launchv (KvTestKey          *key,
+                     const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (argv, g_strdup (kv_test_key_binary ()));
+  for (gsize i = 0; args != NULL && args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
   launch (key, argv);
 }
 
@@ -187,6 +216,8 @@ kv_test_key_stop (KvTestKey *key)
     }
   g_spawn_close_pid (key->pid);
   key->pid = 0;
+  if (WIFSIGNALED (status))
+    g_printerr ("keyturn-virtual-key died of signal %d on SIGTERM\n", WTERMSIG (status));
   g_assert_true (WIFEXITED (status));
   g_assert_cmpint (WEXITSTATUS (status), ==, 0);
 }

@@ -31,6 +31,8 @@ KvTestKey  *kv_test_key_new      (const char  *socket,
 /* Starts @key (new or stopped) on its socket and state, with extra arguments, NULL-terminated. */
 void        kv_test_key_launch   (KvTestKey   *key,
                                   ...) G_GNUC_NULL_TERMINATED;
+void        kv_test_key_launchv  (KvTestKey          *key,
+                                  const char * const *args);
 /* Runs the binary with @argv (after the program name), expecting it to exit within 5 s. Returns
  * the exit status; @err gets its standard error. */
 int         kv_test_key_run      (char       **err,
