@@ -1,4 +1,4 @@
-/* kv-test-key.c
+/* kv-test-key.c: starts the real keyturn-virtual-key binary for a test, and stops it
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
