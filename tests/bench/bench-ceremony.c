@@ -1,9 +1,11 @@
 /* bench-ceremony.c: one registration and one authentication through keyturn-virtual-key,
  * beside the raw cost of their parts, measured in the same run
  *
- * Usage: bench-ceremony --key PATH [--count N]
+ * Usage: bench-ceremony --key PATH [--count N] [--memory-dir DIR]
  * Prints key=value lines for tests/bench/bench-ceremony.sh. Every result is checked by the
- * sandbox's verification code, so a fast wrong answer cannot count.
+ * sandbox's verification code, so a fast wrong answer cannot count. The parts are sampled
+ * between the ceremonies, one sample after each, so both see the machine in the same state;
+ * see bench-ceremony.sh for what they are and why.
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -17,6 +19,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kt-base64url.h"
@@ -46,98 +49,257 @@ median (GArray *samples)
 /* ------------------------------------------------------------------------------------------ */
 /* The parts                                                                                   */
 
-/* ECDSA P-256 over SHA-256 of authenticatorData (37 bytes) and clientDataHash (32 bytes): the
- * signature a key makes for every assertion, with OpenSSL as keyturn-virtual-key uses it. */
-static double
-measure_sign_us (guint count)
+#define REPORT_LEN     64
+#define INIT_DATA_LEN  (REPORT_LEN - 7)
+#define CONT_DATA_LEN  (REPORT_LEN - 5)
+#define MAX_REPORTS    129  /* CTAPHID's largest message */
+#define CTAPHID_INIT   0x86
+#define CTAPHID_CBOR   0x90
+#define INIT_REQUEST   8    /* CTAPHID_INIT: a nonce; the answer adds channel and capabilities */
+#define INIT_RESPONSE  17
+
+static gsize
+reports_for (gsize payload)
 {
-  g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (double));
-  EVP_PKEY *key = EVP_EC_gen ("P-256");
-  guint8 message[37 + 32];
-  guint8 signature[80];
-
-  g_assert_nonnull (key);
-  RAND_bytes (message, sizeof message);
-  for (guint i = 0; i < count + count / 10; i++)
-    {
-      EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
-      size_t len = sizeof signature;
-      gint64 start = g_get_monotonic_time ();
-      double elapsed;
-
-      g_assert_cmpint (EVP_DigestSignInit (ctx, NULL, EVP_sha256 (), NULL, key), ==, 1);
-      g_assert_cmpint (EVP_DigestSign (ctx, signature, &len, message, sizeof message), ==, 1);
-      elapsed = (double) (g_get_monotonic_time () - start);
-      EVP_MD_CTX_free (ctx);
-      if (i >= count / 10)
-        g_array_append_val (samples, elapsed);
-    }
-  EVP_PKEY_free (key);
-  return median (samples);
+  return 1 + (payload > INIT_DATA_LEN ? (payload - INIT_DATA_LEN + CONT_DATA_LEN - 1) / CONT_DATA_LEN
+                                      : 0);
 }
 
-static gpointer
-echo_thread (gpointer data)
+/* ECDSA P-256 over SHA-256 of authenticatorData (37 bytes) and clientDataHash (32 bytes): the
+ * signature a key makes for every assertion, with OpenSSL as keyturn-virtual-key uses it (a
+ * new digest context each time, the key already loaded). One sample. */
+static double
+sample_sign_us (EVP_PKEY *key)
 {
-  int fd = GPOINTER_TO_INT (data);
-  guint8 report[64];
+  static guint8 message[37 + 32];
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+  guint8 signature[80];
+  size_t len = sizeof signature;
+  gint64 start = g_get_monotonic_time ();
+  double elapsed;
+
+  g_assert_cmpint (EVP_DigestSignInit (ctx, NULL, EVP_sha256 (), NULL, key), ==, 1);
+  g_assert_cmpint (EVP_DigestSignUpdate (ctx, message, 37), ==, 1);
+  g_assert_cmpint (EVP_DigestSignUpdate (ctx, message + 37, 32), ==, 1);
+  g_assert_cmpint (EVP_DigestSignFinal (ctx, signature, &len), ==, 1);
+  elapsed = (double) (g_get_monotonic_time () - start);
+  EVP_MD_CTX_free (ctx);
+  return elapsed;
+}
+
+/* For reference only: the key pair a registration makes, as the key makes it. */
+static double
+sample_keygen_us (void)
+{
+  gint64 start = g_get_monotonic_time ();
+  EVP_PKEY *key = EVP_EC_gen ("P-256");
+  double elapsed = (double) (g_get_monotonic_time () - start);
+
+  g_assert_nonnull (key);
+  EVP_PKEY_free (key);
+  return elapsed;
+}
+
+/* The peer of the round trips: a process, as the key is, reading one CTAPHID message (its
+ * initialization report, then the continuation reports its length calls for) and answering
+ * with one whose payload length the request's first two payload bytes give, every report in
+ * one send() as the key sends them. No CTAP work: what is left is the transport. */
+static void
+echo_peer (int fd)
+{
+  static guint8 in[MAX_REPORTS * REPORT_LEN];
+  static guint8 out[MAX_REPORTS * REPORT_LEN];
 
   for (;;)
     {
-      size_t got = 0;
+      gsize got = 0, want = REPORT_LEN, reply;
 
-      while (got < sizeof report)
+      while (got < want)
         {
-          ssize_t n = read (fd, report + got, sizeof report - got);
+          ssize_t n = read (fd, in + got, sizeof in - got);
+
+          if (n < 0 && errno == EINTR)
+            continue;
           if (n <= 0)
-            return NULL;
-          got += (size_t) n;
+            _exit (0);
+          got += (gsize) n;
+          if (want == REPORT_LEN && got >= REPORT_LEN)
+            want = reports_for ((gsize) in[5] << 8 | in[6]) * REPORT_LEN;
         }
-      if (write (fd, report, sizeof report) != (ssize_t) sizeof report)
-        return NULL;
+      reply = (gsize) in[7] << 8 | in[8];
+      memcpy (out, in, 5);
+      out[5] = reply >> 8;
+      out[6] = reply & 0xff;
+      if (send (fd, out, reports_for (reply) * REPORT_LEN, MSG_NOSIGNAL) < 0)
+        _exit (0);
     }
 }
 
-/* Two round trips of one 64-byte report each over a Unix stream socket, to a thread that
- * echoes them: the least any request and its answer cost on the virtual key's transport. */
-static double
-measure_round_trips_us (guint count)
+typedef struct {
+  int   fd;
+  GPid  pid;
+} EchoPeer;
+
+/* Forked before any thread exists, so the child needs nothing but read and send. */
+static EchoPeer
+echo_peer_start (void)
 {
-  g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (double));
-  guint8 report[64] = { 0 };
-  GThread *thread;
+  EchoPeer peer;
   int fds[2];
 
   g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
-  thread = g_thread_new ("echo", echo_thread, GINT_TO_POINTER (fds[1]));
-
-  for (guint i = 0; i < count + count / 10; i++)
+  peer.pid = fork ();
+  g_assert_cmpint (peer.pid, >=, 0);
+  if (peer.pid == 0)
     {
-      gint64 start = g_get_monotonic_time ();
-      double elapsed;
-
-      for (guint trip = 0; trip < 2; trip++)
-        {
-          size_t got = 0;
-
-          g_assert_cmpint (write (fds[0], report, sizeof report), ==, sizeof report);
-          while (got < sizeof report)
-            {
-              ssize_t n = read (fds[0], report + got, sizeof report - got);
-              g_assert_cmpint (n, >, 0);
-              got += (size_t) n;
-            }
-        }
-      elapsed = (double) (g_get_monotonic_time () - start);
-      if (i >= count / 10)
-        g_array_append_val (samples, elapsed);
+      close (fds[0]);
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      echo_peer (fds[1]);
     }
-
-  shutdown (fds[0], SHUT_RDWR);
-  g_thread_join (thread);
-  close (fds[0]);
   close (fds[1]);
-  return median (samples);
+  peer.fd = fds[0];
+  return peer;
+}
+
+static void
+echo_peer_stop (EchoPeer *peer)
+{
+  close (peer->fd);
+  waitpid (peer->pid, NULL, 0);
+}
+
+/* One round trip: a message of @request payload bytes out, one of @response bytes back. */
+static void
+round_trip (EchoPeer *peer,
+            gsize     request,
+            gsize     response)
+{
+  static guint8 out[MAX_REPORTS * REPORT_LEN];
+  static guint8 in[MAX_REPORTS * REPORT_LEN];
+  gsize got = 0, want = reports_for (response) * REPORT_LEN;
+
+  out[4] = CTAPHID_CBOR;
+  out[5] = request >> 8;
+  out[6] = request & 0xff;
+  out[7] = response >> 8;
+  out[8] = response & 0xff;
+  g_assert_cmpint (send (peer->fd, out, reports_for (request) * REPORT_LEN, MSG_NOSIGNAL), >, 0);
+  while (got < want)
+    {
+      ssize_t n = read (peer->fd, in + got, sizeof in - got);
+
+      g_assert_cmpint (n, >, 0);
+      got += (gsize) n;
+    }
+}
+
+/* The two round trips of a ceremony: CTAPHID_INIT, then the CTAP command with the sizes its
+ * request and answer had through the real key. One sample. */
+static double
+sample_round_trips_us (EchoPeer *peer,
+                       gsize     request,
+                       gsize     response)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  round_trip (peer, INIT_REQUEST, INIT_RESPONSE);
+  round_trip (peer, request, response);
+  return (double) (g_get_monotonic_time () - start);
+}
+
+/* The sizes of the messages a ceremony exchanges, learnt from libfido2's own traffic through
+ * an I/O layer that counts before handing each report to Keyturn's socket transport. */
+typedef struct {
+  gsize request;
+  gsize response;
+} MessageSize;
+
+static MessageSize message_sizes[256];  /* by CTAP command */
+static guint8 last_command;
+
+static void *
+counting_open (const char *path)
+{
+  return kt_fido_socket_io ()->open (path);
+}
+
+static void
+counting_close (void *handle)
+{
+  kt_fido_socket_io ()->close (handle);
+}
+
+static int
+counting_read (void          *handle,
+               unsigned char *buf,
+               size_t         len,
+               int            ms)
+{
+  int n = kt_fido_socket_io ()->read (handle, buf, len, ms);
+
+  if (n == REPORT_LEN && buf[4] == CTAPHID_CBOR)
+    message_sizes[last_command].response = (gsize) buf[5] << 8 | buf[6];
+  return n;
+}
+
+static int
+counting_write (void                *handle,
+                const unsigned char *buf,
+                size_t               len)
+{
+  const unsigned char *report = buf + 1;  /* after the report id */
+
+  if (len == REPORT_LEN + 1 && report[4] == CTAPHID_CBOR)
+    {
+      last_command = report[7];
+      message_sizes[last_command].request = (gsize) report[5] << 8 | report[6];
+    }
+  return kt_fido_socket_io ()->write (handle, buf, len);
+}
+
+static const fido_dev_io_t counting_io = {
+  .open = counting_open,
+  .close = counting_close,
+  .read = counting_read,
+  .write = counting_write,
+};
+
+#define CTAP_MAKE_CREDENTIAL 0x01
+#define CTAP_GET_ASSERTION   0x02
+
+/* Samples of the parts, one set taken after each ceremony. */
+typedef struct {
+  EchoPeer  peer;
+  EVP_PKEY *key;
+  GArray   *sign;
+  GArray   *keygen;
+  GArray   *register_trips;
+  GArray   *authenticate_trips;
+  GArray   *register_parts;
+  GArray   *authenticate_parts;
+} Parts;
+
+static void
+sample_parts (Parts        *parts,
+              guint8        command,
+              GArray       *trips,
+              GArray       *sums)
+{
+  MessageSize size = message_sizes[command];
+  double sign = sample_sign_us (parts->key);
+  double trip = sample_round_trips_us (&parts->peer, size.request, size.response);
+  double sum = sign + trip;
+
+  g_assert_cmpuint (size.request, >, 0);
+  g_assert_cmpuint (size.response, >, 0);
+  g_array_append_val (parts->sign, sign);
+  g_array_append_val (trips, trip);
+  g_array_append_val (sums, sum);
+  if (command == CTAP_MAKE_CREDENTIAL)
+    {
+      double keygen = sample_keygen_us ();
+      g_array_append_val (parts->keygen, keygen);
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -257,8 +419,9 @@ typedef struct {
 /* The floor under the client: libfido2 alone on this thread, opening the key and making one
  * request (no worker thread, no pre-flight, no checks, no JSON). */
 static double
-raw_register_once (const char *socket,
-                   GBytes    **credential_id)
+raw_register_once (const char          *socket,
+                   const fido_dev_io_t *io,
+                   GBytes             **credential_id)
 {
   static const guint8 hash[32] = { 1 };
   guint8 user_id[16];
@@ -268,7 +431,8 @@ raw_register_once (const char *socket,
   double elapsed;
 
   RAND_bytes (user_id, sizeof user_id);
-  g_assert_cmpint (kt_fido_socket_open (dev, socket), ==, FIDO_OK);
+  g_assert_cmpint (fido_dev_set_io_functions (dev, io), ==, FIDO_OK);
+  g_assert_cmpint (fido_dev_open (dev, socket), ==, FIDO_OK);
   fido_cred_set_type (cred, COSE_ES256);
   fido_cred_set_clientdata_hash (cred, hash, sizeof hash);
   fido_cred_set_rp (cred, RP_ID, "Example");
@@ -285,8 +449,9 @@ raw_register_once (const char *socket,
 }
 
 static double
-raw_authenticate_once (const char *socket,
-                       GBytes     *credential_id)
+raw_authenticate_once (const char          *socket,
+                       const fido_dev_io_t *io,
+                       GBytes              *credential_id)
 {
   static const guint8 hash[32] = { 2 };
   fido_dev_t *dev = fido_dev_new ();
@@ -294,7 +459,8 @@ raw_authenticate_once (const char *socket,
   gint64 start = g_get_monotonic_time ();
   double elapsed;
 
-  g_assert_cmpint (kt_fido_socket_open (dev, socket), ==, FIDO_OK);
+  g_assert_cmpint (fido_dev_set_io_functions (dev, io), ==, FIDO_OK);
+  g_assert_cmpint (fido_dev_open (dev, socket), ==, FIDO_OK);
   fido_assert_set_rp (assert, RP_ID);
   fido_assert_set_clientdata_hash (assert, hash, sizeof hash);
   fido_assert_allow_cred (assert, g_bytes_get_data (credential_id, NULL),
@@ -308,11 +474,13 @@ raw_authenticate_once (const char *socket,
   return elapsed;
 }
 
-/* Runs @count ceremonies of each kind against a key keeping its state in @state_dir. */
+/* Runs @count ceremonies of each kind against a key keeping its state in @state_dir; with
+ * @parts, samples the parts after each. */
 static Figures
 run_ceremonies (const char *key_binary,
                 const char *state_dir,
-                int         count)
+                int         count,
+                Parts      *parts)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
@@ -354,6 +522,15 @@ run_ceremonies (const char *key_binary,
   client = g_object_new (KT_TYPE_WEBAUTHN_CLIENT, "origin", origin, "socket-paths", sockets,
                          "scan-hid", FALSE, NULL);
 
+  /* The sizes of the ceremonies' messages, from libfido2's own traffic with the key. */
+  if (parts != NULL)
+    {
+      g_autoptr(GBytes) id = NULL;
+
+      raw_register_once (socket, &counting_io, &id);
+      raw_authenticate_once (socket, &counting_io, id);
+    }
+
   /* Warm up both sides (thread pool, page cache), then measure. */
   for (int i = 0; i < 5; i++)
     register_once (client, NULL);
@@ -361,6 +538,8 @@ run_ceremonies (const char *key_binary,
     {
       double us = register_once (client, i == 0 ? &credential : NULL);
       g_array_append_val (registrations, us);
+      if (parts != NULL)
+        sample_parts (parts, CTAP_MAKE_CREDENTIAL, parts->register_trips, parts->register_parts);
     }
   for (int i = 0; i < 5; i++)
     authenticate_once (client, credential);
@@ -368,6 +547,9 @@ run_ceremonies (const char *key_binary,
     {
       double us = authenticate_once (client, credential);
       g_array_append_val (authentications, us);
+      if (parts != NULL)
+        sample_parts (parts, CTAP_GET_ASSERTION, parts->authenticate_trips,
+                      parts->authenticate_parts);
     }
   figures.register_us = median (registrations);
   figures.authenticate_us = median (authentications);
@@ -377,15 +559,15 @@ run_ceremonies (const char *key_binary,
 
     g_array_set_size (registrations, 0);
     g_array_set_size (authentications, 0);
-    raw_register_once (socket, &raw_id);
+    raw_register_once (socket, kt_fido_socket_io (), &raw_id);
     for (int i = 0; i < count; i++)
       {
-        double us = raw_register_once (socket, NULL);
+        double us = raw_register_once (socket, kt_fido_socket_io (), NULL);
         g_array_append_val (registrations, us);
       }
     for (int i = 0; i < count; i++)
       {
-        double us = raw_authenticate_once (socket, raw_id);
+        double us = raw_authenticate_once (socket, kt_fido_socket_io (), raw_id);
         g_array_append_val (authentications, us);
       }
     figures.raw_register_us = median (registrations);
@@ -418,8 +600,11 @@ main (int   argc,
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- ceremony benchmark");
   g_autoptr(GError) error = NULL;
+  Parts parts = { 0 };
   Figures disk;
-  double sign_us, trips_us;
+
+  /* Before any thread: the round trips' peer is a forked process. */
+  parts.peer = echo_peer_start ();
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || key_binary == NULL || count < 10)
@@ -428,23 +613,50 @@ main (int   argc,
       return 2;
     }
 
-  disk = run_ceremonies (key_binary, g_get_tmp_dir (), count);
+  parts.key = EVP_EC_gen ("P-256");
+  g_assert_nonnull (parts.key);
+  parts.sign = g_array_new (FALSE, FALSE, sizeof (double));
+  parts.keygen = g_array_new (FALSE, FALSE, sizeof (double));
+  parts.register_trips = g_array_new (FALSE, FALSE, sizeof (double));
+  parts.authenticate_trips = g_array_new (FALSE, FALSE, sizeof (double));
+  parts.register_parts = g_array_new (FALSE, FALSE, sizeof (double));
+  parts.authenticate_parts = g_array_new (FALSE, FALSE, sizeof (double));
+  for (int i = 0; i < 20; i++)
+    sample_round_trips_us (&parts.peer, INIT_REQUEST, INIT_RESPONSE);
+
+  disk = run_ceremonies (key_binary, g_get_tmp_dir (), count, &parts);
   g_print ("count=%d\n", count);
   g_print ("register_p50_us=%.1f\n", disk.register_us);
   g_print ("authenticate_p50_us=%.1f\n", disk.authenticate_us);
   g_print ("raw_register_p50_us=%.1f\n", disk.raw_register_us);
   g_print ("raw_authenticate_p50_us=%.1f\n", disk.raw_authenticate_us);
+  g_print ("sign_p50_us=%.1f\n", median (parts.sign));
+  g_print ("keygen_p50_us=%.1f\n", median (parts.keygen));
+  g_print ("register_trips_p50_us=%.1f\n", median (parts.register_trips));
+  g_print ("authenticate_trips_p50_us=%.1f\n", median (parts.authenticate_trips));
+  g_print ("register_parts_p50_us=%.1f\n", median (parts.register_parts));
+  g_print ("authenticate_parts_p50_us=%.1f\n", median (parts.authenticate_parts));
+  g_print ("register_reports=%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT "\n",
+           reports_for (message_sizes[CTAP_MAKE_CREDENTIAL].request),
+           reports_for (message_sizes[CTAP_MAKE_CREDENTIAL].response));
+  g_print ("authenticate_reports=%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT "\n",
+           reports_for (message_sizes[CTAP_GET_ASSERTION].request),
+           reports_for (message_sizes[CTAP_GET_ASSERTION].response));
   if (memory_dir != NULL)
     {
-      Figures memory = run_ceremonies (key_binary, memory_dir, count);
+      Figures memory = run_ceremonies (key_binary, memory_dir, count, NULL);
 
       g_print ("register_memory_p50_us=%.1f\n", memory.register_us);
       g_print ("authenticate_memory_p50_us=%.1f\n", memory.authenticate_us);
     }
 
-  sign_us = measure_sign_us ((guint) count * 10);
-  trips_us = measure_round_trips_us ((guint) count * 10);
-  g_print ("sign_p50_us=%.1f\n", sign_us);
-  g_print ("round_trips_p50_us=%.1f\n", trips_us);
+  echo_peer_stop (&parts.peer);
+  EVP_PKEY_free (parts.key);
+  g_array_unref (parts.sign);
+  g_array_unref (parts.keygen);
+  g_array_unref (parts.register_trips);
+  g_array_unref (parts.authenticate_trips);
+  g_array_unref (parts.register_parts);
+  g_array_unref (parts.authenticate_parts);
   return 0;
 }
