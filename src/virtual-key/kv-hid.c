@@ -125,8 +125,6 @@ kv_connection_free (KvConnection *conn)
   close (conn->fd);
   kv_connection_forget_pin (conn);
   EVP_PKEY_free (conn->key_agreement);
-  for (guint i = 0; i < G_N_ELEMENTS (conn->unwrapped); i++)
-    kv_credential_free (conn->unwrapped[i]);
   g_clear_pointer (&conn->next_ids, g_ptr_array_unref);
   g_free (conn->next_rp_id);
   g_array_unref (conn->cids);

@@ -55,6 +55,9 @@ typedef struct {
   guint          pin_generation;     /* bumped when the PIN or the key changes: old tokens die */
   guint32        next_cid;
   guint          next_connection;
+  KvCredential  *unwrapped[16];      /* opened from their ids lately: see find_credential */
+  guint          unwrapped_next;
+  guint          unwrapped_generation; /* pin_generation when they were opened */
 
   /* A touch from `keyturn-virtual-key touch` goes to one request that is waiting for one. */
   GMutex         touch_lock;
@@ -92,10 +95,6 @@ typedef struct {
   guint8     token_permissions;
   char      *token_rp_id;
   guint      wrong_pins_in_a_row;
-
-  KvCredential *unwrapped[4];        /* opened from their ids lately: see find_credential */
-  guint      unwrapped_next;
-  guint      unwrapped_generation;   /* the key's pin_generation when they were opened */
 
   GPtrArray *next_ids;               /* GBytes: credentials left for getNextAssertion */
   char      *next_rp_id;
