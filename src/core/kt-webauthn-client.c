@@ -271,7 +271,6 @@ typedef struct {
   KtWebauthnState   state;
   int               pin_retries;
   gboolean          request_pin;
-  gboolean          finished;
   int               software_key;    /* -1: unchanged */
 } StateUpdate;
 
@@ -297,11 +296,6 @@ apply_state_update_cb (gpointer data)
   if (self->ceremony != update->ceremony)
     return G_SOURCE_REMOVE;
 
-  /* Cleared before the GTask's callback runs, so the caller may start the next ceremony
-   * from it. */
-  if (update->finished)
-    self->ceremony = NULL;
-
   if (update->software_key >= 0 && self->software_key != update->software_key)
     {
       self->software_key = update->software_key;
@@ -321,8 +315,7 @@ static void
 ceremony_post_state (Ceremony        *c,
                      KtWebauthnState  state,
                      int              pin_retries,
-                     gboolean         request_pin,
-                     gboolean         finished)
+                     gboolean         request_pin)
 {
   StateUpdate *update = g_new0 (StateUpdate, 1);
   g_autoptr(GSource) source = g_idle_source_new ();
@@ -332,7 +325,6 @@ ceremony_post_state (Ceremony        *c,
   update->state = state;
   update->pin_retries = pin_retries;
   update->request_pin = request_pin;
-  update->finished = finished;
   update->software_key = -1;
 
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
@@ -603,7 +595,7 @@ ceremony_ask_pin (Ceremony         *c,
   c->pin_answered = FALSE;
   g_mutex_unlock (&c->lock);
 
-  ceremony_post_state (c, state, retries, TRUE, FALSE);
+  ceremony_post_state (c, state, retries, TRUE);
 
   g_mutex_lock (&c->lock);
   while (!c->pin_answered && !ceremony_aborted_locked (c, NULL))
@@ -623,7 +615,7 @@ ceremony_ask_pin (Ceremony         *c,
       return NULL;
     }
 
-  ceremony_post_state (c, KT_WEBAUTHN_STATE_WORKING, retries, FALSE, FALSE);
+  ceremony_post_state (c, KT_WEBAUTHN_STATE_WORKING, retries, FALSE);
   return pin;
 }
 
@@ -705,7 +697,7 @@ ceremony_select_key (Ceremony   *c,
   gint64 next_scan = g_get_monotonic_time () + KT_DISCOVERY_INTERVAL_MS * 1000;
   guint begun = 0;
 
-  ceremony_post_state (c, KT_WEBAUTHN_STATE_SELECT_KEY, -1, FALSE, FALSE);
+  ceremony_post_state (c, KT_WEBAUTHN_STATE_SELECT_KEY, -1, FALSE);
 
   for (;;)
     {
@@ -799,7 +791,7 @@ ceremony_acquire_key (Ceremony  *c,
 
       if (!told)
         {
-          ceremony_post_state (c, KT_WEBAUTHN_STATE_NO_KEY, -1, FALSE, FALSE);
+          ceremony_post_state (c, KT_WEBAUTHN_STATE_NO_KEY, -1, FALSE);
           told = TRUE;
         }
       if (!ceremony_sleep (c, KT_DISCOVERY_INTERVAL_MS, error))
@@ -1089,7 +1081,7 @@ ceremony_make_credential (Ceremony         *c,
     return NULL;
   if (excluded != NULL)
     {
-      ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE, FALSE);
+      ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE);
       if (!ceremony_wait_for_touch (c, key, error))
         return NULL;
       return set_error (error, KT_WEBAUTHN_ERROR_ALREADY_REGISTERED), NULL;
@@ -1121,7 +1113,7 @@ ceremony_make_credential (Ceremony         *c,
           return set_fido_error (error, FIDO_ERR_INTERNAL), NULL;
         }
 
-      ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE, FALSE);
+      ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE);
       if (!ceremony_begin_wait (c, dev, error))
         {
           fido_cred_free (&cred);
@@ -1202,7 +1194,7 @@ ceremony_get_assertion (Ceremony         *c,
   if (allowed == NULL)
     {
       /* As browsers do: a touch first, so the user knows which key was meant. */
-      ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE, FALSE);
+      ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE);
       if (!ceremony_wait_for_touch (c, key, error))
         return NULL;
       return set_error (error, KT_WEBAUTHN_ERROR_NOT_REGISTERED), NULL;
@@ -1232,7 +1224,7 @@ ceremony_get_assertion (Ceremony         *c,
           return set_fido_error (error, FIDO_ERR_INTERNAL), NULL;
         }
 
-      ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE, FALSE);
+      ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE);
       if (!ceremony_begin_wait (c, dev, error))
         {
           fido_assert_free (&assert);
@@ -1284,17 +1276,66 @@ ceremony_get_assertion (Ceremony         *c,
 /* ------------------------------------------------------------------------------------------ */
 /* The worker thread                                                                           */
 
+/* The outcome, taken to the caller's context in one source with the state it leaves: the
+ * caller's thread wakes once at the end of a ceremony, not once for the state and once more
+ * for a GTask returned from a thread. */
+typedef struct {
+  GTask           *task;
+  Ceremony        *ceremony;
+  JsonObject      *result;
+  GError          *error;
+  KtWebauthnState  state;
+} Outcome;
+
 static void
-ceremony_thread (GTask        *task,
-                 gpointer      source_object,
-                 gpointer      task_data,
-                 GCancellable *cancellable)
+outcome_free (gpointer data)
 {
-  Ceremony *c = task_data;
+  Outcome *outcome = data;
+
+  g_clear_pointer (&outcome->result, json_object_unref);
+  g_clear_error (&outcome->error);
+  ceremony_unref (outcome->ceremony);
+  g_object_unref (outcome->task);
+  g_free (outcome);
+}
+
+static gboolean
+ceremony_complete_cb (gpointer data)
+{
+  Outcome *outcome = data;
+  KtWebauthnClient *self = g_task_get_source_object (outcome->task);
+
+  /* Cleared before the GTask's callback runs, so the caller may start the next ceremony
+   * from it. */
+  if (self->ceremony == outcome->ceremony)
+    {
+      self->ceremony = NULL;
+      set_state (self, outcome->state, -1);
+    }
+
+  /* In the task's own context, in a later iteration: GTask calls back at once. */
+  if (outcome->result != NULL)
+    g_task_return_pointer (outcome->task, g_steal_pointer (&outcome->result),
+                           (GDestroyNotify) json_object_unref);
+  else
+    g_task_return_error (outcome->task, g_steal_pointer (&outcome->error));
+  return G_SOURCE_REMOVE;
+}
+
+/* The worker: takes the reference to @data's task that start_ceremony() gave it. */
+static void
+ceremony_thread (gpointer data,
+                 gpointer unused)
+{
+  GTask *task = data;
+  Ceremony *c = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(KtAuthenticator) key = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GSource) source = NULL;
+  GError *error = NULL;
   JsonObject *result = NULL;
   gulong cancel_handler = 0;
+  Outcome *outcome;
 
   watchdog_add (c);
   if (cancellable != NULL)
@@ -1317,17 +1358,30 @@ ceremony_thread (GTask        *task,
     g_cancellable_disconnect (cancellable, cancel_handler);
   watchdog_remove (c);
 
-  if (result != NULL)
-    {
-      ceremony_post_state (c, KT_WEBAUTHN_STATE_IDLE, -1, FALSE, TRUE);
-      g_task_return_pointer (task, result, (GDestroyNotify) json_object_unref);
-    }
-  else
-    {
-      g_assert (error != NULL);
-      ceremony_post_state (c, state_for_error (error), -1, FALSE, TRUE);
-      g_task_return_error (task, g_steal_pointer (&error));
-    }
+  g_assert (result != NULL || error != NULL);
+  outcome = g_new0 (Outcome, 1);
+  outcome->task = task;
+  outcome->ceremony = ceremony_ref (c);
+  outcome->result = result;
+  outcome->error = error;
+  outcome->state = result != NULL ? KT_WEBAUTHN_STATE_IDLE : state_for_error (error);
+
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, ceremony_complete_cb, outcome, outcome_free);
+  g_source_set_static_name (source, "[keyturn] webauthn outcome");
+  g_source_attach (source, c->context);
+}
+
+/* Workers kept between ceremonies; a ceremony may wait minutes for a touch, so no limit. */
+static GThreadPool *
+ceremony_pool (void)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (ceremony_thread, NULL, -1, FALSE, NULL));
+  return pool;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1502,7 +1556,7 @@ start_ceremony (KtWebauthnClient *self,
   self->ceremony = c;
   set_state (self, KT_WEBAUTHN_STATE_WORKING, -1);
   g_task_set_task_data (task, ceremony_ref (c), (GDestroyNotify) ceremony_unref);
-  g_task_run_in_thread (task, ceremony_thread);
+  g_thread_pool_push (ceremony_pool (), g_object_ref (task), NULL);
 }
 
 void
