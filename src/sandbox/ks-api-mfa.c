@@ -156,30 +156,34 @@ find_own_passkey (KsRequest  *req,
   return passkey;
 }
 
-static JsonArray *
-credential_descriptors (GPtrArray *passkeys)
+static void
+write_credential_descriptors (GString   *out,
+                              GPtrArray *passkeys)
 {
-  JsonArray *array = json_array_new ();
-
+  ks_json_begin_array (out);
   for (guint i = 0; i < passkeys->len; i++)
     {
       KsPasskey *passkey = g_ptr_array_index (passkeys, i);
-      JsonObject *descriptor = json_object_new ();
       g_autofree char *id = kt_base64url_encode_bytes (passkey->credential_id);
 
-      json_object_set_string_member (descriptor, "id", id);
-      json_object_set_string_member (descriptor, "type", "public-key");
+      ks_json_element (out);
+      ks_json_begin_object (out);
+      ks_json_member_string (out, "id", id);
+      ks_json_member_string (out, "type", "public-key");
       if (passkey->transports != NULL)
         {
-          JsonArray *transports = json_array_new ();
-
+          ks_json_member (out, "transports");
+          ks_json_begin_array (out);
           for (guint j = 0; passkey->transports[j] != NULL; j++)
-            json_array_add_string_element (transports, passkey->transports[j]);
-          json_object_set_array_member (descriptor, "transports", transports);
+            {
+              ks_json_element (out);
+              ks_json_string (out, passkey->transports[j]);
+            }
+          ks_json_end_array (out);
         }
-      json_array_add_object_element (array, descriptor);
+      ks_json_end_object (out);
     }
-  return array;
+  ks_json_end_array (out);
 }
 
 /* A challenge is 16 random bytes, its expiry (unix ms, big-endian) and a MAC that binds both to
@@ -348,7 +352,7 @@ complete_mfa (KsRequest  *req,
               const char *credential_id)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GString) reply = NULL;
   g_autofree char *mfa_token = NULL;
 
   if (!mint_mfa_token (req, &mfa_token))
@@ -370,13 +374,14 @@ complete_mfa (KsRequest  *req,
       req->session->last_credential_id = g_strdup (credential_id);
     }
 
-  reply = ks_request_verify_response (req, req->session, req->user, FALSE, mfa_token, &error);
+  reply = ks_request_verify_response (req, req->session, req->user, FALSE, mfa_token, NULL,
+                                      &error);
   if (reply == NULL)
     {
       ks_request_reply_internal (req, error);
       return;
     }
-  ks_request_reply_json (req, SOUP_STATUS_OK, reply);
+  ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
 }
 
 static void
@@ -427,11 +432,9 @@ ks_api_register_options (KsRequest *req)
 {
   KsEnvironment *env = req->env;
   g_autoptr(GPtrArray) passkeys = list_passkeys (req);
-  g_autoptr(JsonObject) options = NULL;
   g_autofree char *challenge = NULL;
   g_autofree char *user_handle = NULL;
-  JsonObject *rp, *user, *selection;
-  JsonArray *params;
+  GString *options;
 
   if (passkeys == NULL || !may_register (req, passkeys))
     return;
@@ -439,44 +442,51 @@ ks_api_register_options (KsRequest *req)
   if (challenge == NULL)
     return;
 
-  options = json_object_new ();
-  json_object_set_string_member (options, "challenge", challenge);
+  options = g_string_sized_new (1024);
+  ks_json_begin_object (options);
+  ks_json_member_string (options, "challenge", challenge);
 
-  rp = json_object_new ();
-  json_object_set_string_member (rp, "id", env->rp_id);
-  json_object_set_string_member (rp, "name", env->rp_name);
-  json_object_set_object_member (options, "rp", rp);
+  ks_json_member (options, "rp");
+  ks_json_begin_object (options);
+  ks_json_member_string (options, "id", env->rp_id);
+  ks_json_member_string (options, "name", env->rp_name);
+  ks_json_end_object (options);
 
   /* The user handle is the user's id: stable, and no personal data. */
   user_handle = kt_base64url_encode ((const guint8 *) req->user->id, strlen (req->user->id));
-  user = json_object_new ();
-  json_object_set_string_member (user, "id", user_handle);
-  json_object_set_string_member (user, "name", req->user->email);
-  json_object_set_string_member (user, "displayName", req->user->email);
-  json_object_set_object_member (options, "user", user);
+  ks_json_member (options, "user");
+  ks_json_begin_object (options);
+  ks_json_member_string (options, "id", user_handle);
+  ks_json_member_string (options, "name", req->user->email);
+  ks_json_member_string (options, "displayName", req->user->email);
+  ks_json_end_object (options);
 
-  params = json_array_new ();
+  ks_json_member (options, "pubKeyCredParams");
+  ks_json_begin_array (options);
   for (guint i = 0; i < G_N_ELEMENTS (offered_algorithms); i++)
     {
-      JsonObject *param = json_object_new ();
-
-      json_object_set_int_member (param, "alg", offered_algorithms[i]);
-      json_object_set_string_member (param, "type", "public-key");
-      json_array_add_object_element (params, param);
+      ks_json_element (options);
+      ks_json_begin_object (options);
+      ks_json_member_int (options, "alg", offered_algorithms[i]);
+      ks_json_member_string (options, "type", "public-key");
+      ks_json_end_object (options);
     }
-  json_object_set_array_member (options, "pubKeyCredParams", params);
-  json_object_set_int_member (options, "timeout", env->challenge_lifetime * 1000);
-  json_object_set_array_member (options, "excludeCredentials", credential_descriptors (passkeys));
+  ks_json_end_array (options);
+  ks_json_member_int (options, "timeout", env->challenge_lifetime * 1000);
+  ks_json_member (options, "excludeCredentials");
+  write_credential_descriptors (options, passkeys);
 
-  selection = json_object_new ();
-  json_object_set_string_member (selection, "residentKey", "discouraged");
-  json_object_set_boolean_member (selection, "requireResidentKey", FALSE);
-  json_object_set_string_member (selection, "userVerification",
-                                 env->require_user_verification ? "required" : "preferred");
-  json_object_set_object_member (options, "authenticatorSelection", selection);
-  json_object_set_string_member (options, "attestation", env->attestation);
+  ks_json_member (options, "authenticatorSelection");
+  ks_json_begin_object (options);
+  ks_json_member_string (options, "residentKey", "discouraged");
+  ks_json_member_boolean (options, "requireResidentKey", FALSE);
+  ks_json_member_string (options, "userVerification",
+                         env->require_user_verification ? "required" : "preferred");
+  ks_json_end_object (options);
+  ks_json_member_string (options, "attestation", env->attestation);
+  ks_json_end_object (options);
 
-  ks_request_reply_json (req, SOUP_STATUS_OK, options);
+  ks_request_reply_text (req, SOUP_STATUS_OK, options);
 }
 
 void
@@ -568,8 +578,8 @@ void
 ks_api_auth_options (KsRequest *req)
 {
   g_autoptr(GPtrArray) passkeys = list_passkeys (req);
-  g_autoptr(JsonObject) options = NULL;
   g_autofree char *challenge = NULL;
+  GString *options;
 
   if (passkeys == NULL)
     return;
@@ -583,14 +593,17 @@ ks_api_auth_options (KsRequest *req)
   if (challenge == NULL)
     return;
 
-  options = json_object_new ();
-  json_object_set_string_member (options, "challenge", challenge);
-  json_object_set_int_member (options, "timeout", req->env->challenge_lifetime * 1000);
-  json_object_set_string_member (options, "rpId", req->env->rp_id);
-  json_object_set_string_member (options, "userVerification",
-                                 req->env->require_user_verification ? "required" : "preferred");
-  json_object_set_array_member (options, "allowCredentials", credential_descriptors (passkeys));
-  ks_request_reply_json (req, SOUP_STATUS_OK, options);
+  options = g_string_sized_new (256 + 128 * passkeys->len);
+  ks_json_begin_object (options);
+  ks_json_member_string (options, "challenge", challenge);
+  ks_json_member_int (options, "timeout", req->env->challenge_lifetime * 1000);
+  ks_json_member_string (options, "rpId", req->env->rp_id);
+  ks_json_member_string (options, "userVerification",
+                         req->env->require_user_verification ? "required" : "preferred");
+  ks_json_member (options, "allowCredentials");
+  write_credential_descriptors (options, passkeys);
+  ks_json_end_object (options);
+  ks_request_reply_text (req, SOUP_STATUS_OK, options);
 }
 
 void

@@ -333,7 +333,7 @@ ks_api_email_signin (KsRequest *req)
   g_autoptr(GBytes) mac = NULL;
   g_autoptr(KsUser) user = NULL;
   g_autoptr(KsSession) session = NULL;
-  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GString) reply = NULL;
   const char *id, *code;
   gboolean created = FALSE;
   gint64 now = ks_now_ms ();
@@ -418,7 +418,7 @@ ks_api_email_signin (KsRequest *req)
       return;
     }
 
-  reply = ks_request_verify_response (req, session, user, created, NULL, &error);
+  reply = ks_request_verify_response (req, session, user, created, NULL, NULL, &error);
   if (reply == NULL)
     {
       ks_request_reply_internal (req, error);
@@ -426,23 +426,24 @@ ks_api_email_signin (KsRequest *req)
     }
   ks_log ("req=%s %s signed in by email code (%s user)", req->request_id, user->email,
           created ? "new" : "returning");
-  ks_request_reply_json (req, SOUP_STATUS_OK, reply);
+  ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
 }
 
 void
 ks_api_get_user (KsRequest *req)
 {
   const char *scope = json_object_get_string_member_with_default (req->claims, "scope", "");
-  g_autoptr(JsonObject) user = ks_request_user_json (req, req->user, req->session, scope, FALSE);
+  GString *user = g_string_sized_new (1024);
 
-  ks_request_reply_json (req, SOUP_STATUS_OK, user);
+  ks_request_write_user (user, req->user, req->session, scope, FALSE);
+  ks_request_reply_text (req, SOUP_STATUS_OK, user);
 }
 
 void
 ks_api_update_user (KsRequest *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GString) reply = NULL;
   const char *ack;
 
   if (!ks_request_get_string (req, req->body, "mfaBackupCodeAcknowledgement", FALSE, &ack))
@@ -465,29 +466,28 @@ ks_api_update_user (KsRequest *req)
       req->user->mfa_acknowledgement = g_strdup ("complete");
     }
 
-  reply = ks_request_verify_response (req, req->session, req->user, FALSE, NULL, &error);
+  reply = ks_request_verify_response (req, req->session, req->user, FALSE, NULL, "done", &error);
   if (reply == NULL)
     {
       ks_request_reply_internal (req, error);
       return;
     }
-  json_object_set_string_member (reply, "nextView", "done");
-  ks_request_reply_json (req, SOUP_STATUS_OK, reply);
+  ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
 }
 
 void
 ks_api_refresh (KsRequest *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GString) reply = NULL;
 
-  reply = ks_request_verify_response (req, req->session, req->user, FALSE, NULL, &error);
+  reply = ks_request_verify_response (req, req->session, req->user, FALSE, NULL, NULL, &error);
   if (reply == NULL)
     {
       ks_request_reply_internal (req, error);
       return;
     }
-  ks_request_reply_json (req, SOUP_STATUS_OK, reply);
+  ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
 }
 
 void

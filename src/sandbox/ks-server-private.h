@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "ks-config.h"
+#include "ks-json.h"
 #include "ks-secret.h"
 #include "ks-server.h"
 #include "ks-store.h"
@@ -65,6 +66,10 @@ typedef void (*KsHandler) (KsRequest *req);
 void      ks_request_reply_json          (KsRequest   *req,
                                           guint        status,
                                           JsonObject  *object);
+/* @text is JSON text (see ks-json.h), taken. */
+void      ks_request_reply_text          (KsRequest   *req,
+                                          guint        status,
+                                          GString     *text);
 void      ks_request_reply_empty         (KsRequest   *req);
 void      ks_request_reply_error         (KsRequest   *req,
                                           guint        status,
@@ -94,15 +99,17 @@ gboolean  ks_request_get_object          (KsRequest   *req,
 gboolean  ks_request_require_mfa_token   (KsRequest   *req,
                                           KsAction     action);
 
-/* Builds a VerifyResponse for @session (scope from its state), signing a new access token;
- * @mfa_token may be NULL. */
-JsonObject *ks_request_verify_response   (KsRequest   *req,
+/* A VerifyResponse for @session (scope from its state) as JSON text, signing a new access token;
+ * @mfa_token and @next_view may be NULL. */
+GString    *ks_request_verify_response   (KsRequest   *req,
                                           KsSession   *session,
                                           KsUser      *user,
                                           gboolean     new_user,
                                           const char  *mfa_token,
+                                          const char  *next_view,
                                           GError     **error);
-JsonObject *ks_request_user_json         (KsRequest   *req,
+/* Writes the user object of a VerifyResponse and of GET /users. */
+void        ks_request_write_user        (GString     *out,
                                           KsUser      *user,
                                           KsSession   *session,
                                           const char  *scope,

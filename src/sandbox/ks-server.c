@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <unistd.h>
 #include <openssl/evp.h>
 #include <string.h>
@@ -94,6 +96,19 @@ ks_request_reply_json (KsRequest  *req,
 {
   soup_server_message_set_status (req->msg, status, NULL);
   set_json_body (req->msg, object);
+  req->replied = TRUE;
+}
+
+void
+ks_request_reply_text (KsRequest *req,
+                       guint      status,
+                       GString   *text)
+{
+  gsize len = text->len;
+
+  soup_server_message_set_status (req->msg, status, NULL);
+  soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_TAKE,
+                                    g_string_free (text, FALSE), len);
   req->replied = TRUE;
 }
 
@@ -219,50 +234,50 @@ ks_iso8601 (gint64 unix_ms)
   return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S.%fZ");
 }
 
-JsonObject *
-ks_request_user_json (KsRequest  *req,
-                      KsUser     *user,
-                      KsSession  *session,
-                      const char *scope,
-                      gboolean    new_user)
+void
+ks_request_write_user (GString    *out,
+                       KsUser     *user,
+                       KsSession  *session,
+                       const char *scope,
+                       gboolean    new_user)
 {
-  JsonObject *object = json_object_new ();
-  JsonObject *credential = json_object_new ();
-  JsonArray *credentials = json_array_new ();
   g_autofree char *created = ks_iso8601 (user->created_at);
 
-  json_object_set_string_member (credential, "id", user->email_credential_id);
-  json_object_set_string_member (credential, "format", "email");
-  json_object_set_string_member (credential, "email", user->email);
-  json_object_set_string_member (credential, "publicIdentifier", user->email);
-  json_array_add_object_element (credentials, credential);
-
-  json_object_set_string_member (object, "id", user->id);
-  json_object_set_string_member (object, "projectEnvironmentId", user->environment_id);
-  json_object_set_string_member (object, "email", user->email);
-  json_object_set_string_member (object, "scope", scope);
-  json_object_set_string_member (object, "sessionId", session->id);
-  if (user->mfa_acknowledgement != NULL)
-    json_object_set_string_member (object, "mfaBackupCodeAcknowledgement",
-                                   user->mfa_acknowledgement);
-  else
-    json_object_set_null_member (object, "mfaBackupCodeAcknowledgement");
-  json_object_set_array_member (object, "verifiedCredentials", credentials);
-  json_object_set_array_member (object, "missingFields", json_array_new ());
-  json_object_set_boolean_member (object, "newUser", new_user);
-  json_object_set_string_member (object, "lastVerifiedCredentialId",
-                                 session->last_credential_id != NULL
-                                 ? session->last_credential_id : user->email_credential_id);
-  json_object_set_string_member (object, "firstVisit", created);
-  return object;
+  ks_json_begin_object (out);
+  ks_json_member_string (out, "id", user->id);
+  ks_json_member_string (out, "projectEnvironmentId", user->environment_id);
+  ks_json_member_string (out, "email", user->email);
+  ks_json_member_string (out, "scope", scope);
+  ks_json_member_string (out, "sessionId", session->id);
+  ks_json_member_string (out, "mfaBackupCodeAcknowledgement", user->mfa_acknowledgement);
+  ks_json_member (out, "verifiedCredentials");
+  ks_json_begin_array (out);
+  ks_json_element (out);
+  ks_json_begin_object (out);
+  ks_json_member_string (out, "id", user->email_credential_id);
+  ks_json_member_string (out, "format", "email");
+  ks_json_member_string (out, "email", user->email);
+  ks_json_member_string (out, "publicIdentifier", user->email);
+  ks_json_end_object (out);
+  ks_json_end_array (out);
+  ks_json_member (out, "missingFields");
+  ks_json_begin_array (out);
+  ks_json_end_array (out);
+  ks_json_member_boolean (out, "newUser", new_user);
+  ks_json_member_string (out, "lastVerifiedCredentialId",
+                         session->last_credential_id != NULL
+                         ? session->last_credential_id : user->email_credential_id);
+  ks_json_member_string (out, "firstVisit", created);
+  ks_json_end_object (out);
 }
 
-JsonObject *
+GString *
 ks_request_verify_response (KsRequest   *req,
                             KsSession   *session,
                             KsUser      *user,
                             gboolean     new_user,
                             const char  *mfa_token,
+                            const char  *next_view,
                             GError     **error)
 {
   KsEnvironment *env = req->env;
@@ -270,10 +285,10 @@ ks_request_verify_response (KsRequest   *req,
   const char *scope;
   gint64 now = ks_now_ms () / 1000;
   gint64 exp = MIN (now + env->access_token_lifetime, session->expires_at / 1000);
-  g_autoptr(JsonObject) claims = json_object_new ();
+  g_autoptr(GString) claims = g_string_sized_new (512);
+  g_autofree char *issuer = g_strconcat (req->server->base_url, "/sdk/", env->id, NULL);
   g_autofree char *jwt = NULL;
-  g_autofree char *issuer = g_strdup_printf ("%s/sdk/%s", req->server->base_url, env->id);
-  JsonObject *response;
+  GString *response;
 
   if (!session->mfa_done)
     {
@@ -290,30 +305,36 @@ ks_request_verify_response (KsRequest   *req,
     }
   scope = needs_mfa ? "requiresAdditionalAuth" : "user:basic";
 
-  json_object_set_string_member (claims, "kid", ks_signer_get_kid (req->signer));
-  json_object_set_string_member (claims, "aud", env->origin);
-  json_object_set_string_member (claims, "iss", issuer);
-  json_object_set_string_member (claims, "sub", user->id);
-  json_object_set_string_member (claims, "sid", session->id);
-  json_object_set_string_member (claims, "environment_id", env->id);
-  json_object_set_string_member (claims, "email", user->email);
-  json_object_set_string_member (claims, "last_verified_credential_id",
-                                 session->last_credential_id != NULL
-                                 ? session->last_credential_id : user->email_credential_id);
-  json_object_set_int_member (claims, "iat", now);
-  json_object_set_int_member (claims, "exp", exp);
-  json_object_set_string_member (claims, "scope", scope);
-  jwt = ks_signer_sign (req->signer, claims);
+  ks_json_begin_object (claims);
+  ks_json_member_string (claims, "kid", ks_signer_get_kid (req->signer));
+  ks_json_member_string (claims, "aud", env->origin);
+  ks_json_member_string (claims, "iss", issuer);
+  ks_json_member_string (claims, "sub", user->id);
+  ks_json_member_string (claims, "sid", session->id);
+  ks_json_member_string (claims, "environment_id", env->id);
+  ks_json_member_string (claims, "email", user->email);
+  ks_json_member_string (claims, "last_verified_credential_id",
+                         session->last_credential_id != NULL
+                         ? session->last_credential_id : user->email_credential_id);
+  ks_json_member_int (claims, "iat", now);
+  ks_json_member_int (claims, "exp", exp);
+  ks_json_member_string (claims, "scope", scope);
+  ks_json_end_object (claims);
+  jwt = ks_signer_sign_payload (req->signer, claims->str, claims->len);
 
-  response = json_object_new ();
-  json_object_set_object_member (response, "user",
-                                 ks_request_user_json (req, user, session, scope, new_user));
-  json_object_set_string_member (response, "minifiedJwt", jwt);
+  response = g_string_sized_new (1024 + 2 * strlen (jwt));
+  ks_json_begin_object (response);
+  ks_json_member (response, "user");
+  ks_request_write_user (response, user, session, scope, new_user);
+  ks_json_member_string (response, "minifiedJwt", jwt);
   /* The sandbox's ID token is the access token itself: one RSA signature per answer. */
-  json_object_set_string_member (response, "jwt", jwt);
-  json_object_set_int_member (response, "expiresAt", exp);
+  ks_json_member_string (response, "jwt", jwt);
+  ks_json_member_int (response, "expiresAt", exp);
   if (mfa_token != NULL)
-    json_object_set_string_member (response, "mfaToken", mfa_token);
+    ks_json_member_string (response, "mfaToken", mfa_token);
+  if (next_view != NULL)
+    ks_json_member_string (response, "nextView", next_view);
+  ks_json_end_object (response);
   return response;
 }
 
@@ -692,6 +713,28 @@ early_handler_cb (SoupServer        *soup,
   g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), buffer);
 }
 
+/* libsoup writes a response's headers and its body in two sends: corked, they leave as one
+ * segment, which halves the packets (and the client's wake-ups) per answer. */
+static void
+set_cork (SoupServerMessage *msg,
+          gboolean           cork)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  /* Accepted sockets report no protocol; the sandbox listens on TCP only. */
+  if (socket != NULL && g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, cork, NULL);
+}
+
+/* The whole answer is in the socket: let it go. */
+static void
+request_finished_cb (SoupServer        *soup,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  set_cork (msg, FALSE);
+}
+
 static void
 handler_cb (SoupServer        *soup,
             SoupServerMessage *msg,
@@ -717,6 +760,8 @@ handler_cb (SoupServer        *soup,
                                 "Cache-Control", "no-store");
   ks_log ("req=%s %s %s -> %u (%.1f ms)", req.request_id, method, path,
           soup_server_message_get_status (msg), (g_get_monotonic_time () - start) / 1000.0);
+
+  set_cork (msg, TRUE);
 
   g_free (req.request_id);
   g_clear_pointer (&req.body, json_object_unref);
@@ -840,6 +885,7 @@ ks_server_new (const char  *data_dir,
   self->soup = soup_server_new ("server-header", "keyturn-sandbox/" KT_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
   soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), NULL);
 
   return g_steal_pointer (&self);
 }

@@ -193,28 +193,44 @@ ks_signer_get_jwk (KsSigner *self)
 }
 
 char *
-ks_signer_sign (KsSigner   *self,
-                JsonObject *claims)
+ks_signer_sign_payload (KsSigner   *self,
+                        const char *payload,
+                        gsize       len)
 {
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), claims);
-  g_autofree char *payload = json_to_string (node, FALSE);
-  g_autofree char *payload_b64 = kt_base64url_encode ((const guint8 *) payload, strlen (payload));
-  g_autofree char *signing_input = g_strconcat (self->header_b64, ".", payload_b64, NULL);
+  g_autofree char *payload_b64 = kt_base64url_encode ((const guint8 *) payload, len);
+  gsize header_len = strlen (self->header_b64);
+  gsize payload_b64_len = strlen (payload_b64);
   g_autofree char *signature_b64 = NULL;
   guint8 signature[1024];
   size_t sig_len = sizeof signature;
   EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+  GString *jwt = g_string_sized_new (header_len + payload_b64_len + 2 + 4 * sizeof signature / 3);
   gboolean ok;
 
+  g_string_append_len (jwt, self->header_b64, header_len);
+  g_string_append_c (jwt, '.');
+  g_string_append_len (jwt, payload_b64, payload_b64_len);
+
   ok = EVP_MD_CTX_copy_ex (ctx, self->sign_template) == 1
-       && EVP_DigestSign (ctx, signature, &sig_len, (const guint8 *) signing_input,
-                          strlen (signing_input)) == 1;
+       && EVP_DigestSign (ctx, signature, &sig_len, (const guint8 *) jwt->str, jwt->len) == 1;
   EVP_MD_CTX_free (ctx);
   if (!ok)
     g_error ("RS256 signing failed with a key that loaded and initialised");
 
   signature_b64 = kt_base64url_encode (signature, sig_len);
-  return g_strconcat (signing_input, ".", signature_b64, NULL);
+  g_string_append_c (jwt, '.');
+  g_string_append (jwt, signature_b64);
+  return g_string_free (jwt, FALSE);
+}
+
+char *
+ks_signer_sign (KsSigner   *self,
+                JsonObject *claims)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), claims);
+  g_autofree char *payload = json_to_string (node, FALSE);
+
+  return ks_signer_sign_payload (self, payload, strlen (payload));
 }
 
 static JsonObject *

@@ -31,6 +31,10 @@ JsonObject *ks_signer_get_jwk         (KsSigner    *self);
 /* Signs @claims as the payload of a compact JWS with {"alg":"RS256","typ":"JWT","kid":...}. */
 char       *ks_signer_sign            (KsSigner    *self,
                                        JsonObject  *claims);
+/* The same with the payload already JSON text (see ks-json.h). */
+char       *ks_signer_sign_payload    (KsSigner    *self,
+                                       const char  *payload,
+                                       gsize        len);
 /* Checks header, signature and "exp" against @now (unix seconds); answers the claims. */
 JsonObject *ks_signer_verify          (KsSigner    *self,
                                        const char  *jwt,
