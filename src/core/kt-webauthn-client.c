@@ -50,6 +50,11 @@ typedef struct {
   gint64             deadline;
   KtRequirement      user_verification;
 
+  /* Worker only: what the caller's context was last told. */
+  KtWebauthnState    told_state;
+  int                told_retries;
+  gboolean           told_software;
+
   GMutex             lock;
   GCond              cond;
   gboolean           cancelled;
@@ -325,6 +330,8 @@ ceremony_post_state (Ceremony        *c,
   update->state = state;
   update->pin_retries = pin_retries;
   update->request_pin = request_pin;
+  c->told_state = state;
+  c->told_retries = pin_retries;
   update->software_key = -1;
 
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
@@ -338,8 +345,19 @@ static void
 ceremony_post_key (Ceremony *c,
                    gboolean  software)
 {
-  StateUpdate *update = g_new0 (StateUpdate, 1);
-  g_autoptr(GSource) source = g_idle_source_new ();
+  StateUpdate *update;
+  g_autoptr(GSource) source = NULL;
+
+  /* Nothing new to tell: the caller's thread is left asleep. */
+  if (c->told_state == KT_WEBAUTHN_STATE_WORKING && c->told_retries == -1
+      && c->told_software == software)
+    return;
+  c->told_state = KT_WEBAUTHN_STATE_WORKING;
+  c->told_retries = -1;
+  c->told_software = software;
+
+  update = g_new0 (StateUpdate, 1);
+  source = g_idle_source_new ();
 
   update->client = g_object_ref (c->client);
   update->ceremony = ceremony_ref (c);
@@ -398,6 +416,10 @@ ceremony_new (KtWebauthnClient *self,
   c->socket_paths = g_strdupv (self->socket_paths);
   c->scan_hid = self->scan_hid;
   c->deadline = g_get_monotonic_time () + (gint64) kt_webauthn_clamp_timeout (timeout_ms) * 1000;
+  /* start_ceremony() sets the state to working. */
+  c->told_state = KT_WEBAUTHN_STATE_WORKING;
+  c->told_retries = -1;
+  c->told_software = self->software_key;
   c->waiting = g_ptr_array_new ();
   g_mutex_init (&c->lock);
   g_cond_init (&c->cond);
