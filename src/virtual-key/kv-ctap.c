@@ -446,20 +446,36 @@ get_info (KvConnection *conn,
           GByteArray   *response)
 {
   KvKey *key = conn->key;
-  g_autoptr(cbor_item_t) map = cbor_new_definite_map (11);
-  cbor_item_t *versions = cbor_new_definite_array (2);
-  cbor_item_t *options = cbor_new_definite_map (5);
-  cbor_item_t *protocols = cbor_new_definite_array (2);
-  cbor_item_t *algorithms = cbor_new_definite_array (1);
-  cbor_item_t *es256 = cbor_new_definite_map (2);
-  cbor_item_t *transports = cbor_new_definite_array (1);
+  g_autoptr(cbor_item_t) map = NULL;
+  cbor_item_t *versions, *options, *protocols, *algorithms, *es256, *transports;
   gboolean pin_set;
   guint8 aaguid[KV_AAGUID_LEN];
+  g_autoptr(GBytes) cached = NULL;
+  guint start = response->len;
+  guint status;
 
+  /* The answer changes only with the PIN being set: built once for each, as every opening
+   * of the key asks for it (libfido2 does, inside fido_dev_open). */
   g_mutex_lock (&key->lock);
-  pin_set = key->state->pin_set;
+  pin_set = key->state->pin_set != FALSE;
   memcpy (aaguid, key->state->aaguid, sizeof aaguid);
+  if (key->info[pin_set] != NULL)
+    cached = g_bytes_ref (key->info[pin_set]);
   g_mutex_unlock (&key->lock);
+  if (cached != NULL)
+    {
+      g_byte_array_append (response, g_bytes_get_data (cached, NULL),
+                           (guint) g_bytes_get_size (cached));
+      return CTAP2_OK;
+    }
+
+  map = cbor_new_definite_map (11);
+  versions = cbor_new_definite_array (2);
+  options = cbor_new_definite_map (5);
+  protocols = cbor_new_definite_array (2);
+  algorithms = cbor_new_definite_array (1);
+  es256 = cbor_new_definite_map (2);
+  transports = cbor_new_definite_array (1);
 
   (void) cbor_array_push (versions, cbor_move (build_text ("FIDO_2_0")));
   (void) cbor_array_push (versions, cbor_move (build_text ("FIDO_2_1")));
@@ -490,7 +506,15 @@ get_info (KvConnection *conn,
   put (map, cbor_build_uint8 (0x0a), algorithms);
   put (map, cbor_build_uint8 (0x0d), cbor_build_uint8 (MIN_PIN_LENGTH));
   put (map, cbor_build_uint8 (0x0e), cbor_build_uint8 (1));
-  return finish (map, response);
+  status = finish (map, response);
+  if (status == CTAP2_OK)
+    {
+      g_mutex_lock (&key->lock);
+      if (key->info[pin_set] == NULL)
+        key->info[pin_set] = g_bytes_new (response->data + start, response->len - start);
+      g_mutex_unlock (&key->lock);
+    }
+  return status;
 }
 
 /* pinUvAuthParam checks shared by makeCredential and getAssertion. Returns CTAP2_OK when the

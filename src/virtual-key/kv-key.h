@@ -58,6 +58,7 @@ typedef struct {
   KvCredential  *unwrapped[16];      /* opened from their ids lately: see find_credential */
   guint          unwrapped_next;
   guint          unwrapped_generation; /* pin_generation when they were opened */
+  GBytes        *info[2];            /* getInfo's answer without and with a PIN set */
 
   /* A touch from `keyturn-virtual-key touch` goes to one request that is waiting for one. */
   GMutex         touch_lock;
