@@ -6,9 +6,9 @@
 #include "ks-secret.h"
 
 #include <gio/gio.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <string.h>
 
@@ -20,9 +20,28 @@
 #define TAG_LEN      16
 
 struct _KsSecret {
-  guint8 aes_key[AES_KEY_LEN];
-  guint8 mac_key[MAC_KEY_LEN];
+  guint8       aes_key[AES_KEY_LEN];
+  guint8       mac_key[MAC_KEY_LEN];
+  /* HMAC-SHA256 keyed once: each MAC only restarts it, where HMAC() fetches the algorithms and
+   * sets the key every time. Used from one thread, as the server is. */
+  EVP_MAC_CTX *mac;
 };
+
+static EVP_MAC_CTX *
+new_mac (const guint8 *key)
+{
+  EVP_MAC *hmac = EVP_MAC_fetch (NULL, "HMAC", NULL);
+  EVP_MAC_CTX *ctx = hmac != NULL ? EVP_MAC_CTX_new (hmac) : NULL;
+  OSSL_PARAM params[] = {
+    OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0),
+    OSSL_PARAM_construct_end (),
+  };
+
+  EVP_MAC_free (hmac);
+  if (ctx == NULL || EVP_MAC_init (ctx, key, MAC_KEY_LEN, params) != 1)
+    g_error ("OpenSSL has no HMAC-SHA256");
+  return ctx;
+}
 
 KsSecret *
 ks_secret_new_for_data (const guint8 *key,
@@ -35,6 +54,7 @@ ks_secret_new_for_data (const guint8 *key,
   self = g_new0 (KsSecret, 1);
   memcpy (self->aes_key, key, AES_KEY_LEN);
   memcpy (self->mac_key, key + AES_KEY_LEN, MAC_KEY_LEN);
+  self->mac = new_mac (self->mac_key);
   return self;
 }
 
@@ -87,6 +107,7 @@ ks_secret_free (KsSecret *self)
 {
   if (self == NULL)
     return;
+  EVP_MAC_CTX_free (self->mac);
   OPENSSL_cleanse (self, sizeof *self);
   g_free (self);
 }
@@ -151,12 +172,16 @@ ks_secret_mac (KsSecret   *self,
                const char *context,
                const char *message)
 {
-  g_autofree char *input = g_strconcat (context, "\n", message, NULL);
   guint8 mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
+  size_t len = 0;
 
-  HMAC (EVP_sha256 (), self->mac_key, MAC_KEY_LEN, (const guint8 *) input, strlen (input),
-        mac, &len);
+  /* HMAC over "context\nmessage", fed in three parts. */
+  if (EVP_MAC_init (self->mac, NULL, 0, NULL) != 1
+      || EVP_MAC_update (self->mac, (const guint8 *) context, strlen (context)) != 1
+      || EVP_MAC_update (self->mac, (const guint8 *) "\n", 1) != 1
+      || EVP_MAC_update (self->mac, (const guint8 *) message, strlen (message)) != 1
+      || EVP_MAC_final (self->mac, mac, &len, sizeof mac) != 1)
+    g_error ("HMAC-SHA256 failed with a key that was set");
   return g_bytes_new (mac, len);
 }
 

@@ -62,11 +62,19 @@ static const Route routes[] = {
 
 #define API_PREFIX "/api/v0/sdk/"
 
-/* Request bodies are read into our own bounded buffer, never accumulated by libsoup. */
+/* A chunked request body is read into our own bounded buffer, never accumulated by libsoup; one
+ * with a Content-Length within the limit is left to libsoup, which reads just that much. */
 typedef struct {
   GByteArray *data;
   gboolean    too_large;
 } BodyBuffer;
+
+/* The request body as the handler sees it, whichever way it was read. */
+typedef struct {
+  const guint8 *data;
+  gsize         len;
+  gboolean      too_large;
+} Body;
 
 static void
 body_buffer_free (BodyBuffer *buffer)
@@ -529,21 +537,20 @@ request_id_for (SoupServerMessage *msg)
 
 static gboolean
 parse_body (KsRequest  *req,
-            BodyBuffer *buffer)
+            const Body *body)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   JsonNode *root;
 
-  if (buffer == NULL || buffer->data->len == 0)
+  if (body->len == 0)
     {
       ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json",
                               "This call needs a JSON object as its body");
       return FALSE;
     }
-  if (!g_utf8_validate ((const char *) buffer->data->data, buffer->data->len, NULL)
-      || !json_parser_load_from_data (parser, (const char *) buffer->data->data,
-                                      buffer->data->len, &error))
+  if (!g_utf8_validate ((const char *) body->data, body->len, NULL)
+      || !json_parser_load_from_data (parser, (const char *) body->data, body->len, &error))
     {
       ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json",
                               "The body is not valid JSON");
@@ -564,7 +571,7 @@ static void
 dispatch (KsRequest  *req,
           const char *method,
           const char *path,
-          BodyBuffer *buffer)
+          const Body *body)
 {
   KsServer *self = req->server;
   g_autoptr(GError) error = NULL;
@@ -618,14 +625,14 @@ dispatch (KsRequest  *req,
       return;
     }
 
-  if (buffer != NULL && buffer->too_large)
+  if (body->too_large)
     {
       ks_request_reply_error (req, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
                               "Request bodies are limited to 64 KiB");
       return;
     }
 
-  if (route->json_body && !parse_body (req, buffer))
+  if (route->json_body && !parse_body (req, body))
     return;
 
   /* One request, one transaction, committed before the answer leaves. */
@@ -683,12 +690,18 @@ early_handler_cb (SoupServer        *soup,
                   gpointer           user_data)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
   BodyBuffer *buffer;
+
+  /* No body, or a declared length within the limit: libsoup keeps exactly that. */
+  if (encoding == SOUP_ENCODING_NONE
+      || (encoding == SOUP_ENCODING_CONTENT_LENGTH
+          && soup_message_headers_get_content_length (headers) <= KS_MAX_BODY_SIZE))
+    return;
 
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
 
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-      && soup_message_headers_get_content_length (headers) > KS_MAX_BODY_SIZE)
+  if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
     {
       g_autoptr(JsonObject) object = error_object ("payload_too_large",
                                                    "Request bodies are limited to 64 KiB", NULL);
@@ -746,13 +759,27 @@ handler_cb (SoupServer        *soup,
   gint64 start = g_get_monotonic_time ();
   const char *method = soup_server_message_get_method (msg);
   BodyBuffer *buffer = g_object_get_data (G_OBJECT (msg), "ks-body");
+  g_autoptr(GBytes) accumulated = NULL;
+  Body body = { 0 };
   KsRequest req = { 0 };
+
+  if (buffer != NULL)
+    {
+      body.data = buffer->data->data;
+      body.len = buffer->data->len;
+      body.too_large = buffer->too_large;
+    }
+  else
+    {
+      accumulated = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+      body.data = g_bytes_get_data (accumulated, &body.len);
+    }
 
   req.server = self;
   req.msg = msg;
   req.request_id = request_id_for (msg);
 
-  dispatch (&req, method, path, buffer);
+  dispatch (&req, method, path, &body);
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "x-dyn-request-id", req.request_id);
