@@ -134,6 +134,18 @@ list_passkeys (KsRequest *req)
   return passkeys;
 }
 
+/* Only what WebAuthn options name: credential ids and transports. */
+static GPtrArray *
+list_credentials (KsRequest *req)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *passkeys = ks_store_list_credentials (req->server->store, req->user->id, &error);
+
+  if (passkeys == NULL)
+    ks_request_reply_internal (req, error);
+  return passkeys;
+}
+
 /* The user's own passkey by its id; answers 404 otherwise. */
 static KsPasskey *
 find_own_passkey (KsRequest  *req,
@@ -431,7 +443,7 @@ void
 ks_api_register_options (KsRequest *req)
 {
   KsEnvironment *env = req->env;
-  g_autoptr(GPtrArray) passkeys = list_passkeys (req);
+  g_autoptr(GPtrArray) passkeys = list_credentials (req);
   g_autofree char *challenge = NULL;
   g_autofree char *user_handle = NULL;
   GString *options;
@@ -577,7 +589,7 @@ ks_api_register_passkey (KsRequest *req)
 void
 ks_api_auth_options (KsRequest *req)
 {
-  g_autoptr(GPtrArray) passkeys = list_passkeys (req);
+  g_autoptr(GPtrArray) passkeys = list_credentials (req);
   g_autofree char *challenge = NULL;
   GString *options;
 

@@ -48,14 +48,22 @@ ks_json_element (GString *out)
 }
 
 /* json-glib's escapes: \" \\ \b \f \n \r \t, \u00xx for the other bytes from 0x01 to 0x1e and
- * for 0x7f; everything else, 0x1f and UTF-8 included, as it is. */
+ * for 0x7f; everything else, 0x1f and UTF-8 included, as it is. The table marks the bytes that
+ * end a plain run: those, and the terminating NUL. */
+static const guint8 ends_run[256] = {
+  [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+  [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+  [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+  [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+  [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+};
+
 void
 ks_json_string (GString    *out,
                 const char *value)
 {
   static const char hex[] = "0123456789abcdef";
-  const char *run = value;
-  const char *p;
+  const guchar *p = (const guchar *) value;
 
   if (value == NULL)
     {
@@ -64,16 +72,18 @@ ks_json_string (GString    *out,
     }
 
   g_string_append_c (out, '"');
-  for (p = value; *p != '\0'; p++)
+  for (;;)
     {
-      guchar c = *p;
+      const guchar *run = p;
       char escape;
 
-      if (c != '"' && c != '\\' && (c >= 0x1f || c == 0) && c != 0x7f)
-        continue;
-      g_string_append_len (out, run, p - run);
-      run = p + 1;
-      switch (c)
+      while (!ends_run[*p])
+        p++;
+      g_string_append_len (out, (const char *) run, p - run);
+      if (*p == '\0')
+        break;
+
+      switch (*p)
         {
         case '"': escape = '"'; break;
         case '\\': escape = '\\'; break;
@@ -90,11 +100,11 @@ ks_json_string (GString    *out,
       else
         {
           g_string_append (out, "u00");
-          g_string_append_c (out, hex[c >> 4]);
-          g_string_append_c (out, hex[c & 0xf]);
+          g_string_append_c (out, hex[*p >> 4]);
+          g_string_append_c (out, hex[*p & 0xf]);
         }
+      p++;
     }
-  g_string_append_len (out, run, p - run);
   g_string_append_c (out, '"');
 }
 

@@ -436,7 +436,7 @@ authenticate (KsRequest *req,
       return FALSE;
     }
 
-  req->session = ks_store_get_session (req->server->store, sid, &error);
+  req->session = ks_store_get_session_with_user (req->server->store, sid, &req->user, &error);
   if (error != NULL)
     {
       ks_request_reply_internal (req, error);
@@ -461,14 +461,10 @@ authenticate (KsRequest *req,
       return FALSE;
     }
 
-  req->user = ks_store_get_user (req->server->store, req->session->user_id, &error);
   if (req->user == NULL)
     {
-      if (error != NULL)
-        ks_request_reply_internal (req, error);
-      else
-        ks_request_reply_error (req, SOUP_STATUS_UNAUTHORIZED, "invalid_token",
-                                "The token is not valid");
+      ks_request_reply_error (req, SOUP_STATUS_UNAUTHORIZED, "invalid_token",
+                              "The token is not valid");
       return FALSE;
     }
 

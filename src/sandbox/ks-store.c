@@ -397,20 +397,28 @@ ks_store_set_meta (KsStore     *self,
 #define USER_COLUMNS "id, environment_id, email, email_credential_id, mfa_acknowledgement, " \
                      "created_at, recovery_failures, recovery_window_start"
 
+/* The USER_COLUMNS from column @first on. */
 static KsUser *
-read_user (sqlite3_stmt *stmt)
+read_user_at (sqlite3_stmt *stmt,
+              int           first)
 {
   KsUser *user = g_new0 (KsUser, 1);
 
-  user->id = column_text (stmt, 0);
-  user->environment_id = column_text (stmt, 1);
-  user->email = column_text (stmt, 2);
-  user->email_credential_id = column_text (stmt, 3);
-  user->mfa_acknowledgement = column_text (stmt, 4);
-  user->created_at = sqlite3_column_int64 (stmt, 5);
-  user->recovery_failures = sqlite3_column_int (stmt, 6);
-  user->recovery_window_start = sqlite3_column_int64 (stmt, 7);
+  user->id = column_text (stmt, first);
+  user->environment_id = column_text (stmt, first + 1);
+  user->email = column_text (stmt, first + 2);
+  user->email_credential_id = column_text (stmt, first + 3);
+  user->mfa_acknowledgement = column_text (stmt, first + 4);
+  user->created_at = sqlite3_column_int64 (stmt, first + 5);
+  user->recovery_failures = sqlite3_column_int (stmt, first + 6);
+  user->recovery_window_start = sqlite3_column_int64 (stmt, first + 7);
   return user;
+}
+
+static KsUser *
+read_user (sqlite3_stmt *stmt)
+{
+  return read_user_at (stmt, 0);
 }
 
 KsUser *
@@ -680,22 +688,15 @@ ks_store_insert_session (KsStore          *self,
   return run (self, stmt, error);
 }
 
-KsSession *
-ks_store_get_session (KsStore     *self,
-                      const char  *id,
-                      GError     **error)
-{
-  sqlite3_stmt *stmt = statement (self, "SELECT id, environment_id, user_id, created_at, "
-                                  "expires_at, revoked, mfa_done, last_credential_id "
-                                  "FROM sessions WHERE id = ?", error);
-  KsSession *session;
+#define SESSION_COLUMNS "s.id, s.environment_id, s.user_id, s.created_at, s.expires_at, " \
+                        "s.revoked, s.mfa_done, s.last_credential_id"
+#define SESSION_N_COLUMNS 8
 
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, id);
-  if (!step_row (self, stmt, error))
-    return NULL;
-  session = g_new0 (KsSession, 1);
+static KsSession *
+read_session (sqlite3_stmt *stmt)
+{
+  KsSession *session = g_new0 (KsSession, 1);
+
   session->id = column_text (stmt, 0);
   session->environment_id = column_text (stmt, 1);
   session->user_id = column_text (stmt, 2);
@@ -704,6 +705,51 @@ ks_store_get_session (KsStore     *self,
   session->revoked = sqlite3_column_int (stmt, 5);
   session->mfa_done = sqlite3_column_int (stmt, 6);
   session->last_credential_id = column_text (stmt, 7);
+  return session;
+}
+
+KsSession *
+ks_store_get_session (KsStore     *self,
+                      const char  *id,
+                      GError     **error)
+{
+  sqlite3_stmt *stmt = statement (self, "SELECT " SESSION_COLUMNS " FROM sessions s "
+                                  "WHERE s.id = ?", error);
+  KsSession *session;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, id);
+  if (!step_row (self, stmt, error))
+    return NULL;
+  session = read_session (stmt);
+  sqlite3_reset (stmt);
+  return session;
+}
+
+KsSession *
+ks_store_get_session_with_user (KsStore     *self,
+                                const char  *id,
+                                KsUser     **out_user,
+                                GError     **error)
+{
+  /* Every authenticated request reads both: one statement rather than two. */
+  sqlite3_stmt *stmt = statement (self, "SELECT " SESSION_COLUMNS ", u.id, u.environment_id, "
+                                  "u.email, u.email_credential_id, u.mfa_acknowledgement, "
+                                  "u.created_at, u.recovery_failures, u.recovery_window_start "
+                                  "FROM sessions s LEFT JOIN users u ON u.id = s.user_id "
+                                  "WHERE s.id = ?", error);
+  KsSession *session;
+
+  *out_user = NULL;
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, id);
+  if (!step_row (self, stmt, error))
+    return NULL;
+  session = read_session (stmt);
+  if (sqlite3_column_type (stmt, SESSION_N_COLUMNS) != SQLITE_NULL)
+    *out_user = read_user_at (stmt, SESSION_N_COLUMNS);
   sqlite3_reset (stmt);
   return session;
 }
@@ -743,11 +789,20 @@ ks_store_revoke_session (KsStore     *self,
                         "sign_count, aaguid, backup_eligible, backup_state, alias, origin, "   \
                         "user_agent, transports, attestation_format, created_at, updated_at"
 
+/* Transports are stored comma-separated; none is NULL. */
+static char **
+read_transports (sqlite3_stmt *stmt,
+                 int           index)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, index);
+
+  return text != NULL && *text != '\0' ? g_strsplit (text, ",", -1) : NULL;
+}
+
 static KsPasskey *
 read_passkey (sqlite3_stmt *stmt)
 {
   KsPasskey *passkey = g_new0 (KsPasskey, 1);
-  g_autofree char *transports = NULL;
 
   passkey->id = column_text (stmt, 0);
   passkey->environment_id = column_text (stmt, 1);
@@ -763,9 +818,7 @@ read_passkey (sqlite3_stmt *stmt)
   passkey->alias = column_text (stmt, 10);
   passkey->origin = column_text (stmt, 11);
   passkey->user_agent = column_text (stmt, 12);
-  transports = column_text (stmt, 13);
-  passkey->transports = transports != NULL && *transports != '\0'
-                        ? g_strsplit (transports, ",", -1) : NULL;
+  passkey->transports = read_transports (stmt, 13);
   passkey->attestation_format = column_text (stmt, 14);
   passkey->created_at = sqlite3_column_int64 (stmt, 15);
   passkey->updated_at = sqlite3_column_int64 (stmt, 16);
@@ -860,6 +913,36 @@ ks_store_list_passkeys (KsStore     *self,
   bind_text (stmt, 1, user_id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (list, read_passkey (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+GPtrArray *
+ks_store_list_credentials (KsStore     *self,
+                           const char  *user_id,
+                           GError     **error)
+{
+  sqlite3_stmt *stmt = statement (self, "SELECT credential_id, transports FROM passkeys "
+                                  "WHERE user_id = ? ORDER BY created_at, id", error);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_passkey_free);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, user_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      KsPasskey *passkey = g_new0 (KsPasskey, 1);
+
+      passkey->credential_id = column_bytes (stmt, 0);
+      passkey->transports = read_transports (stmt, 1);
+      g_ptr_array_add (list, passkey);
+    }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {

@@ -185,6 +185,11 @@ gboolean  ks_store_insert_session          (KsStore              *self,
 KsSession *ks_store_get_session            (KsStore              *self,
                                             const char           *id,
                                             GError              **error);
+/* The session and, in *out_user, its user (NULL when that row is gone). */
+KsSession *ks_store_get_session_with_user  (KsStore              *self,
+                                            const char           *id,
+                                            KsUser              **out_user,
+                                            GError              **error);
 gboolean  ks_store_complete_session_mfa    (KsStore              *self,
                                             const char           *session_id,
                                             const char           *credential_id,
@@ -205,6 +210,10 @@ KsPasskey *ks_store_get_passkey_by_credential (KsStore           *self,
                                             GBytes               *credential_id,
                                             GError              **error);
 GPtrArray *ks_store_list_passkeys          (KsStore              *self,
+                                            const char           *user_id,
+                                            GError              **error);
+/* The same passkeys with only credential_id and transports read, for WebAuthn options. */
+GPtrArray *ks_store_list_credentials       (KsStore              *self,
                                             const char           *user_id,
                                             GError              **error);
 gboolean  ks_store_update_passkey_use      (KsStore              *self,
