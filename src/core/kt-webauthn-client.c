@@ -1027,14 +1027,18 @@ static const guint8 p256_spki_head[] = {
   0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
 };
 
+static gpointer
+p256_group_new (gpointer unused)
+{
+  return EC_GROUP_new_by_curve_name (NID_X9_62_prime256v1);
+}
+
 static const EC_GROUP *
 p256_group (void)
 {
-  static EC_GROUP *group;
+  static GOnce once = G_ONCE_INIT;
 
-  if (g_once_init_enter (&group))
-    g_once_init_leave (&group, EC_GROUP_new_by_curve_name (NID_X9_62_prime256v1));
-  return group;
+  return g_once (&once, p256_group_new, NULL);
 }
 
 static GBytes *

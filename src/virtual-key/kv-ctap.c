@@ -562,11 +562,10 @@ check_pin_uv_auth (KvConnection *conn,
  * unwrapped, so the pre-flight and the request after it, and the next sign-in with the same
  * credential, do not open the same id again (OpenSSL takes ~25 µs to rebuild a key). */
 static KvCredential *
-find_credential (KvConnection *conn,
-                 const char   *rp_id,
-                 GBytes       *id)
+find_credential (KvKey      *key,
+                 const char *rp_id,
+                 GBytes     *id)
 {
-  KvKey *key = conn->key;
   gsize len;
   const guint8 *data = g_bytes_get_data (id, &len);
   KvCredential *cred = kv_state_find (key->state, rp_id, data, len);
@@ -601,15 +600,20 @@ find_credential (KvConnection *conn,
 
 /* A new P-256 key pair. Generated from a template key's parameters: EVP_EC_gen() builds the
  * curve's group anew each time, ~40% of the cost. */
+static gpointer
+p256_template_new (gpointer unused)
+{
+  return EVP_EC_gen ("P-256");
+}
+
 static EVP_PKEY *
 new_p256_key (void)
 {
-  static EVP_PKEY *template;
+  static GOnce once = G_ONCE_INIT;
+  EVP_PKEY *template = g_once (&once, p256_template_new, NULL);
   EVP_PKEY_CTX *ctx;
   EVP_PKEY *pkey = NULL;
 
-  if (g_once_init_enter (&template))
-    g_once_init_leave (&template, EVP_EC_gen ("P-256"));
   if (template == NULL || (ctx = EVP_PKEY_CTX_new (template, NULL)) == NULL)
     return NULL;
   if (EVP_PKEY_keygen_init (ctx) != 1 || EVP_PKEY_keygen (ctx, &pkey) != 1)
@@ -796,7 +800,7 @@ make_credential (KvConnection *conn,
       gboolean found;
 
       g_mutex_lock (&key->lock);
-      found = find_credential (conn, rp_id, g_ptr_array_index (exclude, i)) != NULL;
+      found = find_credential (key, rp_id, g_ptr_array_index (exclude, i)) != NULL;
       g_mutex_unlock (&key->lock);
       if (found)
         {
@@ -960,7 +964,7 @@ assert_one (KvConnection *conn,
   guint32 count;
 
   g_mutex_lock (&key->lock);
-  cred = find_credential (conn, rp_id, cred_id);
+  cred = find_credential (key, rp_id, cred_id);
   if (cred == NULL)
     {
       g_mutex_unlock (&key->lock);
@@ -1082,7 +1086,7 @@ get_assertion (KvConnection *conn,
         {
           GBytes *id = g_ptr_array_index (allow, i);
 
-          if (find_credential (conn, rp_id, id) != NULL)
+          if (find_credential (key, rp_id, id) != NULL)
             g_ptr_array_add (found, g_bytes_ref (id));
         }
     }

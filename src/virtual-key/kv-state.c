@@ -210,14 +210,18 @@ private_key_der (EVP_PKEY *key,
   return len > 0 && len <= WRAP_MAX_DER ? len : -1;
 }
 
+static gpointer
+p256_group_new (gpointer unused)
+{
+  return EC_GROUP_new_by_curve_name (NID_X9_62_prime256v1);
+}
+
 static const EC_GROUP *
 p256_group (void)
 {
-  static EC_GROUP *group;
+  static GOnce once = G_ONCE_INIT;
 
-  if (g_once_init_enter (&group))
-    g_once_init_leave (&group, EC_GROUP_new_by_curve_name (NID_X9_62_prime256v1));
-  return group;
+  return g_once (&once, p256_group_new, NULL);
 }
 
 /* A P-256 key from its scalar, with the public point derived again. */
