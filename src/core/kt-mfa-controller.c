@@ -621,7 +621,13 @@ on_session_loaded (GObject      *source,
 
   if (session == NULL)
     {
-      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      /* The store removed the unreadable item: later sign-ins are kept as usual. */
+      if (g_error_matches (error, KT_SESSION_STORE_ERROR, KT_SESSION_STORE_ERROR_CORRUPT))
+        {
+          g_message ("%s", error->message);
+          g_clear_error (&error);
+        }
+      else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_autofree char *reason =
             g_strdup_printf (_("Your sign-in will not be remembered after Keyturn closes. %s"),

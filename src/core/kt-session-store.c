@@ -119,6 +119,10 @@ translate_error (GError *error)
 {
   GError *translated;
 
+  /* libsecret fails without an error when the unlock prompt is dismissed or cannot show. */
+  if (error == NULL)
+    return g_error_new_literal (KT_SESSION_STORE_ERROR, KT_SESSION_STORE_ERROR_LOCKED,
+                                _("Your keyring is locked."));
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
 
@@ -144,6 +148,8 @@ translate_error (GError *error)
   g_debug ("Secret Service: %s", error->message);
   return translated;
 }
+
+static void write_session (GTask *task);
 
 /* Save: clear whatever session this environment had, then store the new one. */
 
@@ -212,7 +218,6 @@ kt_session_store_save_async (KtSessionStore        *self,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
   SaveData *data;
 
   g_return_if_fail (KT_IS_SESSION_STORE (self));
@@ -248,9 +253,7 @@ kt_session_store_save_async (KtSessionStore        *self,
 
   /* json-glib cannot wipe its own copies; from here on the secret lives in data->secret,
    * which is wiped when the task ends. */
-  attributes = lookup_attributes (self);
-  secret_password_clearv (&session_schema, attributes, cancellable, on_cleared_before_save,
-                          g_steal_pointer (&task));
+  write_session (g_steal_pointer (&task));
 }
 
 gboolean
@@ -292,14 +295,31 @@ parse_secret (const char  *secret,
 }
 
 static void
+on_corrupt_cleared (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_password_clear_finish (result, &error) && error != NULL)
+    g_debug ("Could not remove the unreadable session: %s", error->message);
+  g_task_return_new_error (task, KT_SESSION_STORE_ERROR, KT_SESSION_STORE_ERROR_CORRUPT,
+                           _("The sign-in kept in your keyring could not be read."));
+}
+
+static void
 on_looked_up (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  KtSessionStore *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
   char *secret = secret_password_lookup_finish (result, &error);
   KtStoredSession *session;
+  GCancellable *cancellable;
 
   if (error != NULL)
     {
@@ -312,12 +332,20 @@ on_looked_up (GObject      *source,
       return;
     }
 
-  session = parse_secret (secret, &error);
+  session = parse_secret (secret, NULL);
   secret_password_free (secret);
-  if (session == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, session, (GDestroyNotify) kt_stored_session_free);
+  if (session != NULL)
+    {
+      g_task_return_pointer (task, session, (GDestroyNotify) kt_stored_session_free);
+      return;
+    }
+
+  /* An item no version of Keyturn can read is of no use to anyone: remove it, so that the
+   * next sign-in is kept again, and say so once. */
+  attributes = lookup_attributes (self);
+  cancellable = g_task_get_cancellable (task);
+  secret_password_clearv (&session_schema, attributes, cancellable, on_corrupt_cleared,
+                          g_steal_pointer (&task));
 }
 
 void
@@ -371,15 +399,25 @@ kt_session_store_clear_async (KtSessionStore      *self,
                               gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
 
   g_return_if_fail (KT_IS_SESSION_STORE (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kt_session_store_clear_async);
-  attributes = lookup_attributes (self);
-  secret_password_clearv (&session_schema, attributes, cancellable, on_cleared,
-                          g_steal_pointer (&task));
+  write_session (g_steal_pointer (&task));
+}
+
+/* Removes the environment's session; a save then stores the new one. */
+static void
+write_session (GTask *task)
+{
+  KtSessionStore *self = g_task_get_source_object (task);
+  g_autoptr(GHashTable) attributes = lookup_attributes (self);
+
+  secret_password_clearv (&session_schema, attributes, g_task_get_cancellable (task),
+                          g_task_get_source_tag (task) == kt_session_store_save_async
+                            ? on_cleared_before_save : on_cleared,
+                          task);
 }
 
 gboolean

@@ -249,6 +249,12 @@ flow_new_controller (Flow *f)
   return f->controller;
 }
 
+void
+flow_settle (Flow *f)
+{
+  flow_spin_until (only_test_holds_controller, f, 10000);
+}
+
 gboolean
 flow_is_remembered (Flow *f)
 {

@@ -65,6 +65,8 @@ void             flow_spin_until      (gboolean     (*done) (Flow *f),
                                        Flow          *f,
                                        int            timeout_ms);
 
+/* Waits until the controller's background work (keyring writes) is done. */
+void             flow_settle          (Flow          *f);
 /* For flow_spin_until: the controller says the session is in the keyring. */
 gboolean         flow_is_remembered   (Flow          *f);
 
