@@ -1,4 +1,4 @@
-/* flow-fixture.c
+/* flow-fixture.c: the sandbox, the key, the relay and the controller a flow test runs on
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
