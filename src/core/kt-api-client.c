@@ -1096,7 +1096,8 @@ kt_api_client_authenticate_recovery_code_async (KtApiClient         *self,
                                                 gpointer             user_data)
 {
   g_autoptr(JsonNode) plain = build_object ("code", code, NULL);
-  g_autoptr(JsonNode) body = with_mfa_token_request (json_node_get_object (plain), create_mfa_token);
+  g_autoptr(JsonNode) body = with_mfa_token_request (json_node_get_object (plain),
+                                                     create_mfa_token);
 
   start_call (self, "POST", "/users/mfa/auth/recovery", body, CALL_AUTHENTICATED,
               parse_verify_response, g_object_unref,

@@ -786,7 +786,8 @@ on_verified (GObject      *source,
   g_autoptr(KtVerifyResponse) response = NULL;
 
   if (tag == kt_mfa_controller_verify_code_async)
-    response = kt_api_client_sign_in_with_email_code_finish (KT_API_CLIENT (source), result, &error);
+    response = kt_api_client_sign_in_with_email_code_finish (KT_API_CLIENT (source), result,
+                                                            &error);
   else if (tag == kt_mfa_controller_use_recovery_code_async)
     response = kt_api_client_authenticate_recovery_code_finish (KT_API_CLIENT (source), result,
                                                                 &error);
@@ -1382,7 +1383,8 @@ error_asks_for_step_up (const GError *error)
   const char *code = kt_api_error_get_server_code (error);
 
   return error != NULL && error->domain == KT_API_ERROR &&
-         error->code == KT_API_ERROR_FORBIDDEN && code != NULL && g_str_has_prefix (code, "mfa_token_");
+         error->code == KT_API_ERROR_FORBIDDEN && code != NULL &&
+         g_str_has_prefix (code, "mfa_token_");
 }
 
 /* Once per operation: touch the key for an MFA token, then the operation asks again. */
@@ -1848,7 +1850,8 @@ kt_mfa_controller_class_init (KtMfaControllerClass *klass)
   properties[PROP_AUTHENTICATOR_STATE] =
     g_param_spec_enum ("authenticator-state", NULL, NULL, KT_TYPE_WEBAUTHN_STATE,
                        KT_WEBAUTHN_STATE_IDLE, flags);
-  properties[PROP_PIN_RETRIES] = g_param_spec_int ("pin-retries", NULL, NULL, -1, G_MAXINT, -1, flags);
+  properties[PROP_PIN_RETRIES] =
+    g_param_spec_int ("pin-retries", NULL, NULL, -1, G_MAXINT, -1, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

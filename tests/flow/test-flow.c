@@ -95,7 +95,8 @@ test_new_user (Flow          *f,
 
   flow_acknowledge (f);
   g_assert_null (kt_mfa_controller_get_recovery_codes (f->controller));
-  g_assert_cmpint (kt_user_get_recovery_acknowledgement (kt_mfa_controller_get_user (f->controller)),
+  g_assert_cmpint (kt_user_get_recovery_acknowledgement (kt_mfa_controller_get_user
+                                                         (f->controller)),
                    ==, KT_RECOVERY_ACKNOWLEDGEMENT_COMPLETE);
 
   /* The account page's data: the key just registered, with the name given (trimmed). */
@@ -850,6 +851,101 @@ test_no_secret_outside_keyring (Flow          *f,
     }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* A server that answers nonsense                                                              */
+
+typedef struct {
+  const char *path_suffix;
+  guint       status;
+  const char *body;
+} CannedAnswer;
+
+static const CannedAnswer canned[] = {
+  { "/emailVerifications/create", 200,
+    "{\"verificationUUID\": \"0b6f2c1e-1111-4c2d-9e3f-5a6b7c8d9e0f\", \"email\": \"a@b.c\"}" },
+  /* Cut off mid-way, as a dying proxy would send it. */
+  { "/emailVerifications/signin", 200, "{\"user\": {\"id\": \"u-1\", \"scope\": \"requi" },
+  { "/users", 200, "<html>Service Unavailable</html>" },
+};
+
+static guint signin_calls;
+
+static void
+on_canned_request (SoupServer        *server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (canned); i++)
+    if (g_str_has_suffix (path, canned[i].path_suffix))
+      {
+        const char *body = canned[i].body;
+
+        /* The second sign-in answer is whole JSON of the wrong shape. */
+        if (g_str_has_suffix (path, "/signin") && signin_calls++ > 0)
+          body = "{\"user\": \"u-1\", \"minifiedJwt\": 42, \"expiresAt\": \"later\"}";
+        soup_server_message_set_status (msg, canned[i].status, NULL);
+        soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body,
+                                          strlen (body));
+        return;
+      }
+  soup_server_message_set_status (msg, 404, NULL);
+}
+
+static void
+test_malformed_answers (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtApiClient) api = NULL;
+  g_autoptr(KtSessionStore) store = NULL;
+  g_autoptr(KtOrigin) origin = kt_origin_new (FLOW_ORIGIN, NULL);
+  g_autoptr(KtWebauthnClient) authenticator = kt_webauthn_client_new (origin, NULL);
+  g_autofree char *base_url = NULL;
+  GSList *uris;
+  Flow flow = { 0 };
+  Flow *f = &flow;
+  GAsyncResult *result = NULL;
+
+  soup_server_add_handler (server, NULL, on_canned_request, NULL, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  base_url = g_strdup_printf ("http://127.0.0.1:%d/api/v0", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  api = kt_api_client_new (base_url, "malformed-env", &error);
+  g_assert_no_error (error);
+  store = kt_session_store_new (base_url, "malformed-env");
+  f->controller = kt_mfa_controller_new (api, store, authenticator);
+
+  kt_mfa_controller_send_code_async (f->controller, "a@b.c", NULL, flow_store_result, &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_CODE_SENT);
+
+  /* Cut-off JSON, then JSON of the wrong shape: an error each time, never a half-made user. */
+  for (guint i = 0; i < 2; i++)
+    {
+      kt_mfa_controller_verify_code_async (f->controller, "123456", NULL, flow_store_result,
+                                           &result);
+      g_assert_false (flow_await (f, &result, &error));
+      g_assert_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED);
+      g_clear_error (&error);
+      g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_CODE_SENT);
+      g_assert_null (kt_mfa_controller_get_user (f->controller));
+      g_assert_nonnull (kt_mfa_controller_get_error (f->controller));
+      g_assert_false (kt_mfa_controller_get_remembered (f->controller));
+    }
+  g_assert_cmpuint (signin_calls, ==, 2);
+
+  g_clear_object (&api);
+  g_clear_object (&store);
+  g_clear_object (&authenticator);
+  flow_settle (f);
+  g_assert_finalize_object (g_steal_pointer (&f->controller));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -875,6 +971,7 @@ main (int   argc,
   ADD_FLOW_TEST ("/flow/cancel-waiting-for-touch", &manual_presence,
                  test_cancel_waiting_for_touch);
   ADD_FLOW_TEST ("/flow/no-secret-outside-keyring", NULL, test_no_secret_outside_keyring);
+  g_test_add_func ("/flow/malformed-answers", test_malformed_answers);
 
   return g_test_run ();
 }
