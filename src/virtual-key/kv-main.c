@@ -369,6 +369,11 @@ main (int    argc,
     }
   kv_key_init (&key, state);
 
+  /* Handle SIGTERM before the sockets exist: whoever sees them may stop the key at once. */
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+
   control_path = g_strconcat (socket_path, CONTROL_SUFFIX, NULL);
   fd = listen_on (socket_path, &error);
   if (fd < 0 || (control_fd = listen_on (control_path, &error)) < 0)
@@ -391,7 +396,6 @@ main (int    argc,
           key.presence == KV_PRESENCE_AUTO ? "auto" :
           key.presence == KV_PRESENCE_DENY ? "deny" : "manual");
 
-  loop = g_main_loop_new (NULL, FALSE);
   key_fd = fd;
   g_mutex_lock (&workers_lock);
   workers_waiting = SPARE_WORKERS;
@@ -399,8 +403,6 @@ main (int    argc,
   for (guint i = 0; i < SPARE_WORKERS; i++)
     start_worker ();
   g_unix_fd_add (control_fd, G_IO_IN, accept_control_cb, NULL);
-  g_unix_signal_add (SIGINT, quit_cb, loop);
-  g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_main_loop_run (loop);
 
   unlink (socket_path);
