@@ -23,6 +23,7 @@ struct _KtMfaController
   KtWebauthnClient *authenticator;
   GCancellable *operation;      /* the running operation's, NULL when idle */
   GCancellable *lifetime;       /* background work: keyring writes, token refresh */
+  GCancellable *refreshing;     /* the background refresh on its way, NULL when none */
   KtUser *user;
   GListStore *passkeys;
   char **recovery_codes;
@@ -338,6 +339,10 @@ static void
 drop_session (KtMfaController *self)
 {
   g_clear_handle_id (&self->refresh_source, g_source_remove);
+  /* A refresh answered after this would bring the dropped session back. */
+  if (self->refreshing != NULL)
+    g_cancellable_cancel (self->refreshing);
+  g_clear_object (&self->refreshing);
   kt_api_client_set_access_token (self->api, NULL);
   set_mfa_token (self, NULL);
   self->expires_at = 0;
@@ -369,19 +374,26 @@ on_refreshed (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(KtVerifyResponse) response =
     kt_api_client_refresh_finish (KT_API_CLIENT (source), result, &error);
+  gint64 remaining;
+
+  /* Cancelled: the session it was for is gone (signed out), or the controller is. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->refreshing);
 
   if (response != NULL)
     {
       apply_response (self, response);
       set_user (self, kt_verify_response_get_user (response));
     }
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-           !g_error_matches (error, KT_API_ERROR, KT_API_ERROR_UNAUTHORIZED))
+  else if (!g_error_matches (error, KT_API_ERROR, KT_API_ERROR_UNAUTHORIZED))
     {
-      /* Try again shortly; the token is still good until it expires. */
+      /* Try again shortly, while the token is still good. */
       g_message ("Could not refresh the session: %s", error->message);
+      remaining = self->expires_at - g_get_real_time () / G_USEC_PER_SEC;
       g_clear_handle_id (&self->refresh_source, g_source_remove);
-      self->refresh_source = g_timeout_add_seconds (30, on_refresh_due, self);
+      self->refresh_source = g_timeout_add_seconds ((guint) CLAMP (remaining / 2, 1, 30),
+                                                    on_refresh_due, self);
     }
 }
 
@@ -391,7 +403,11 @@ on_refresh_due (gpointer user_data)
   KtMfaController *self = user_data;
 
   self->refresh_source = 0;
-  kt_api_client_refresh_async (self->api, self->lifetime, on_refreshed, g_object_ref (self));
+  if (self->refreshing != NULL)
+    g_cancellable_cancel (self->refreshing);
+  g_set_object (&self->refreshing, NULL);
+  self->refreshing = g_cancellable_new ();
+  kt_api_client_refresh_async (self->api, self->refreshing, on_refreshed, g_object_ref (self));
   return G_SOURCE_REMOVE;
 }
 
@@ -1725,6 +1741,8 @@ kt_mfa_controller_dispose (GObject *object)
   KtMfaController *self = (KtMfaController *) object;
 
   g_cancellable_cancel (self->lifetime);
+  if (self->refreshing != NULL)
+    g_cancellable_cancel (self->refreshing);
   if (self->operation != NULL)
     g_cancellable_cancel (self->operation);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
@@ -1746,6 +1764,7 @@ kt_mfa_controller_finalize (GObject *object)
   g_clear_object (&self->authenticator);
   g_clear_object (&self->operation);
   g_clear_object (&self->lifetime);
+  g_clear_object (&self->refreshing);
   g_clear_object (&self->user);
   g_clear_object (&self->passkeys);
   g_strfreev (self->recovery_codes);
