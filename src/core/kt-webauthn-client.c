@@ -1019,6 +1019,24 @@ ceremony_handle_pin_error (Ceremony         *c,
     }
 }
 
+/* With attestation conveyance "none", asked for or by default, a browser keeps the key's make
+ * and model to itself (WebAuthn Level 3 §5.1.3): the statement is dropped unless it is already
+ * self attestation, which says nothing about the key. */
+static gboolean
+attestation_is_withheld (const KtCreationOptions *options,
+                         const fido_cred_t       *cred)
+{
+  const unsigned char *aaguid = fido_cred_aaguid_ptr (cred);
+  gboolean zero_aaguid = aaguid != NULL && fido_cred_aaguid_len (cred) == 16;
+
+  if (options->attestation != NULL && g_strcmp0 (options->attestation, "none") != 0)
+    return FALSE;
+  for (gsize i = 0; zero_aaguid && i < 16; i++)
+    zero_aaguid = aaguid[i] == 0;
+  return !(zero_aaguid && g_strcmp0 (fido_cred_fmt (cred), "packed") == 0 &&
+           fido_cred_x5c_len (cred) == 0);
+}
+
 /* A P-256 SubjectPublicKeyInfo is this head (id-ecPublicKey, prime256v1, a bit string) and the
  * uncompressed point. Written by hand: through es256_pk_t, EVP_PKEY and i2d_PUBKEY it cost
  * ~40 µs, more than all the rest the client does with the key's answer. */
@@ -1076,6 +1094,7 @@ ceremony_make_credential (Ceremony         *c,
   g_autoptr(GBytes) auth_data = NULL;
   g_autoptr(GBytes) statement = NULL;
   g_autoptr(GBytes) attestation_object = NULL;
+  const char *format;
   g_autoptr(GBytes) credential_id = NULL;
   g_autoptr(GBytes) public_key = NULL;
   fido_cred_t *cred = NULL;
@@ -1157,12 +1176,21 @@ ceremony_make_credential (Ceremony         *c,
     }
 
   auth_data = g_bytes_new (fido_cred_authdata_raw_ptr (cred), fido_cred_authdata_raw_len (cred));
-  statement = g_bytes_new (fido_cred_attstmt_ptr (cred), fido_cred_attstmt_len (cred));
   credential_id = g_bytes_new (fido_cred_id_ptr (cred), fido_cred_id_len (cred));
   public_key = encode_public_key (cred);
-  if (fido_cred_fmt (cred) != NULL)
-    attestation_object = kt_webauthn_response_encode_attestation_object (fido_cred_fmt (cred),
-                                                                         statement, auth_data);
+  format = fido_cred_fmt (cred);
+  if (attestation_is_withheld (c->creation, cred))
+    {
+      static const guint8 empty_map[] = { 0xa0 };
+
+      format = "none";
+      statement = g_bytes_new_static (empty_map, sizeof empty_map);
+    }
+  else
+    statement = g_bytes_new (fido_cred_attstmt_ptr (cred), fido_cred_attstmt_len (cred));
+  if (format != NULL)
+    attestation_object = kt_webauthn_response_encode_attestation_object (format, statement,
+                                                                         auth_data);
   fido_cred_free (&cred);
 
   if (!kt_webauthn_response_check_authenticator_data (auth_data, c->rp_id, TRUE,
@@ -1508,8 +1536,8 @@ kt_webauthn_client_check_creation_options (KtWebauthnClient         *self,
   if (user_id_len < 1 || user_id_len > 64)
     {
       g_set_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_INVALID_USER_ID,
-                   _("The server sent a user id of %" G_GSIZE_FORMAT " bytes; a security key "
-                     "takes 1 to 64."), user_id_len);
+                   _("The server sent a user id of %lu bytes; a security key takes 1 to 64."),
+                   (unsigned long) user_id_len);
       return FALSE;
     }
 

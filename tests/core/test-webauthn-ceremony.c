@@ -521,6 +521,42 @@ test_register_and_authenticate (Fixture       *f,
   g_assert_false (result.user_verified);
 }
 
+/* With attestation "none" the key's make and model stay private; with "direct" they are sent. */
+static void
+test_attestation_conveyance (Fixture       *f,
+                             gconstpointer  data)
+{
+  const struct {
+    const char *conveyance;
+    const char *format;
+    const char *type;
+  } cases[] = {
+    { "none", "none", "none" },
+    { "direct", "packed", "basic" },
+  };
+
+  f->keys[0] = start_key ("auto");
+  use_client (f, ORIGIN, f->keys[0]->socket, NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(KtCreationOptions) options = creation_options ("discouraged", NULL, 30000);
+      g_autoptr(JsonObject) registration = NULL;
+      g_autoptr(KsNewCredential) credential = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_free (options->attestation);
+      options->attestation = g_strdup (cases[i].conveyance);
+      start_register (f, options, NULL);
+      registration = finish_register (f, &error);
+      g_assert_no_error (error);
+
+      credential = verify_registration (options, registration, FALSE);
+      g_assert_cmpstr (credential->attestation_format, ==, cases[i].format);
+      g_assert_cmpstr (credential->attestation_type, ==, cases[i].type);
+    }
+}
+
 static void
 test_pin_wrong_then_right (Fixture       *f,
                            gconstpointer  data)
@@ -1097,6 +1133,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   ADD ("/ceremony/register-and-authenticate", test_register_and_authenticate);
+  ADD ("/ceremony/attestation-conveyance", test_attestation_conveyance);
   ADD ("/ceremony/pin/wrong-then-right", test_pin_wrong_then_right);
   ADD ("/ceremony/pin/only-when-needed", test_pin_only_when_needed);
   ADD ("/ceremony/pin/not-set", test_pin_not_set);
