@@ -267,6 +267,94 @@ reach_recovery_code_step (Flow *f)
 
 
 static void
+test_email_code (Flow          *f,
+                 gconstpointer  data)
+{
+  GAsyncResult *result = NULL;
+  GAsyncResult *second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first_code = NULL;
+  g_autofree char *new_code = NULL;
+  gint64 first_sent_at;
+
+  flow_restart (f);
+
+  /* Not an address: refused here, nothing sent. */
+  kt_mfa_controller_send_code_async (f->controller, "no-at-sign", NULL, flow_store_result,
+                                     &result);
+  g_assert_false (flow_await (f, &result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_OUT);
+
+  flow_send_code (f);
+  first_code = ks_test_server_read_code (f->server, f->email);
+  first_sent_at = kt_mfa_controller_get_code_sent_at (f->controller);
+
+  /* A wrong code: the server's reason, the page stays. */
+  kt_mfa_controller_verify_code_async (f->controller, g_str_equal (first_code, "000000")
+                                       ? "111111" : "000000", NULL, flow_store_result, &result);
+  g_assert_false (flow_await (f, &result, &error));
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_INVALID_CODE);
+  g_clear_error (&error);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_CODE_SENT);
+  g_assert_nonnull (kt_mfa_controller_get_error (f->controller));
+
+  /* Too soon for another code: the server says so and the first code still stands. */
+  kt_mfa_controller_resend_code_async (f->controller, NULL, flow_store_result, &result);
+  g_assert_false (flow_await (f, &result, &error));
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_RATE_LIMITED);
+  g_clear_error (&error);
+
+  /* A moment later it goes, and the new code is the one that works. */
+  flow_spin (1200);
+  kt_mfa_controller_resend_code_async (f->controller, NULL, flow_store_result, &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+  g_assert_null (kt_mfa_controller_get_error (f->controller));
+  g_assert_cmpint (kt_mfa_controller_get_code_sent_at (f->controller), >=, first_sent_at);
+  new_code = ks_test_server_read_code (f->server, f->email);
+
+  /* One thing at a time: a second operation while one runs is refused, the first goes on. */
+  kt_mfa_controller_verify_code_async (f->controller, new_code, NULL, flow_store_result, &result);
+  kt_mfa_controller_send_code_async (f->controller, f->email, NULL, flow_store_result, &second);
+  while (second == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (kt_mfa_controller_operation_finish (f->controller, second, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&error);
+  g_clear_object (&second);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_REGISTER_PASSKEY);
+}
+
+static void
+test_start_over (Flow          *f,
+                 gconstpointer  data)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+
+  flow_restart (f);
+  flow_send_code (f);
+  code = ks_test_server_read_code (f->server, f->email);
+
+  /* A typo in the address: back to the email page; the code sent to it is forgotten. */
+  kt_mfa_controller_start_over (f->controller);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_OUT);
+  kt_mfa_controller_verify_code_async (f->controller, code, NULL, flow_store_result, &result);
+  g_assert_false (flow_await (f, &result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED);
+  g_clear_error (&error);
+
+  flow_send_code (f);
+  flow_verify_code (f);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_REGISTER_PASSKEY);
+}
+
+static void
 test_recovery_code (Flow          *f,
                     gconstpointer  data)
 {
@@ -440,7 +528,7 @@ test_sign_out_revokes (Flow          *f,
   g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_OUT);
 }
 
-static const FlowOptions short_tokens = { .access_token_lifetime = 4 };
+static const FlowOptions short_tokens = { .access_token_lifetime = 3 };
 
 static void
 test_expired_token (Flow          *f,
@@ -956,6 +1044,8 @@ main (int   argc,
 
   ADD_FLOW_TEST ("/flow/new-user", NULL, test_new_user);
   ADD_FLOW_TEST ("/flow/restart-at-every-step", NULL, test_restart_at_every_step);
+  ADD_FLOW_TEST ("/flow/email-code", NULL, test_email_code);
+  ADD_FLOW_TEST ("/flow/start-over", NULL, test_start_over);
   ADD_FLOW_TEST ("/flow/returning-user", &step_up_everything, test_returning_user);
   ADD_FLOW_TEST ("/flow/recovery-code", NULL, test_recovery_code);
   ADD_FLOW_TEST ("/flow/new-codes-invalidate-old", &step_up_everything,
