@@ -424,7 +424,7 @@ schedule_refresh (KtMfaController *self)
   /* The margin before expiry, or half the lifetime left when that is shorter, so that a
    * short-lived token is renewed while it still works; at once when it is nearly gone. */
   remaining = self->expires_at - now;
-  delay = remaining - MIN (KT_REFRESH_MARGIN_SECONDS, remaining / 2);
+  delay = remaining - MIN (KT_REFRESH_MARGIN_SECONDS, (remaining + 1) / 2);
   delay = CLAMP (delay, 0, G_MAXUINT / 1000);
   self->refresh_source = g_timeout_add ((guint) delay * 1000, on_refresh_due, self);
 }

@@ -244,6 +244,11 @@ flow_new_controller (Flow *f)
   authenticator = kt_webauthn_client_new (origin, sockets);
 
   f->controller = kt_mfa_controller_new (api, store, authenticator);
+  f->controller_parts[0] = G_OBJECT (api);
+  f->controller_parts[1] = G_OBJECT (store);
+  f->controller_parts[2] = G_OBJECT (authenticator);
+  for (guint i = 0; i < G_N_ELEMENTS (f->controller_parts); i++)
+    g_object_add_weak_pointer (f->controller_parts[i], (gpointer *) &f->controller_parts[i]);
   g_signal_connect (f->controller, "pin-requested", G_CALLBACK (on_pin_requested), f);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_STARTING);
   return f->controller;
@@ -275,6 +280,9 @@ flow_drop_controller (Flow *f)
   /* A keyring write started by the last step may still be on its way. */
   flow_spin_until (only_test_holds_controller, f, 10000);
   g_assert_finalize_object (g_steal_pointer (&f->controller));
+  /* What it owned went with it: no request, keyring call or ceremony kept any of it alive. */
+  for (guint i = 0; i < G_N_ELEMENTS (f->controller_parts); i++)
+    g_assert_null (f->controller_parts[i]);
 }
 
 KtMfaStep

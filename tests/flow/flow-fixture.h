@@ -34,6 +34,7 @@ typedef struct {
   GSocketService  *proxy;
   guint16          proxy_port;
   KtMfaController *controller;
+  GObject         *controller_parts[3];   /* weak: its API client, store and WebAuthn client */
   GPtrArray       *pin_answers;        /* answers to ::pin-requested, in order */
   guint            pin_asked;
   GArray          *pin_retries;
