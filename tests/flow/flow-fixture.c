@@ -182,6 +182,7 @@ flow_setup (Flow          *f,
   f->email = ks_test_unique_email ("flow");
   f->pin_answers = g_ptr_array_new_with_free_func (g_free);
   f->pin_retries = g_array_new (FALSE, FALSE, sizeof (int));
+  f->pin_states = g_array_new (FALSE, FALSE, sizeof (KtWebauthnState));
   if (f->options.through_proxy)
     start_proxy (f);
   else
@@ -206,6 +207,7 @@ flow_teardown (Flow          *f,
   g_clear_pointer (&f->base_url, g_free);
   g_clear_pointer (&f->pin_answers, g_ptr_array_unref);
   g_clear_pointer (&f->pin_retries, g_array_unref);
+  g_clear_pointer (&f->pin_states, g_array_unref);
 }
 
 static void
@@ -213,7 +215,10 @@ on_pin_requested (KtMfaController *controller,
                   int              retries,
                   Flow            *f)
 {
+  KtWebauthnState state = kt_mfa_controller_get_authenticator_state (controller);
+
   g_array_append_val (f->pin_retries, retries);
+  g_array_append_val (f->pin_states, state);
   if (f->pin_asked < f->pin_answers->len)
     kt_mfa_controller_answer_pin (controller, g_ptr_array_index (f->pin_answers, f->pin_asked++));
   else

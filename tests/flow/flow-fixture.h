@@ -38,6 +38,7 @@ typedef struct {
   GPtrArray       *pin_answers;        /* answers to ::pin-requested, in order */
   guint            pin_asked;
   GArray          *pin_retries;
+  GArray          *pin_states;         /* the authenticator state at each request */
 } Flow;
 
 void             flow_setup           (Flow          *f,

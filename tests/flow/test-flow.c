@@ -731,13 +731,20 @@ test_pin_protected_key (Flow          *f,
   /* A wrong PIN, then the right one: asked twice, one attempt fewer the second time. */
   f->pin_asked = 0;
   g_array_set_size (f->pin_retries, 0);
+  g_array_set_size (f->pin_states, 0);
   g_ptr_array_add (f->pin_answers, g_strdup ("0000"));
   g_ptr_array_add (f->pin_answers, g_strdup (FLOW_PIN));
   flow_register (f, NULL);
   g_assert_cmpuint (f->pin_asked, ==, 2);
+  g_assert_cmpint (g_array_index (f->pin_states, KtWebauthnState, 0), ==,
+                   KT_WEBAUTHN_STATE_PIN_NEEDED);
+  g_assert_cmpint (g_array_index (f->pin_states, KtWebauthnState, 1), ==,
+                   KT_WEBAUTHN_STATE_WRONG_PIN);
   first = g_array_index (f->pin_retries, int, 0);
+  g_test_message ("PIN retries: %d, then %d", first, g_array_index (f->pin_retries, int, 1));
   if (first > 0)
     g_assert_cmpint (g_array_index (f->pin_retries, int, 1), ==, first - 1);
+  g_assert_null (kt_mfa_controller_get_error (f->controller));
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_RECOVERY_CODES);
   flow_acknowledge (f);
   sign_out (f);
