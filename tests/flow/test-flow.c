@@ -692,6 +692,30 @@ test_server_killed_mid_request (Flow          *f,
   ks_test_server_restart (f->server, TRUE);
   flow_register (f, NULL);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_RECOVERY_CODES);
+  flow_acknowledge (f);
+
+  /* Start-up with the server down: a clear error, and the kept session is not thrown away... */
+  ks_test_server_kill (f->server);
+  flow_drop_controller (f);
+  flow_new_controller (f);
+  kt_mfa_controller_restore_async (f->controller, NULL, flow_store_result, &result);
+  g_assert_false (flow_await (f, &result, &error));
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_NETWORK);
+  g_clear_error (&error);
+  g_assert_nonnull (kt_mfa_controller_get_error (f->controller));
+  {
+    g_autoptr(KtStoredSession) kept = flow_stored_session (f);
+
+    g_assert_nonnull (kept);
+  }
+
+  /* ...so that trying again once it is back lands signed in. */
+  ks_test_server_restart (f->server, TRUE);
+  kt_mfa_controller_restore_async (f->controller, NULL, flow_store_result, &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
+  g_assert_null (kt_mfa_controller_get_error (f->controller));
 }
 
 static const FlowOptions uv_required = { .user_verification = "required" };
