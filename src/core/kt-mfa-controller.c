@@ -405,7 +405,7 @@ on_refresh_due (gpointer user_data)
   self->refresh_source = 0;
   if (self->refreshing != NULL)
     g_cancellable_cancel (self->refreshing);
-  g_set_object (&self->refreshing, NULL);
+  g_clear_object (&self->refreshing);
   self->refreshing = g_cancellable_new ();
   kt_api_client_refresh_async (self->api, self->refreshing, on_refreshed, g_object_ref (self));
   return G_SOURCE_REMOVE;
