@@ -1063,6 +1063,7 @@ test_malformed_answers (void)
   g_clear_object (&authenticator);
   flow_settle (f);
   g_assert_finalize_object (g_steal_pointer (&f->controller));
+  soup_server_disconnect (server);
 }
 
 int

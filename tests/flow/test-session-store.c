@@ -108,6 +108,7 @@ test_save_load_clear (void)
   GList *items;
   SecretItem *item;
   g_autoptr(GHashTable) attributes = NULL;
+  g_autofree char *label = NULL;
   GHashTableIter iter;
   gpointer key, value;
 
@@ -129,7 +130,8 @@ test_save_load_clear (void)
   items = items_for (ENV_A);
   g_assert_cmpuint (g_list_length (items), ==, 1);
   item = items->data;
-  g_assert_nonnull (strstr (secret_item_get_label (item), "someone@example.com"));
+  label = secret_item_get_label (item);
+  g_assert_nonnull (strstr (label, "someone@example.com"));
   attributes = secret_item_get_attributes (item);
   g_assert_cmpstr (g_hash_table_lookup (attributes, "user-id"), ==, "user-1");
   g_assert_cmpstr (g_hash_table_lookup (attributes, "base-url"), ==, BASE_URL);
