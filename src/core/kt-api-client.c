@@ -643,30 +643,31 @@ parse_passkeys (JsonNode  *root,
                 GError   **error)
 {
   JsonObject *object = root_object (root, error);
-  g_autoptr(GListStore) store = NULL;
-  JsonArray *passkeys = NULL;
-  guint i, n;
+  GListModel *passkeys = NULL;
 
   if (object == NULL ||
-      !kt_json_read_array (object, "passkeys", KT_JSON_REQUIRED, &passkeys, error))
+      !kt_json_read_list (object, "passkeys", KT_JSON_REQUIRED, KT_TYPE_PASSKEY,
+                          (KtJsonItemFunc) kt_passkey_new_from_json, &passkeys, error))
     return NULL;
+  return passkeys;
+}
 
-  store = g_list_store_new (KT_TYPE_PASSKEY);
-  n = json_array_get_length (passkeys);
-  for (i = 0; i < n; i++)
-    {
-      JsonNode *node = json_array_get_element (passkeys, i);
-      g_autoptr(KtPasskey) passkey = NULL;
+static gpointer
+parse_mfa_devices (JsonNode  *root,
+                   GError   **error)
+{
+  JsonObject *object = root_object (root, error);
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        return malformed (error, "a passkey is not an object");
-      passkey = kt_passkey_new_from_json (json_node_get_object (node), error);
-      if (passkey == NULL)
-        return NULL;
-      g_list_store_append (store, passkey);
-    }
+  return object != NULL ? kt_mfa_device_list_from_json (object, "devices", error) : NULL;
+}
 
-  return g_steal_pointer (&store);
+static gpointer
+parse_mfa_methods (JsonNode  *root,
+                   GError   **error)
+{
+  JsonObject *object = root_object (root, error);
+
+  return object != NULL ? kt_mfa_methods_new_from_json (object, error) : NULL;
 }
 
 static gpointer
@@ -1140,16 +1141,35 @@ kt_api_client_get_mfa_methods_async (KtApiClient         *self,
                                      gpointer             user_data)
 {
   start_call (self, "GET", "/users/mfa/methods", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_object, unref_object, kt_api_client_get_mfa_methods_async,
+              parse_mfa_methods, g_object_unref, kt_api_client_get_mfa_methods_async,
               cancellable, callback, user_data);
 }
 
-JsonObject *
+KtMfaMethods *
 kt_api_client_get_mfa_methods_finish (KtApiClient   *self,
                                       GAsyncResult  *result,
                                       GError       **error)
 {
   return finish_call (self, result, kt_api_client_get_mfa_methods_async, error);
+}
+
+void
+kt_api_client_list_mfa_devices_async (KtApiClient         *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  start_call (self, "GET", "/users/mfa", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
+              parse_mfa_devices, g_object_unref, kt_api_client_list_mfa_devices_async,
+              cancellable, callback, user_data);
+}
+
+GListModel *
+kt_api_client_list_mfa_devices_finish (KtApiClient   *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  return finish_call (self, result, kt_api_client_list_mfa_devices_async, error);
 }
 
 void

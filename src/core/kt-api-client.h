@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "kt-api-error.h"
+#include "kt-mfa-device.h"
 #include "kt-passkey.h"
 #include "kt-user.h"
 #include "kt-verify-response.h"
@@ -225,14 +226,23 @@ KtVerifyResponse *kt_api_client_acknowledge_recovery_codes_finish (KtApiClient  
                                                                    GAsyncResult       *result,
                                                                    GError            **error);
 
-/* GET /users/mfa/methods: the raw object (devices, passkeys, userHasVerifiedMfaMethods). */
-void        kt_api_client_get_mfa_methods_async (KtApiClient        *self,
-                                                 GCancellable       *cancellable,
-                                                 GAsyncReadyCallback callback,
-                                                 gpointer            user_data);
-JsonObject *kt_api_client_get_mfa_methods_finish (KtApiClient        *self,
-                                                  GAsyncResult       *result,
-                                                  GError            **error);
+/* GET /users/mfa/methods: every second factor and passkey the user has. */
+void          kt_api_client_get_mfa_methods_async   (KtApiClient        *self,
+                                                     GCancellable       *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer            user_data);
+KtMfaMethods *kt_api_client_get_mfa_methods_finish  (KtApiClient        *self,
+                                                     GAsyncResult       *result,
+                                                     GError            **error);
+
+/* GET /users/mfa: a GListModel of KtMfaDevice. */
+void          kt_api_client_list_mfa_devices_async  (KtApiClient        *self,
+                                                     GCancellable       *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer            user_data);
+GListModel   *kt_api_client_list_mfa_devices_finish (KtApiClient        *self,
+                                                     GAsyncResult       *result,
+                                                     GError            **error);
 
 /* DELETE /users/mfa/{mfaDeviceId} (sends the MFA token when one is held) */
 void        kt_api_client_delete_mfa_device_async (KtApiClient        *self,

@@ -197,3 +197,41 @@ kt_json_read_datetime (JsonObject      *object,
   *out = parsed;
   return TRUE;
 }
+
+gboolean
+kt_json_read_list (JsonObject      *object,
+                   const char      *member,
+                   KtJsonPresence   presence,
+                   GType            item_type,
+                   KtJsonItemFunc   item_from_json,
+                   GListModel     **out,
+                   GError         **error)
+{
+  g_autoptr(GListStore) store = NULL;
+  JsonArray *array = NULL;
+  guint n;
+
+  if (!kt_json_read_array (object, member, presence, &array, error))
+    return FALSE;
+  if (array == NULL)
+    return TRUE;
+
+  store = g_list_store_new (item_type);
+  n = json_array_get_length (array);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autoptr(GObject) item = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        return malformed (error, member, "a list of objects");
+      item = item_from_json (json_node_get_object (node), error);
+      if (item == NULL)
+        return FALSE;
+      g_list_store_append (store, item);
+    }
+
+  g_clear_object (out);
+  *out = G_LIST_MODEL (g_steal_pointer (&store));
+  return TRUE;
+}

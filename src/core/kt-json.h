@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -46,6 +47,18 @@ gboolean kt_json_read_strv     (JsonObject      *object,
                                 const char      *member,
                                 KtJsonPresence   presence,
                                 char          ***out,
+                                GError         **error);
+/* Builds one object of a list from its JSON; NULL with an error when it cannot. */
+typedef gpointer (*KtJsonItemFunc) (JsonObject  *object,
+                                    GError     **error);
+
+/* A list of objects as a GListModel of @item_type, refused whole if any element is not one. */
+gboolean kt_json_read_list     (JsonObject      *object,
+                                const char      *member,
+                                KtJsonPresence   presence,
+                                GType            item_type,
+                                KtJsonItemFunc   item_from_json,
+                                GListModel     **out,
                                 GError         **error);
 gboolean kt_json_read_datetime (JsonObject      *object,
                                 const char      *member,

@@ -350,6 +350,47 @@ test_get_retried_post_not (Fixture       *f,
 }
 
 static void
+test_mfa_methods (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client (f);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtMfaMethods) methods = NULL;
+  g_autoptr(KtMfaMethods) refused = NULL;
+  g_autoptr(KtMfaDevice) device = NULL;
+
+  g_ptr_array_add (f->answers, http_answer (200, "OK",
+    "{\"devices\":[{\"id\":\"d-1\",\"type\":\"passkey\",\"verified\":true,\"default\":true,"
+    "\"createdAt\":\"2026-11-27T10:00:00.000Z\",\"alias\":\"Blue key\"}],"
+    "\"passkeys\":[{\"id\":\"p-1\",\"credentialId\":\"abc\",\"createdAt\":\"2026-11-27T10:00:00Z\"}],"
+    "\"userHasVerifiedMfaMethods\":true}"));
+  /* A device whose "verified" is text is refused whole, not half read. */
+  g_ptr_array_add (f->answers, http_answer (200, "OK",
+    "{\"devices\":[{\"id\":\"d-1\",\"verified\":\"yes\"}],\"userHasVerifiedMfaMethods\":true}"));
+  kt_api_client_set_access_token (client, "secret-access");
+
+  kt_api_client_get_mfa_methods_async (client, NULL, on_done, f);
+  methods = kt_api_client_get_mfa_methods_finish (client, wait_for (f), &error);
+  g_assert_no_error (error);
+  g_assert_true (kt_mfa_methods_get_has_verified_methods (methods));
+  g_assert_cmpuint (g_list_model_get_n_items (kt_mfa_methods_get_devices (methods)), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (kt_mfa_methods_get_passkeys (methods)), ==, 1);
+  device = g_list_model_get_item (kt_mfa_methods_get_devices (methods), 0);
+  g_assert_cmpstr (kt_mfa_device_get_id (device), ==, "d-1");
+  g_assert_cmpstr (kt_mfa_device_get_kind (device), ==, "passkey");
+  g_assert_cmpstr (kt_mfa_device_get_alias (device), ==, "Blue key");
+  g_assert_true (kt_mfa_device_get_verified (device));
+  g_assert_true (kt_mfa_device_get_is_default (device));
+  g_assert_nonnull (kt_mfa_device_get_created_at (device));
+  g_assert_null (kt_mfa_device_get_verified_at (device));
+
+  kt_api_client_get_mfa_methods_async (client, NULL, on_done, f);
+  refused = kt_api_client_get_mfa_methods_finish (client, wait_for (f), &error);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED);
+  g_assert_null (refused);
+}
+
+static void
 test_timeout (Fixture       *f,
               gconstpointer  data)
 {
@@ -433,6 +474,8 @@ main (int argc, char *argv[])
               fixture_set_up, test_step_up_token_spent, fixture_tear_down);
   g_test_add ("/api-client/get-retried-post-not", Fixture, NULL,
               fixture_set_up, test_get_retried_post_not, fixture_tear_down);
+  g_test_add ("/api-client/mfa-methods", Fixture, NULL,
+              fixture_set_up, test_mfa_methods, fixture_tear_down);
   g_test_add ("/api-client/timeout", Fixture, NULL,
               fixture_set_up, test_timeout, fixture_tear_down);
   g_test_add ("/api-client/server-down", Fixture, NULL,

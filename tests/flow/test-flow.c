@@ -117,6 +117,38 @@ test_new_user (Flow          *f,
   g_assert_cmpuint (json_array_get_length (listed), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (listed, 0),
                                                   "alias"), ==, "Blue key");
+
+  /* The typed MFA models read what the real server answers about the same account. */
+  {
+    g_autoptr(KtApiClient) api = kt_api_client_new (f->base_url, f->server->environment_id,
+                                                    &error);
+    g_autoptr(KtMfaMethods) methods = NULL;
+    g_autoptr(GListModel) devices = NULL;
+    g_autoptr(KtMfaDevice) device = NULL;
+
+    g_assert_no_error (error);
+    kt_api_client_set_access_token (api, full->access_token);
+    kt_api_client_get_mfa_methods_async (api, NULL, flow_store_result, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    methods = kt_api_client_get_mfa_methods_finish (api, result, &error);
+    g_clear_object (&result);
+    g_assert_no_error (error);
+    g_assert_true (kt_mfa_methods_get_has_verified_methods (methods));
+    g_assert_cmpuint (g_list_model_get_n_items (kt_mfa_methods_get_passkeys (methods)), ==, 1);
+    g_assert_cmpuint (g_list_model_get_n_items (kt_mfa_methods_get_devices (methods)), ==, 1);
+
+    kt_api_client_list_mfa_devices_async (api, NULL, flow_store_result, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    devices = kt_api_client_list_mfa_devices_finish (api, result, &error);
+    g_clear_object (&result);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (devices), ==, 1);
+    device = g_list_model_get_item (devices, 0);
+    g_assert_cmpstr (kt_mfa_device_get_kind (device), ==, "passkey");
+    g_assert_true (kt_mfa_device_get_verified (device));
+  }
 }
 
 static void
