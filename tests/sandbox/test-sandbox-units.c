@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "ks-config.h"
+#include "ks-json.h"
 #include "ks-recovery.h"
 #include "ks-secret.h"
 #include "ks-store.h"
@@ -397,6 +398,61 @@ test_store_persists (void)
   remove_dir (dir);
 }
 
+/* The hand-written JSON writer must say exactly what json-glib's generator says. */
+static void
+test_json_writer_matches_json_glib (void)
+{
+  static const char *const pieces[] = {
+    "a", "Z", " ", "\"", "\\", "/", "\b", "\f", "\n", "\r", "\t", "\x01", "\x1f", "\x7f",
+    "\xc3\xa9", "\xe2\x80\xa8", "\xf0\x9f\x94\x91", "<", ">", "&", "'",
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261127);
+
+  for (guint round = 0; round < 5000; round++)
+    {
+      g_autoptr(GString) text = g_string_new (NULL);
+      g_autoptr(GString) ours = g_string_new (NULL);
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *theirs = NULL;
+      gint64 number = (gint64) g_rand_int (rand) - G_MAXINT32;
+      guint len = g_rand_int_range (rand, 0, 24);
+
+      for (guint i = 0; i < len; i++)
+        g_string_append (text, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
+
+      ks_json_begin_object (ours);
+      ks_json_member_string (ours, text->str, text->str);
+      ks_json_member_int (ours, "n", number);
+      ks_json_member (ours, "list");
+      ks_json_begin_array (ours);
+      ks_json_element (ours);
+      ks_json_boolean (ours, round % 2 == 0);
+      ks_json_element (ours);
+      ks_json_null (ours);
+      ks_json_end_array (ours);
+      ks_json_end_object (ours);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, text->str);
+      json_builder_add_string_value (builder, text->str);
+      json_builder_set_member_name (builder, "n");
+      json_builder_add_int_value (builder, number);
+      json_builder_set_member_name (builder, "list");
+      json_builder_begin_array (builder);
+      json_builder_add_boolean_value (builder, round % 2 == 0);
+      json_builder_add_null_value (builder);
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      json_generator_set_root (generator, root);
+      theirs = json_generator_to_data (generator, NULL);
+
+      g_assert_cmpstr (ours->str, ==, theirs);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -404,6 +460,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/sandbox/unit/config-demo", test_config_demo);
+  g_test_add_func ("/sandbox/unit/json-writer", test_json_writer_matches_json_glib);
   g_test_add_func ("/sandbox/unit/config-file", test_config_file);
   g_test_add_func ("/sandbox/unit/config-errors", test_config_errors);
   g_test_add_func ("/sandbox/unit/tokens", test_tokens);
