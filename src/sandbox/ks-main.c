@@ -97,6 +97,12 @@ serve (int    argc,
       return 2;
     }
 
+  /* SIGTERM is handled before sandbox.json exists: whoever reads it may stop the server at once,
+   * and must get a clean stop. */
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+
   server = ks_server_new (data_dir, config, &error);
   if (server == NULL || !ks_server_listen (server, listen, &error))
     {
@@ -106,9 +112,6 @@ serve (int    argc,
   print_banner (server);
 
   ks_log_set_buffered ();
-  loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGINT, quit_cb, loop);
-  g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_main_loop_run (loop);
   ks_log ("stopping");
   ks_log_flush ();
