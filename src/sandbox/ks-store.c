@@ -460,26 +460,40 @@ ks_store_get_user_by_email (KsStore     *self,
   return user;
 }
 
-GPtrArray *
-ks_store_list_users (KsStore  *self,
-                     GError  **error)
+/* Steps @stmt to its end, making one item of each row; NULL with the error if a step fails. */
+typedef gpointer (*ReadRowFunc) (sqlite3_stmt *stmt);
+
+static GPtrArray *
+collect_rows (KsStore         *self,
+              sqlite3_stmt    *stmt,
+              ReadRowFunc      read_row,
+              GDestroyNotify   free_item,
+              GError         **error)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT " USER_COLUMNS " FROM users "
-                                  "ORDER BY environment_id, email", error);
-  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_user_free);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (free_item);
   int rc;
 
-  if (stmt == NULL)
-    return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (users, read_user (stmt));
+    g_ptr_array_add (list, read_row (stmt));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
       set_sqlite_error (self, rc, error);
       return NULL;
     }
-  return g_steal_pointer (&users);
+  return g_steal_pointer (&list);
+}
+
+GPtrArray *
+ks_store_list_users (KsStore  *self,
+                     GError  **error)
+{
+  sqlite3_stmt *stmt = statement (self, "SELECT " USER_COLUMNS " FROM users "
+                                  "ORDER BY environment_id, email", error);
+
+  if (stmt == NULL)
+    return NULL;
+  return collect_rows (self, stmt, (ReadRowFunc) read_user, (GDestroyNotify) ks_user_free, error);
 }
 
 gboolean
@@ -905,21 +919,23 @@ ks_store_list_passkeys (KsStore     *self,
 {
   sqlite3_stmt *stmt = statement (self, "SELECT " PASSKEY_COLUMNS " FROM passkeys "
                                   "WHERE user_id = ? ORDER BY created_at, id", error);
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_passkey_free);
-  int rc;
 
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, user_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, read_passkey (stmt));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, rc, error);
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return collect_rows (self, stmt, (ReadRowFunc) read_passkey, (GDestroyNotify) ks_passkey_free,
+                       error);
+}
+
+/* Only what WebAuthn options list: the credential id and its transports. */
+static KsPasskey *
+read_credential (sqlite3_stmt *stmt)
+{
+  KsPasskey *passkey = g_new0 (KsPasskey, 1);
+
+  passkey->credential_id = column_bytes (stmt, 0);
+  passkey->transports = read_transports (stmt, 1);
+  return passkey;
 }
 
 GPtrArray *
@@ -929,27 +945,12 @@ ks_store_list_credentials (KsStore     *self,
 {
   sqlite3_stmt *stmt = statement (self, "SELECT credential_id, transports FROM passkeys "
                                   "WHERE user_id = ? ORDER BY created_at, id", error);
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_passkey_free);
-  int rc;
 
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, user_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      KsPasskey *passkey = g_new0 (KsPasskey, 1);
-
-      passkey->credential_id = column_bytes (stmt, 0);
-      passkey->transports = read_transports (stmt, 1);
-      g_ptr_array_add (list, passkey);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, rc, error);
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return collect_rows (self, stmt, (ReadRowFunc) read_credential, (GDestroyNotify) ks_passkey_free,
+                       error);
 }
 
 gboolean
@@ -1076,6 +1077,17 @@ ks_store_replace_recovery_codes (KsStore     *self,
   return TRUE;
 }
 
+static KsRecoveryCode *
+read_recovery_code (sqlite3_stmt *stmt)
+{
+  KsRecoveryCode *code = g_new0 (KsRecoveryCode, 1);
+
+  code->position = sqlite3_column_int (stmt, 0);
+  code->sealed = column_bytes (stmt, 1);
+  code->used = sqlite3_column_int (stmt, 2);
+  return code;
+}
+
 GPtrArray *
 ks_store_list_recovery_codes (KsStore     *self,
                               const char  *user_id,
@@ -1083,29 +1095,12 @@ ks_store_list_recovery_codes (KsStore     *self,
 {
   sqlite3_stmt *stmt = statement (self, "SELECT position, sealed, used FROM recovery_codes "
                                   "WHERE user_id = ? ORDER BY position", error);
-  g_autoptr(GPtrArray) list =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) ks_recovery_code_free);
-  int rc;
 
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, user_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      KsRecoveryCode *code = g_new0 (KsRecoveryCode, 1);
-
-      code->position = sqlite3_column_int (stmt, 0);
-      code->sealed = column_bytes (stmt, 1);
-      code->used = sqlite3_column_int (stmt, 2);
-      g_ptr_array_add (list, code);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, rc, error);
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return collect_rows (self, stmt, (ReadRowFunc) read_recovery_code,
+                       (GDestroyNotify) ks_recovery_code_free, error);
 }
 
 gboolean
