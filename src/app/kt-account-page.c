@@ -1,0 +1,354 @@
+/* kt-account-page.c: who is signed in, their passkeys, and signing out
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n.h>
+
+#include "kt-account-page.h"
+#include "kt-flow-status.h"
+#include "kt-mfa-controller.h"
+#include "kt-passkey-row.h"
+
+struct _KtAccountPage
+{
+  AdwBin           parent_instance;
+
+  /* Template widgets */
+  GtkLabel         *who_label;
+  GtkLabel         *not_remembered_label;
+  GtkListBox       *passkeys_list;
+
+  /* Owned */
+  KtMfaController *controller;
+  GSignalGroup    *controller_signals;
+  GBindingGroup   *controller_bindings;
+};
+
+G_DEFINE_FINAL_TYPE (KtAccountPage, kt_account_page, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_CONTROLLER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void update_account_page (KtAccountPage *self);
+
+static void
+on_operation_finished (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A failure shows as the controller's error-message, on this page. */
+  kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, &error);
+}
+
+static gboolean
+is_idle (KtAccountPage *self)
+{
+  return self->controller != NULL && !kt_mfa_controller_get_busy (self->controller);
+}
+
+static KtPasskey *
+find_passkey (KtAccountPage *self,
+              const char    *id)
+{
+  GListModel *passkeys = kt_mfa_controller_get_passkeys (self->controller);
+
+  for (guint i = 0; i < g_list_model_get_n_items (passkeys); i++)
+    {
+      g_autoptr(KtPasskey) passkey = g_list_model_get_item (passkeys, i);
+
+      if (g_strcmp0 (kt_passkey_get_id (passkey), id) == 0)
+        return g_steal_pointer (&passkey);
+    }
+  return NULL;
+}
+
+static GtkWidget *
+create_passkey_row (gpointer item,
+                    gpointer user_data)
+{
+  return GTK_WIDGET (kt_passkey_row_new (KT_PASSKEY (item)));
+}
+
+static void
+update_account_page (KtAccountPage *self)
+{
+  KtUser *user = NULL;
+  const char *reason = NULL;
+  gboolean idle = is_idle (self);
+
+  if (self->controller != NULL)
+    {
+      user = kt_mfa_controller_get_user (self->controller);
+      if (!kt_mfa_controller_get_remembered (self->controller))
+        reason = kt_mfa_controller_get_not_remembered_reason (self->controller);
+    }
+
+  if (user != NULL && kt_user_get_email (user) != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("You are signed in as %s."),
+                                               kt_user_get_email (user));
+      gtk_label_set_text (self->who_label, text);
+    }
+  else
+    gtk_label_set_text (self->who_label, _("You are signed in."));
+
+  gtk_label_set_text (self->not_remembered_label, reason != NULL ? reason : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->not_remembered_label), reason != NULL);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "account.rename", idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "account.delete", idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "account.new-recovery-codes", idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "account.sign-out", idle);
+}
+
+static void
+bind_passkeys (KtAccountPage *self)
+{
+  gtk_list_box_bind_model (self->passkeys_list,
+                           self->controller != NULL
+                             ? kt_mfa_controller_get_passkeys (self->controller)
+                             : NULL,
+                           create_passkey_row, NULL, NULL);
+  update_account_page (self);
+}
+
+static void
+on_rename_response (AdwMessageDialog *dialog,
+                    const char       *response,
+                    KtAccountPage    *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  KtPasskey *passkey = g_object_get_data (G_OBJECT (dialog), "passkey");
+  g_autofree char *alias = NULL;
+
+  if (g_strcmp0 (response, "rename") != 0 || !is_idle (self))
+    return;
+  alias = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  if (*alias == '\0')
+    return;
+  kt_mfa_controller_rename_passkey_async (self->controller, passkey, alias, NULL,
+                                          on_operation_finished, NULL);
+}
+
+static void
+rename_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
+  g_autoptr(KtPasskey) passkey = find_passkey (self, g_variant_get_string (parameter, NULL));
+  GtkRoot *root = gtk_widget_get_root (widget);
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+
+  if (passkey == NULL)
+    return;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (root),
+                                                       _("Rename Security Key"), NULL));
+  entry = gtk_entry_new ();
+  gtk_editable_set_text (GTK_EDITABLE (entry),
+                         kt_passkey_get_alias (passkey) != NULL
+                           ? kt_passkey_get_alias (passkey) : "");
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Name"),
+                                  -1);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "rename", _("_Rename"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "rename", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "rename");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "passkey", g_object_ref (passkey), g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_rename_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+static void
+on_delete_response (AdwMessageDialog *dialog,
+                    const char       *response,
+                    KtAccountPage    *self)
+{
+  KtPasskey *passkey = g_object_get_data (G_OBJECT (dialog), "passkey");
+
+  if (g_strcmp0 (response, "delete") != 0 || !is_idle (self))
+    return;
+  kt_mfa_controller_delete_passkey_async (self->controller, passkey, NULL,
+                                          on_operation_finished, NULL);
+}
+
+static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
+  g_autoptr(KtPasskey) passkey = find_passkey (self, g_variant_get_string (parameter, NULL));
+  GtkRoot *root = gtk_widget_get_root (widget);
+  g_autofree char *title = NULL;
+  AdwMessageDialog *dialog;
+
+  if (passkey == NULL)
+    return;
+
+  title = kt_passkey_row_dup_title (passkey);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (root),
+                                                       _("Remove Security Key?"), NULL));
+  adw_message_dialog_format_body (dialog,
+                                  _("You will no longer be able to sign in with “%s”."),
+                                  title);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "delete", _("_Remove"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "delete", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "passkey", g_object_ref (passkey), g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_delete_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+new_recovery_codes_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
+
+  if (is_idle (self))
+    kt_mfa_controller_new_recovery_codes_async (self->controller, NULL, on_operation_finished,
+                                                NULL);
+}
+
+static void
+sign_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
+
+  if (is_idle (self))
+    kt_mfa_controller_sign_out_async (self->controller, NULL, on_operation_finished, NULL);
+}
+
+static void
+kt_account_page_set_controller (KtAccountPage *self,
+                                   KtMfaController *controller)
+{
+  if (!g_set_object (&self->controller, controller))
+    return;
+
+  g_signal_group_set_target (self->controller_signals, controller);
+  g_binding_group_set_source (self->controller_bindings, controller);
+  bind_passkeys (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
+}
+
+static void
+kt_account_page_dispose (GObject *object)
+{
+  KtAccountPage *self = KT_ACCOUNT_PAGE (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_ACCOUNT_PAGE);
+  g_clear_object (&self->controller_bindings);
+  g_clear_object (&self->controller_signals);
+  g_clear_object (&self->controller);
+
+  G_OBJECT_CLASS (kt_account_page_parent_class)->dispose (object);
+}
+
+static void
+kt_account_page_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  KtAccountPage *self = KT_ACCOUNT_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTROLLER:
+      g_value_set_object (value, self->controller);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_account_page_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  KtAccountPage *self = KT_ACCOUNT_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTROLLER:
+      kt_account_page_set_controller (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_account_page_class_init (KtAccountPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kt_account_page_dispose;
+  object_class->get_property = kt_account_page_get_property;
+  object_class->set_property = kt_account_page_set_property;
+
+  properties[PROP_CONTROLLER] =
+    g_param_spec_object ("controller", NULL, NULL, KT_TYPE_MFA_CONTROLLER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (KT_TYPE_FLOW_STATUS);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/keyturn/Keyturn/kt-account-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, KtAccountPage, who_label);
+  gtk_widget_class_bind_template_child (widget_class, KtAccountPage, not_remembered_label);
+  gtk_widget_class_bind_template_child (widget_class, KtAccountPage, passkeys_list);
+  gtk_widget_class_install_action (widget_class, "account.rename", "s", rename_action);
+  gtk_widget_class_install_action (widget_class, "account.delete", "s", delete_action);
+  gtk_widget_class_install_action (widget_class, "account.new-recovery-codes", NULL, new_recovery_codes_action);
+  gtk_widget_class_install_action (widget_class, "account.sign-out", NULL, sign_out_action);
+}
+
+static void
+kt_account_page_init (KtAccountPage *self)
+{
+  self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
+  self->controller_bindings = g_binding_group_new ();
+  g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
+                                  G_CALLBACK (update_account_page), self);
+  g_signal_group_connect_swapped (self->controller_signals, "notify::user",
+                                  G_CALLBACK (update_account_page), self);
+  g_signal_group_connect_swapped (self->controller_signals, "notify::remembered",
+                                  G_CALLBACK (update_account_page), self);
+  g_signal_group_connect_swapped (self->controller_signals, "notify::not-remembered-reason",
+                                  G_CALLBACK (update_account_page), self);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  update_account_page (self);
+}

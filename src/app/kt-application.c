@@ -1,0 +1,304 @@
+/* kt-application.c: Keyturn's application object: configuration, actions, windows
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n.h>
+
+#include "kt-application.h"
+#include "kt-mfa-controller.h"
+#include "kt-preferences-window.h"
+#include "kt-window.h"
+
+struct _KtApplication
+{
+  AdwApplication  parent_instance;
+
+  /* Owned */
+  GSettings      *settings;             /* NULL when the schema is not installed */
+  char           *base_url;             /* the command line's, which win over the settings */
+  char           *environment_id;
+  char           *origin;
+  char           *virtual_key_socket;
+  gboolean        settings_changed;
+};
+
+G_DEFINE_FINAL_TYPE (KtApplication, kt_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  { "base-url", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("The environment's API base URL"), N_("URL") },
+  { "environment-id", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("The environment's ID"), N_("ID") },
+  { "origin", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("The origin passkeys are bound to"), N_("ORIGIN") },
+  { "virtual-key-socket", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Also use the software security key listening on this socket"), N_("PATH") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and quit"), NULL },
+  { NULL }
+};
+
+/* A setting as it applies now: from the command line when given there. */
+static char *
+dup_configuration (KtApplication *self,
+                   const char    *from_command_line,
+                   const char    *key)
+{
+  if (from_command_line != NULL)
+    return g_strdup (from_command_line);
+  if (self->settings != NULL)
+    return g_settings_get_string (self->settings, key);
+  return g_strdup ("");
+}
+
+static void
+on_restored (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A failure lands on the sign-in step with the controller's error shown there. */
+  kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, &error);
+}
+
+/* The controller for the configuration as it is now; NULL and no error when there is none. */
+static KtMfaController *
+create_controller (KtApplication  *self,
+                   GError        **error)
+{
+  g_autofree char *base_url = dup_configuration (self, self->base_url, "api-base-url");
+  g_autofree char *environment_id =
+    dup_configuration (self, self->environment_id, "environment-id");
+  g_autofree char *origin_text = dup_configuration (self, self->origin, "origin");
+  g_autofree char *socket = dup_configuration (self, self->virtual_key_socket,
+                                               "virtual-key-socket");
+  g_autoptr(KtApiClient) api = NULL;
+  g_autoptr(KtSessionStore) store = NULL;
+  g_autoptr(KtWebauthnClient) authenticator = NULL;
+  g_autoptr(KtOrigin) origin = NULL;
+  const char *sockets[] = { socket, NULL };
+
+  if (*base_url == '\0' && *environment_id == '\0' && *origin_text == '\0')
+    return NULL;
+  if (*base_url == '\0' || *environment_id == '\0' || *origin_text == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Keyturn needs all three of the API base URL, the environment ID "
+                             "and the origin."));
+      return NULL;
+    }
+
+  if (!kt_api_base_url_is_acceptable (base_url, error))
+    return NULL;
+  api = kt_api_client_new (base_url, environment_id, error);
+  if (api == NULL)
+    return NULL;
+  origin = kt_origin_new (origin_text, error);
+  if (origin == NULL)
+    return NULL;
+
+  store = kt_session_store_new (base_url, environment_id);
+  authenticator = kt_webauthn_client_new (origin, *socket != '\0' ? sockets : NULL);
+  return kt_mfa_controller_new (api, store, authenticator);
+}
+
+static void
+apply_configuration (KtApplication *self,
+                     KtWindow      *window)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtMfaController) controller = create_controller (self, &error);
+
+  kt_window_set_controller (window, controller);
+  kt_window_set_configuration_error (window, error != NULL ? error->message : NULL);
+  if (controller != NULL)
+    kt_mfa_controller_restore_async (controller, NULL, on_restored, NULL);
+}
+
+static void
+on_preferences_destroyed (KtApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (!self->settings_changed || !KT_IS_WINDOW (window))
+    return;
+  self->settings_changed = FALSE;
+  apply_configuration (self, KT_WINDOW (window));
+}
+
+static void
+on_settings_changed (KtApplication *self)
+{
+  self->settings_changed = TRUE;
+}
+
+/* Actions */
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+
+  adw_show_about_window (gtk_application_get_active_window (app),
+                         "application-name", _("Keyturn"),
+                         "application-icon", KT_APP_ID,
+                         "developer-name", _("Keyturn developers"),
+                         "version", KT_VERSION,
+                         "comments", _("Sign in with an email code and a security key"),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "copyright", _("© 2026 Keyturn developers"),
+                         /* Translators: put your names here, one per line. */
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  KtApplication *self = KT_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  KtPreferencesWindow *preferences;
+
+  if (self->settings == NULL)
+    return;
+  preferences = kt_preferences_window_new (self->settings);
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), parent);
+  g_signal_connect_object (preferences, "destroy", G_CALLBACK (on_preferences_destroyed), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static const GActionEntry app_entries[] = {
+  { "quit", quit_action },
+  { "about", about_action },
+  { "preferences", preferences_action },
+};
+
+/* GApplication */
+
+static int
+kt_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  KtApplication *self = KT_APPLICATION (app);
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("keyturn %s\n", KT_VERSION);
+      return 0;
+    }
+
+  g_variant_dict_lookup (options, "base-url", "s", &self->base_url);
+  g_variant_dict_lookup (options, "environment-id", "s", &self->environment_id);
+  g_variant_dict_lookup (options, "origin", "s", &self->origin);
+  g_variant_dict_lookup (options, "virtual-key-socket", "^ay", &self->virtual_key_socket);
+
+  return -1;
+}
+
+static void
+kt_application_startup (GApplication *app)
+{
+  KtApplication *self = KT_APPLICATION (app);
+  static const char *quit_accels[] = { "<Primary>q", NULL };
+  static const char *preferences_accels[] = { "<Primary>comma", NULL };
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  G_APPLICATION_CLASS (kt_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries, G_N_ELEMENTS (app_entries),
+                                   self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
+
+  /* Run from the build tree without its schema, only the command line configures Keyturn. */
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, KT_APP_ID, TRUE);
+  if (schema != NULL)
+    {
+      self->settings = g_settings_new (KT_APP_ID);
+      g_signal_connect_object (self->settings, "changed", G_CALLBACK (on_settings_changed),
+                               self, G_CONNECT_SWAPPED);
+    }
+  else
+    {
+      GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "preferences");
+
+      g_simple_action_set_enabled (G_SIMPLE_ACTION (action), FALSE);
+    }
+}
+
+static void
+kt_application_activate (GApplication *app)
+{
+  KtApplication *self = KT_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (kt_window_new (self));
+      apply_configuration (self, KT_WINDOW (window));
+    }
+  gtk_window_present (window);
+}
+
+static void
+kt_application_finalize (GObject *object)
+{
+  KtApplication *self = KT_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->base_url, g_free);
+  g_clear_pointer (&self->environment_id, g_free);
+  g_clear_pointer (&self->origin, g_free);
+  g_clear_pointer (&self->virtual_key_socket, g_free);
+
+  G_OBJECT_CLASS (kt_application_parent_class)->finalize (object);
+}
+
+static void
+kt_application_class_init (KtApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = kt_application_finalize;
+
+  app_class->handle_local_options = kt_application_handle_local_options;
+  app_class->startup = kt_application_startup;
+  app_class->activate = kt_application_activate;
+}
+
+static void
+kt_application_init (KtApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Sign in to a Dynamic environment with an email "
+                                              "code and a security key."));
+}
+
+KtApplication *
+kt_application_new (void)
+{
+  return g_object_new (KT_TYPE_APPLICATION,
+                       "application-id", KT_APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/keyturn/Keyturn",
+                       NULL);
+}

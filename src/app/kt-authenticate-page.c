@@ -1,0 +1,208 @@
+/* kt-authenticate-page.c: proving the second factor with a registered security key
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n.h>
+
+#include "kt-authenticate-page.h"
+#include "kt-flow-status.h"
+#include "kt-key-status.h"
+#include "kt-mfa-controller.h"
+
+struct _KtAuthenticatePage
+{
+  AdwBin           parent_instance;
+
+  /* Template widgets */
+  GtkButton        *authenticate_button;
+
+  /* Owned */
+  KtMfaController *controller;
+  GSignalGroup    *controller_signals;
+  GBindingGroup   *controller_bindings;
+};
+
+G_DEFINE_FINAL_TYPE (KtAuthenticatePage, kt_authenticate_page, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_CONTROLLER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void update_authenticate_page (KtAuthenticatePage *self);
+
+static void
+on_operation_finished (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A failure shows as the controller's error-message and the key's state, on this page. */
+  kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, &error);
+}
+
+static gboolean
+is_idle (KtAuthenticatePage *self)
+{
+  return self->controller != NULL && !kt_mfa_controller_get_busy (self->controller);
+}
+
+static void
+update_authenticate_page (KtAuthenticatePage *self)
+{
+  gboolean idle = is_idle (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "authenticate.authenticate", idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "authenticate.use-recovery-code", idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "authenticate.start-over", idle);
+}
+
+static void
+authenticate_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  KtAuthenticatePage *self = KT_AUTHENTICATE_PAGE (widget);
+
+  if (is_idle (self))
+    kt_mfa_controller_authenticate_passkey_async (self->controller, NULL, on_operation_finished,
+                                                  NULL);
+}
+
+static void
+use_recovery_code_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  KtAuthenticatePage *self = KT_AUTHENTICATE_PAGE (widget);
+
+  if (is_idle (self))
+    kt_mfa_controller_choose_recovery_code (self->controller);
+}
+
+static void
+start_over_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  KtAuthenticatePage *self = KT_AUTHENTICATE_PAGE (widget);
+
+  if (is_idle (self))
+    kt_mfa_controller_start_over (self->controller);
+}
+
+static void
+kt_authenticate_page_set_controller (KtAuthenticatePage *self,
+                                        KtMfaController *controller)
+{
+  if (!g_set_object (&self->controller, controller))
+    return;
+
+  g_signal_group_set_target (self->controller_signals, controller);
+  g_binding_group_set_source (self->controller_bindings, controller);
+  update_authenticate_page (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
+}
+
+static gboolean
+kt_authenticate_page_grab_focus (GtkWidget *widget)
+{
+  KtAuthenticatePage *self = KT_AUTHENTICATE_PAGE (widget);
+
+  return gtk_widget_grab_focus (GTK_WIDGET (self->authenticate_button));
+}
+
+static void
+kt_authenticate_page_dispose (GObject *object)
+{
+  KtAuthenticatePage *self = KT_AUTHENTICATE_PAGE (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_AUTHENTICATE_PAGE);
+  g_clear_object (&self->controller_bindings);
+  g_clear_object (&self->controller_signals);
+  g_clear_object (&self->controller);
+
+  G_OBJECT_CLASS (kt_authenticate_page_parent_class)->dispose (object);
+}
+
+static void
+kt_authenticate_page_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  KtAuthenticatePage *self = KT_AUTHENTICATE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTROLLER:
+      g_value_set_object (value, self->controller);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_authenticate_page_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  KtAuthenticatePage *self = KT_AUTHENTICATE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTROLLER:
+      kt_authenticate_page_set_controller (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_authenticate_page_class_init (KtAuthenticatePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kt_authenticate_page_dispose;
+  object_class->get_property = kt_authenticate_page_get_property;
+  object_class->set_property = kt_authenticate_page_set_property;
+
+  widget_class->grab_focus = kt_authenticate_page_grab_focus;
+
+  properties[PROP_CONTROLLER] =
+    g_param_spec_object ("controller", NULL, NULL, KT_TYPE_MFA_CONTROLLER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (KT_TYPE_FLOW_STATUS);
+  g_type_ensure (KT_TYPE_KEY_STATUS);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/keyturn/Keyturn/kt-authenticate-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, KtAuthenticatePage, authenticate_button);
+  gtk_widget_class_install_action (widget_class, "authenticate.authenticate", NULL, authenticate_action);
+  gtk_widget_class_install_action (widget_class, "authenticate.use-recovery-code", NULL, use_recovery_code_action);
+  gtk_widget_class_install_action (widget_class, "authenticate.start-over", NULL, start_over_action);
+}
+
+static void
+kt_authenticate_page_init (KtAuthenticatePage *self)
+{
+  self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
+  self->controller_bindings = g_binding_group_new ();
+  g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
+                                  G_CALLBACK (update_authenticate_page), self);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  update_authenticate_page (self);
+}

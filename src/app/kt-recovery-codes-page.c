@@ -1,0 +1,233 @@
+/* kt-recovery-codes-page.c: the recovery codes, shown until the person has kept them
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n.h>
+
+#include "kt-flow-status.h"
+#include "kt-mfa-controller.h"
+#include "kt-recovery-codes-page.h"
+
+struct _KtRecoveryCodesPage
+{
+  AdwBin           parent_instance;
+
+  /* Template widgets */
+  GtkLabel         *codes_label;
+  GtkLabel         *copied_label;
+  GtkSwitch        *confirm_switch;
+
+  /* Owned */
+  KtMfaController *controller;
+  GSignalGroup    *controller_signals;
+  GBindingGroup   *controller_bindings;
+  gboolean         copied;
+};
+
+G_DEFINE_FINAL_TYPE (KtRecoveryCodesPage, kt_recovery_codes_page, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_CONTROLLER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void update_recovery_codes_page (KtRecoveryCodesPage *self);
+
+static void
+on_operation_finished (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A failure shows as the controller's error-message, on this page. */
+  kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, &error);
+}
+
+static char *
+dup_codes_text (KtRecoveryCodesPage *self)
+{
+  const char * const *codes = NULL;
+
+  if (self->controller != NULL)
+    codes = kt_mfa_controller_get_recovery_codes (self->controller);
+  if (codes == NULL)
+    return g_strdup ("");
+  return g_strjoinv ("\n", (char **) codes);
+}
+
+static void
+update_recovery_codes_page (KtRecoveryCodesPage *self)
+{
+  gboolean idle = self->controller != NULL && !kt_mfa_controller_get_busy (self->controller);
+  gboolean kept = self->copied || gtk_switch_get_active (self->confirm_switch);
+  gboolean has_codes = FALSE;
+
+  if (self->controller != NULL)
+    {
+      const char * const *codes = kt_mfa_controller_get_recovery_codes (self->controller);
+
+      has_codes = codes != NULL && codes[0] != NULL;
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->copied_label), self->copied);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-codes.copy", has_codes);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-codes.acknowledge", idle && kept);
+}
+
+static void
+on_codes_changed (KtRecoveryCodesPage *self)
+{
+  g_autofree char *text = dup_codes_text (self);
+
+  /* New codes have not been kept anywhere yet. */
+  self->copied = FALSE;
+  gtk_switch_set_active (self->confirm_switch, FALSE);
+  gtk_label_set_text (self->codes_label, text);
+  update_recovery_codes_page (self);
+}
+
+static void
+copy_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (widget);
+  g_autofree char *text = dup_codes_text (self);
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
+  self->copied = TRUE;
+  update_recovery_codes_page (self);
+}
+
+static void
+acknowledge_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (widget);
+
+  if (self->controller == NULL || kt_mfa_controller_get_busy (self->controller))
+    return;
+  kt_mfa_controller_acknowledge_recovery_codes_async (self->controller, NULL,
+                                                      on_operation_finished, NULL);
+}
+
+static void
+kt_recovery_codes_page_set_controller (KtRecoveryCodesPage *self,
+                                          KtMfaController *controller)
+{
+  if (!g_set_object (&self->controller, controller))
+    return;
+
+  g_signal_group_set_target (self->controller_signals, controller);
+  g_binding_group_set_source (self->controller_bindings, controller);
+  update_recovery_codes_page (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
+}
+
+static gboolean
+kt_recovery_codes_page_grab_focus (GtkWidget *widget)
+{
+  KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (widget);
+
+  return gtk_widget_grab_focus (GTK_WIDGET (self->confirm_switch));
+}
+
+static void
+kt_recovery_codes_page_dispose (GObject *object)
+{
+  KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_RECOVERY_CODES_PAGE);
+  g_clear_object (&self->controller_bindings);
+  g_clear_object (&self->controller_signals);
+  g_clear_object (&self->controller);
+
+  G_OBJECT_CLASS (kt_recovery_codes_page_parent_class)->dispose (object);
+}
+
+static void
+kt_recovery_codes_page_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTROLLER:
+      g_value_set_object (value, self->controller);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_recovery_codes_page_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTROLLER:
+      kt_recovery_codes_page_set_controller (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_recovery_codes_page_class_init (KtRecoveryCodesPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kt_recovery_codes_page_dispose;
+  object_class->get_property = kt_recovery_codes_page_get_property;
+  object_class->set_property = kt_recovery_codes_page_set_property;
+
+  widget_class->grab_focus = kt_recovery_codes_page_grab_focus;
+
+  properties[PROP_CONTROLLER] =
+    g_param_spec_object ("controller", NULL, NULL, KT_TYPE_MFA_CONTROLLER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (KT_TYPE_FLOW_STATUS);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/keyturn/Keyturn/kt-recovery-codes-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, codes_label);
+  gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, copied_label);
+  gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, confirm_switch);
+  gtk_widget_class_bind_template_callback (widget_class, update_recovery_codes_page);
+  gtk_widget_class_install_action (widget_class, "recovery-codes.copy", NULL, copy_action);
+  gtk_widget_class_install_action (widget_class, "recovery-codes.acknowledge", NULL, acknowledge_action);
+}
+
+static void
+kt_recovery_codes_page_init (KtRecoveryCodesPage *self)
+{
+  self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
+  self->controller_bindings = g_binding_group_new ();
+  g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
+                                  G_CALLBACK (update_recovery_codes_page), self);
+  g_signal_group_connect_swapped (self->controller_signals, "notify::recovery-codes",
+                                  G_CALLBACK (on_codes_changed), self);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  on_codes_changed (self);
+  update_recovery_codes_page (self);
+}

@@ -1,0 +1,16 @@
+/* kt-recovery-codes-page.h: the recovery codes, shown until the person has kept them
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define KT_TYPE_RECOVERY_CODES_PAGE (kt_recovery_codes_page_get_type ())
+
+G_DECLARE_FINAL_TYPE (KtRecoveryCodesPage, kt_recovery_codes_page, KT, RECOVERY_CODES_PAGE, AdwBin)
+
+G_END_DECLS

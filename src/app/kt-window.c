@@ -1,0 +1,326 @@
+/* kt-window.c: the main window, one page per step of the sign-in flow
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n.h>
+
+#include "kt-account-page.h"
+#include "kt-authenticate-page.h"
+#include "kt-code-page.h"
+#include "kt-recovery-code-page.h"
+#include "kt-recovery-codes-page.h"
+#include "kt-register-page.h"
+#include "kt-sign-in-page.h"
+#include "kt-window.h"
+
+struct _KtWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  GtkStack             *stack;
+  AdwStatusPage        *unconfigured_page;
+  GtkLabel             *configuration_error_label;
+
+  /* Owned */
+  KtMfaController      *controller;
+  GSignalGroup         *controller_signals;
+  AdwMessageDialog     *pin_dialog;
+  gboolean              pin_answered;  /* the dialog's close answers nothing more */
+};
+
+G_DEFINE_FINAL_TYPE (KtWindow, kt_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_CONTROLLER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const char *
+page_for_step (KtMfaStep step)
+{
+  switch (step)
+    {
+    case KT_MFA_STEP_STARTING:
+      return "starting";
+    case KT_MFA_STEP_SIGNED_OUT:
+      return "sign-in";
+    case KT_MFA_STEP_CODE_SENT:
+      return "code";
+    case KT_MFA_STEP_REGISTER_PASSKEY:
+      return "register";
+    case KT_MFA_STEP_AUTHENTICATE_PASSKEY:
+      return "authenticate";
+    case KT_MFA_STEP_USE_RECOVERY_CODE:
+      return "recovery-code";
+    case KT_MFA_STEP_RECOVERY_CODES:
+      return "recovery-codes";
+    case KT_MFA_STEP_SIGNED_IN:
+      return "account";
+    default:
+      g_return_val_if_reached ("starting");
+    }
+}
+
+static void
+show_step (KtWindow *self)
+{
+  const char *name;
+  GtkWidget *page;
+
+  if (self->controller == NULL)
+    name = "unconfigured";
+  else
+    name = page_for_step (kt_mfa_controller_get_step (self->controller));
+
+  page = gtk_stack_get_child_by_name (self->stack, name);
+  if (gtk_stack_get_visible_child (self->stack) == page && gtk_widget_get_visible (page))
+    return;
+
+  /* Only the page on screen is visible: the others would otherwise stay in the accessibility
+   * tree, where a screen reader cannot tell them from the one that is shown. */
+  gtk_widget_set_visible (page, TRUE);
+  gtk_stack_set_visible_child (self->stack, page);
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->stack));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (child != page)
+      gtk_widget_set_visible (child, FALSE);
+
+  /* Each page puts the focus on its first field. */
+  gtk_widget_grab_focus (page);
+}
+
+static void
+on_pin_dialog_response (KtWindow         *self,
+                        const char       *response,
+                        AdwMessageDialog *dialog)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+
+  if (self->controller != NULL && !self->pin_answered)
+    {
+      self->pin_answered = TRUE;
+      if (g_strcmp0 (response, "unlock") == 0)
+        kt_mfa_controller_answer_pin (self->controller, gtk_editable_get_text (entry));
+      else
+        kt_mfa_controller_decline_pin (self->controller);
+    }
+  /* The PIN does not outlive the dialog. */
+  gtk_editable_set_text (entry, "");
+}
+
+static void
+on_pin_entry_activated (AdwMessageDialog *dialog)
+{
+  adw_message_dialog_response (dialog, "unlock");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static void
+on_pin_requested (KtWindow *self,
+                  int       retries)
+{
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+
+  if (self->pin_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->pin_dialog));
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Enter Your Security Key's PIN"),
+                                                       NULL));
+  if (retries >= 0 && retries <= 3)
+    adw_message_dialog_format_body (dialog,
+                                    g_dngettext (GETTEXT_PACKAGE,
+                                                 "%d attempt left before the key locks.",
+                                                 "%d attempts left before the key locks.",
+                                                 retries),
+                                    retries);
+  else
+    adw_message_dialog_set_body (dialog, _("The key asks for its PIN to go on."));
+
+  entry = gtk_password_entry_new ();
+  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("PIN"),
+                                  -1);
+  g_signal_connect_swapped (entry, "activate", G_CALLBACK (on_pin_entry_activated), dialog);
+  adw_message_dialog_set_extra_child (dialog, entry);
+
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "unlock", _("_Unlock"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "unlock", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "unlock");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_pin_dialog_response), self,
+                           G_CONNECT_SWAPPED);
+
+  self->pin_dialog = dialog;
+  self->pin_answered = FALSE;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->pin_dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  KtWindow *self = KT_WINDOW (widget);
+
+  if (self->controller != NULL && kt_mfa_controller_get_busy (self->controller))
+    kt_mfa_controller_cancel (self->controller);
+}
+
+static void
+kt_window_dispose (GObject *object)
+{
+  KtWindow *self = KT_WINDOW (object);
+
+  if (self->pin_dialog != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->pin_dialog), (gpointer *) &self->pin_dialog);
+      gtk_window_destroy (GTK_WINDOW (self->pin_dialog));
+      self->pin_dialog = NULL;
+    }
+  if (self->controller != NULL)
+    kt_mfa_controller_cancel (self->controller);
+  g_clear_object (&self->controller_signals);
+  g_clear_object (&self->controller);
+
+  G_OBJECT_CLASS (kt_window_parent_class)->dispose (object);
+}
+
+static void
+kt_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  KtWindow *self = KT_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTROLLER:
+      g_value_set_object (value, self->controller);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  KtWindow *self = KT_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTROLLER:
+      kt_window_set_controller (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kt_window_class_init (KtWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kt_window_dispose;
+  object_class->get_property = kt_window_get_property;
+  object_class->set_property = kt_window_set_property;
+
+  properties[PROP_CONTROLLER] =
+    g_param_spec_object ("controller", NULL, NULL, KT_TYPE_MFA_CONTROLLER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (KT_TYPE_ACCOUNT_PAGE);
+  g_type_ensure (KT_TYPE_AUTHENTICATE_PAGE);
+  g_type_ensure (KT_TYPE_CODE_PAGE);
+  g_type_ensure (KT_TYPE_RECOVERY_CODE_PAGE);
+  g_type_ensure (KT_TYPE_RECOVERY_CODES_PAGE);
+  g_type_ensure (KT_TYPE_REGISTER_PAGE);
+  g_type_ensure (KT_TYPE_SIGN_IN_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/keyturn/Keyturn/kt-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, unconfigured_page);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, configuration_error_label);
+
+  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel", NULL);
+}
+
+static void
+kt_window_init (KtWindow *self)
+{
+  self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
+  g_signal_group_connect_swapped (self->controller_signals, "notify::step",
+                                  G_CALLBACK (show_step), self);
+  g_signal_group_connect_swapped (self->controller_signals, "pin-requested",
+                                  G_CALLBACK (on_pin_requested), self);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  show_step (self);
+}
+
+KtWindow *
+kt_window_new (KtApplication *application)
+{
+  return g_object_new (KT_TYPE_WINDOW, "application", application, NULL);
+}
+
+KtMfaController *
+kt_window_get_controller (KtWindow *self)
+{
+  g_return_val_if_fail (KT_IS_WINDOW (self), NULL);
+
+  return self->controller;
+}
+
+void
+kt_window_set_controller (KtWindow        *self,
+                          KtMfaController *controller)
+{
+  g_return_if_fail (KT_IS_WINDOW (self));
+  g_return_if_fail (controller == NULL || KT_IS_MFA_CONTROLLER (controller));
+
+  if (self->controller == controller)
+    return;
+  if (self->controller != NULL)
+    kt_mfa_controller_cancel (self->controller);
+  if (self->pin_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->pin_dialog));
+
+  g_set_object (&self->controller, controller);
+  g_signal_group_set_target (self->controller_signals, controller);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
+  show_step (self);
+}
+
+void
+kt_window_set_configuration_error (KtWindow   *self,
+                                   const char *message)
+{
+  g_return_if_fail (KT_IS_WINDOW (self));
+
+  gtk_label_set_text (self->configuration_error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->configuration_error_label), message != NULL);
+}

@@ -1,0 +1,26 @@
+/* kt-window.h: the main window, one page per step of the sign-in flow
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "kt-application.h"
+#include "kt-mfa-controller.h"
+
+G_BEGIN_DECLS
+
+#define KT_TYPE_WINDOW (kt_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (KtWindow, kt_window, KT, WINDOW, AdwApplicationWindow)
+
+KtWindow        *kt_window_new                     (KtApplication   *application);
+KtMfaController *kt_window_get_controller          (KtWindow        *self);
+void             kt_window_set_controller          (KtWindow        *self,
+                                                    KtMfaController *controller);
+void             kt_window_set_configuration_error (KtWindow        *self,
+                                                    const char      *message);
+
+G_END_DECLS
