@@ -71,6 +71,7 @@ show_step (KtWindow *self)
 {
   const char *name;
   GtkWidget *page;
+  gboolean changed;
 
   if (self->controller == NULL)
     name = "unconfigured";
@@ -78,8 +79,7 @@ show_step (KtWindow *self)
     name = page_for_step (kt_mfa_controller_get_step (self->controller));
 
   page = gtk_stack_get_child_by_name (self->stack, name);
-  if (gtk_stack_get_visible_child (self->stack) == page && gtk_widget_get_visible (page))
-    return;
+  changed = gtk_stack_get_visible_child (self->stack) != page;
 
   /* Only the page on screen is visible: the others would otherwise stay in the accessibility
    * tree, where a screen reader cannot tell them from the one that is shown. */
@@ -92,7 +92,8 @@ show_step (KtWindow *self)
       gtk_widget_set_visible (child, FALSE);
 
   /* Each page puts the focus on its first field. */
-  gtk_widget_grab_focus (page);
+  if (changed)
+    gtk_widget_grab_focus (page);
 }
 
 static void

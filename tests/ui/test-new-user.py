@@ -114,6 +114,15 @@ def press(app, role, name):
     log(f"pressed “{name}”")
 
 
+def screenshot(name):
+    """With KEYTURN_TEST_SCREENSHOTS=DIR, the screen as it is now, as DIR/NAME.png."""
+    folder = os.environ.get("KEYTURN_TEST_SCREENSHOTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        subprocess.run(["import", "-window", "root", os.path.join(folder, name + ".png")],
+                       check=False)
+
+
 def read_code(outbox):
     wanted = f"\r\nTo: <{EMAIL}>\r\n"
     for name in sorted(os.listdir(outbox), reverse=True):
@@ -178,17 +187,24 @@ def main():
         app = wait_for("keyturn on the accessibility bus", find_app)
         log("found keyturn")
 
+        find(app, pyatspi.ROLE_TEXT, "Email address")
+        screenshot("sign-in")
         type_into(app, "Email address", EMAIL)
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Send Code")
 
         code = wait_for("the email with the code", lambda: read_code(description["outbox"]))
+        find(app, pyatspi.ROLE_TEXT, "Code from the email")
+        screenshot("code")
         type_into(app, "Code from the email", code)
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Verify")
 
+        find(app, pyatspi.ROLE_TEXT, "Key name (optional)")
+        screenshot("register")
         type_into(app, "Key name (optional)", KEY_NAME)
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Register Security Key")
 
         find(app, pyatspi.ROLE_PUSH_BUTTON, "Copy All")
+        screenshot("recovery-codes")
         press(app, pyatspi.ROLE_CHECK_BOX,
               "I have written these codes down or stored them safely")
         press(app, pyatspi.ROLE_PUSH_BUTTON, "I Have Saved These Codes")
@@ -197,6 +213,7 @@ def main():
         keys = find(app, pyatspi.ROLE_LIST, "Security keys")
         wait_for("one passkey in the list", lambda: keys.childCount == 1)
         find(keys, pyatspi.ROLE_LABEL, KEY_NAME)
+        screenshot("account")
         log("the account page lists the new key")
 
         if processes[-1].poll() is not None:

@@ -1,0 +1,271 @@
+/* test-pages.c: each page's bindings to the MFA controller, without a server
+ *
+ * The pages are built as the window builds them and checked through what a person can see and
+ * use: the fields their labels name, and whether a button can be pressed.
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <adwaita.h>
+
+#include "kt-code-page.h"
+#include "kt-recovery-code-page.h"
+#include "kt-recovery-codes-page.h"
+#include "kt-register-page.h"
+#include "kt-sign-in-page.h"
+#include "kt-window.h"
+
+#define TEST_ENVIRONMENT_ID "4b7b1b6e-9a0c-4a53-8d3e-2f6c1d0e5a17"
+
+/* A controller for a server that is not there: nothing here may reach the network. */
+static KtMfaController *
+create_controller (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtApiClient) api = kt_api_client_new ("http://127.0.0.1:9/api/v0",
+                                                  TEST_ENVIRONMENT_ID, &error);
+  g_autoptr(KtOrigin) origin = NULL;
+  g_autoptr(KtSessionStore) store = NULL;
+  g_autoptr(KtWebauthnClient) authenticator = NULL;
+
+  g_assert_no_error (error);
+  origin = kt_origin_new ("http://localhost:9", &error);
+  g_assert_no_error (error);
+  store = kt_session_store_new ("http://127.0.0.1:9/api/v0", TEST_ENVIRONMENT_ID);
+  authenticator = kt_webauthn_client_new (origin, NULL);
+  return kt_mfa_controller_new (api, store, authenticator);
+}
+
+/* The page in a window of its own, as it is in Keyturn's. */
+static GtkWidget *
+create_page (GType            type,
+             KtMfaController *controller)
+{
+  GtkWidget *page = g_object_new (type, "controller", controller, NULL);
+  GtkWidget *window = gtk_window_new ();
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  return g_object_ref (page);
+}
+
+/* The labelled field whose label reads @text, among the widgets shown. */
+static GtkWidget *
+find_field (GtkWidget  *root,
+            const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (!gtk_widget_get_visible (child))
+        continue;
+      if (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0
+          && gtk_label_get_mnemonic_widget (GTK_LABEL (child)) != NULL)
+        return gtk_label_get_mnemonic_widget (GTK_LABEL (child));
+      found = find_field (child, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The button whose text reads @text, among the widgets shown. */
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (!gtk_widget_get_visible (child))
+        continue;
+      if (GTK_IS_BUTTON (child))
+        {
+          GtkWidget *label = gtk_button_get_child (GTK_BUTTON (child));
+
+          if (GTK_IS_LABEL (label)
+              && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), text) == 0)
+            return child;
+        }
+      found = find_button (child, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+can_press (GtkWidget  *root,
+           const char *text)
+{
+  GtkWidget *button = find_button (root, text);
+
+  g_assert_nonnull (button);
+  /* A button learns that its action changed from the main loop. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return gtk_widget_is_sensitive (button);
+}
+
+static void
+set_field (GtkWidget  *root,
+           const char *label,
+           const char *text)
+{
+  GtkWidget *field = find_field (root, label);
+
+  g_assert_nonnull (field);
+  gtk_editable_set_text (GTK_EDITABLE (field), text);
+}
+
+static const char *
+get_field (GtkWidget  *root,
+           const char *label)
+{
+  GtkWidget *field = find_field (root, label);
+
+  g_assert_nonnull (field);
+  return gtk_editable_get_text (GTK_EDITABLE (field));
+}
+
+/* The page lets go of the controller when it goes: nothing else holds it afterwards. */
+static void
+finish (GtkWidget       *page,
+        KtMfaController *controller)
+{
+  gtk_window_destroy (GTK_WINDOW (gtk_widget_get_root (page)));
+  g_assert_finalize_object (page);
+  g_assert_finalize_object (controller);
+}
+
+static void
+test_sign_in_needs_an_address (void)
+{
+  KtMfaController *controller = create_controller ();
+  GtkWidget *page = create_page (KT_TYPE_SIGN_IN_PAGE, controller);
+
+  g_assert_false (can_press (page, "Send Code"));
+  set_field (page, "Email address", "not an address");
+  g_assert_false (can_press (page, "Send Code"));
+  set_field (page, "Email address", "person@example.com");
+  g_assert_true (can_press (page, "Send Code"));
+
+  /* Without a controller there is nobody to send the code. */
+  g_object_set (page, "controller", NULL, NULL);
+  g_assert_false (can_press (page, "Send Code"));
+
+  finish (page, controller);
+}
+
+static void
+test_code_keeps_pasted_digits (void)
+{
+  KtMfaController *controller = create_controller ();
+  GtkWidget *page = create_page (KT_TYPE_CODE_PAGE, controller);
+
+  g_assert_false (can_press (page, "Verify"));
+  set_field (page, "Code from the email", "123 456");
+  g_assert_cmpstr (get_field (page, "Code from the email"), ==, "123456");
+  g_assert_true (can_press (page, "Verify"));
+
+  set_field (page, "Code from the email", "Your code: 654-321.");
+  g_assert_cmpstr (get_field (page, "Code from the email"), ==, "654321");
+
+  set_field (page, "Code from the email", "12345");
+  g_assert_false (can_press (page, "Verify"));
+
+  /* No code was sent by this controller, so there is nothing to wait for. */
+  g_assert_true (can_press (page, "Send a New Code"));
+
+  finish (page, controller);
+}
+
+static void
+test_recovery_code_needs_a_code (void)
+{
+  KtMfaController *controller = create_controller ();
+  GtkWidget *page = create_page (KT_TYPE_RECOVERY_CODE_PAGE, controller);
+
+  g_assert_false (can_press (page, "Continue"));
+  set_field (page, "Recovery code", "abcde-12345");
+  g_assert_true (can_press (page, "Continue"));
+  g_assert_true (can_press (page, "Use a Security Key Instead"));
+
+  finish (page, controller);
+}
+
+static void
+test_recovery_codes_wait_for_confirmation (void)
+{
+  KtMfaController *controller = create_controller ();
+  GtkWidget *page = create_page (KT_TYPE_RECOVERY_CODES_PAGE, controller);
+  GtkWidget *confirmation = find_field (page, "I have written these codes down or stored them "
+                                              "safely");
+
+  g_assert_true (GTK_IS_SWITCH (confirmation));
+  g_assert_false (can_press (page, "I Have Saved These Codes"));
+  gtk_switch_set_active (GTK_SWITCH (confirmation), TRUE);
+  g_assert_true (can_press (page, "I Have Saved These Codes"));
+  gtk_switch_set_active (GTK_SWITCH (confirmation), FALSE);
+  g_assert_false (can_press (page, "I Have Saved These Codes"));
+
+  finish (page, controller);
+}
+
+static void
+test_register_names_the_key (void)
+{
+  KtMfaController *controller = create_controller ();
+  GtkWidget *page = create_page (KT_TYPE_REGISTER_PAGE, controller);
+
+  g_assert_nonnull (find_field (page, "Key name (optional)"));
+  g_assert_true (can_press (page, "Register Security Key"));
+
+  finish (page, controller);
+}
+
+static void
+test_window_without_configuration (void)
+{
+  KtMfaController *controller = create_controller ();
+  KtWindow *window = g_object_new (KT_TYPE_WINDOW, NULL);
+
+  /* The one visible page says how to configure Keyturn. */
+  g_assert_nonnull (find_button (GTK_WIDGET (window), "Open Preferences"));
+  g_assert_null (find_button (GTK_WIDGET (window), "Send Code"));
+
+  kt_window_set_controller (window, controller);
+  g_assert_true (kt_window_get_controller (window) == controller);
+  /* A new controller starts by looking for a kept session; no page but that one is shown. */
+  g_assert_null (find_button (GTK_WIDGET (window), "Open Preferences"));
+
+  kt_window_set_controller (window, NULL);
+  g_assert_nonnull (find_button (GTK_WIDGET (window), "Open Preferences"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (controller);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/pages/sign-in/needs-an-address", test_sign_in_needs_an_address);
+  g_test_add_func ("/pages/code/keeps-pasted-digits", test_code_keeps_pasted_digits);
+  g_test_add_func ("/pages/recovery-code/needs-a-code", test_recovery_code_needs_a_code);
+  g_test_add_func ("/pages/recovery-codes/wait-for-confirmation",
+                   test_recovery_codes_wait_for_confirmation);
+  g_test_add_func ("/pages/register/names-the-key", test_register_names_the_key);
+  g_test_add_func ("/window/without-configuration", test_window_without_configuration);
+
+  return g_test_run ();
+}
