@@ -13,6 +13,8 @@ struct _KtPasskeyRow
 
   /* Owned */
   KtPasskey    *passkey;
+  GtkWidget    *rename_button;
+  GtkWidget    *delete_button;
 };
 
 G_DEFINE_FINAL_TYPE (KtPasskeyRow, kt_passkey_row, ADW_TYPE_ACTION_ROW)
@@ -32,21 +34,54 @@ format_time (GDateTime *time)
 static GtkWidget *
 create_action_button (KtPasskeyRow *self,
                       const char   *icon_name,
-                      const char   *action_name,
-                      const char   *description)
+                      const char   *action_name)
 {
   GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
 
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (button, description);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, description,
-                                  -1);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action_name);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s",
                                     kt_passkey_get_id (self->passkey));
   gtk_widget_add_css_class (button, "flat");
   return button;
+}
+
+static void
+describe_button (GtkWidget  *button,
+                 const char *description)
+{
+  gtk_widget_set_tooltip_text (button, description);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, description,
+                                  -1);
+}
+
+static void
+update_passkey_row (KtPasskeyRow *self)
+{
+  KtPasskey *passkey = self->passkey;
+  g_autofree char *title = kt_passkey_row_dup_title (passkey);
+  g_autofree char *created = format_time (kt_passkey_get_created_at (passkey));
+  g_autofree char *updated = format_time (kt_passkey_get_updated_at (passkey));
+  g_autofree char *details = NULL;
+  g_autofree char *rename_label = NULL;
+  g_autofree char *delete_label = NULL;
+  const char *authenticator = kt_passkey_get_authenticator_name (passkey);
+  const char *origin = kt_passkey_get_origin (passkey);
+
+  details = g_strdup_printf (_("Authenticator: %s\nCredential ID: %s\nOrigin: %s\n"
+                               "Added: %s\nLast changed: %s"),
+                             authenticator != NULL ? authenticator : _("unknown"),
+                             kt_passkey_get_credential_id (passkey),
+                             origin != NULL ? origin : _("unknown"),
+                             created, updated);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), details);
+
+  rename_label = g_strdup_printf (_("Rename “%s”"), title);
+  delete_label = g_strdup_printf (_("Remove “%s”"), title);
+  describe_button (self->rename_button, rename_label);
+  describe_button (self->delete_button, delete_label);
 }
 
 static void
@@ -76,44 +111,22 @@ KtPasskeyRow *
 kt_passkey_row_new (KtPasskey *passkey)
 {
   KtPasskeyRow *self;
-  g_autofree char *title = NULL;
-  g_autofree char *created = NULL;
-  g_autofree char *updated = NULL;
-  g_autofree char *details = NULL;
-  g_autofree char *rename_label = NULL;
-  g_autofree char *delete_label = NULL;
-  const char *authenticator;
 
   g_return_val_if_fail (KT_IS_PASSKEY (passkey), NULL);
 
   self = g_object_new (KT_TYPE_PASSKEY_ROW, NULL);
   self->passkey = g_object_ref (passkey);
-
-  title = kt_passkey_row_dup_title (passkey);
-  created = format_time (kt_passkey_get_created_at (passkey));
-  updated = format_time (kt_passkey_get_updated_at (passkey));
-  authenticator = kt_passkey_get_authenticator_name (passkey);
-  details = g_strdup_printf (_("Authenticator: %s\nCredential ID: %s\nOrigin: %s\n"
-                               "Added: %s\nLast changed: %s"),
-                             authenticator != NULL ? authenticator : _("unknown"),
-                             kt_passkey_get_credential_id (passkey),
-                             kt_passkey_get_origin (passkey) != NULL
-                               ? kt_passkey_get_origin (passkey) : _("unknown"),
-                             created, updated);
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), title);
+  self->rename_button = create_action_button (self, "document-edit-symbolic", "account.rename");
+  self->delete_button = create_action_button (self, "user-trash-symbolic", "account.delete");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (self), self->rename_button);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (self), self->delete_button);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self), FALSE);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), details);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (self), 0);
 
-  rename_label = g_strdup_printf (_("Rename “%s”"), title);
-  delete_label = g_strdup_printf (_("Remove “%s”"), title);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (self),
-                             create_action_button (self, "document-edit-symbolic",
-                                                   "account.rename", rename_label));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (self),
-                             create_action_button (self, "user-trash-symbolic",
-                                                   "account.delete", delete_label));
+  /* A rename updates the passkey in place. */
+  g_signal_connect_object (passkey, "notify", G_CALLBACK (update_passkey_row), self,
+                           G_CONNECT_SWAPPED);
+  update_passkey_row (self);
   return self;
 }
 
