@@ -65,6 +65,7 @@ on_restored (GObject      *source,
 /* The controller for the configuration as it is now; NULL and no error when there is none. */
 static KtMfaController *
 create_controller (KtApplication  *self,
+                   char          **software_key_socket,
                    GError        **error)
 {
   g_autofree char *base_url = dup_configuration (self, self->base_url, "api-base-url");
@@ -98,6 +99,8 @@ create_controller (KtApplication  *self,
   if (origin == NULL)
     return NULL;
 
+  if (*socket != '\0')
+    *software_key_socket = g_strdup (socket);
   store = kt_session_store_new (base_url, environment_id);
   authenticator = kt_webauthn_client_new (origin, *socket != '\0' ? sockets : NULL);
   return kt_mfa_controller_new (api, store, authenticator);
@@ -108,9 +111,11 @@ apply_configuration (KtApplication *self,
                      KtWindow      *window)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(KtMfaController) controller = create_controller (self, &error);
+  g_autofree char *software_key_socket = NULL;
+  g_autoptr(KtMfaController) controller = create_controller (self, &software_key_socket, &error);
 
   kt_window_set_controller (window, controller);
+  kt_window_set_software_key_socket (window, software_key_socket);
   kt_window_set_configuration_error (window, error != NULL ? error->message : NULL);
   if (controller != NULL)
     kt_mfa_controller_restore_async (controller, NULL, on_restored, NULL);

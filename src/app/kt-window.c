@@ -12,6 +12,7 @@
 #include "kt-recovery-codes-page.h"
 #include "kt-register-page.h"
 #include "kt-sign-in-page.h"
+#include "kt-software-key-bar.h"
 #include "kt-window.h"
 
 struct _KtWindow
@@ -22,6 +23,7 @@ struct _KtWindow
   GtkStack             *stack;
   AdwStatusPage        *unconfigured_page;
   GtkLabel             *configuration_error_label;
+  KtSoftwareKeyBar     *software_key_bar;
 
   /* Owned */
   KtMfaController      *controller;
@@ -258,12 +260,14 @@ kt_window_class_init (KtWindowClass *klass)
   g_type_ensure (KT_TYPE_RECOVERY_CODES_PAGE);
   g_type_ensure (KT_TYPE_REGISTER_PAGE);
   g_type_ensure (KT_TYPE_SIGN_IN_PAGE);
+  g_type_ensure (KT_TYPE_SOFTWARE_KEY_BAR);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keyturn/Keyturn/kt-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KtWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, unconfigured_page);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, configuration_error_label);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, software_key_bar);
 
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel", NULL);
@@ -324,4 +328,13 @@ kt_window_set_configuration_error (KtWindow   *self,
 
   gtk_label_set_text (self->configuration_error_label, message != NULL ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->configuration_error_label), message != NULL);
+}
+
+void
+kt_window_set_software_key_socket (KtWindow   *self,
+                                   const char *socket_path)
+{
+  g_return_if_fail (KT_IS_WINDOW (self));
+
+  kt_software_key_bar_set_socket_path (self->software_key_bar, socket_path);
 }

@@ -22,5 +22,8 @@ void             kt_window_set_controller          (KtWindow        *self,
                                                     KtMfaController *controller);
 void             kt_window_set_configuration_error (KtWindow        *self,
                                                     const char      *message);
+/* The socket of the software key in use, or NULL: a bar marks it and offers its touch. */
+void             kt_window_set_software_key_socket (KtWindow        *self,
+                                                    const char      *socket_path);
 
 G_END_DECLS

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 # test-new-user.py: a new user signs up through the whole app, as a screen reader user would
 #
-# Starts the real keyturn-sandbox and keyturn-virtual-key (presence granted at once), then
+# Starts the real keyturn-sandbox and keyturn-virtual-key (touched by hand, like a real key), then
 # keyturn pointed at them, and goes through sign-in, the email code (read from the sandbox's
-# outbox), registering the key and keeping the recovery codes, to the account page listing the
-# one passkey. Every control is found by its role and accessible name, as Orca would name it.
+# outbox), registering the key (touched with the software key bar's button when the page asks)
+# and keeping the recovery codes, to the account page listing the one passkey; then renames it
+# and signs out. Every control is found by its role and accessible name, as Orca would name it.
 #
 # Copyright 2026 Keyturn developers
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -181,7 +182,7 @@ def main():
         socket_path = os.path.join(workdir, "key.sock")
         processes.append(subprocess.Popen(
             [virtual_key, "--socket", socket_path, "--state", os.path.join(workdir, "key.state"),
-             "--presence", "auto"],
+             "--presence", "manual"],
             env=servers_env, stdout=subprocess.DEVNULL))
         wait_for("the key's socket", lambda: os.path.exists(socket_path))
 
@@ -214,6 +215,9 @@ def main():
         screenshot("register")
         type_into(app, "Key name (optional)", KEY_NAME)
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Register Security Key")
+        find(app, pyatspi.ROLE_STATUS_BAR, "Touch your security key.")
+        screenshot("register-touch")
+        press(app, pyatspi.ROLE_PUSH_BUTTON, "Touch Key")
 
         find(app, pyatspi.ROLE_PUSH_BUTTON, "Copy All")
         screenshot("recovery-codes")
@@ -241,6 +245,9 @@ def main():
         if processes[-1].poll() is not None:
             raise AssertionError(f"keyturn exited with {processes[-1].returncode}")
     finally:
+        for process in processes:
+            if process.poll() is not None:
+                log(f"{process.args[0]} exited early with status {process.returncode}")
         for process in reversed(processes):
             stop(process)
         shutil.rmtree(workdir, ignore_errors=True)
