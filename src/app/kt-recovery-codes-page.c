@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "kt-flow-status.h"
 #include "kt-mfa-controller.h"
@@ -15,14 +16,15 @@ struct _KtRecoveryCodesPage
 
   /* Template widgets */
   GtkLabel         *codes_label;
-  GtkLabel         *copied_label;
+  GtkLabel         *kept_label;
   GtkSwitch        *confirm_switch;
 
   /* Owned */
   KtMfaController *controller;
   GSignalGroup    *controller_signals;
   GBindingGroup   *controller_bindings;
-  gboolean         copied;
+  gboolean         kept;          /* copied or saved since the codes came */
+  GCancellable    *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (KtRecoveryCodesPage, kt_recovery_codes_page, ADW_TYPE_BIN)
@@ -60,11 +62,23 @@ dup_codes_text (KtRecoveryCodesPage *self)
   return g_strjoinv ("\n", (char **) codes);
 }
 
+/* Says where the codes went; @kept when they are safe, which lets the person go on. */
+static void
+show_kept (KtRecoveryCodesPage *self,
+           const char          *text,
+           gboolean             kept)
+{
+  self->kept = self->kept || kept;
+  gtk_label_set_text (self->kept_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->kept_label), TRUE);
+  update_recovery_codes_page (self);
+}
+
 static void
 update_recovery_codes_page (KtRecoveryCodesPage *self)
 {
   gboolean idle = self->controller != NULL && !kt_mfa_controller_get_busy (self->controller);
-  gboolean kept = self->copied || gtk_switch_get_active (self->confirm_switch);
+  gboolean kept = self->kept || gtk_switch_get_active (self->confirm_switch);
   gboolean has_codes = FALSE;
 
   if (self->controller != NULL)
@@ -74,8 +88,8 @@ update_recovery_codes_page (KtRecoveryCodesPage *self)
       has_codes = codes != NULL && codes[0] != NULL;
     }
 
-  gtk_widget_set_visible (GTK_WIDGET (self->copied_label), self->copied);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-codes.copy", has_codes);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-codes.save", has_codes);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-codes.acknowledge", idle && kept);
 }
 
@@ -85,7 +99,8 @@ on_codes_changed (KtRecoveryCodesPage *self)
   g_autofree char *text = dup_codes_text (self);
 
   /* New codes have not been kept anywhere yet. */
-  self->copied = FALSE;
+  self->kept = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->kept_label), FALSE);
   gtk_switch_set_active (self->confirm_switch, FALSE);
   gtk_label_set_text (self->codes_label, text);
   update_recovery_codes_page (self);
@@ -100,8 +115,74 @@ copy_action (GtkWidget  *widget,
   g_autofree char *text = dup_codes_text (self);
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
-  self->copied = TRUE;
-  update_recovery_codes_page (self);
+  show_kept (self, _("The codes are on the clipboard. Paste them somewhere safe."), TRUE);
+}
+
+static void
+on_codes_saved (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(KtRecoveryCodesPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = g_strdup_printf (_("The codes could not be saved: %s"), error->message);
+      show_kept (self, text, FALSE);
+      return;
+    }
+
+  name = g_file_get_parse_name (G_FILE (source));
+  text = g_strdup_printf (_("The codes are saved in %s. Keep that file somewhere safe."), name);
+  show_kept (self, text, TRUE);
+}
+
+static void
+on_save_chosen (GtkNativeDialog     *dialog,
+                int                  response,
+                KtRecoveryCodesPage *self)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GBytes) contents = NULL;
+  g_autofree char *codes = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  if (file == NULL)
+    return;
+
+  codes = dup_codes_text (self);
+  contents = g_bytes_new_take (g_strconcat (codes, "\n", NULL), strlen (codes) + 1);
+  /* Readable by this user alone: each code signs in once without the key. */
+  g_file_replace_contents_bytes_async (file, contents, NULL, FALSE,
+                                       G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                                       self->cancellable, on_codes_saved, g_object_ref (self));
+}
+
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (widget);
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Save Recovery Codes"),
+                                        GTK_WINDOW (gtk_widget_get_root (widget)),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  /* Translators: the suggested name of the file the recovery codes are saved to. */
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), _("keyturn-recovery-codes.txt"));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_save_chosen), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
 static void
@@ -143,6 +224,8 @@ kt_recovery_codes_page_dispose (GObject *object)
 {
   KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_RECOVERY_CODES_PAGE);
   g_clear_object (&self->controller_bindings);
   g_clear_object (&self->controller_signals);
@@ -209,10 +292,11 @@ kt_recovery_codes_page_class_init (KtRecoveryCodesPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keyturn/Keyturn/kt-recovery-codes-page.ui");
   gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, codes_label);
-  gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, copied_label);
+  gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, kept_label);
   gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, confirm_switch);
   gtk_widget_class_bind_template_callback (widget_class, update_recovery_codes_page);
   gtk_widget_class_install_action (widget_class, "recovery-codes.copy", NULL, copy_action);
+  gtk_widget_class_install_action (widget_class, "recovery-codes.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "recovery-codes.acknowledge", NULL, acknowledge_action);
 }
 
@@ -221,6 +305,7 @@ kt_recovery_codes_page_init (KtRecoveryCodesPage *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
   self->controller_bindings = g_binding_group_new ();
+  self->cancellable = g_cancellable_new ();
   g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
                                   G_CALLBACK (update_recovery_codes_page), self);
   g_signal_group_connect_swapped (self->controller_signals, "notify::recovery-codes",
