@@ -22,7 +22,6 @@ struct _KtAccountPage
   /* Owned */
   KtMfaController *controller;
   GSignalGroup    *controller_signals;
-  GBindingGroup   *controller_bindings;
 };
 
 G_DEFINE_FINAL_TYPE (KtAccountPage, kt_account_page, ADW_TYPE_BIN)
@@ -252,7 +251,6 @@ kt_account_page_set_controller (KtAccountPage *self,
     return;
 
   g_signal_group_set_target (self->controller_signals, controller);
-  g_binding_group_set_source (self->controller_bindings, controller);
   bind_passkeys (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
 }
@@ -263,7 +261,6 @@ kt_account_page_dispose (GObject *object)
   KtAccountPage *self = KT_ACCOUNT_PAGE (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_ACCOUNT_PAGE);
-  g_clear_object (&self->controller_bindings);
   g_clear_object (&self->controller_signals);
   g_clear_object (&self->controller);
 
@@ -338,7 +335,6 @@ static void
 kt_account_page_init (KtAccountPage *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
-  self->controller_bindings = g_binding_group_new ();
   g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
                                   G_CALLBACK (update_account_page), self);
   g_signal_group_connect_swapped (self->controller_signals, "notify::user",

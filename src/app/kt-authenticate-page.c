@@ -20,7 +20,6 @@ struct _KtAuthenticatePage
   /* Owned */
   KtMfaController *controller;
   GSignalGroup    *controller_signals;
-  GBindingGroup   *controller_bindings;
 };
 
 G_DEFINE_FINAL_TYPE (KtAuthenticatePage, kt_authenticate_page, ADW_TYPE_BIN)
@@ -104,7 +103,6 @@ kt_authenticate_page_set_controller (KtAuthenticatePage *self,
     return;
 
   g_signal_group_set_target (self->controller_signals, controller);
-  g_binding_group_set_source (self->controller_bindings, controller);
   update_authenticate_page (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
 }
@@ -123,7 +121,6 @@ kt_authenticate_page_dispose (GObject *object)
   KtAuthenticatePage *self = KT_AUTHENTICATE_PAGE (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_AUTHENTICATE_PAGE);
-  g_clear_object (&self->controller_bindings);
   g_clear_object (&self->controller_signals);
   g_clear_object (&self->controller);
 
@@ -198,7 +195,6 @@ static void
 kt_authenticate_page_init (KtAuthenticatePage *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
-  self->controller_bindings = g_binding_group_new ();
   g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
                                   G_CALLBACK (update_authenticate_page), self);
 

@@ -22,7 +22,6 @@ struct _KtCodePage
   /* Owned */
   KtMfaController *controller;
   GSignalGroup    *controller_signals;
-  GBindingGroup   *controller_bindings;
   guint            countdown_source;
 };
 
@@ -201,7 +200,6 @@ kt_code_page_set_controller (KtCodePage *self,
     return;
 
   g_signal_group_set_target (self->controller_signals, controller);
-  g_binding_group_set_source (self->controller_bindings, controller);
   update_code_page (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
 }
@@ -221,7 +219,6 @@ kt_code_page_dispose (GObject *object)
 
   g_clear_handle_id (&self->countdown_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_CODE_PAGE);
-  g_clear_object (&self->controller_bindings);
   g_clear_object (&self->controller_signals);
   g_clear_object (&self->controller);
 
@@ -299,7 +296,6 @@ static void
 kt_code_page_init (KtCodePage *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
-  self->controller_bindings = g_binding_group_new ();
   g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
                                   G_CALLBACK (update_code_page), self);
   g_signal_group_connect_swapped (self->controller_signals, "notify::email",

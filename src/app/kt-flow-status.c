@@ -20,7 +20,6 @@ struct _KtFlowStatus
   /* Owned */
   KtMfaController *controller;
   GSignalGroup    *controller_signals;
-  GBindingGroup   *controller_bindings;
 };
 
 G_DEFINE_FINAL_TYPE (KtFlowStatus, kt_flow_status, ADW_TYPE_BIN)
@@ -74,7 +73,6 @@ kt_flow_status_set_controller (KtFlowStatus *self,
     return;
 
   g_signal_group_set_target (self->controller_signals, controller);
-  g_binding_group_set_source (self->controller_bindings, controller);
   update_flow_status (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
 }
@@ -85,7 +83,6 @@ kt_flow_status_dispose (GObject *object)
   KtFlowStatus *self = KT_FLOW_STATUS (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_FLOW_STATUS);
-  g_clear_object (&self->controller_bindings);
   g_clear_object (&self->controller_signals);
   g_clear_object (&self->controller);
 
@@ -155,7 +152,6 @@ static void
 kt_flow_status_init (KtFlowStatus *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
-  self->controller_bindings = g_binding_group_new ();
   g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
                                   G_CALLBACK (update_flow_status), self);
   g_signal_group_connect_swapped (self->controller_signals, "notify::error-message",

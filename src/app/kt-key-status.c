@@ -19,7 +19,6 @@ struct _KtKeyStatus
   /* Owned */
   KtMfaController *controller;
   GSignalGroup    *controller_signals;
-  GBindingGroup   *controller_bindings;
 };
 
 G_DEFINE_FINAL_TYPE (KtKeyStatus, kt_key_status, ADW_TYPE_BIN)
@@ -146,7 +145,6 @@ kt_key_status_set_controller (KtKeyStatus *self,
     return;
 
   g_signal_group_set_target (self->controller_signals, controller);
-  g_binding_group_set_source (self->controller_bindings, controller);
   update_key_status (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
 }
@@ -157,7 +155,6 @@ kt_key_status_dispose (GObject *object)
   KtKeyStatus *self = KT_KEY_STATUS (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_KEY_STATUS);
-  g_clear_object (&self->controller_bindings);
   g_clear_object (&self->controller_signals);
   g_clear_object (&self->controller);
 
@@ -225,7 +222,6 @@ static void
 kt_key_status_init (KtKeyStatus *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
-  self->controller_bindings = g_binding_group_new ();
   g_signal_group_connect_swapped (self->controller_signals, "notify::authenticator-state",
                                   G_CALLBACK (update_key_status), self);
   g_signal_group_connect_swapped (self->controller_signals, "notify::pin-retries",

@@ -19,7 +19,6 @@ struct _KtRecoveryCodePage
   /* Owned */
   KtMfaController *controller;
   GSignalGroup    *controller_signals;
-  GBindingGroup   *controller_bindings;
 };
 
 G_DEFINE_FINAL_TYPE (KtRecoveryCodePage, kt_recovery_code_page, ADW_TYPE_BIN)
@@ -112,7 +111,6 @@ kt_recovery_code_page_set_controller (KtRecoveryCodePage *self,
     return;
 
   g_signal_group_set_target (self->controller_signals, controller);
-  g_binding_group_set_source (self->controller_bindings, controller);
   update_recovery_code_page (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
 }
@@ -131,7 +129,6 @@ kt_recovery_code_page_dispose (GObject *object)
   KtRecoveryCodePage *self = KT_RECOVERY_CODE_PAGE (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_RECOVERY_CODE_PAGE);
-  g_clear_object (&self->controller_bindings);
   g_clear_object (&self->controller_signals);
   g_clear_object (&self->controller);
 
@@ -206,7 +203,6 @@ static void
 kt_recovery_code_page_init (KtRecoveryCodePage *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
-  self->controller_bindings = g_binding_group_new ();
   g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
                                   G_CALLBACK (update_recovery_code_page), self);
   g_signal_group_connect_swapped (self->controller_signals, "notify::step",

@@ -22,7 +22,6 @@ struct _KtRecoveryCodesPage
   /* Owned */
   KtMfaController *controller;
   GSignalGroup    *controller_signals;
-  GBindingGroup   *controller_bindings;
   gboolean         kept;          /* copied or saved since the codes came */
   GCancellable    *cancellable;
 };
@@ -206,7 +205,6 @@ kt_recovery_codes_page_set_controller (KtRecoveryCodesPage *self,
     return;
 
   g_signal_group_set_target (self->controller_signals, controller);
-  g_binding_group_set_source (self->controller_bindings, controller);
   update_recovery_codes_page (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
 }
@@ -227,7 +225,6 @@ kt_recovery_codes_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_RECOVERY_CODES_PAGE);
-  g_clear_object (&self->controller_bindings);
   g_clear_object (&self->controller_signals);
   g_clear_object (&self->controller);
 
@@ -304,7 +301,6 @@ static void
 kt_recovery_codes_page_init (KtRecoveryCodesPage *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
-  self->controller_bindings = g_binding_group_new ();
   self->cancellable = g_cancellable_new ();
   g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
                                   G_CALLBACK (update_recovery_codes_page), self);

@@ -20,7 +20,6 @@ struct _KtRegisterPage
   /* Owned */
   KtMfaController *controller;
   GSignalGroup    *controller_signals;
-  GBindingGroup   *controller_bindings;
 };
 
 G_DEFINE_FINAL_TYPE (KtRegisterPage, kt_register_page, ADW_TYPE_BIN)
@@ -99,7 +98,6 @@ kt_register_page_set_controller (KtRegisterPage *self,
     return;
 
   g_signal_group_set_target (self->controller_signals, controller);
-  g_binding_group_set_source (self->controller_bindings, controller);
   update_register_page (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
 }
@@ -118,7 +116,6 @@ kt_register_page_dispose (GObject *object)
   KtRegisterPage *self = KT_REGISTER_PAGE (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_REGISTER_PAGE);
-  g_clear_object (&self->controller_bindings);
   g_clear_object (&self->controller_signals);
   g_clear_object (&self->controller);
 
@@ -193,7 +190,6 @@ static void
 kt_register_page_init (KtRegisterPage *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
-  self->controller_bindings = g_binding_group_new ();
   g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
                                   G_CALLBACK (update_register_page), self);
 

@@ -20,7 +20,6 @@ struct _KtSignInPage
   /* Owned */
   KtMfaController *controller;
   GSignalGroup    *controller_signals;
-  GBindingGroup   *controller_bindings;
 };
 
 G_DEFINE_FINAL_TYPE (KtSignInPage, kt_sign_in_page, ADW_TYPE_BIN)
@@ -90,7 +89,6 @@ kt_sign_in_page_set_controller (KtSignInPage *self,
     return;
 
   g_signal_group_set_target (self->controller_signals, controller);
-  g_binding_group_set_source (self->controller_bindings, controller);
   update_sign_in_page (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
 }
@@ -109,7 +107,6 @@ kt_sign_in_page_dispose (GObject *object)
   KtSignInPage *self = KT_SIGN_IN_PAGE (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_SIGN_IN_PAGE);
-  g_clear_object (&self->controller_bindings);
   g_clear_object (&self->controller_signals);
   g_clear_object (&self->controller);
 
@@ -183,7 +180,6 @@ static void
 kt_sign_in_page_init (KtSignInPage *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
-  self->controller_bindings = g_binding_group_new ();
   g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
                                   G_CALLBACK (update_sign_in_page), self);
 
