@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "kt-code-page.h"
+#include "kt-preferences-window.h"
 #include "kt-recovery-code-page.h"
 #include "kt-recovery-codes-page.h"
 #include "kt-register-page.h"
@@ -252,6 +253,52 @@ test_window_without_configuration (void)
   g_assert_finalize_object (controller);
 }
 
+static AdwEntryRow *
+find_entry_row (GtkWidget  *root,
+                const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      AdwEntryRow *found;
+
+      if (ADW_IS_ENTRY_ROW (child)
+          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
+        return ADW_ENTRY_ROW (child);
+      found = find_entry_row (child, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_preferences_edit_settings (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (KT_APP_ID);
+  KtPreferencesWindow *window;
+  AdwEntryRow *row;
+
+  g_settings_set_string (settings, "environment-id", TEST_ENVIRONMENT_ID);
+  window = kt_preferences_window_new (settings);
+
+  row = find_entry_row (GTK_WIDGET (window), "Environment ID");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, TEST_ENVIRONMENT_ID);
+
+  row = find_entry_row (GTK_WIDGET (window), "API Base URL");
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), "https://app.dynamicauth.com/api/v0");
+  g_assert_cmpstr (g_settings_get_string (settings, "api-base-url"), ==,
+                   "https://app.dynamicauth.com/api/v0");
+
+  g_assert_nonnull (find_entry_row (GTK_WIDGET (window), "Origin"));
+  g_assert_nonnull (find_entry_row (GTK_WIDGET (window), "Software Key Socket"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -266,6 +313,7 @@ main (int   argc,
                    test_recovery_codes_wait_for_confirmation);
   g_test_add_func ("/pages/register/names-the-key", test_register_names_the_key);
   g_test_add_func ("/window/without-configuration", test_window_without_configuration);
+  g_test_add_func ("/preferences/edit-settings", test_preferences_edit_settings);
 
   return g_test_run ();
 }
