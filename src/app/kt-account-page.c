@@ -34,8 +34,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void update_account_page (KtAccountPage *self);
-
 static void
 on_operation_finished (GObject      *source,
                        GAsyncResult *result,
@@ -244,8 +242,8 @@ sign_out_action (GtkWidget  *widget,
 }
 
 static void
-kt_account_page_set_controller (KtAccountPage *self,
-                                   KtMfaController *controller)
+kt_account_page_set_controller (KtAccountPage   *self,
+                                KtMfaController *controller)
 {
   if (!g_set_object (&self->controller, controller))
     return;
@@ -269,9 +267,9 @@ kt_account_page_dispose (GObject *object)
 
 static void
 kt_account_page_get_property (GObject    *object,
-                             guint       prop_id,
-                             GValue     *value,
-                             GParamSpec *pspec)
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
 {
   KtAccountPage *self = KT_ACCOUNT_PAGE (object);
 
@@ -287,9 +285,9 @@ kt_account_page_get_property (GObject    *object,
 
 static void
 kt_account_page_set_property (GObject      *object,
-                             guint         prop_id,
-                             const GValue *value,
-                             GParamSpec   *pspec)
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
 {
   KtAccountPage *self = KT_ACCOUNT_PAGE (object);
 

@@ -32,8 +32,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void update_authenticate_page (KtAuthenticatePage *self);
-
 static void
 on_operation_finished (GObject      *source,
                        GAsyncResult *result,
@@ -97,7 +95,7 @@ start_over_action (GtkWidget  *widget,
 
 static void
 kt_authenticate_page_set_controller (KtAuthenticatePage *self,
-                                        KtMfaController *controller)
+                                     KtMfaController    *controller)
 {
   if (!g_set_object (&self->controller, controller))
     return;
@@ -129,9 +127,9 @@ kt_authenticate_page_dispose (GObject *object)
 
 static void
 kt_authenticate_page_get_property (GObject    *object,
-                                  guint       prop_id,
-                                  GValue     *value,
-                                  GParamSpec *pspec)
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
 {
   KtAuthenticatePage *self = KT_AUTHENTICATE_PAGE (object);
 
@@ -147,9 +145,9 @@ kt_authenticate_page_get_property (GObject    *object,
 
 static void
 kt_authenticate_page_set_property (GObject      *object,
-                                  guint         prop_id,
-                                  const GValue *value,
-                                  GParamSpec   *pspec)
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
 {
   KtAuthenticatePage *self = KT_AUTHENTICATE_PAGE (object);
 

@@ -193,8 +193,8 @@ on_step_changed (KtCodePage *self)
 }
 
 static void
-kt_code_page_set_controller (KtCodePage *self,
-                                KtMfaController *controller)
+kt_code_page_set_controller (KtCodePage      *self,
+                             KtMfaController *controller)
 {
   if (!g_set_object (&self->controller, controller))
     return;
@@ -227,9 +227,9 @@ kt_code_page_dispose (GObject *object)
 
 static void
 kt_code_page_get_property (GObject    *object,
-                          guint       prop_id,
-                          GValue     *value,
-                          GParamSpec *pspec)
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
 {
   KtCodePage *self = KT_CODE_PAGE (object);
 
@@ -245,9 +245,9 @@ kt_code_page_get_property (GObject    *object,
 
 static void
 kt_code_page_set_property (GObject      *object,
-                          guint         prop_id,
-                          const GValue *value,
-                          GParamSpec   *pspec)
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
 {
   KtCodePage *self = KT_CODE_PAGE (object);
 

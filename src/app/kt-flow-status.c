@@ -32,8 +32,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void update_flow_status (KtFlowStatus *self);
-
 static void
 update_flow_status (KtFlowStatus *self)
 {
@@ -66,8 +64,8 @@ cancel_action (GtkWidget  *widget,
 }
 
 static void
-kt_flow_status_set_controller (KtFlowStatus *self,
-                                  KtMfaController *controller)
+kt_flow_status_set_controller (KtFlowStatus    *self,
+                               KtMfaController *controller)
 {
   if (!g_set_object (&self->controller, controller))
     return;
@@ -91,9 +89,9 @@ kt_flow_status_dispose (GObject *object)
 
 static void
 kt_flow_status_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
 {
   KtFlowStatus *self = KT_FLOW_STATUS (object);
 
@@ -109,9 +107,9 @@ kt_flow_status_get_property (GObject    *object,
 
 static void
 kt_flow_status_set_property (GObject      *object,
-                            guint         prop_id,
-                            const GValue *value,
-                            GParamSpec   *pspec)
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
 {
   KtFlowStatus *self = KT_FLOW_STATUS (object);
 

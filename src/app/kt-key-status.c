@@ -31,8 +31,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void update_key_status (KtKeyStatus *self);
-
 static const char *
 describe_state (KtWebauthnState state)
 {
@@ -138,8 +136,8 @@ update_key_status (KtKeyStatus *self)
 }
 
 static void
-kt_key_status_set_controller (KtKeyStatus *self,
-                                 KtMfaController *controller)
+kt_key_status_set_controller (KtKeyStatus     *self,
+                              KtMfaController *controller)
 {
   if (!g_set_object (&self->controller, controller))
     return;
@@ -163,9 +161,9 @@ kt_key_status_dispose (GObject *object)
 
 static void
 kt_key_status_get_property (GObject    *object,
-                           guint       prop_id,
-                           GValue     *value,
-                           GParamSpec *pspec)
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
 {
   KtKeyStatus *self = KT_KEY_STATUS (object);
 
@@ -181,9 +179,9 @@ kt_key_status_get_property (GObject    *object,
 
 static void
 kt_key_status_set_property (GObject      *object,
-                           guint         prop_id,
-                           const GValue *value,
-                           GParamSpec   *pspec)
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
 {
   KtKeyStatus *self = KT_KEY_STATUS (object);
 

@@ -31,8 +31,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void update_recovery_code_page (KtRecoveryCodePage *self);
-
 static void
 on_operation_finished (GObject      *source,
                        GAsyncResult *result,
@@ -105,7 +103,7 @@ on_step_changed (KtRecoveryCodePage *self)
 
 static void
 kt_recovery_code_page_set_controller (KtRecoveryCodePage *self,
-                                         KtMfaController *controller)
+                                      KtMfaController    *controller)
 {
   if (!g_set_object (&self->controller, controller))
     return;
@@ -137,9 +135,9 @@ kt_recovery_code_page_dispose (GObject *object)
 
 static void
 kt_recovery_code_page_get_property (GObject    *object,
-                                   guint       prop_id,
-                                   GValue     *value,
-                                   GParamSpec *pspec)
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
 {
   KtRecoveryCodePage *self = KT_RECOVERY_CODE_PAGE (object);
 
@@ -155,9 +153,9 @@ kt_recovery_code_page_get_property (GObject    *object,
 
 static void
 kt_recovery_code_page_set_property (GObject      *object,
-                                   guint         prop_id,
-                                   const GValue *value,
-                                   GParamSpec   *pspec)
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
 {
   KtRecoveryCodePage *self = KT_RECOVERY_CODE_PAGE (object);
 

@@ -199,7 +199,7 @@ acknowledge_action (GtkWidget  *widget,
 
 static void
 kt_recovery_codes_page_set_controller (KtRecoveryCodesPage *self,
-                                          KtMfaController *controller)
+                                       KtMfaController     *controller)
 {
   if (!g_set_object (&self->controller, controller))
     return;
@@ -233,9 +233,9 @@ kt_recovery_codes_page_dispose (GObject *object)
 
 static void
 kt_recovery_codes_page_get_property (GObject    *object,
-                                    guint       prop_id,
-                                    GValue     *value,
-                                    GParamSpec *pspec)
+                                     guint       prop_id,
+                                     GValue     *value,
+                                     GParamSpec *pspec)
 {
   KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (object);
 
@@ -251,9 +251,9 @@ kt_recovery_codes_page_get_property (GObject    *object,
 
 static void
 kt_recovery_codes_page_set_property (GObject      *object,
-                                    guint         prop_id,
-                                    const GValue *value,
-                                    GParamSpec   *pspec)
+                                     guint         prop_id,
+                                     const GValue *value,
+                                     GParamSpec   *pspec)
 {
   KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (object);
 

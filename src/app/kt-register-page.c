@@ -32,8 +32,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void update_register_page (KtRegisterPage *self);
-
 static void
 on_operation_finished (GObject      *source,
                        GAsyncResult *result,
@@ -91,8 +89,8 @@ on_alias_activated (KtRegisterPage *self)
 }
 
 static void
-kt_register_page_set_controller (KtRegisterPage *self,
-                                    KtMfaController *controller)
+kt_register_page_set_controller (KtRegisterPage  *self,
+                                 KtMfaController *controller)
 {
   if (!g_set_object (&self->controller, controller))
     return;
@@ -124,9 +122,9 @@ kt_register_page_dispose (GObject *object)
 
 static void
 kt_register_page_get_property (GObject    *object,
-                              guint       prop_id,
-                              GValue     *value,
-                              GParamSpec *pspec)
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
 {
   KtRegisterPage *self = KT_REGISTER_PAGE (object);
 
@@ -142,9 +140,9 @@ kt_register_page_get_property (GObject    *object,
 
 static void
 kt_register_page_set_property (GObject      *object,
-                              guint         prop_id,
-                              const GValue *value,
-                              GParamSpec   *pspec)
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
 {
   KtRegisterPage *self = KT_REGISTER_PAGE (object);
 

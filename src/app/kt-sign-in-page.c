@@ -32,8 +32,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void update_sign_in_page (KtSignInPage *self);
-
 static void
 on_code_sent (GObject      *source,
               GAsyncResult *result,
@@ -82,8 +80,8 @@ on_email_activated (KtSignInPage *self)
 }
 
 static void
-kt_sign_in_page_set_controller (KtSignInPage *self,
-                                   KtMfaController *controller)
+kt_sign_in_page_set_controller (KtSignInPage    *self,
+                                KtMfaController *controller)
 {
   if (!g_set_object (&self->controller, controller))
     return;
@@ -115,9 +113,9 @@ kt_sign_in_page_dispose (GObject *object)
 
 static void
 kt_sign_in_page_get_property (GObject    *object,
-                             guint       prop_id,
-                             GValue     *value,
-                             GParamSpec *pspec)
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
 {
   KtSignInPage *self = KT_SIGN_IN_PAGE (object);
 
@@ -133,9 +131,9 @@ kt_sign_in_page_get_property (GObject    *object,
 
 static void
 kt_sign_in_page_set_property (GObject      *object,
-                             guint         prop_id,
-                             const GValue *value,
-                             GParamSpec   *pspec)
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
 {
   KtSignInPage *self = KT_SIGN_IN_PAGE (object);
 
