@@ -3,7 +3,8 @@
 #
 # Signs up as test-new-user.py does and reads the recovery codes as a screen reader reads them;
 # quits and starts Keyturn again, which lands signed in from the keyring; signs out and back in
-# with the security key; signs out and back in with a recovery code instead.
+# with the security key; signs out and back in with a recovery code instead, after a wrong one
+# that the page refuses in words a screen reader speaks.
 #
 # Copyright 2026 Keyturn developers
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -67,6 +68,10 @@ def main():
         sign_out(app)
         session.sign_in(app, EMAIL)
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Use a Recovery Code Instead")
+        type_into(app, "Recovery code", "not-a-code")
+        press(app, pyatspi.ROLE_PUSH_BUTTON, "Continue")
+        alert = find(app, pyatspi.ROLE_ALERT, None)
+        log(f"a wrong code is refused, in words: {alert.name}")
         type_into(app, "Recovery code", codes[0])
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Continue")
         signed_in(app)
