@@ -24,6 +24,7 @@ struct _KtRecoveryCodesPage
   GSignalGroup    *controller_signals;
   gboolean         kept;          /* copied or saved since the codes came */
   GCancellable    *cancellable;
+  GtkPrintOperation *print_operation;  /* the last one, kept while it may still be running */
 };
 
 G_DEFINE_FINAL_TYPE (KtRecoveryCodesPage, kt_recovery_codes_page, ADW_TYPE_BIN)
@@ -89,6 +90,7 @@ update_recovery_codes_page (KtRecoveryCodesPage *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-codes.copy", has_codes);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-codes.save", has_codes);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-codes.print", has_codes);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-codes.acknowledge", idle && kept);
 }
 
@@ -218,12 +220,81 @@ kt_recovery_codes_page_grab_focus (GtkWidget *widget)
 }
 
 static void
+on_draw_page (GtkPrintOperation   *operation,
+              GtkPrintContext     *context,
+              int                  page_nr,
+              KtRecoveryCodesPage *self)
+{
+  cairo_t *cr = gtk_print_context_get_cairo_context (context);
+  g_autoptr(PangoLayout) layout = gtk_print_context_create_pango_layout (context);
+  g_autoptr(PangoFontDescription) font = pango_font_description_from_string ("Monospace 12");
+  g_autofree char *codes = dup_codes_text (self);
+  g_autofree char *text = g_strdup_printf ("%s\n\n%s", _("Keyturn recovery codes"), codes);
+
+  pango_layout_set_font_description (layout, font);
+  pango_layout_set_text (layout, text, -1);
+  cairo_move_to (cr, 0, 0);
+  pango_cairo_show_layout (cr, layout);
+}
+
+static void
+on_print_done (GtkPrintOperation       *operation,
+               GtkPrintOperationResult  result,
+               KtRecoveryCodesPage     *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (result == GTK_PRINT_OPERATION_RESULT_APPLY)
+    show_kept (self, _("The codes were sent to the printer. Keep the paper somewhere safe."), TRUE);
+  else if (result == GTK_PRINT_OPERATION_RESULT_ERROR)
+    {
+      g_autofree char *text = NULL;
+
+      gtk_print_operation_get_error (operation, &error);
+      text = g_strdup_printf (_("The codes could not be printed: %s"),
+                              error != NULL ? error->message : _("unknown error"));
+      show_kept (self, text, FALSE);
+    }
+}
+
+static void
+print_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (widget);
+  GtkPrintOperation *operation = gtk_print_operation_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_set_object (&self->print_operation, operation);
+  g_object_unref (operation);
+
+  gtk_print_operation_set_n_pages (operation, 1);
+  gtk_print_operation_set_allow_async (operation, TRUE);
+  gtk_print_operation_set_job_name (operation, _("Keyturn recovery codes"));
+  g_signal_connect_object (operation, "draw-page", G_CALLBACK (on_draw_page), self, 0);
+  g_signal_connect_object (operation, "done", G_CALLBACK (on_print_done), self, 0);
+  if (gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG,
+                               GTK_WINDOW (gtk_widget_get_root (widget)), &error)
+      == GTK_PRINT_OPERATION_RESULT_ERROR)
+    {
+      g_autofree char *text = g_strdup_printf (_("The codes could not be printed: %s"),
+                                               error->message);
+
+      show_kept (self, text, FALSE);
+    }
+}
+
+static void
 kt_recovery_codes_page_dispose (GObject *object)
 {
   KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->print_operation != NULL)
+    g_signal_handlers_disconnect_by_data (self->print_operation, self);
+  g_clear_object (&self->print_operation);
   gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_RECOVERY_CODES_PAGE);
   g_clear_object (&self->controller_signals);
   g_clear_object (&self->controller);
@@ -294,6 +365,7 @@ kt_recovery_codes_page_class_init (KtRecoveryCodesPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, update_recovery_codes_page);
   gtk_widget_class_install_action (widget_class, "recovery-codes.copy", NULL, copy_action);
   gtk_widget_class_install_action (widget_class, "recovery-codes.save", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "recovery-codes.print", NULL, print_action);
   gtk_widget_class_install_action (widget_class, "recovery-codes.acknowledge", NULL, acknowledge_action);
 }
 
