@@ -7,6 +7,7 @@
 
 #include "kt-account-page.h"
 #include "kt-flow-status.h"
+#include "kt-key-status.h"
 #include "kt-mfa-controller.h"
 #include "kt-passkey-row.h"
 
@@ -18,6 +19,7 @@ struct _KtAccountPage
   GtkLabel         *who_label;
   GtkLabel         *not_remembered_label;
   GtkListBox       *passkeys_list;
+  GtkWidget        *key_status;
 
   /* Owned */
   KtMfaController *controller;
@@ -96,6 +98,12 @@ update_account_page (KtAccountPage *self)
     }
   else
     gtk_label_set_text (self->who_label, _("You are signed in."));
+
+  /* Removing a key may need a fresh touch of one first: say so where it is asked. */
+  gtk_widget_set_visible (self->key_status,
+                          self->controller != NULL
+                          && kt_mfa_controller_get_authenticator_state (self->controller)
+                             != KT_WEBAUTHN_STATE_IDLE);
 
   gtk_label_set_text (self->not_remembered_label, reason != NULL ? reason : "");
   gtk_widget_set_visible (GTK_WIDGET (self->not_remembered_label), reason != NULL);
@@ -317,12 +325,14 @@ kt_account_page_class_init (KtAccountPageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (KT_TYPE_FLOW_STATUS);
+  g_type_ensure (KT_TYPE_KEY_STATUS);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keyturn/Keyturn/kt-account-page.ui");
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, who_label);
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, not_remembered_label);
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, passkeys_list);
+  gtk_widget_class_bind_template_child (widget_class, KtAccountPage, key_status);
   gtk_widget_class_install_action (widget_class, "account.rename", "s", rename_action);
   gtk_widget_class_install_action (widget_class, "account.delete", "s", delete_action);
   gtk_widget_class_install_action (widget_class, "account.new-recovery-codes", NULL, new_recovery_codes_action);
@@ -334,6 +344,8 @@ kt_account_page_init (KtAccountPage *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
   g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
+                                  G_CALLBACK (update_account_page), self);
+  g_signal_group_connect_swapped (self->controller_signals, "notify::authenticator-state",
                                   G_CALLBACK (update_account_page), self);
   g_signal_group_connect_swapped (self->controller_signals, "notify::user",
                                   G_CALLBACK (update_account_page), self);

@@ -3,7 +3,8 @@
 #
 # Signs in with the code from the sandbox's outbox, registers the software key (touched from the
 # bar that marks it when the page asks), keeps the recovery codes, and sees the account page list
-# the one passkey; then renames it and signs out.
+# the one passkey; then renames it, removes it (touching the key again when Dynamic asks) and signs
+# out.
 #
 # Copyright 2026 Keyturn developers
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -50,12 +51,19 @@ def main():
         find(keys, pyatspi.ROLE_LABEL, "Spare key")
         log("the key is renamed")
 
+        # Removing a key is a sensitive change: Dynamic asks for a fresh touch first.
+        press(app, pyatspi.ROLE_PUSH_BUTTON, "Remove “Spare key”")
+        press(app, pyatspi.ROLE_PUSH_BUTTON, "Remove")
+        session.touch_key(app, "remove")
+        wait_for("the list to be empty", lambda: keys.childCount == 0)
+        log("the key is removed")
+
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Sign Out")
         find(app, pyatspi.ROLE_TEXT, "Email address")
         log("signed out")
         session.check_app_running()
 
-    print("1..1\nok 1 - a new user signs in, registers a key, sees it listed, renames it, signs out")
+    print("1..1\nok 1 - a new user signs in, registers a key, sees it listed, renames and removes it, signs out")
 
 
 if __name__ == "__main__":
