@@ -9,6 +9,7 @@
 #include "kt-flow-status.h"
 #include "kt-key-status.h"
 #include "kt-mfa-controller.h"
+#include "kt-set-pin-dialog.h"
 
 struct _KtAuthenticatePage
 {
@@ -16,6 +17,7 @@ struct _KtAuthenticatePage
 
   /* Template widgets */
   GtkButton        *authenticate_button;
+  GtkWidget        *set_pin_button;
 
   /* Owned */
   KtMfaController *controller;
@@ -53,10 +55,16 @@ static void
 update_authenticate_page (KtAuthenticatePage *self)
 {
   gboolean idle = is_idle (self);
+  /* A key with no PIN cannot verify its user: offer to set one, then the same step again. */
+  gboolean pin_not_set = self->controller != NULL
+                         && kt_mfa_controller_get_authenticator_state (self->controller)
+                            == KT_WEBAUTHN_STATE_PIN_NOT_SET;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "authenticate.authenticate", idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "authenticate.use-recovery-code", idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "authenticate.start-over", idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "authenticate.set-pin", pin_not_set && idle);
+  gtk_widget_set_visible (self->set_pin_button, pin_not_set);
 }
 
 static void
@@ -80,6 +88,17 @@ use_recovery_code_action (GtkWidget  *widget,
 
   if (is_idle (self))
     kt_mfa_controller_choose_recovery_code (self->controller);
+}
+
+static void
+set_pin_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  KtAuthenticatePage *self = KT_AUTHENTICATE_PAGE (widget);
+
+  if (is_idle (self))
+    kt_set_pin_dialog_present (widget, self->controller, "authenticate.authenticate");
 }
 
 static void
@@ -183,9 +202,11 @@ kt_authenticate_page_class_init (KtAuthenticatePageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keyturn/Keyturn/kt-authenticate-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, KtAuthenticatePage, set_pin_button);
   gtk_widget_class_bind_template_child (widget_class, KtAuthenticatePage, authenticate_button);
   gtk_widget_class_install_action (widget_class, "authenticate.authenticate", NULL, authenticate_action);
   gtk_widget_class_install_action (widget_class, "authenticate.use-recovery-code", NULL, use_recovery_code_action);
+  gtk_widget_class_install_action (widget_class, "authenticate.set-pin", NULL, set_pin_action);
   gtk_widget_class_install_action (widget_class, "authenticate.start-over", NULL, start_over_action);
 }
 
@@ -194,6 +215,8 @@ kt_authenticate_page_init (KtAuthenticatePage *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
   g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
+                                  G_CALLBACK (update_authenticate_page), self);
+  g_signal_group_connect_swapped (self->controller_signals, "notify::authenticator-state",
                                   G_CALLBACK (update_authenticate_page), self);
 
   gtk_widget_init_template (GTK_WIDGET (self));

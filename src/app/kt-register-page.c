@@ -8,6 +8,7 @@
 #include "kt-flow-status.h"
 #include "kt-key-status.h"
 #include "kt-mfa-controller.h"
+#include "kt-set-pin-dialog.h"
 #include "kt-register-page.h"
 
 struct _KtRegisterPage
@@ -16,6 +17,7 @@ struct _KtRegisterPage
 
   /* Template widgets */
   GtkEntry         *alias_entry;
+  GtkWidget        *set_pin_button;
 
   /* Owned */
   KtMfaController *controller;
@@ -52,8 +54,16 @@ is_idle (KtRegisterPage *self)
 static void
 update_register_page (KtRegisterPage *self)
 {
+  /* A key with no PIN cannot verify its user: offer to set one, then the same step again. */
+  gboolean pin_not_set = self->controller != NULL
+                         && kt_mfa_controller_get_authenticator_state (self->controller)
+                            == KT_WEBAUTHN_STATE_PIN_NOT_SET;
+
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "register.register", is_idle (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "register.start-over", is_idle (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "register.set-pin",
+                                 pin_not_set && is_idle (self));
+  gtk_widget_set_visible (self->set_pin_button, pin_not_set);
 }
 
 static void
@@ -69,6 +79,17 @@ register_action (GtkWidget  *widget,
   alias = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->alias_entry))));
   kt_mfa_controller_register_passkey_async (self->controller, *alias != '\0' ? alias : NULL,
                                             NULL, on_operation_finished, NULL);
+}
+
+static void
+set_pin_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  KtRegisterPage *self = KT_REGISTER_PAGE (widget);
+
+  if (is_idle (self))
+    kt_set_pin_dialog_present (widget, self->controller, "register.register");
 }
 
 static void
@@ -178,9 +199,11 @@ kt_register_page_class_init (KtRegisterPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keyturn/Keyturn/kt-register-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, KtRegisterPage, set_pin_button);
   gtk_widget_class_bind_template_child (widget_class, KtRegisterPage, alias_entry);
   gtk_widget_class_bind_template_callback (widget_class, on_alias_activated);
   gtk_widget_class_install_action (widget_class, "register.register", NULL, register_action);
+  gtk_widget_class_install_action (widget_class, "register.set-pin", NULL, set_pin_action);
   gtk_widget_class_install_action (widget_class, "register.start-over", NULL, start_over_action);
 }
 
@@ -189,6 +212,8 @@ kt_register_page_init (KtRegisterPage *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
   g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
+                                  G_CALLBACK (update_register_page), self);
+  g_signal_group_connect_swapped (self->controller_signals, "notify::authenticator-state",
                                   G_CALLBACK (update_register_page), self);
 
   gtk_widget_init_template (GTK_WIDGET (self));

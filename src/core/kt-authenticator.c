@@ -196,3 +196,13 @@ kt_authenticator_max_credential_id_length (KtAuthenticator *self)
 
   return info != NULL ? (gsize) fido_cbor_info_maxcredidlen (info) : 0;
 }
+
+guint
+kt_authenticator_min_pin_length (KtAuthenticator *self)
+{
+  fido_cbor_info_t *info = get_info (self);
+  uint64_t n = info != NULL ? fido_cbor_info_minpinlen (info) : 0;
+
+  /* CTAP 2.1 §6.5.5.5: 4 unless the key says more; 63 bytes is the most any key takes. */
+  return (guint) CLAMP (n, 4, 63);
+}

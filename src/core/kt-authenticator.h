@@ -34,6 +34,8 @@ gboolean           kt_authenticator_is_software       (KtAuthenticator    *self)
 gboolean           kt_authenticator_supports_resident_keys (KtAuthenticator *self);
 gsize              kt_authenticator_max_credentials_in_list (KtAuthenticator *self);
 gsize              kt_authenticator_max_credential_id_length (KtAuthenticator *self);
+/* The shortest PIN the key takes, in Unicode characters: its minPINLength, never under 4. */
+guint              kt_authenticator_min_pin_length    (KtAuthenticator    *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtAuthenticator, kt_authenticator_free)
 

@@ -1733,6 +1733,40 @@ kt_mfa_controller_decline_pin (KtMfaController *self)
   kt_webauthn_client_decline_pin (self->authenticator);
 }
 
+static void
+on_pin_set (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  kt_webauthn_client_set_pin_finish (KT_WEBAUTHN_CLIENT (source), result, &error);
+  end_operation (self, task, error);
+}
+
+void
+kt_mfa_controller_set_pin_async (KtMfaController     *self,
+                                 const char          *pin,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+  g_return_if_fail (pin != NULL);
+
+  task = begin_operation (self, kt_mfa_controller_set_pin_async, cancellable, callback,
+                          user_data);
+  if (task == NULL)
+    return;
+
+  kt_webauthn_client_set_pin_async (self->authenticator, pin, g_task_get_cancellable (task),
+                                    on_pin_set, task);
+}
+
 /* GObject */
 
 static void

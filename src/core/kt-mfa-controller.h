@@ -128,6 +128,18 @@ void     kt_mfa_controller_answer_pin                  (KtMfaController     *sel
                                                         const char          *pin);
 void     kt_mfa_controller_decline_pin                 (KtMfaController     *self);
 
+/* Gives the security key its first PIN, when authenticator-state is
+ * KT_WEBAUTHN_STATE_PIN_NOT_SET (see kt_webauthn_client_set_pin_async(); a PIN that breaks the
+ * length rules fails at once, before any key is touched). The registration or authentication
+ * that stopped for want of a PIN is not retried here: the page that offered to set the PIN
+ * starts it again as soon as this succeeds, with what the person had entered (such as the
+ * passkey's name), so they go straight on to touching the key and entering the new PIN. */
+void     kt_mfa_controller_set_pin_async               (KtMfaController     *self,
+                                                        const char          *pin,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+
 /* Cancels whatever operation runs now (a ceremony waiting for a touch, a request). */
 void     kt_mfa_controller_cancel                      (KtMfaController     *self);
 

@@ -29,6 +29,7 @@
 typedef enum {
   CEREMONY_REGISTER,
   CEREMONY_AUTHENTICATE,
+  CEREMONY_SET_PIN,
 } CeremonyKind;
 
 /* One registration or authentication, shared by the caller's thread (cancel, PIN answers), the
@@ -49,6 +50,7 @@ typedef struct {
   gboolean           scan_hid;
   gint64             deadline;
   KtRequirement      user_verification;
+  char              *new_pin;        /* CEREMONY_SET_PIN; the worker wipes it once used */
 
   /* Worker only: what the caller's context was last told. */
   KtWebauthnState    told_state;
@@ -125,6 +127,8 @@ state_for_error (const GError *error)
   switch ((KtWebauthnError) error->code)
     {
     case KT_WEBAUTHN_ERROR_PIN_NOT_SET:
+    case KT_WEBAUTHN_ERROR_INVALID_PIN:
+      /* The key still has no PIN. */
       return KT_WEBAUTHN_STATE_PIN_NOT_SET;
     case KT_WEBAUTHN_ERROR_PIN_BLOCKED:
       return KT_WEBAUTHN_STATE_PIN_BLOCKED;
@@ -195,6 +199,9 @@ set_error (GError          **error,
       break;
     case KT_WEBAUTHN_ERROR_BUSY:
       message = _("A security key request is already in progress.");
+      break;
+    case KT_WEBAUTHN_ERROR_INVALID_PIN:
+      message = _("The security key does not accept this PIN. Choose a longer one.");
       break;
     case KT_WEBAUTHN_ERROR_DEVICE:
     case KT_WEBAUTHN_ERROR_INVALID_OPTIONS:
@@ -395,6 +402,7 @@ ceremony_unref (Ceremony *c)
   g_strfreev (c->socket_paths);
   g_ptr_array_unref (c->waiting);
   kt_pin_free (c->pin);
+  kt_pin_free (c->new_pin);
   g_mutex_clear (&c->lock);
   g_cond_clear (&c->cond);
   g_free (c);
@@ -1327,6 +1335,56 @@ ceremony_get_assertion (Ceremony         *c,
                                                   signature, user_handle);
 }
 
+/* Gives a key with no PIN its first one. The rules every key shares were checked before any
+ * key was opened; here the key's own minimum too, before it is asked. */
+static gboolean
+ceremony_set_pin (Ceremony         *c,
+                  KtAuthenticator  *key,
+                  GError          **error)
+{
+  fido_dev_t *dev = kt_authenticator_get_device (key);
+  g_autoptr(KtPin) pin = g_steal_pointer (&c->new_pin);
+  guint min_length = kt_authenticator_min_pin_length (key);
+  int r;
+
+  if (!fido_dev_supports_pin (dev))
+    return set_error (error, KT_WEBAUTHN_ERROR_MISSING_CAPABILITY);
+  if (fido_dev_has_pin (dev))
+    {
+      g_set_error_literal (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_DENIED,
+                           _("This security key already has a PIN. Use that PIN instead."));
+      return FALSE;
+    }
+  if (g_utf8_strlen (pin, -1) < (glong) min_length)
+    {
+      g_set_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_INVALID_PIN,
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "This security key needs a PIN of at least %u character.",
+                                "This security key needs a PIN of at least %u characters.",
+                                min_length),
+                   min_length);
+      return FALSE;
+    }
+
+  ceremony_post_state (c, KT_WEBAUTHN_STATE_WORKING, -1, FALSE);
+  r = fido_dev_set_pin (dev, pin, NULL);
+  g_clear_pointer (&pin, kt_pin_free);
+
+  if (r == FIDO_OK)
+    return TRUE;
+  if (ceremony_aborted (c, error))
+    return FALSE;
+  if (r == FIDO_ERR_PIN_POLICY_VIOLATION)
+    return set_error (error, KT_WEBAUTHN_ERROR_INVALID_PIN);
+  if (r == FIDO_ERR_PIN_AUTH_INVALID || r == FIDO_ERR_NOT_ALLOWED)
+    {
+      g_set_error_literal (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_DENIED,
+                           _("This security key already has a PIN. Use that PIN instead."));
+      return FALSE;
+    }
+  return set_fido_error (error, r);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* The worker thread                                                                           */
 
@@ -1402,6 +1460,8 @@ ceremony_thread (gpointer data,
       ceremony_post_key (c, kt_authenticator_is_software (key));
       if (c->kind == CEREMONY_REGISTER)
         result = ceremony_make_credential (c, key, &error);
+      else if (c->kind == CEREMONY_SET_PIN)
+        result = ceremony_set_pin (c, key, &error) ? json_object_new () : NULL;
       else
         result = ceremony_get_assertion (c, key, &error);
     }
@@ -1721,6 +1781,87 @@ kt_webauthn_client_authenticate_finish (KtWebauthnClient  *self,
                         == kt_webauthn_client_authenticate_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+kt_webauthn_check_new_pin (const char  *pin,
+                           GError     **error)
+{
+  g_return_val_if_fail (pin != NULL, FALSE);
+
+  /* CTAP 2.1 §6.5.5.5: at least 4 Unicode characters, at most 63 bytes of UTF-8. A C string
+   * holds no NUL by construction. */
+  if (!g_utf8_validate (pin, -1, NULL) || g_utf8_strlen (pin, -1) < KT_WEBAUTHN_PIN_MIN_CHARS)
+    {
+      g_set_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_INVALID_PIN,
+                   _("A PIN needs at least %d characters."), KT_WEBAUTHN_PIN_MIN_CHARS);
+      return FALSE;
+    }
+  if (strlen (pin) > KT_WEBAUTHN_PIN_MAX_BYTES)
+    {
+      g_set_error_literal (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_INVALID_PIN,
+                           _("This PIN is too long for a security key. Choose a shorter one."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+kt_webauthn_client_set_pin_async (KtWebauthnClient    *self,
+                                  const char          *pin,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(Ceremony) c = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (KT_IS_WEBAUTHN_CLIENT (self));
+  g_return_if_fail (pin != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kt_webauthn_client_set_pin_async);
+  g_task_set_check_cancellable (task, FALSE);
+
+  if (self->ceremony != NULL)
+    {
+      set_error (&error, KT_WEBAUTHN_ERROR_BUSY);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* Refused before any key is opened; the state stays what it was (PIN not set). */
+  if (!kt_webauthn_check_new_pin (pin, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  c = ceremony_new (self, CEREMONY_SET_PIN, 0);
+  c->new_pin = g_strdup (pin);
+  self->ceremony = c;
+  set_state (self, KT_WEBAUTHN_STATE_WORKING, -1);
+  g_task_set_task_data (task, ceremony_ref (c), (GDestroyNotify) ceremony_unref);
+  g_thread_pool_push (ceremony_pool (), g_object_ref (task), NULL);
+}
+
+gboolean
+kt_webauthn_client_set_pin_finish (KtWebauthnClient  *self,
+                                   GAsyncResult      *result,
+                                   GError           **error)
+{
+  g_autoptr(JsonObject) done = NULL;
+
+  g_return_val_if_fail (KT_IS_WEBAUTHN_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result))
+                        == kt_webauthn_client_set_pin_async, FALSE);
+
+  /* The worker hands back an empty object for success. */
+  done = g_task_propagate_pointer (G_TASK (result), error);
+  return done != NULL;
 }
 
 static void

@@ -26,6 +26,11 @@ G_BEGIN_DECLS
 #define KT_WEBAUTHN_TIMEOUT_MAX_MS    600000
 #define KT_WEBAUTHN_TIMEOUT_DEFAULT_MS 300000
 
+/* A new PIN's length (CTAP 2.1 §6.5.5.5): Unicode characters at least, UTF-8 bytes at most. A
+ * key may ask for more characters (its getInfo minPINLength). */
+#define KT_WEBAUTHN_PIN_MIN_CHARS      4
+#define KT_WEBAUTHN_PIN_MAX_BYTES      63
+
 #define KT_TYPE_WEBAUTHN_CLIENT (kt_webauthn_client_get_type ())
 
 G_DECLARE_FINAL_TYPE (KtWebauthnClient, kt_webauthn_client, KT, WEBAUTHN_CLIENT, GObject)
@@ -83,5 +88,23 @@ void              kt_webauthn_client_answer_pin           (KtWebauthnClient     
                                                            const char              *pin);
 /* The user would rather not give the PIN: the ceremony ends with KT_WEBAUTHN_ERROR_CANCELLED. */
 void              kt_webauthn_client_decline_pin          (KtWebauthnClient        *self);
+
+/* Whether @pin meets the rules every key shares; a KT_WEBAUTHN_ERROR_INVALID_PIN otherwise. */
+gboolean          kt_webauthn_check_new_pin               (const char              *pin,
+                                                           GError                 **error);
+
+/* Gives the key that needs it (the only one present, or the one touched among several) its
+ * first PIN. @pin is checked first (kt_webauthn_check_new_pin()) and refused before any key is
+ * opened; the key's own minimum is checked before it is asked. The client's copy is wiped once
+ * the key has seen it; the caller should wipe its own. A key that already has a PIN is refused
+ * (KT_WEBAUTHN_ERROR_DENIED). The state is WORKING or SELECT_KEY meanwhile, IDLE after. */
+void              kt_webauthn_client_set_pin_async        (KtWebauthnClient        *self,
+                                                           const char              *pin,
+                                                           GCancellable            *cancellable,
+                                                           GAsyncReadyCallback      callback,
+                                                           gpointer                 user_data);
+gboolean          kt_webauthn_client_set_pin_finish       (KtWebauthnClient        *self,
+                                                           GAsyncResult            *result,
+                                                           GError                 **error);
 
 G_END_DECLS

@@ -32,6 +32,8 @@ G_BEGIN_DECLS
  * @KT_WEBAUTHN_ERROR_BAD_RESPONSE: the key's answer failed Keyturn's checks
  * @KT_WEBAUTHN_ERROR_DEVICE: talking to the key failed
  * @KT_WEBAUTHN_ERROR_BUSY: a ceremony is already running on this client
+ * @KT_WEBAUTHN_ERROR_INVALID_PIN: a new PIN breaks the length rules (CTAP 2.1 §6.5.5.5, or the
+ *   key's own minimum); refused before the key is asked to take it
  *
  * Every message in this domain is translated and fit to show to the user as it is.
  */
@@ -53,6 +55,7 @@ typedef enum {
   KT_WEBAUTHN_ERROR_BAD_RESPONSE,
   KT_WEBAUTHN_ERROR_DEVICE,
   KT_WEBAUTHN_ERROR_BUSY,
+  KT_WEBAUTHN_ERROR_INVALID_PIN,
 } KtWebauthnError;
 
 GType  kt_webauthn_error_get_type (void) G_GNUC_CONST;

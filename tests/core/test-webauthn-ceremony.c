@@ -677,6 +677,71 @@ test_pin_not_set (Fixture       *f,
   g_assert_false (saw_state (f, KT_WEBAUTHN_STATE_TOUCH_NEEDED));
 }
 
+static gboolean
+client_set_pin (Fixture     *f,
+                const char  *pin,
+                GError     **error)
+{
+  g_clear_object (&f->result);
+  g_array_set_size (f->states, 0);
+  kt_webauthn_client_set_pin_async (f->client, pin, NULL, ceremony_done_cb, f);
+  iterate_until_done (f);
+  return kt_webauthn_client_set_pin_finish (f->client, f->result, error);
+}
+
+static void
+test_pin_set_then_used (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(KtCreationOptions) creation = creation_options ("required", NULL, 30000);
+  g_autoptr(JsonObject) registration = NULL;
+  g_autoptr(KsNewCredential) credential = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *too_long = g_strnfill (KT_WEBAUTHN_PIN_MAX_BYTES + 1, '7');
+
+  f->keys[0] = start_key ("auto");
+  use_client (f, ORIGIN, f->keys[0]->socket, NULL);
+
+  start_register (f, creation, NULL);
+  registration = finish_register (f, &error);
+  g_assert_null (registration);
+  g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_PIN_NOT_SET);
+  g_assert_cmpint (kt_webauthn_client_get_state (f->client), ==, KT_WEBAUTHN_STATE_PIN_NOT_SET);
+  g_clear_error (&error);
+
+  /* Too short (three characters, though six bytes) or too long: refused before any key is
+   * opened, and the state still says the key has no PIN. */
+  g_assert_false (client_set_pin (f, "\xc3\xa4\xc3\xb6\xc3\xbc", &error));
+  g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_INVALID_PIN);
+  g_clear_error (&error);
+  g_assert_false (client_set_pin (f, too_long, &error));
+  g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_INVALID_PIN);
+  g_clear_error (&error);
+  g_assert_cmpuint (f->states->len, ==, 0);
+  g_assert_cmpint (kt_webauthn_client_get_state (f->client), ==, KT_WEBAUTHN_STATE_PIN_NOT_SET);
+
+  g_assert_true (client_set_pin (f, PIN, &error));
+  g_assert_no_error (error);
+  g_assert_true (saw_state (f, KT_WEBAUTHN_STATE_WORKING));
+  g_assert_cmpint (kt_webauthn_client_get_state (f->client), ==, KT_WEBAUTHN_STATE_IDLE);
+
+  /* A second time the key refuses: it has a PIN now. */
+  g_assert_false (client_set_pin (f, "1234", &error));
+  g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_DENIED);
+  g_clear_error (&error);
+
+  /* The same registration now goes through with the new PIN, and the user is verified. */
+  answer_pins (f, PIN, NULL);
+  start_register (f, creation, NULL);
+  registration = finish_register (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->pin_retries->len, ==, 1);
+  g_assert_cmpint (g_array_index (f->pin_states, KtWebauthnState, 0), ==,
+                   KT_WEBAUTHN_STATE_PIN_NEEDED);
+  credential = verify_registration (creation, registration, TRUE);
+  g_assert_true (credential->user_verified);
+}
+
 static void
 test_pin_declined (Fixture       *f,
                    gconstpointer  data)
@@ -1137,6 +1202,7 @@ main (int   argc,
   ADD ("/ceremony/pin/wrong-then-right", test_pin_wrong_then_right);
   ADD ("/ceremony/pin/only-when-needed", test_pin_only_when_needed);
   ADD ("/ceremony/pin/not-set", test_pin_not_set);
+  ADD ("/ceremony/pin/set-then-used", test_pin_set_then_used);
   ADD ("/ceremony/pin/declined", test_pin_declined);
   ADD ("/ceremony/pin/blocked", test_pin_blocked);
   ADD ("/ceremony/excluded", test_excluded);

@@ -816,6 +816,59 @@ test_pin_protected_key (Flow          *f,
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
 }
 
+/* A key with no PIN, a server that requires user verification: the PIN is set through the
+ * controller, and the registration tried again, as the register page does. */
+static void
+test_pin_set_first (Flow          *f,
+                    gconstpointer  data)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  flow_restart (f);
+  flow_send_code (f);
+  flow_verify_code (f);
+
+  kt_mfa_controller_register_passkey_async (f->controller, NULL, NULL, flow_store_result,
+                                            &result);
+  g_assert_false (flow_await (f, &result, &error));
+  g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_PIN_NOT_SET);
+  g_clear_error (&error);
+  g_assert_cmpint (kt_mfa_controller_get_authenticator_state (f->controller), ==,
+                   KT_WEBAUTHN_STATE_PIN_NOT_SET);
+  g_assert_nonnull (kt_mfa_controller_get_error (f->controller));
+  g_assert_cmpuint (f->pin_asked, ==, 0);
+
+  /* Too short: refused at once, shown as the controller's error, the key still without PIN. */
+  kt_mfa_controller_set_pin_async (f->controller, "123", NULL, flow_store_result, &result);
+  g_assert_false (flow_await (f, &result, &error));
+  g_assert_error (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_INVALID_PIN);
+  g_clear_error (&error);
+  g_assert_error ((GError *) kt_mfa_controller_get_error (f->controller),
+                  KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_INVALID_PIN);
+  g_assert_cmpint (kt_mfa_controller_get_authenticator_state (f->controller), ==,
+                   KT_WEBAUTHN_STATE_PIN_NOT_SET);
+  g_assert_false (kt_mfa_controller_get_busy (f->controller));
+
+  kt_mfa_controller_set_pin_async (f->controller, FLOW_PIN, NULL, flow_store_result, &result);
+  g_assert_true (kt_mfa_controller_get_busy (f->controller));
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+  g_assert_null (kt_mfa_controller_get_error (f->controller));
+  g_assert_cmpint (kt_mfa_controller_get_authenticator_state (f->controller), ==,
+                   KT_WEBAUTHN_STATE_IDLE);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_REGISTER_PASSKEY);
+
+  /* Tried again: the key asks for its new PIN, and the server, which requires user
+   * verification, takes the registration. */
+  g_ptr_array_add (f->pin_answers, g_strdup (FLOW_PIN));
+  flow_register (f, NULL);
+  g_assert_cmpuint (f->pin_asked, ==, 1);
+  g_assert_cmpint (g_array_index (f->pin_states, KtWebauthnState, 0), ==,
+                   KT_WEBAUTHN_STATE_PIN_NEEDED);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_RECOVERY_CODES);
+}
+
 static const FlowOptions manual_presence = { .presence = "manual" };
 
 static gboolean
@@ -1122,6 +1175,7 @@ main (int   argc,
   ADD_FLOW_TEST ("/flow/server-killed-mid-request", &through_proxy,
                  test_server_killed_mid_request);
   ADD_FLOW_TEST ("/flow/pin-protected-key", &uv_required, test_pin_protected_key);
+  ADD_FLOW_TEST ("/flow/pin-set-first", &uv_required, test_pin_set_first);
   ADD_FLOW_TEST ("/flow/cancel-waiting-for-touch", &manual_presence,
                  test_cancel_waiting_for_touch);
   ADD_FLOW_TEST ("/flow/no-secret-outside-keyring", NULL, test_no_secret_outside_keyring);

@@ -13,6 +13,7 @@
 #include "kt-recovery-code-page.h"
 #include "kt-recovery-codes-page.h"
 #include "kt-register-page.h"
+#include "kt-set-pin-dialog.h"
 #include "kt-sign-in-page.h"
 #include "kt-window.h"
 
@@ -231,6 +232,75 @@ test_register_names_the_key (void)
   finish (page, controller);
 }
 
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static gboolean
+set_pins (AdwMessageDialog *dialog,
+          const char       *pin,
+          const char       *again)
+{
+  GtkWidget *box = adw_message_dialog_get_extra_child (dialog);
+  GtkWidget *pin_entry = gtk_widget_get_first_child (box);
+  GtkWidget *again_entry = gtk_widget_get_next_sibling (pin_entry);
+
+  gtk_editable_set_text (GTK_EDITABLE (pin_entry), pin);
+  gtk_editable_set_text (GTK_EDITABLE (again_entry), again);
+  return adw_message_dialog_get_response_enabled (dialog, "set");
+}
+
+static void
+test_set_pin_dialog (void)
+{
+  KtMfaController *controller = create_controller ();
+  GtkWidget *page = create_page (KT_TYPE_REGISTER_PAGE, controller);
+  AdwMessageDialog *dialog;
+
+  /* Offered only when the key turns out to have no PIN. */
+  g_assert_null (find_button (page, "Set a PIN for This Key"));
+
+  kt_set_pin_dialog_present (page, controller, "register.register");
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Set a PIN for This Key");
+
+  /* Set only when both entries hold the same PIN of 4 to 63 bytes' worth of characters. */
+  g_assert_false (set_pins (dialog, "", ""));
+  g_assert_false (set_pins (dialog, "471", "471"));
+  g_assert_false (set_pins (dialog, "\xc3\xa4\xc3\xb6\xc3\xbc", "\xc3\xa4\xc3\xb6\xc3\xbc"));
+  g_assert_false (set_pins (dialog, "4711", "4712"));
+  g_assert_false (set_pins (dialog, "4711", ""));
+  g_assert_true (set_pins (dialog, "4711", "4711"));
+  g_assert_true (set_pins (dialog, "\xc3\xa4\xc3\xb6\xc3\xbc\xc3\x9f",
+                           "\xc3\xa4\xc3\xb6\xc3\xbc\xc3\x9f"));
+
+  /* Cancel: nothing starts, nothing to show, and the PIN is gone from the entries. */
+  adw_message_dialog_response (dialog, "cancel");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (gtk_widget_get_first_child
+                                                        (adw_message_dialog_get_extra_child
+                                                         (dialog)))), ==, "");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_false (kt_mfa_controller_get_busy (controller));
+  g_assert_null (kt_mfa_controller_get_error (controller));
+  g_assert_true (can_press (page, "Register Security Key"));
+
+  finish (page, controller);
+}
+
 static void
 test_window_without_configuration (void)
 {
@@ -312,6 +382,7 @@ main (int   argc,
   g_test_add_func ("/pages/recovery-codes/wait-for-confirmation",
                    test_recovery_codes_wait_for_confirmation);
   g_test_add_func ("/pages/register/names-the-key", test_register_names_the_key);
+  g_test_add_func ("/pages/register/set-pin-dialog", test_set_pin_dialog);
   g_test_add_func ("/window/without-configuration", test_window_without_configuration);
   g_test_add_func ("/preferences/edit-settings", test_preferences_edit_settings);
 

@@ -1,0 +1,194 @@
+/* kt-set-pin-dialog.c: choosing a first PIN for a security key that has none
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "kt-set-pin-dialog.h"
+
+typedef struct {
+  GtkWidget   *page;
+  char        *retry_action;
+  GtkEditable *pin_entry;
+  GtkEditable *again_entry;
+  GtkLabel    *hint_label;
+} SetPinDialog;
+
+static void
+set_pin_dialog_free (SetPinDialog *data)
+{
+  g_object_unref (data->page);
+  g_free (data->retry_action);
+  g_free (data);
+}
+
+static void
+on_pin_set (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  SetPinDialog *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* A failure shows as the controller's error-message on the page. */
+  if (kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, &error)
+      && gtk_widget_get_root (data->page) != NULL)
+    gtk_widget_activate_action (data->page, data->retry_action, NULL);
+  set_pin_dialog_free (data);
+}
+
+/* Whether the two entries hold the same PIN, and one a key takes; says why not in the hint. */
+static gboolean
+pins_acceptable (SetPinDialog *data)
+{
+  const char *pin = gtk_editable_get_text (data->pin_entry);
+  const char *again = gtk_editable_get_text (data->again_entry);
+
+  if (*pin == '\0')
+    {
+      gtk_label_set_text (data->hint_label, "");
+      return FALSE;
+    }
+  if (!kt_webauthn_check_new_pin (pin, NULL))
+    {
+      gtk_label_set_text (data->hint_label,
+                          strlen (pin) > KT_WEBAUTHN_PIN_MAX_BYTES
+                            ? _("This PIN is too long.")
+                            : _("This PIN is too short."));
+      return FALSE;
+    }
+  if (strcmp (pin, again) != 0)
+    {
+      gtk_label_set_text (data->hint_label,
+                          *again == '\0' ? "" : _("The two PINs are not the same."));
+      return FALSE;
+    }
+  gtk_label_set_text (data->hint_label, _("The PINs match."));
+  return TRUE;
+}
+
+static void
+on_entry_changed (AdwMessageDialog *dialog)
+{
+  SetPinDialog *data = g_object_get_data (G_OBJECT (dialog), "kt-set-pin");
+
+  adw_message_dialog_set_response_enabled (dialog, "set", pins_acceptable (data));
+}
+
+static void
+on_again_activated (AdwMessageDialog *dialog)
+{
+  if (adw_message_dialog_get_response_enabled (dialog, "set"))
+    {
+      adw_message_dialog_response (dialog, "set");
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
+}
+
+static void
+on_response (AdwMessageDialog *dialog,
+             const char       *response,
+             KtMfaController  *controller)
+{
+  SetPinDialog *data = g_object_get_data (G_OBJECT (dialog), "kt-set-pin");
+
+  if (g_strcmp0 (response, "set") == 0 && pins_acceptable (data))
+    {
+      SetPinDialog *pending = g_new0 (SetPinDialog, 1);
+
+      pending->page = g_object_ref (data->page);
+      pending->retry_action = g_strdup (data->retry_action);
+      /* The controller keeps its own copy only until the key has seen it. */
+      kt_mfa_controller_set_pin_async (controller, gtk_editable_get_text (data->pin_entry), NULL,
+                                       on_pin_set, pending);
+    }
+
+  /* The PIN does not outlive the dialog. */
+  gtk_editable_set_text (data->pin_entry, "");
+  gtk_editable_set_text (data->again_entry, "");
+  /* A password entry that still has the focus when its window goes warns (GTK 4.8). */
+  gtk_window_set_focus (GTK_WINDOW (dialog), NULL);
+}
+
+static GtkWidget *
+pin_entry_new (const char *accessible_name)
+{
+  GtkWidget *entry = gtk_password_entry_new ();
+
+  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible_name,
+                                  -1);
+  return entry;
+}
+
+void
+kt_set_pin_dialog_present (GtkWidget       *page,
+                           KtMfaController *controller,
+                           const char      *retry_action)
+{
+  AdwMessageDialog *dialog;
+  SetPinDialog *data;
+  GtkWidget *box;
+  GtkWidget *pin_entry;
+  GtkWidget *again_entry;
+  GtkWidget *hint;
+  GtkRoot *root;
+
+  g_return_if_fail (GTK_IS_WIDGET (page));
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (controller));
+  g_return_if_fail (retry_action != NULL);
+
+  root = gtk_widget_get_root (page);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                            : NULL,
+                                                       _("Set a PIN for This Key"), NULL));
+  adw_message_dialog_format_body (dialog,
+                                  g_dngettext (GETTEXT_PACKAGE,
+                                               "Choose a PIN of at least %d character. The key "
+                                               "will ask for it each time you use it.",
+                                               "Choose a PIN of at least %d characters. The key "
+                                               "will ask for it each time you use it.",
+                                               KT_WEBAUTHN_PIN_MIN_CHARS),
+                                  KT_WEBAUTHN_PIN_MIN_CHARS);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  pin_entry = pin_entry_new (_("New PIN"));
+  again_entry = pin_entry_new (_("New PIN again"));
+  hint = gtk_label_new (NULL);
+  gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
+  gtk_box_append (GTK_BOX (box), pin_entry);
+  gtk_box_append (GTK_BOX (box), again_entry);
+  gtk_box_append (GTK_BOX (box), hint);
+  adw_message_dialog_set_extra_child (dialog, box);
+
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "set", _("_Set PIN"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "set", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_response_enabled (dialog, "set", FALSE);
+  adw_message_dialog_set_default_response (dialog, "set");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+
+  data = g_new0 (SetPinDialog, 1);
+  data->page = g_object_ref (page);
+  data->retry_action = g_strdup (retry_action);
+  data->pin_entry = GTK_EDITABLE (pin_entry);
+  data->again_entry = GTK_EDITABLE (again_entry);
+  data->hint_label = GTK_LABEL (hint);
+  g_object_set_data_full (G_OBJECT (dialog), "kt-set-pin", data,
+                          (GDestroyNotify) set_pin_dialog_free);
+
+  g_signal_connect_swapped (pin_entry, "changed", G_CALLBACK (on_entry_changed), dialog);
+  g_signal_connect_swapped (again_entry, "changed", G_CALLBACK (on_entry_changed), dialog);
+  g_signal_connect_swapped (pin_entry, "activate", G_CALLBACK (gtk_widget_grab_focus),
+                            again_entry);
+  g_signal_connect_swapped (again_entry, "activate", G_CALLBACK (on_again_activated), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_response), controller, 0);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (pin_entry);
+}
