@@ -36,17 +36,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-on_operation_finished (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* A failure shows as the controller's error-message, on this page. */
-  kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, &error);
-}
-
 static gboolean
 is_idle (KtAccountPage *self)
 {
@@ -140,7 +129,7 @@ on_rename_response (AdwMessageDialog *dialog,
   if (*alias == '\0')
     return;
   kt_mfa_controller_rename_passkey_async (self->controller, passkey, alias, NULL,
-                                          on_operation_finished, NULL);
+                                          NULL, NULL);
 }
 
 static void
@@ -191,7 +180,7 @@ on_delete_response (AdwMessageDialog *dialog,
   if (g_strcmp0 (response, "delete") != 0 || !is_idle (self))
     return;
   kt_mfa_controller_delete_passkey_async (self->controller, passkey, NULL,
-                                          on_operation_finished, NULL);
+                                          NULL, NULL);
 }
 
 static void
@@ -234,8 +223,7 @@ new_recovery_codes_action (GtkWidget  *widget,
   KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
 
   if (is_idle (self))
-    kt_mfa_controller_new_recovery_codes_async (self->controller, NULL, on_operation_finished,
-                                                NULL);
+    kt_mfa_controller_new_recovery_codes_async (self->controller, NULL, NULL, NULL);
 }
 
 static void
@@ -246,7 +234,7 @@ sign_out_action (GtkWidget  *widget,
   KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
 
   if (is_idle (self))
-    kt_mfa_controller_sign_out_async (self->controller, NULL, on_operation_finished, NULL);
+    kt_mfa_controller_sign_out_async (self->controller, NULL, NULL, NULL);
 }
 
 static void

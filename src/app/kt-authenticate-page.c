@@ -34,17 +34,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-on_operation_finished (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* A failure shows as the controller's error-message and the key's state, on this page. */
-  kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, &error);
-}
-
 static gboolean
 is_idle (KtAuthenticatePage *self)
 {
@@ -75,8 +64,7 @@ authenticate_action (GtkWidget  *widget,
   KtAuthenticatePage *self = KT_AUTHENTICATE_PAGE (widget);
 
   if (is_idle (self))
-    kt_mfa_controller_authenticate_passkey_async (self->controller, NULL, on_operation_finished,
-                                                  NULL);
+    kt_mfa_controller_authenticate_passkey_async (self->controller, NULL, NULL, NULL);
 }
 
 static void

@@ -41,17 +41,6 @@ static void update_code_page (KtCodePage *self);
 #define RESEND_INTERVAL_SECONDS 30
 #define CODE_LENGTH 6
 
-static void
-on_operation_finished (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* A failure shows as the controller's error-message, on this page. */
-  kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, &error);
-}
-
 static gboolean
 is_idle (KtCodePage *self)
 {
@@ -150,7 +139,7 @@ verify_action (GtkWidget  *widget,
 
   if (!is_idle (self) || strlen (code) != CODE_LENGTH)
     return;
-  kt_mfa_controller_verify_code_async (self->controller, code, NULL, on_operation_finished, NULL);
+  kt_mfa_controller_verify_code_async (self->controller, code, NULL, NULL, NULL);
 }
 
 static void
@@ -163,7 +152,7 @@ resend_action (GtkWidget  *widget,
   if (!is_idle (self))
     return;
   gtk_editable_set_text (GTK_EDITABLE (self->code_entry), "");
-  kt_mfa_controller_resend_code_async (self->controller, NULL, on_operation_finished, NULL);
+  kt_mfa_controller_resend_code_async (self->controller, NULL, NULL, NULL);
 }
 
 static void

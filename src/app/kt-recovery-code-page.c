@@ -31,17 +31,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-on_operation_finished (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* A failure shows as the controller's error-message, on this page. */
-  kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, &error);
-}
-
 static gboolean
 is_idle (KtRecoveryCodePage *self)
 {
@@ -72,7 +61,7 @@ submit_action (GtkWidget  *widget,
   if (*code == '\0')
     return;
   kt_mfa_controller_use_recovery_code_async (self->controller, code, NULL,
-                                             on_operation_finished, NULL);
+                                             NULL, NULL);
 }
 
 static void

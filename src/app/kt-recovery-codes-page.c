@@ -39,17 +39,6 @@ static GParamSpec *properties[N_PROPS];
 
 static void update_recovery_codes_page (KtRecoveryCodesPage *self);
 
-static void
-on_operation_finished (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* A failure shows as the controller's error-message, on this page. */
-  kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, &error);
-}
-
 static char *
 dup_codes_text (KtRecoveryCodesPage *self)
 {
@@ -196,7 +185,7 @@ acknowledge_action (GtkWidget  *widget,
   if (self->controller == NULL || kt_mfa_controller_get_busy (self->controller))
     return;
   kt_mfa_controller_acknowledge_recovery_codes_async (self->controller, NULL,
-                                                      on_operation_finished, NULL);
+                                                      NULL, NULL);
 }
 
 static void

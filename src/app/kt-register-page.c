@@ -34,17 +34,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-on_operation_finished (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* A failure shows as the controller's error-message and the key's state, on this page. */
-  kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, &error);
-}
-
 static gboolean
 is_idle (KtRegisterPage *self)
 {
@@ -78,7 +67,7 @@ register_action (GtkWidget  *widget,
     return;
   alias = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->alias_entry))));
   kt_mfa_controller_register_passkey_async (self->controller, *alias != '\0' ? alias : NULL,
-                                            NULL, on_operation_finished, NULL);
+                                            NULL, NULL, NULL);
 }
 
 static void

@@ -32,17 +32,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-on_code_sent (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* A failure shows as the controller's error-message, on this page. */
-  kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, &error);
-}
-
 static gboolean
 can_send_code (KtSignInPage *self)
 {
@@ -70,7 +59,7 @@ send_code_action (GtkWidget  *widget,
   if (!can_send_code (self))
     return;
   email = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->email_entry))));
-  kt_mfa_controller_send_code_async (self->controller, email, NULL, on_code_sent, NULL);
+  kt_mfa_controller_send_code_async (self->controller, email, NULL, NULL, NULL);
 }
 
 static void

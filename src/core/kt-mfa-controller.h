@@ -42,7 +42,8 @@ int              kt_mfa_controller_get_pin_retries      (KtMfaController  *self)
 void             kt_mfa_controller_clear_error          (KtMfaController  *self);
 
 /* Every operation below finishes with TRUE, or FALSE and the error that the `error` property
- * also shows. Only one runs at a time; starting another while busy fails with G_IO_ERROR_BUSY. */
+ * also shows, so a caller that only watches the properties may pass no callback. Only one runs
+ * at a time; starting another while busy fails with G_IO_ERROR_BUSY. */
 
 void     kt_mfa_controller_restore_async               (KtMfaController     *self,
                                                         GCancellable        *cancellable,
