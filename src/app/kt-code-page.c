@@ -37,8 +37,6 @@ static GParamSpec *properties[N_PROPS];
 
 static void update_code_page (KtCodePage *self);
 
-/* Dynamic lets a code be sent again this long after the last one. */
-#define RESEND_INTERVAL_SECONDS 30
 #define CODE_LENGTH 6
 
 static gboolean
@@ -50,14 +48,15 @@ is_idle (KtCodePage *self)
 static gint64
 seconds_until_resend (KtCodePage *self)
 {
-  gint64 sent_at;
+  gint64 available_at;
 
   if (self->controller == NULL)
     return 0;
-  sent_at = kt_mfa_controller_get_code_sent_at (self->controller);
-  if (sent_at == 0)
+  /* The controller knows the usual wait and any longer one the server asked for. */
+  available_at = kt_mfa_controller_get_resend_available_at (self->controller);
+  if (available_at == 0)
     return 0;
-  return MAX (0, sent_at + RESEND_INTERVAL_SECONDS - g_get_real_time () / G_USEC_PER_SEC);
+  return MAX (0, available_at - g_get_real_time () / G_USEC_PER_SEC);
 }
 
 static gboolean
@@ -289,7 +288,7 @@ kt_code_page_init (KtCodePage *self)
                                   G_CALLBACK (update_code_page), self);
   g_signal_group_connect_swapped (self->controller_signals, "notify::email",
                                   G_CALLBACK (update_code_page), self);
-  g_signal_group_connect_swapped (self->controller_signals, "notify::code-sent-at",
+  g_signal_group_connect_swapped (self->controller_signals, "notify::resend-available-at",
                                   G_CALLBACK (update_code_page), self);
   g_signal_group_connect_swapped (self->controller_signals, "notify::step",
                                   G_CALLBACK (on_step_changed), self);

@@ -16,6 +16,7 @@ struct _KtSignInPage
 
   /* Template widgets */
   GtkEntry         *email_entry;
+  GtkWidget        *retry_box;
 
   /* Owned */
   KtMfaController *controller;
@@ -45,7 +46,26 @@ can_send_code (KtSignInPage *self)
 static void
 update_sign_in_page (KtSignInPage *self)
 {
+  gboolean unchecked = self->controller != NULL
+                      && kt_mfa_controller_get_unchecked_session (self->controller);
+
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sign-in.send-code", can_send_code (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "sign-in.retry",
+                                 unchecked && !kt_mfa_controller_get_busy (self->controller));
+  gtk_widget_set_visible (self->retry_box, unchecked);
+}
+
+/* The server was out of reach at start-up: the kept session is checked again, no new code. */
+static void
+retry_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  KtSignInPage *self = KT_SIGN_IN_PAGE (widget);
+
+  if (self->controller == NULL || kt_mfa_controller_get_busy (self->controller))
+    return;
+  kt_mfa_controller_restore_async (self->controller, NULL, NULL, NULL);
 }
 
 static void
@@ -158,9 +178,11 @@ kt_sign_in_page_class_init (KtSignInPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keyturn/Keyturn/kt-sign-in-page.ui");
   gtk_widget_class_bind_template_child (widget_class, KtSignInPage, email_entry);
+  gtk_widget_class_bind_template_child (widget_class, KtSignInPage, retry_box);
   gtk_widget_class_bind_template_callback (widget_class, on_email_activated);
   gtk_widget_class_bind_template_callback (widget_class, update_sign_in_page);
   gtk_widget_class_install_action (widget_class, "sign-in.send-code", NULL, send_code_action);
+  gtk_widget_class_install_action (widget_class, "sign-in.retry", NULL, retry_action);
 }
 
 static void
@@ -168,6 +190,8 @@ kt_sign_in_page_init (KtSignInPage *self)
 {
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
   g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
+                                  G_CALLBACK (update_sign_in_page), self);
+  g_signal_group_connect_swapped (self->controller_signals, "notify::unchecked-session",
                                   G_CALLBACK (update_sign_in_page), self);
 
   gtk_widget_init_template (GTK_WIDGET (self));

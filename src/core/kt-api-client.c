@@ -252,24 +252,54 @@ kt_api_client_set_timeout (KtApiClient *self,
 
 /* Errors */
 
+/* No wait a server asks for is taken to be longer than this. */
+#define KT_MAX_RETRY_AFTER_SECONDS (24 * 60 * 60)
+
+/* Retry-After (RFC 9110 §10.2.3) is either a number of seconds or an HTTP date. */
+static gint64
+retry_after_from_header (SoupMessage *message)
+{
+  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                    "Retry-After");
+  g_autoptr(GDateTime) date = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  guint64 seconds;
+
+  if (value == NULL)
+    return 0;
+  if (g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &seconds, NULL))
+    return (gint64) seconds;
+  date = soup_date_time_new_from_http_string (value);
+  if (date == NULL)
+    return 0;
+  now = g_date_time_new_now_utc ();
+  return (g_date_time_difference (date, now) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+}
+
 static GError *
-error_from_status (guint     status,
-                   JsonNode *root)
+error_from_status (SoupMessage *response,
+                   JsonNode    *root)
 {
   g_autofree char *message = NULL;
   g_autofree char *code = NULL;
+  guint status = soup_message_get_status (response);
+  gint64 retry_after = retry_after_from_header (response);
   KtApiError kind;
   GError *error;
 
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     {
       JsonObject *object = json_node_get_object (root);
+      gint64 body_wait = 0;
 
       /* A wrongly typed error body still tells the status: ignore what cannot be read. */
       if (!kt_json_read_string (object, "error", KT_JSON_OPTIONAL, &message, NULL))
         g_clear_pointer (&message, g_free);
       if (!kt_json_read_string (object, "code", KT_JSON_OPTIONAL, &code, NULL))
         g_clear_pointer (&code, g_free);
+      if (retry_after <= 0
+          && kt_json_read_int (object, "retryAfter", KT_JSON_OPTIONAL, &body_wait, NULL))
+        retry_after = body_wait;
     }
 
   if (g_strcmp0 (code, "mfa_invalid_code") == 0)
@@ -326,6 +356,8 @@ error_from_status (guint     status,
 
   error = g_error_new_literal (KT_API_ERROR, kind, message);
   kt_api_error_set_server_code (error, code);
+  if (kind == KT_API_ERROR_RATE_LIMITED && retry_after > 0)
+    kt_api_error_set_retry_after (error, (guint) MIN (retry_after, KT_MAX_RETRY_AFTER_SECONDS));
   return error;
 }
 
@@ -431,7 +463,7 @@ on_response (GObject      *source,
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      finish_with_error (task, call, error_from_status (status, root));
+      finish_with_error (task, call, error_from_status (message, root));
       return;
     }
 

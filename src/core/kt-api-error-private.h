@@ -11,5 +11,7 @@ G_BEGIN_DECLS
 
 void kt_api_error_set_server_code (GError     *error,
                                    const char *code);
+void kt_api_error_set_retry_after (GError     *error,
+                                   guint       seconds);
 
 G_END_DECLS

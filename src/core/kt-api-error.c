@@ -9,12 +9,14 @@
 
 typedef struct {
   char *server_code;
+  guint retry_after;
 } KtApiErrorPrivate;
 
 static void
 kt_api_error_private_init (KtApiErrorPrivate *priv)
 {
   priv->server_code = NULL;
+  priv->retry_after = 0;
 }
 
 static void
@@ -22,6 +24,7 @@ kt_api_error_private_copy (const KtApiErrorPrivate *src,
                            KtApiErrorPrivate       *dest)
 {
   dest->server_code = g_strdup (src->server_code);
+  dest->retry_after = src->retry_after;
 }
 
 static void
@@ -54,4 +57,23 @@ kt_api_error_set_server_code (GError     *error,
   priv = kt_api_error_get_private (error);
   g_free (priv->server_code);
   priv->server_code = g_strdup (code);
+}
+
+guint
+kt_api_error_get_retry_after (const GError *error)
+{
+  KtApiErrorPrivate *priv;
+
+  if (error == NULL || error->domain != KT_API_ERROR)
+    return 0;
+  priv = kt_api_error_get_private (error);
+  return priv != NULL ? priv->retry_after : 0;
+}
+
+void
+kt_api_error_set_retry_after (GError *error,
+                              guint   seconds)
+{
+  g_return_if_fail (error != NULL && error->domain == KT_API_ERROR);
+  kt_api_error_get_private (error)->retry_after = seconds;
 }

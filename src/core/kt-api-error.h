@@ -30,4 +30,8 @@ GQuark      kt_api_error_quark          (void);
 /* The server's machine code ("mfa_invalid_code", ...) of an error from the server, or NULL. */
 const char *kt_api_error_get_server_code (const GError *error);
 
+/* For KT_API_ERROR_RATE_LIMITED: how many seconds the server asked the client to wait (its
+ * Retry-After header, or "retryAfter" in the body), or 0 when it did not say. */
+guint       kt_api_error_get_retry_after (const GError *error);
+
 G_END_DECLS

@@ -13,6 +13,10 @@
 /* Refresh this long before the access token expires. */
 #define KT_REFRESH_MARGIN_SECONDS 60
 
+/* Dynamic's own sign-in form offers to send the code again after this long; a server that wants
+ * a longer wait says so with a rate-limit answer, which then decides. */
+#define KT_RESEND_INTERVAL_SECONDS 30
+
 struct _KtMfaController
 {
   GObject parent_instance;
@@ -33,6 +37,7 @@ struct _KtMfaController
   char *not_remembered_reason;
   GError *error;
   gint64 code_sent_at;
+  gint64 resend_available_at;
   gint64 expires_at;
   guint refresh_source;
   KtStoredSession *keyring_next;   /* the state the keyring should reach next; NULL: empty */
@@ -47,6 +52,7 @@ struct _KtMfaController
   guint remembered : 1;
   guint keyring_busy : 1;       /* a write is on its way */
   guint keyring_pending : 1;    /* keyring_next waits for it */
+  guint unchecked_session : 1;  /* the keyring's session waits for the server to be reachable */
 };
 
 G_DEFINE_FINAL_TYPE (KtMfaController, kt_mfa_controller, G_TYPE_OBJECT)
@@ -65,6 +71,8 @@ enum {
   PROP_NOT_REMEMBERED_REASON,
   PROP_HAS_MFA_TOKEN,
   PROP_CODE_SENT_AT,
+  PROP_RESEND_AVAILABLE_AT,
+  PROP_UNCHECKED_SESSION,
   PROP_AUTHENTICATOR_STATE,
   PROP_PIN_RETRIES,
   N_PROPS
@@ -93,6 +101,26 @@ set_step (KtMfaController *self,
   g_debug ("step: %s", g_enum_get_value (g_type_class_peek (KT_TYPE_MFA_STEP), step)->value_nick);
   self->step = step;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STEP]);
+}
+
+static void
+set_unchecked_session (KtMfaController *self,
+                       gboolean         unchecked)
+{
+  if (self->unchecked_session == !!unchecked)
+    return;
+  self->unchecked_session = !!unchecked;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNCHECKED_SESSION]);
+}
+
+static void
+set_code_sent_at (KtMfaController *self,
+                  gint64           sent_at)
+{
+  self->code_sent_at = sent_at;
+  self->resend_available_at = sent_at != 0 ? sent_at + KT_RESEND_INTERVAL_SECONDS : 0;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CODE_SENT_AT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESEND_AVAILABLE_AT]);
 }
 
 static void
@@ -350,8 +378,8 @@ drop_session (KtMfaController *self)
   set_user (self, NULL);
   set_recovery_codes (self, NULL);
   set_passkeys (self, NULL);
-  self->code_sent_at = 0;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CODE_SENT_AT]);
+  set_code_sent_at (self, 0);
+  set_unchecked_session (self, FALSE);
   want_keyring (self, NULL, NULL);
   set_remembered (self, FALSE, NULL);
   set_step (self, KT_MFA_STEP_SIGNED_OUT);
@@ -610,14 +638,17 @@ on_restored_user (GObject      *source,
         }
       else
         {
-          /* Keep the stored session: the server may only be out of reach for now. */
+          /* Keep the stored session: the server may only be out of reach for now, and
+           * restoring again once it is back signs the user in without a new code. */
           kt_api_client_set_access_token (self->api, NULL);
           set_step (self, KT_MFA_STEP_SIGNED_OUT);
+          set_unchecked_session (self, TRUE);
         }
       end_operation (self, task, g_steal_pointer (&error));
       return;
     }
 
+  set_unchecked_session (self, FALSE);
   set_email (self, kt_user_get_email (user));
   schedule_refresh (self);
   advance (self, task, user);
@@ -719,14 +750,22 @@ on_code_sent (GObject      *source,
 
   if (uuid == NULL)
     {
+      guint wait = kt_api_error_get_retry_after (error);
+
+      /* The server's own wait decides when the next try can succeed. */
+      if (wait > 0)
+        {
+          self->resend_available_at = g_get_real_time () / G_USEC_PER_SEC + wait;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESEND_AVAILABLE_AT]);
+        }
       end_operation (self, task, g_steal_pointer (&error));
       return;
     }
 
   g_free (self->verification_uuid);
   self->verification_uuid = uuid;
-  self->code_sent_at = g_get_real_time () / G_USEC_PER_SEC;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CODE_SENT_AT]);
+  set_code_sent_at (self, g_get_real_time () / G_USEC_PER_SEC);
+  set_unchecked_session (self, FALSE);
   set_step (self, KT_MFA_STEP_CODE_SENT);
   end_operation (self, task, NULL);
 }
@@ -1704,6 +1743,20 @@ kt_mfa_controller_get_code_sent_at (KtMfaController *self)
   return self->code_sent_at;
 }
 
+gint64
+kt_mfa_controller_get_resend_available_at (KtMfaController *self)
+{
+  g_return_val_if_fail (KT_IS_MFA_CONTROLLER (self), 0);
+  return self->resend_available_at;
+}
+
+gboolean
+kt_mfa_controller_get_unchecked_session (KtMfaController *self)
+{
+  g_return_val_if_fail (KT_IS_MFA_CONTROLLER (self), FALSE);
+  return self->unchecked_session;
+}
+
 KtWebauthnState
 kt_mfa_controller_get_authenticator_state (KtMfaController *self)
 {
@@ -1859,6 +1912,12 @@ kt_mfa_controller_get_property (GObject    *object,
     case PROP_CODE_SENT_AT:
       g_value_set_int64 (value, self->code_sent_at);
       break;
+    case PROP_RESEND_AVAILABLE_AT:
+      g_value_set_int64 (value, self->resend_available_at);
+      break;
+    case PROP_UNCHECKED_SESSION:
+      g_value_set_boolean (value, self->unchecked_session);
+      break;
     case PROP_AUTHENTICATOR_STATE:
       g_value_set_enum (value, kt_webauthn_client_get_state (self->authenticator));
       break;
@@ -1899,6 +1958,22 @@ kt_mfa_controller_class_init (KtMfaControllerClass *klass)
     g_param_spec_boolean ("has-mfa-token", NULL, NULL, FALSE, flags);
   properties[PROP_CODE_SENT_AT] =
     g_param_spec_int64 ("code-sent-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  /**
+   * KtMfaController:resend-available-at:
+   *
+   * When (wall-clock seconds) the code can be sent again: the usual interval after the last
+   * code, or later when the server has asked for a longer wait. 0 before any code.
+   */
+  properties[PROP_RESEND_AVAILABLE_AT] =
+    g_param_spec_int64 ("resend-available-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  /**
+   * KtMfaController:unchecked-session:
+   *
+   * A session kept in the keyring could not be checked because the server was out of reach;
+   * kt_mfa_controller_restore_async() tries again. Signing in afresh replaces it.
+   */
+  properties[PROP_UNCHECKED_SESSION] =
+    g_param_spec_boolean ("unchecked-session", NULL, NULL, FALSE, flags);
 
   properties[PROP_AUTHENTICATOR_STATE] =
     g_param_spec_enum ("authenticator-state", NULL, NULL, KT_TYPE_WEBAUTHN_STATE,

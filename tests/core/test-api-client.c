@@ -267,6 +267,61 @@ test_error_mapping (Fixture       *f,
     }
 }
 
+/* A rate-limited answer says how long to wait, in its Retry-After header or its body. */
+static void
+test_retry_after (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *limited = "{\"error\":\"Slow down\",\"code\":\"mfa_rate_limited\"}";
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) then = g_date_time_add_seconds (now, 90);
+  g_autofree char *http_date = g_date_time_format (then, "%a, %d %b %Y %H:%M:%S GMT");
+  struct {
+    char *answer;
+    guint min_wait;
+    guint max_wait;
+  } cases[] = {
+    { g_strdup_printf ("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 42\r\n"
+                       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                       strlen (limited), limited), 42, 42 },
+    { g_strdup_printf ("HTTP/1.1 429 Too Many Requests\r\nRetry-After: %s\r\n"
+                       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                       http_date, strlen (limited), limited), 85, 91 },
+    { http_answer (429, "Too Many Requests",
+                   "{\"error\":\"Slow down\",\"code\":\"mfa_rate_limited\",\"retryAfter\":17}"),
+      17, 17 },
+    /* A day at most, whatever the server says. */
+    { g_strdup_printf ("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 99999999\r\n"
+                       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                       strlen (limited), limited), 86400, 86400 },
+    { g_strdup_printf ("HTTP/1.1 429 Too Many Requests\r\nRetry-After: soon\r\n"
+                       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                       strlen (limited), limited), 0, 0 },
+    /* Only a rate limit carries a wait. */
+    { http_answer (400, "Bad Request",
+                   "{\"error\":\"Wrong code\",\"code\":\"mfa_invalid_code\",\"retryAfter\":5}"),
+      0, 0 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(KtApiClient) client = make_client (f);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KtUser) user = NULL;
+      guint wait;
+
+      g_ptr_array_set_size (f->answers, 0);
+      g_ptr_array_add (f->answers, g_steal_pointer (&cases[i].answer));
+      kt_api_client_get_user_async (client, NULL, on_done, f);
+      user = kt_api_client_get_user_finish (client, wait_for (f), &error);
+      g_assert_null (user);
+      g_assert_nonnull (error);
+      wait = kt_api_error_get_retry_after (error);
+      g_assert_cmpuint (wait, >=, cases[i].min_wait);
+      g_assert_cmpuint (wait, <=, cases[i].max_wait);
+    }
+}
+
 static void
 test_unauthorized_drops_tokens (Fixture       *f,
                                 gconstpointer  data)
@@ -466,6 +521,8 @@ main (int argc, char *argv[])
               fixture_set_up, test_verify_response, fixture_tear_down);
   g_test_add ("/api-client/malformed", Fixture, NULL,
               fixture_set_up, test_malformed, fixture_tear_down);
+  g_test_add ("/api-client/retry-after", Fixture, NULL,
+              fixture_set_up, test_retry_after, fixture_tear_down);
   g_test_add ("/api-client/error-mapping", Fixture, NULL,
               fixture_set_up, test_error_mapping, fixture_tear_down);
   g_test_add ("/api-client/unauthorized-drops-tokens", Fixture, NULL,

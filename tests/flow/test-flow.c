@@ -322,6 +322,9 @@ test_email_code (Flow          *f,
   flow_send_code (f);
   first_code = ks_test_server_read_code (f->server, f->email);
   first_sent_at = kt_mfa_controller_get_code_sent_at (f->controller);
+  /* The usual wait before a second code, until the server says otherwise. */
+  g_assert_cmpint (kt_mfa_controller_get_resend_available_at (f->controller), ==,
+                   first_sent_at + 30);
 
   /* A wrong code: the server's reason, the page stays. */
   kt_mfa_controller_verify_code_async (f->controller, g_str_equal (first_code, "000000")
@@ -336,6 +339,10 @@ test_email_code (Flow          *f,
   kt_mfa_controller_resend_code_async (f->controller, NULL, flow_store_result, &result);
   g_assert_false (flow_await (f, &result, &error));
   g_assert_error (error, KT_API_ERROR, KT_API_ERROR_RATE_LIMITED);
+  /* This sandbox asks for one second (emailRetry): its word decides when to offer it again. */
+  g_assert_cmpuint (kt_api_error_get_retry_after (error), ==, 1);
+  g_assert_cmpint (kt_mfa_controller_get_resend_available_at (f->controller), <=,
+                   g_get_real_time () / G_USEC_PER_SEC + 1);
   g_clear_error (&error);
 
   /* A moment later it goes, and the new code is the one that works. */
@@ -671,6 +678,47 @@ test_unauthorized_mid_flow (Flow          *f,
 }
 
 static const FlowOptions through_proxy = { .through_proxy = TRUE };
+
+/* The server is out of reach when Keyturn starts: the kept session waits, and trying again once
+ * the server is back signs the user in with no new code. */
+static void
+test_server_down_at_start (Flow          *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtStoredSession) kept = NULL;
+  GAsyncResult *result = NULL;
+
+  flow_sign_up (f);
+  flow_spin_until (flow_is_remembered, f, 5000);
+  g_assert_false (kt_mfa_controller_get_unchecked_session (f->controller));
+  flow_drop_controller (f);
+
+  ks_test_server_kill (f->server);
+  g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_OUT);
+  g_assert_error ((GError *) kt_mfa_controller_get_error (f->controller),
+                  KT_API_ERROR, KT_API_ERROR_NETWORK);
+  g_assert_true (kt_mfa_controller_get_unchecked_session (f->controller));
+  g_assert_null (kt_mfa_controller_get_user (f->controller));
+  flow_spin (100);
+  kept = flow_stored_session (f);
+  g_assert_nonnull (kept);
+
+  /* Still down: the same answer, the session still kept. */
+  kt_mfa_controller_restore_async (f->controller, NULL, flow_store_result, &result);
+  g_assert_false (flow_await (f, &result, &error));
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_NETWORK);
+  g_clear_error (&error);
+  g_assert_true (kt_mfa_controller_get_unchecked_session (f->controller));
+
+  ks_test_server_restart (f->server, TRUE);
+  kt_mfa_controller_restore_async (f->controller, NULL, flow_store_result, &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
+  g_assert_false (kt_mfa_controller_get_unchecked_session (f->controller));
+  g_assert_null (kt_mfa_controller_get_error (f->controller));
+}
 
 static void
 test_server_killed_mid_request (Flow          *f,
@@ -1172,6 +1220,7 @@ main (int   argc,
   ADD_FLOW_TEST ("/flow/expired-token", &short_tokens, test_expired_token);
   ADD_FLOW_TEST ("/flow/refresh-before-expiry", &short_tokens, test_refresh_before_expiry);
   ADD_FLOW_TEST ("/flow/unauthorized-mid-flow", NULL, test_unauthorized_mid_flow);
+  ADD_FLOW_TEST ("/flow/server-down-at-start", &through_proxy, test_server_down_at_start);
   ADD_FLOW_TEST ("/flow/server-killed-mid-request", &through_proxy,
                  test_server_killed_mid_request);
   ADD_FLOW_TEST ("/flow/pin-protected-key", &uv_required, test_pin_protected_key);

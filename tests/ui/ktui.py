@@ -178,15 +178,8 @@ class Session:
         return self
 
     def _start_servers(self):
-        data = os.path.join(self.workdir, "sandbox")
-        os.mkdir(data)
-        self.processes.append(subprocess.Popen(
-            [self.sandbox, "--listen", "127.0.0.1:0", "--data-dir", data],
-            env=self.env, stdout=subprocess.DEVNULL))
-        described = os.path.join(data, "sandbox.json")
-        wait_for("sandbox.json", lambda: os.path.exists(described))
-        with open(described, encoding="utf-8") as f:
-            self.description = json.load(f)
+        os.mkdir(os.path.join(self.workdir, "sandbox"))
+        self._start_sandbox("127.0.0.1:0")
 
         self.key_socket = os.path.join(self.workdir, "key.sock")
         self.processes.append(subprocess.Popen(
@@ -194,6 +187,28 @@ class Session:
              "--state", os.path.join(self.workdir, "key.state"), "--presence", "manual"],
             env=self.env, stdout=subprocess.DEVNULL))
         wait_for("the key's socket", lambda: os.path.exists(self.key_socket))
+
+    def _start_sandbox(self, listen):
+        data = os.path.join(self.workdir, "sandbox")
+        described = os.path.join(data, "sandbox.json")
+        if os.path.exists(described):
+            os.unlink(described)
+        self.sandbox_process = subprocess.Popen(
+            [self.sandbox, "--listen", listen, "--data-dir", data],
+            env=self.env, stdout=subprocess.DEVNULL)
+        self.processes.append(self.sandbox_process)
+        wait_for("sandbox.json", lambda: os.path.exists(described))
+        with open(described, encoding="utf-8") as f:
+            self.description = json.load(f)
+
+    def stop_sandbox(self):
+        """The server goes away: its port refuses connections until restart_sandbox()."""
+        stop(self.sandbox_process)
+
+    def restart_sandbox(self):
+        """The same server back on the same port and data, as after a network outage."""
+        port = self.description["baseUrl"].split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1]
+        self._start_sandbox(f"127.0.0.1:{port}")
 
     def start_app(self):
         """Starts keyturn and returns its accessible application once it is on the bus."""

@@ -2,7 +2,8 @@
 # test-returning-user.py: a user comes back: after a restart, with the key, with a recovery code
 #
 # Signs up as test-new-user.py does and reads the recovery codes as a screen reader reads them;
-# quits and starts Keyturn again, which lands signed in from the keyring; signs out and back in
+# quits and starts Keyturn again, which lands signed in from the keyring; starts it once more
+# with the server down and signs in with Try Again once the server is back; signs out and back in
 # with the security key; signs out and back in with a recovery code instead, after a wrong one
 # that the page refuses in words a screen reader speaks.
 #
@@ -57,6 +58,18 @@ def main():
         app = session.start_app()
         signed_in(app)
         log("a restart lands signed in")
+
+        # The server is out of reach when Keyturn starts: the saved sign-in waits for it.
+        session.quit_app()
+        session.stop_sandbox()
+        app = session.start_app()
+        find(app, pyatspi.ROLE_ALERT, None)
+        press(app, pyatspi.ROLE_PUSH_BUTTON, "Try Again")
+        find(app, pyatspi.ROLE_PUSH_BUTTON, "Try Again")
+        session.restart_sandbox()
+        press(app, pyatspi.ROLE_PUSH_BUTTON, "Try Again")
+        signed_in(app)
+        log("with the server down at start-up, Try Again signs in once it is back")
 
         sign_out(app)
         session.sign_in(app, EMAIL)
