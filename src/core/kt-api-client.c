@@ -952,14 +952,33 @@ kt_api_client_get_passkey_registration_options_finish (KtApiClient   *self,
   return finish_call (self, result, kt_api_client_get_passkey_registration_options_async, error);
 }
 
+/* A copy of @request with createMfaToken {singleUse: true} added when asked for. */
+static JsonNode *
+with_mfa_token_request (JsonObject *request,
+                        gboolean    create_mfa_token)
+{
+  g_autoptr(JsonNode) original = json_node_init_object (json_node_alloc (), request);
+  g_autoptr(JsonNode) copy = json_node_copy (original);
+
+  if (create_mfa_token)
+    {
+      JsonObject *create = json_object_new ();
+
+      json_object_set_boolean_member (create, "singleUse", TRUE);
+      json_object_set_object_member (json_node_get_object (copy), "createMfaToken", create);
+    }
+  return g_steal_pointer (&copy);
+}
+
 void
 kt_api_client_register_passkey_async (KtApiClient         *self,
                                       JsonObject          *registration,
+                                      gboolean             create_mfa_token,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(JsonNode) body = json_node_init_object (json_node_alloc (), registration);
+  g_autoptr(JsonNode) body = with_mfa_token_request (registration, create_mfa_token);
 
   start_call (self, "POST", "/users/passkeys/register", body, CALL_AUTHENTICATED,
               parse_verify_response, g_object_unref, kt_api_client_register_passkey_async,
@@ -992,24 +1011,6 @@ kt_api_client_get_passkey_authentication_options_finish (KtApiClient   *self,
                                                          GError       **error)
 {
   return finish_call (self, result, kt_api_client_get_passkey_authentication_options_async, error);
-}
-
-/* A copy of @request with createMfaToken {singleUse: true} added when asked for. */
-static JsonNode *
-with_mfa_token_request (JsonObject *request,
-                        gboolean    create_mfa_token)
-{
-  g_autoptr(JsonNode) original = json_node_init_object (json_node_alloc (), request);
-  g_autoptr(JsonNode) copy = json_node_copy (original);
-
-  if (create_mfa_token)
-    {
-      JsonObject *create = json_object_new ();
-
-      json_object_set_boolean_member (create, "singleUse", TRUE);
-      json_object_set_object_member (json_node_get_object (copy), "createMfaToken", create);
-    }
-  return g_steal_pointer (&copy);
 }
 
 void

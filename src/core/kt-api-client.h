@@ -137,9 +137,10 @@ JsonObject *kt_api_client_get_passkey_registration_options_finish (KtApiClient  
                                                                    GAsyncResult       *result,
                                                                    GError            **error);
 
-/* POST /users/passkeys/register */
+/* POST /users/passkeys/register, asking for a single-use MFA token when @create_mfa_token. */
 void        kt_api_client_register_passkey_async (KtApiClient        *self,
                                                   JsonObject         *registration,
+                                                  gboolean            create_mfa_token,
                                                   GCancellable       *cancellable,
                                                   GAsyncReadyCallback callback,
                                                   gpointer            user_data);

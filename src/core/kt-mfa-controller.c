@@ -999,6 +999,8 @@ on_new_passkey_named (GObject      *source,
   g_autoptr(KtPasskey) renamed = kt_api_client_rename_passkey_finish (KT_API_CLIENT (source),
                                                                      result, &error);
 
+  /* The token asked for at registration was for this call alone. */
+  set_mfa_token (self, NULL);
   /* The key is registered either way; a name that did not stick is not worth stopping for. */
   if (renamed == NULL)
     g_message ("Could not name the new passkey: %s", error->message);
@@ -1082,8 +1084,11 @@ on_key_registered (GObject      *source,
 
   data->credential_id = g_strdup (json_object_get_string_member_with_default (registration,
                                                                               "id", ""));
-  kt_api_client_register_passkey_async (self->api, registration, g_task_get_cancellable (task),
-                                        on_passkey_registered, task);
+  /* A name is given to the new passkey by renaming it, which a server may guard with a fresh
+   * second factor: the registration, which is one, earns the token that pays for it. */
+  kt_api_client_register_passkey_async (self->api, registration, data->alias != NULL,
+                                        g_task_get_cancellable (task), on_passkey_registered,
+                                        task);
 }
 
 static void

@@ -486,6 +486,24 @@ test_new_codes_invalidate_old (Flow          *f,
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
 }
 
+/* A name typed at registration sticks even where renaming needs a fresh second factor: the
+ * registration itself earns the token for it, and none is left over. */
+static void
+test_name_at_registration (Flow          *f,
+                           gconstpointer  data)
+{
+  g_autoptr(KtPasskey) passkey = NULL;
+
+  flow_restart (f);
+  flow_send_code (f);
+  flow_verify_code (f);
+  flow_register (f, "Named at registration");
+  g_assert_false (kt_mfa_controller_get_has_mfa_token (f->controller));
+  flow_acknowledge (f);
+  passkey = first_passkey (f);
+  g_assert_cmpstr (kt_passkey_get_alias (passkey), ==, "Named at registration");
+}
+
 static void
 test_rename_and_delete (Flow          *f,
                         gconstpointer  data)
@@ -1216,6 +1234,7 @@ main (int   argc,
   ADD_FLOW_TEST ("/flow/new-codes-invalidate-old", &step_up_everything,
                  test_new_codes_invalidate_old);
   ADD_FLOW_TEST ("/flow/rename-and-delete", &step_up_everything, test_rename_and_delete);
+  ADD_FLOW_TEST ("/flow/name-at-registration", &step_up_everything, test_name_at_registration);
   ADD_FLOW_TEST ("/flow/sign-out-revokes", NULL, test_sign_out_revokes);
   ADD_FLOW_TEST ("/flow/expired-token", &short_tokens, test_expired_token);
   ADD_FLOW_TEST ("/flow/refresh-before-expiry", &short_tokens, test_refresh_before_expiry);
