@@ -8,17 +8,38 @@
 
 #include "kt-application.h"
 
+/* The translations installed with this program. A tree installed somewhere other than its
+ * prefix (staged with DESTDIR, or moved) finds its own beside the program, not none. */
+static char *
+locale_dir (void)
+{
+#ifdef KT_LOCALEDIR_FROM_BINDIR
+  g_autofree char *program = g_file_read_link ("/proc/self/exe", NULL);
+
+  if (program != NULL)
+    {
+      g_autofree char *bindir = g_path_get_dirname (program);
+      g_autofree char *dir = g_canonicalize_filename (KT_LOCALEDIR_FROM_BINDIR, bindir);
+
+      if (g_file_test (dir, G_FILE_TEST_IS_DIR))
+        return g_steal_pointer (&dir);
+    }
+#endif
+  return g_strdup (KT_LOCALEDIR);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr(KtApplication) app = NULL;
+  g_autofree char *localedir = locale_dir ();
 
   /* Screen readers and the UI tests find the application by this name. */
   g_set_prgname ("keyturn");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, KT_LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

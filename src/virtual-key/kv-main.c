@@ -280,6 +280,7 @@ main (int    argc,
   g_autoptr(GMainLoop) loop = NULL;
   KvState *state;
   gboolean created = FALSE;
+  gboolean version = FALSE;
   int delay_ms = 0, touch_timeout_ms = 30000, reset_window_ms = 10000;
   int fd, control_fd;
   char aaguid[40];
@@ -300,6 +301,7 @@ main (int    argc,
       "packed (batch certificate, default) or self", "KIND" },
     { "pin-protocols", 0, 0, G_OPTION_ARG_STRING, &protocols,
       "PIN/UV auth protocols offered: 2,1 (default), 2 or 1", "LIST" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
 
@@ -315,6 +317,11 @@ main (int    argc,
     {
       g_printerr ("keyturn-virtual-key: %s\n", error->message);
       return 2;
+    }
+  if (version)
+    {
+      g_print ("keyturn-virtual-key %s\n", KT_VERSION);
+      return 0;
     }
   if (socket_path == NULL || state_path == NULL)
     {
