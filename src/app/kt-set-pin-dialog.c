@@ -39,6 +39,14 @@ on_pin_set (GObject      *source,
   set_pin_dialog_free (data);
 }
 
+static void
+show_hint (SetPinDialog *data,
+           const char   *hint)
+{
+  gtk_label_set_text (data->hint_label, hint);
+  gtk_widget_set_visible (GTK_WIDGET (data->hint_label), *hint != '\0');
+}
+
 /* Whether the two entries hold the same PIN, and one a key takes; says why not in the hint. */
 static gboolean
 pins_acceptable (SetPinDialog *data)
@@ -48,24 +56,34 @@ pins_acceptable (SetPinDialog *data)
 
   if (*pin == '\0')
     {
-      gtk_label_set_text (data->hint_label, "");
+      show_hint (data, "");
       return FALSE;
     }
   if (!kt_webauthn_check_new_pin (pin, NULL))
     {
-      gtk_label_set_text (data->hint_label,
-                          strlen (pin) > KT_WEBAUTHN_PIN_MAX_BYTES
-                            ? _("This PIN is too long.")
-                            : _("This PIN is too short."));
+      g_autofree char *too_short = NULL;
+
+      if (strlen (pin) > KT_WEBAUTHN_PIN_MAX_BYTES)
+        {
+          show_hint (data, _("This PIN is too long."));
+          return FALSE;
+        }
+      too_short = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                "This PIN is too short. It needs at least %d "
+                                                "character.",
+                                                "This PIN is too short. It needs at least %d "
+                                                "characters.",
+                                                KT_WEBAUTHN_PIN_MIN_CHARS),
+                                   KT_WEBAUTHN_PIN_MIN_CHARS);
+      show_hint (data, too_short);
       return FALSE;
     }
   if (strcmp (pin, again) != 0)
     {
-      gtk_label_set_text (data->hint_label,
-                          *again == '\0' ? "" : _("The two PINs are not the same."));
+      show_hint (data, *again == '\0' ? "" : _("The two PINs are not the same."));
       return FALSE;
     }
-  gtk_label_set_text (data->hint_label, _("The PINs match."));
+  show_hint (data, _("The PINs match."));
   return TRUE;
 }
 
@@ -157,8 +175,12 @@ kt_set_pin_dialog_present (GtkWidget       *page,
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   pin_entry = pin_entry_new (_("New PIN"));
   again_entry = pin_entry_new (_("New PIN again"));
-  hint = gtk_label_new (NULL);
-  gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
+  /* Read out as it changes, so a person typing hears why the PIN cannot be set yet. */
+  hint = g_object_new (GTK_TYPE_LABEL,
+                       "accessible-role", GTK_ACCESSIBLE_ROLE_STATUS,
+                       "wrap", TRUE,
+                       "visible", FALSE,
+                       NULL);
   gtk_box_append (GTK_BOX (box), pin_entry);
   gtk_box_append (GTK_BOX (box), again_entry);
   gtk_box_append (GTK_BOX (box), hint);

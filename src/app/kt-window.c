@@ -8,6 +8,7 @@
 #include "kt-account-page.h"
 #include "kt-authenticate-page.h"
 #include "kt-code-page.h"
+#include "kt-pin-dialog.h"
 #include "kt-recovery-code-page.h"
 #include "kt-recovery-codes-page.h"
 #include "kt-register-page.h"
@@ -103,7 +104,7 @@ on_pin_dialog_response (KtWindow         *self,
                         const char       *response,
                         AdwMessageDialog *dialog)
 {
-  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  GtkEditable *entry = kt_pin_dialog_get_entry (dialog);
 
   if (self->controller != NULL && !self->pin_answered)
     {
@@ -113,15 +114,6 @@ on_pin_dialog_response (KtWindow         *self,
       else
         kt_mfa_controller_decline_pin (self->controller);
     }
-  /* The PIN does not outlive the dialog. */
-  gtk_editable_set_text (entry, "");
-}
-
-static void
-on_pin_entry_activated (AdwMessageDialog *dialog)
-{
-  adw_message_dialog_response (dialog, "unlock");
-  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 static void
@@ -129,39 +121,13 @@ on_pin_requested (KtWindow *self,
                   int       retries)
 {
   AdwMessageDialog *dialog;
-  GtkWidget *entry;
 
   if (self->pin_dialog != NULL)
-    gtk_window_destroy (GTK_WINDOW (self->pin_dialog));
+    kt_pin_dialog_destroy (self->pin_dialog);
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                       _("Enter Your Security Key's PIN"),
-                                                       NULL));
-  if (retries >= 0 && retries <= 3)
-    adw_message_dialog_format_body (dialog,
-                                    g_dngettext (GETTEXT_PACKAGE,
-                                                 "%d attempt left before the key locks.",
-                                                 "%d attempts left before the key locks.",
-                                                 retries),
-                                    retries);
-  else
-    adw_message_dialog_set_body (dialog, _("The key asks for its PIN to go on."));
-
-  entry = gtk_password_entry_new ();
-  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("PIN"),
-                                  -1);
-  g_signal_connect_swapped (entry, "activate", G_CALLBACK (on_pin_entry_activated), dialog);
-  adw_message_dialog_set_extra_child (dialog, entry);
-
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "unlock", _("_Unlock"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "unlock", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (dialog, "unlock");
-  adw_message_dialog_set_close_response (dialog, "cancel");
+  dialog = kt_pin_dialog_new (GTK_WINDOW (self),
+                              kt_mfa_controller_get_authenticator_state (self->controller),
+                              retries);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_pin_dialog_response), self,
                            G_CONNECT_SWAPPED);
 
@@ -169,7 +135,7 @@ on_pin_requested (KtWindow *self,
   self->pin_answered = FALSE;
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->pin_dialog);
   gtk_window_present (GTK_WINDOW (dialog));
-  gtk_widget_grab_focus (entry);
+  gtk_widget_grab_focus (GTK_WIDGET (kt_pin_dialog_get_entry (dialog)));
 }
 
 static void
@@ -183,6 +149,24 @@ cancel_action (GtkWidget  *widget,
     kt_mfa_controller_cancel (self->controller);
 }
 
+/* The shortcuts window is built when asked for and destroyed when closed. GtkApplication's own
+ * help overlay would be a hidden window that lives as long as this one; GTK 4.8 answers an
+ * accessibility client that asks for one window more than there are (as a screen reader can
+ * when a dialog has just closed) with the last window it has, and for a window never shown
+ * that answer is not a valid object path: a critical warning and a broken reply. */
+static void
+show_shortcuts_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  g_autoptr(GtkBuilder) builder =
+    gtk_builder_new_from_resource ("/io/github/keyturn/Keyturn/kt-shortcuts-window.ui");
+  GtkWindow *shortcuts = GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
+
+  gtk_window_set_transient_for (shortcuts, GTK_WINDOW (widget));
+  gtk_window_present (shortcuts);
+}
+
 static void
 kt_window_dispose (GObject *object)
 {
@@ -191,7 +175,7 @@ kt_window_dispose (GObject *object)
   if (self->pin_dialog != NULL)
     {
       g_object_remove_weak_pointer (G_OBJECT (self->pin_dialog), (gpointer *) &self->pin_dialog);
-      gtk_window_destroy (GTK_WINDOW (self->pin_dialog));
+      kt_pin_dialog_destroy (self->pin_dialog);
       self->pin_dialog = NULL;
     }
   if (self->controller != NULL)
@@ -270,6 +254,10 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtWindow, software_key_bar);
 
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL,
+                                   show_shortcuts_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK,
+                                       "win.show-help-overlay", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel", NULL);
 }
 
@@ -312,7 +300,7 @@ kt_window_set_controller (KtWindow        *self,
   if (self->controller != NULL)
     kt_mfa_controller_cancel (self->controller);
   if (self->pin_dialog != NULL)
-    gtk_window_destroy (GTK_WINDOW (self->pin_dialog));
+    kt_pin_dialog_destroy (self->pin_dialog);
 
   g_set_object (&self->controller, controller);
   g_signal_group_set_target (self->controller_signals, controller);

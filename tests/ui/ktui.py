@@ -10,10 +10,14 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
 import pyatspi
+from Xlib import X, XK
+from Xlib import display as xdisplay
+from Xlib.ext import xtest
 
 TIMEOUT = 30.0
 
@@ -116,6 +120,110 @@ def press(app, role, name):
     log(f"pressed “{name}”")
 
 
+def is_focused(acc):
+    return acc.getState().contains(pyatspi.STATE_FOCUSED)
+
+
+def character_count(acc):
+    return acc.queryText().characterCount
+
+
+def window_of(acc):
+    """The window (frame or dialog) that holds @acc."""
+    while True:
+        parent = acc.parent
+        if parent is None or parent.getRole() == pyatspi.ROLE_APPLICATION:
+            return acc
+        acc = parent
+
+
+class Keyboard:
+    """Real key presses through the X server's XTest extension.
+
+    GTK 4.8 ignores text set over AT-SPI on password entries, and the accessibility registry
+    started by the session bus has no display to synthesize keys on: a person types into
+    them, so the test does too. With no window manager under Xvfb, the test also does the
+    window manager's part of giving the keyboard to the window that asks for it."""
+
+    def __init__(self):
+        self.display = xdisplay.Display()
+        self.root = self.display.screen().root
+
+    def _x_window(self, title):
+        for window in self.root.query_tree().children:
+            try:
+                if (window.get_wm_name() == title
+                        and window.get_attributes().map_state == X.IsViewable):
+                    return window
+            except Exception:
+                # A window can go away while it is looked at.
+                continue
+        return None
+
+    def focus_window(self, title):
+        """Gives the keyboard to the mapped top-level window titled @title."""
+        window = wait_for(f"a window titled “{title}”", lambda: self._x_window(title))
+        window.set_input_focus(X.RevertToParent, X.CurrentTime)
+        self.display.sync()
+        wait_for(f"“{title}” to have the keyboard",
+                 lambda: self.display.get_input_focus().focus == window)
+
+    def _tap(self, keysym):
+        keycode = self.display.keysym_to_keycode(keysym)
+        if keycode == 0:
+            raise AssertionError(f"no key on the keyboard gives keysym {keysym:#x}")
+        shifted = self.display.keycode_to_keysym(keycode, 0) != keysym
+        shift = self.display.keysym_to_keycode(XK.XK_Shift_L)
+        if shifted:
+            xtest.fake_input(self.display, X.KeyPress, shift)
+        xtest.fake_input(self.display, X.KeyPress, keycode)
+        xtest.fake_input(self.display, X.KeyRelease, keycode)
+        if shifted:
+            xtest.fake_input(self.display, X.KeyRelease, shift)
+        self.display.sync()
+
+    def type(self, text):
+        for ch in text:
+            self._tap(XK.string_to_keysym(ch) or ord(ch))
+
+    def key(self, name):
+        """Presses the key named @name as X names it: "Return", "Tab", "BackSpace"."""
+        self._tap(XK.string_to_keysym(name))
+
+
+_keyboard = None
+
+
+def keyboard():
+    global _keyboard
+    if _keyboard is None:
+        _keyboard = Keyboard()
+    return _keyboard
+
+
+def type_secret(app, name, text):
+    """Types @text with real keys into the password entry called @name, which must already
+    have the keyboard focus in its window, as a dialog gives it to its first entry."""
+    entry = find(app, pyatspi.ROLE_PASSWORD_TEXT, name)
+    wait_for(f"“{name}” to have the focus", lambda: is_focused(entry))
+    keyboard().focus_window(window_of(entry).name)
+    before = character_count(entry)
+    keyboard().type(text)
+    wait_for(f"{len(text)} characters in “{name}”",
+             lambda: character_count(entry) == before + len(text))
+    log(f"typed {len(text)} characters into “{name}”")
+    return entry
+
+
+def press_key(app, role, name, key):
+    """Presses @key in the focused control with this role and name, in its window."""
+    widget = find(app, role, name)
+    wait_for(f"“{name}” to have the focus", lambda: is_focused(widget))
+    keyboard().focus_window(window_of(widget).name)
+    keyboard().key(key)
+    log(f"pressed {key} in “{name}”")
+
+
 def screenshot(name):
     """With KEYTURN_TEST_SCREENSHOTS=DIR, the screen as it is now, as DIR/NAME.png."""
     folder = os.environ.get("KEYTURN_TEST_SCREENSHOTS")
@@ -154,12 +262,18 @@ def stop(process):
 
 class Session:
     """keyturn-sandbox and keyturn-virtual-key (touched by hand, as a real key), in a folder of
-    their own, and keyturn pointed at them; everything started is stopped on leaving."""
+    their own, and keyturn pointed at them; everything started is stopped on leaving.
 
-    def __init__(self, keyturn, sandbox, virtual_key):
+    @sandbox_config, a dict, replaces the sandbox's demo environment (its --config file).
+    With @keep_logs, what every process writes to stderr is kept for logs() to read, and
+    shown when the session ends."""
+
+    def __init__(self, keyturn, sandbox, virtual_key, sandbox_config=None, keep_logs=False):
         self.keyturn = keyturn
         self.workdir = tempfile.mkdtemp(prefix="keyturn-ui-")
         self.processes = []
+        self.sandbox_config = sandbox_config
+        self.log_files = [] if keep_logs else None
         self.app_process = None
         # Only keyturn gets the suite's fatal warnings: they hold the app to account, not the
         # servers it talks to or this script's own bindings.
@@ -177,15 +291,36 @@ class Session:
             raise
         return self
 
+    def _spawn(self, name, args, env, **kwargs):
+        """Starts a process, its stderr kept in a file of its own with keep_logs."""
+        if self.log_files is None:
+            process = subprocess.Popen(args, env=env, **kwargs)
+        else:
+            path = os.path.join(self.workdir, name + ".log")
+            if path not in self.log_files:
+                self.log_files.append(path)
+            with open(path, "ab") as log_file:
+                process = subprocess.Popen(args, env=env, stderr=log_file, **kwargs)
+        self.processes.append(process)
+        return process
+
+    def logs(self):
+        """Everything the processes wrote to stderr so far (with keep_logs)."""
+        text = ""
+        for path in self.log_files:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text += f.read()
+        return text
+
     def _start_servers(self):
         os.mkdir(os.path.join(self.workdir, "sandbox"))
         self._start_sandbox("127.0.0.1:0")
 
         self.key_socket = os.path.join(self.workdir, "key.sock")
-        self.processes.append(subprocess.Popen(
-            [self.virtual_key, "--socket", self.key_socket,
-             "--state", os.path.join(self.workdir, "key.state"), "--presence", "manual"],
-            env=self.env, stdout=subprocess.DEVNULL))
+        self._spawn("virtual-key",
+                    [self.virtual_key, "--socket", self.key_socket,
+                     "--state", os.path.join(self.workdir, "key.state"), "--presence", "manual"],
+                    self.env, stdout=subprocess.DEVNULL)
         wait_for("the key's socket", lambda: os.path.exists(self.key_socket))
 
     def _start_sandbox(self, listen):
@@ -193,10 +328,13 @@ class Session:
         described = os.path.join(data, "sandbox.json")
         if os.path.exists(described):
             os.unlink(described)
-        self.sandbox_process = subprocess.Popen(
-            [self.sandbox, "--listen", listen, "--data-dir", data],
-            env=self.env, stdout=subprocess.DEVNULL)
-        self.processes.append(self.sandbox_process)
+        args = [self.sandbox, "--listen", listen, "--data-dir", data]
+        if self.sandbox_config is not None:
+            config = os.path.join(self.workdir, "sandbox-config.json")
+            with open(config, "w", encoding="utf-8") as f:
+                json.dump(self.sandbox_config, f)
+            args += ["--config", config]
+        self.sandbox_process = self._spawn("sandbox", args, self.env, stdout=subprocess.DEVNULL)
         wait_for("sandbox.json", lambda: os.path.exists(described))
         with open(described, encoding="utf-8") as f:
             self.description = json.load(f)
@@ -210,19 +348,21 @@ class Session:
         port = self.description["baseUrl"].split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1]
         self._start_sandbox(f"127.0.0.1:{port}")
 
-    def start_app(self):
-        """Starts keyturn and returns its accessible application once it is on the bus."""
+    def start_app(self, extra_env=None):
+        """Starts keyturn (with @extra_env added to its environment) and returns its accessible
+        application once it is on the bus."""
         env = dict(self.env)
+        env.update(extra_env or {})
         if self.app_debug:
             env["G_DEBUG"] = self.app_debug
-        self.app_process = subprocess.Popen(
+        self.app_process = self._spawn(
+            "keyturn",
             [self.keyturn,
              "--base-url", self.description["baseUrl"],
              "--environment-id", self.description["environmentId"],
              "--origin", self.description["origin"],
              "--virtual-key-socket", self.key_socket],
-            env=env)
-        self.processes.append(self.app_process)
+            env)
         app = wait_for("keyturn on the accessibility bus", find_app)
         log("found keyturn")
         return app
@@ -244,6 +384,9 @@ class Session:
                 log(f"{process.args[0]} ended with status {process.returncode}")
         for process in reversed(self.processes):
             stop(process)
+        for path in self.log_files or []:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                sys.stderr.write(f.read())
         shutil.rmtree(self.workdir, ignore_errors=True)
         return False
 

@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "kt-code-page.h"
+#include "kt-pin-dialog.h"
 #include "kt-preferences-window.h"
 #include "kt-recovery-code-page.h"
 #include "kt-recovery-codes-page.h"
@@ -261,6 +262,18 @@ set_pins (AdwMessageDialog *dialog,
   return adw_message_dialog_get_response_enabled (dialog, "set");
 }
 
+/* What the set-PIN dialog says under its entries; NULL when it says nothing. */
+static const char *
+set_pin_hint (AdwMessageDialog *dialog)
+{
+  GtkWidget *hint = gtk_widget_get_last_child (adw_message_dialog_get_extra_child (dialog));
+
+  /* Spoken as it changes, like the key's status on the pages. */
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (hint)), ==,
+                   GTK_ACCESSIBLE_ROLE_STATUS);
+  return gtk_widget_get_visible (hint) ? gtk_label_get_text (GTK_LABEL (hint)) : NULL;
+}
+
 static void
 test_set_pin_dialog (void)
 {
@@ -278,11 +291,17 @@ test_set_pin_dialog (void)
 
   /* Set only when both entries hold the same PIN of 4 to 63 bytes' worth of characters. */
   g_assert_false (set_pins (dialog, "", ""));
+  g_assert_null (set_pin_hint (dialog));
   g_assert_false (set_pins (dialog, "471", "471"));
+  g_assert_cmpstr (set_pin_hint (dialog), ==,
+                   "This PIN is too short. It needs at least 4 characters.");
   g_assert_false (set_pins (dialog, "\xc3\xa4\xc3\xb6\xc3\xbc", "\xc3\xa4\xc3\xb6\xc3\xbc"));
   g_assert_false (set_pins (dialog, "4711", "4712"));
+  g_assert_cmpstr (set_pin_hint (dialog), ==, "The two PINs are not the same.");
   g_assert_false (set_pins (dialog, "4711", ""));
+  g_assert_null (set_pin_hint (dialog));
   g_assert_true (set_pins (dialog, "4711", "4711"));
+  g_assert_cmpstr (set_pin_hint (dialog), ==, "The PINs match.");
   g_assert_true (set_pins (dialog, "\xc3\xa4\xc3\xb6\xc3\xbc\xc3\x9f",
                            "\xc3\xa4\xc3\xb6\xc3\xbc\xc3\x9f"));
 
@@ -299,6 +318,89 @@ test_set_pin_dialog (void)
   g_assert_true (can_press (page, "Register Security Key"));
 
   finish (page, controller);
+}
+
+static void
+test_pin_dialog_counts_attempts (void)
+{
+  struct {
+    KtWebauthnState  state;
+    int              retries;
+    const char      *says;
+  } cases[] = {
+    { KT_WEBAUTHN_STATE_PIN_NEEDED, -1, "The key asks for its PIN to go on." },
+    { KT_WEBAUTHN_STATE_PIN_NEEDED, 8, "The key asks for its PIN to go on." },
+    { KT_WEBAUTHN_STATE_PIN_NEEDED, 4, "The key asks for its PIN to go on." },
+    { KT_WEBAUTHN_STATE_PIN_NEEDED, 3, "3 attempts left before the key locks." },
+    { KT_WEBAUTHN_STATE_WRONG_PIN, 7, "That PIN is not right. Try again." },
+    { KT_WEBAUTHN_STATE_WRONG_PIN, -1, "That PIN is not right. Try again." },
+    { KT_WEBAUTHN_STATE_WRONG_PIN, 2,
+      "That PIN is not right. 2 attempts left before the key locks." },
+    { KT_WEBAUTHN_STATE_WRONG_PIN, 1,
+      "That PIN is not right. 1 attempt left before the key locks." },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *says = kt_pin_dialog_describe (cases[i].state, cases[i].retries);
+
+      g_assert_cmpstr (says, ==, cases[i].says);
+    }
+}
+
+/* The focused widget is @widget or inside it (an entry focuses its text). */
+static gboolean
+has_focus_within (GtkWindow *window,
+                  GtkWidget *widget)
+{
+  GtkWidget *focus = gtk_window_get_focus (window);
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
+static void
+test_window_asks_for_pin (void)
+{
+  KtMfaController *controller = create_controller ();
+  KtWindow *window = g_object_new (KT_TYPE_WINDOW, "controller", controller, NULL);
+  AdwMessageDialog *dialog;
+  GtkEditable *entry;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_signal_emit_by_name (controller, "pin-requested", 2);
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Enter Your Security Key's PIN");
+  g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==,
+                   "2 attempts left before the key locks.");
+
+  /* The keyboard goes to the PIN, not to a button. */
+  entry = kt_pin_dialog_get_entry (dialog);
+  g_assert_true (GTK_IS_PASSWORD_ENTRY (entry));
+  g_assert_true (has_focus_within (GTK_WINDOW (dialog), GTK_WIDGET (entry)));
+
+  /* A new request replaces the dialog rather than stacking a second one. */
+  g_signal_emit_by_name (controller, "pin-requested", -1);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==, "The key asks for its PIN to go on.");
+
+  /* Cancel: the PIN typed so far does not stay in the entry. */
+  entry = kt_pin_dialog_get_entry (dialog);
+  gtk_editable_set_text (entry, "4711");
+  adw_message_dialog_response (dialog, "cancel");
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_null (find_message_dialog ());
+  g_assert_false (kt_mfa_controller_get_busy (controller));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (controller);
 }
 
 static void
@@ -383,6 +485,8 @@ main (int   argc,
                    test_recovery_codes_wait_for_confirmation);
   g_test_add_func ("/pages/register/names-the-key", test_register_names_the_key);
   g_test_add_func ("/pages/register/set-pin-dialog", test_set_pin_dialog);
+  g_test_add_func ("/pin-dialog/counts-attempts", test_pin_dialog_counts_attempts);
+  g_test_add_func ("/window/asks-for-pin", test_window_asks_for_pin);
   g_test_add_func ("/window/without-configuration", test_window_without_configuration);
   g_test_add_func ("/preferences/edit-settings", test_preferences_edit_settings);
 

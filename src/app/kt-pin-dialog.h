@@ -1,0 +1,31 @@
+/* kt-pin-dialog.h: asking for the security key's PIN
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "kt-webauthn-state.h"
+
+G_BEGIN_DECLS
+
+/* What the PIN dialog says for @state (KT_WEBAUTHN_STATE_WRONG_PIN after a wrong PIN, the
+ * first request otherwise) with @retries attempts left (-1 when the key did not say): the
+ * attempts are counted only when 3 or fewer remain. */
+char *kt_pin_dialog_describe (KtWebauthnState state,
+                              int             retries);
+
+/* A dialog over @parent with one password entry; give the entry the keyboard focus once the
+ * dialog is presented. Its responses are "unlock" (also Enter in the entry) and "cancel" (also
+ * Escape). The PIN is the entry's text, which GTK keeps in memory that is never swapped out:
+ * read it from kt_pin_dialog_get_entry() in a ::response handler; the entry is emptied after
+ * the handlers have run. kt_pin_dialog_destroy() closes the dialog with no response. */
+AdwMessageDialog *kt_pin_dialog_new       (GtkWindow        *parent,
+                                           KtWebauthnState   state,
+                                           int               retries);
+GtkEditable      *kt_pin_dialog_get_entry (AdwMessageDialog *dialog);
+void              kt_pin_dialog_destroy   (AdwMessageDialog *dialog);
+
+G_END_DECLS
