@@ -120,6 +120,15 @@ def press(app, role, name):
     log(f"pressed “{name}”")
 
 
+def is_gone(acc):
+    """Whether @acc has left the screen: hidden, or destroyed (its object no longer answers)."""
+    try:
+        states = acc.getState()
+        return states.contains(pyatspi.STATE_DEFUNCT) or not states.contains(pyatspi.STATE_VISIBLE)
+    except Exception:
+        return True
+
+
 def is_focused(acc):
     return acc.getState().contains(pyatspi.STATE_FOCUSED)
 

@@ -6,8 +6,9 @@
 # in words; cancelling changes nothing), then registers with it. Signed out, the user comes back
 # with the key: the PIN dialog opens with the keyboard in its entry; wrong PINs are refused in
 # words, with the attempts left once three or fewer remain, and the right PIN signs in.
-# Cancelling the PIN dialog ends the wait and the page offers to try again. The PINs are typed
-# with real key presses, and neither stays in the logs or in Keyturn's memory.
+# Cancelling the PIN dialog, with its button or Escape, ends the wait and the page offers to try
+# again. The PINs are typed with real key presses, and neither stays in the logs or in Keyturn's
+# memory.
 #
 # Copyright 2026 Keyturn developers
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -19,8 +20,8 @@ import sys
 import pyatspi
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ktui import (Session, character_count, find, is_focused, log, press, press_key,  # noqa: E402
-                  search, type_secret, wait_for)
+from ktui import (Session, character_count, find, is_focused, is_gone, log, press,  # noqa: E402
+                  press_key, search, type_secret, wait_for)
 
 EMAIL = "pin-user@example.com"
 # Distinctive enough that finding them in a log or in memory means they were kept.
@@ -43,9 +44,11 @@ def enabled(acc):
     return acc.getState().contains(pyatspi.STATE_SENSITIVE)
 
 
-def dialog_gone(app, title):
-    wait_for(f"the dialog “{title}” to close",
-             lambda: search(app, pyatspi.ROLE_DIALOG, title) is None)
+def dialog_gone(app, dialog, title):
+    """Waits until @dialog has closed, and checks that no other dialog @title took its place."""
+    wait_for(f"the dialog “{title}” to close", lambda: is_gone(dialog))
+    if search(app, pyatspi.ROLE_DIALOG, title) is not None:
+        raise AssertionError(f"a dialog “{title}” is still open")
 
 
 def open_pin_dialog(app):
@@ -74,8 +77,12 @@ def dialog_text(dialog):
 
 
 def enter_pin(app, pin):
+    """Types @pin into the PIN dialog and presses Enter, which answers and closes it."""
+    dialog = open_pin_dialog(app)
     type_secret(app, "PIN", pin)
     press_key(app, pyatspi.ROLE_PASSWORD_TEXT, "PIN", "Return")
+    # The next dialog, if the PIN was wrong, has the same title: wait until this one is gone.
+    wait_for("the PIN dialog to close", lambda: is_gone(dialog))
 
 
 def signed_in(app):
@@ -109,12 +116,14 @@ def set_pin(session, app):
     type_secret(app, "New PIN again", "1243")
     find(dialog, pyatspi.ROLE_STATUS_BAR, "The two PINs are not the same.")
     press_key(app, pyatspi.ROLE_PASSWORD_TEXT, "New PIN again", "Return")
-    if enabled(set_button) or search(app, pyatspi.ROLE_DIALOG, SET_PIN_TITLE) is None:
+    # Keys arrive in order: once this one is in the entry, Enter has been handled.
+    type_secret(app, "New PIN again", "5")
+    if enabled(set_button) or is_gone(dialog):
         raise AssertionError("two different PINs were taken")
     log("two different PINs are refused")
 
     press(dialog, pyatspi.ROLE_PUSH_BUTTON, "Cancel")
-    dialog_gone(app, SET_PIN_TITLE)
+    dialog_gone(app, dialog, SET_PIN_TITLE)
     # Still no PIN: registering stops at the same place, and asks for no PIN.
     press(app, pyatspi.ROLE_PUSH_BUTTON, "Register Security Key")
     find(app, pyatspi.ROLE_ALERT, "This security key has no PIN yet. Set a PIN for it, then try again.")
@@ -133,11 +142,10 @@ def set_pin(session, app):
     type_secret(app, "New PIN again", PIN)
     find(dialog, pyatspi.ROLE_STATUS_BAR, "The PINs match.")
     press_key(app, pyatspi.ROLE_PASSWORD_TEXT, "New PIN again", "Return")
-    dialog_gone(app, SET_PIN_TITLE)
+    dialog_gone(app, dialog, SET_PIN_TITLE)
     log("the PIN is set")
 
     # Registering goes on by itself, and now the key wants its new PIN.
-    open_pin_dialog(app)
     enter_pin(app, PIN)
     session.touch_key(app, "register-pin")
     press(app, pyatspi.ROLE_CHECK_BOX, "I have written these codes down or stored them safely")
@@ -159,25 +167,20 @@ def wrong_pins(session, app):
     enter_pin(app, WRONG_PIN)
     find(app, pyatspi.ROLE_LABEL, "That PIN is not right. Try again.")
     log("a wrong PIN is refused")
-    open_pin_dialog(app)
     enter_pin(app, WRONG_PIN)
-    open_pin_dialog(app)
     enter_pin(app, WRONG_PIN)
     alert = find(app, pyatspi.ROLE_ALERT,
                  "Too many wrong PINs. Unplug the security key, insert it again and retry.")
     log(f"three wrong PINs in a row: {alert.name}")
     press(app, pyatspi.ROLE_PUSH_BUTTON, "Use Security Key")
 
-    open_pin_dialog(app)
     enter_pin(app, WRONG_PIN)
     find(app, pyatspi.ROLE_LABEL, "That PIN is not right. Try again.")
-    open_pin_dialog(app)
     enter_pin(app, WRONG_PIN)
     find(app, pyatspi.ROLE_LABEL,
          "That PIN is not right. 3 attempts left before the key locks.")
     log("with 3 attempts left, the dialog says so")
 
-    open_pin_dialog(app)
     enter_pin(app, PIN)
     session.touch_key(app, "authenticate-pin")
     signed_in(app)
@@ -187,18 +190,24 @@ def wrong_pins(session, app):
 def cancel_pin(session, app):
     """(c) Cancelling the PIN dialog ends the wait, and the page offers to try again."""
     sign_out_and_in(session, app)
-    press(app, pyatspi.ROLE_PUSH_BUTTON, "Use Security Key")
-    dialog = open_pin_dialog(app)
-    press(dialog, pyatspi.ROLE_PUSH_BUTTON, "Cancel")
-    dialog_gone(app, PIN_TITLE)
-    find(app, pyatspi.ROLE_STATUS_BAR, "Cancelled. Try again when you are ready.")
-    wait_for("the wait to end", lambda: search(app, pyatspi.ROLE_STATUS_BAR, "Working…") is None)
-    retry = find(app, pyatspi.ROLE_PUSH_BUTTON, "Use Security Key")
-    wait_for("“Use Security Key” to be enabled", lambda: enabled(retry))
-    log("cancelling the PIN ends the wait")
+    # With the Cancel button, then from the keyboard.
+    for how in ("Cancel", "Escape"):
+        press(app, pyatspi.ROLE_PUSH_BUTTON, "Use Security Key")
+        dialog = open_pin_dialog(app)
+        find(app, pyatspi.ROLE_STATUS_BAR, "Working…")
+        if how == "Cancel":
+            press(dialog, pyatspi.ROLE_PUSH_BUTTON, "Cancel")
+        else:
+            press_key(dialog, pyatspi.ROLE_PASSWORD_TEXT, "PIN", "Escape")
+        dialog_gone(app, dialog, PIN_TITLE)
+        find(app, pyatspi.ROLE_STATUS_BAR, "Cancelled. Try again when you are ready.")
+        wait_for("the wait to end",
+                 lambda: search(app, pyatspi.ROLE_STATUS_BAR, "Working…") is None)
+        retry = find(app, pyatspi.ROLE_PUSH_BUTTON, "Use Security Key")
+        wait_for("“Use Security Key” to be enabled", lambda: enabled(retry))
+        log(f"{how} in the PIN dialog ends the wait")
 
     press(app, pyatspi.ROLE_PUSH_BUTTON, "Use Security Key")
-    open_pin_dialog(app)
     enter_pin(app, PIN)
     session.touch_key(app, "authenticate-again")
     signed_in(app)
