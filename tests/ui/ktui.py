@@ -199,6 +199,17 @@ class Keyboard:
         """Presses the key named @name as X names it: "Return", "Tab", "BackSpace"."""
         self._tap(XK.string_to_keysym(name))
 
+    def chord(self, *names):
+        """Holds the keys named @names down in order, then lets them go: "Control_L", "q"."""
+        keycodes = [self.display.keysym_to_keycode(XK.string_to_keysym(n)) for n in names]
+        if 0 in keycodes:
+            raise AssertionError(f"no key on the keyboard for one of {names}")
+        for keycode in keycodes:
+            xtest.fake_input(self.display, X.KeyPress, keycode)
+        for keycode in reversed(keycodes):
+            xtest.fake_input(self.display, X.KeyRelease, keycode)
+        self.display.sync()
+
 
 _keyboard = None
 
