@@ -13,8 +13,19 @@
 static char *
 locale_dir (void)
 {
+  /* Run from the build tree (meson devenv, keyturn-dev run, the tests), Keyturn is not
+   * installed at all: KEYTURN_UNINSTALLED_LOCALEDIR names the build's po folder, whose
+   * catalogs sit as in an installed locale folder (LL/LC_MESSAGES/keyturn.mo). */
+  const char *uninstalled = g_getenv ("KEYTURN_UNINSTALLED_LOCALEDIR");
 #ifdef KT_LOCALEDIR_FROM_BINDIR
-  g_autofree char *program = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *program = NULL;
+#endif
+
+  if (uninstalled != NULL && *uninstalled != '\0')
+    return g_strdup (uninstalled);
+
+#ifdef KT_LOCALEDIR_FROM_BINDIR
+  program = g_file_read_link ("/proc/self/exe", NULL);
 
   if (program != NULL)
     {
