@@ -4,6 +4,7 @@
 # Copyright 2026 Keyturn developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+import gettext
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import time
 
+import polib
 import pyatspi
 from Xlib import X, XK
 from Xlib import display as xdisplay
@@ -279,6 +281,112 @@ def stop(process):
 
 
 
+def strip_mnemonic(label):
+    """The words a screen reader speaks for a label with a mnemonic: "_Send Code" is "Send Code"."""
+    return re.sub(r"_(.)", r"\1", label)
+
+
+# A printf conversion in a msgid (or %% for a percent sign): on screen, some value stands there.
+CONVERSION = re.compile(r"%%|%(?:\d+\$)?[-#0 +']*\d*(?:\.\d+)?(?:hh|h|ll|l|L|z|j|t)?[diouxXeEfgGcsp]")
+
+
+def shown_pattern(msgid):
+    """A regular expression for @msgid as shown, any value in place of each conversion."""
+    pattern, last = "", 0
+    for match in CONVERSION.finditer(msgid):
+        pattern += re.escape(msgid[last:match.start()])
+        pattern += "%" if match.group(0) == "%%" else ".+?"
+        last = match.end()
+    return pattern + re.escape(msgid[last:])
+
+
+class Catalog:
+    """Keyturn's strings in one language, from the compiled catalog the build made, as the app
+    loads it; English (the msgids themselves) with no language."""
+
+    def __init__(self, build_root=None, language=None):
+        self.language = language
+        if language is None:
+            self.translation = gettext.NullTranslations()
+            self.path = None
+            return
+        # Where KEYTURN_UNINSTALLED_LOCALEDIR points an uninstalled keyturn.
+        localedir = os.path.join(build_root, "po")
+        self.path = gettext.find("keyturn", localedir, [language])
+        if self.path is None:
+            raise AssertionError(f"no {language} catalog for keyturn under {localedir}")
+        self.translation = gettext.translation("keyturn", localedir, [language])
+
+    def name(self, msgid):
+        """What a screen reader calls the control labelled @msgid in this language."""
+        return strip_mnemonic(self.translation.gettext(msgid))
+
+    def untranslated_pattern(self):
+        """One expression matching any English msgid whose translation reads otherwise, as a
+        whole string, alone or as GTK 4.8 names a button with a mnemonic (label, then text)."""
+        alternatives = []
+        if self.path is not None:
+            for entry in polib.mofile(self.path):
+                english = [(entry.msgid, entry.msgstr)]
+                if entry.msgid_plural:
+                    english = [(entry.msgid, entry.msgstr_plural.get(0, "")),
+                               (entry.msgid_plural, entry.msgstr_plural.get(1, ""))]
+                for msgid, msgstr in english:
+                    if not msgid or msgstr == msgid:
+                        continue
+                    alternatives.append(shown_pattern(strip_mnemonic(msgid)))
+                    if "_" in msgid:
+                        alternatives.append(shown_pattern(msgid + " " + strip_mnemonic(msgid)))
+        if not alternatives:
+            return None
+        return re.compile("(?:" + "|".join(alternatives) + ")", re.DOTALL)
+
+
+def shown_strings(acc, path=""):
+    """(where, what, value) for the name, description and text of every visible object under
+    @acc; hidden ones, and all under them, are not on screen."""
+    found = []
+    try:
+        if not is_visible(acc):
+            return found
+        here = f"{path}/{acc.getRoleName()}"
+        found.append((here, "name", acc.name))
+        found.append((here, "description", acc.description))
+        try:
+            text = acc.queryText()
+            # GTK 4.8 answers an end offset of -1 with nothing: ask for the whole length.
+            found.append((here, "text", text.getText(0, text.characterCount)))
+        except NotImplementedError:
+            pass
+        for i in range(acc.childCount):
+            child = acc.getChildAtIndex(i)
+            if child is not None:
+                found += shown_strings(child, here)
+    except Exception as e:
+        # An object that goes away while it is walked shows nothing.
+        log(f"skipped part of the tree at {path}: {e}")
+    return found
+
+
+def check_translated(app, catalog, page):
+    """Fails if anything on screen is English that @catalog translates; says what and where."""
+    pattern = catalog.untranslated_pattern()
+    if pattern is None:
+        raise AssertionError(f"the {catalog.language} catalog translates nothing")
+    # The application itself is never "visible"; its windows and dialogs are.
+    shown = []
+    for i in range(app.childCount):
+        window = app.getChildAtIndex(i)
+        if window is not None:
+            shown += shown_strings(window)
+    english = [(where, what, value) for where, what, value in shown
+               if value and pattern.fullmatch(value)]
+    for where, what, value in english:
+        log(f"{page}: untranslated {what} “{value}” on {where}")
+    if english:
+        raise AssertionError(f"{len(english)} untranslated strings on the {page} page")
+    log(f"{page}: {len(shown)} names, descriptions and texts, none of them untranslated")
+
 
 class Session:
     """keyturn-sandbox and keyturn-virtual-key (touched by hand, as a real key), in a folder of
@@ -286,10 +394,13 @@ class Session:
 
     @sandbox_config, a dict, replaces the sandbox's demo environment (its --config file).
     With @keep_logs, what every process writes to stderr is kept for logs() to read, and
-    shown when the session ends."""
+    shown when the session ends. @catalog is the language keyturn speaks (English without)."""
 
-    def __init__(self, keyturn, sandbox, virtual_key, sandbox_config=None, keep_logs=False):
+    def __init__(self, keyturn, sandbox, virtual_key, sandbox_config=None, keep_logs=False,
+                 catalog=None):
         self.keyturn = keyturn
+        # The language keyturn runs in and the names its controls have in it.
+        self.catalog = catalog or Catalog()
         self.workdir = tempfile.mkdtemp(prefix="keyturn-ui-")
         self.processes = []
         self.sandbox_config = sandbox_config
@@ -410,24 +521,35 @@ class Session:
         shutil.rmtree(self.workdir, ignore_errors=True)
         return False
 
+    def on_page(self, app, page):
+        """Each step calls this once its page is up: in another language than English, nothing
+        on screen may be left in English."""
+        if self.catalog.language is not None:
+            check_translated(app, self.catalog, page)
+
     # What a person does, step by step
 
     def sign_in(self, app, email):
         """From the sign-in page through the email code."""
-        find(app, pyatspi.ROLE_TEXT, "Email address")
+        name = self.catalog.name
+        find(app, pyatspi.ROLE_TEXT, name("_Email address"))
         screenshot("sign-in")
-        type_into(app, "Email address", email)
-        press(app, pyatspi.ROLE_PUSH_BUTTON, "Send Code")
+        self.on_page(app, "sign-in")
+        type_into(app, name("_Email address"), email)
+        press(app, pyatspi.ROLE_PUSH_BUTTON, name("_Send Code"))
 
-        find(app, pyatspi.ROLE_TEXT, "Code from the email")
+        find(app, pyatspi.ROLE_TEXT, name("_Code from the email"))
         code = wait_for("the email with the code",
                         lambda: read_code(self.description["outbox"], email))
         screenshot("code")
-        type_into(app, "Code from the email", code)
-        press(app, pyatspi.ROLE_PUSH_BUTTON, "Verify")
+        self.on_page(app, "code")
+        type_into(app, name("_Code from the email"), code)
+        press(app, pyatspi.ROLE_PUSH_BUTTON, name("_Verify"))
 
     def touch_key(self, app, page):
         """Touches the software key once the page asks for it."""
-        find(app, pyatspi.ROLE_STATUS_BAR, "Touch your security key.")
+        name = self.catalog.name
+        find(app, pyatspi.ROLE_STATUS_BAR, name("Touch your security key."))
         screenshot(page + "-touch")
-        press(app, pyatspi.ROLE_PUSH_BUTTON, "Touch Key")
+        self.on_page(app, page + "-touch")
+        press(app, pyatspi.ROLE_PUSH_BUTTON, name("_Touch Key"))
