@@ -107,6 +107,44 @@ def find(app, role, name, timeout=TIMEOUT):
         raise
 
 
+# What a person operates or reads as a whole: a screen reader must be able to say what each is.
+_NAMED_ROLES = {
+    pyatspi.ROLE_PUSH_BUTTON, pyatspi.ROLE_TOGGLE_BUTTON, pyatspi.ROLE_CHECK_BOX,
+    pyatspi.ROLE_RADIO_BUTTON, pyatspi.ROLE_TEXT, pyatspi.ROLE_PASSWORD_TEXT,
+    pyatspi.ROLE_SPIN_BUTTON, pyatspi.ROLE_COMBO_BOX, pyatspi.ROLE_LINK, pyatspi.ROLE_SLIDER,
+    pyatspi.ROLE_MENU_ITEM, pyatspi.ROLE_PAGE_TAB, pyatspi.ROLE_LIST, pyatspi.ROLE_DIALOG,
+    pyatspi.ROLE_FRAME,
+}
+
+
+def unnamed_controls(acc, path=""):
+    """Every visible control under @acc with no accessible name, as role paths."""
+    found = []
+    try:
+        if not is_visible(acc):
+            return found
+        role = acc.getRole()
+        here = f"{path}/{acc.getRoleName()}"
+        if role in _NAMED_ROLES and not acc.name.strip():
+            found.append(here)
+        for i in range(acc.childCount):
+            child = acc.getChildAtIndex(i)
+            if child is not None:
+                found += unnamed_controls(child, here)
+    except Exception:
+        # An object can go away while it is walked; the next page's check sees the rest.
+        pass
+    return found
+
+
+def check_names(app, page):
+    """Fails if any visible control on screen has no accessible name."""
+    unnamed = unnamed_controls(app)
+    if unnamed:
+        raise AssertionError(f"{page}: controls with no accessible name: {unnamed}")
+    log(f"{page}: every control has a name")
+
+
 def type_into(app, name, text):
     entry = find(app, pyatspi.ROLE_TEXT, name)
     entry.queryEditableText().setTextContents(text)
@@ -522,8 +560,9 @@ class Session:
         return False
 
     def on_page(self, app, page):
-        """Each step calls this once its page is up: in another language than English, nothing
-        on screen may be left in English."""
+        """Each step calls this once its page is up: every control on screen must have a name
+        and, in another language than English, nothing on screen may be left in English."""
+        check_names(app, page)
         if self.catalog.language is not None:
             check_translated(app, self.catalog, page)
 

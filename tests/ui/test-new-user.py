@@ -28,12 +28,14 @@ def main():
 
         find(app, pyatspi.ROLE_TEXT, "Key name (optional)")
         screenshot("register")
+        session.on_page(app, "register")
         type_into(app, "Key name (optional)", KEY_NAME)
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Register Security Key")
         session.touch_key(app, "register")
 
         find(app, pyatspi.ROLE_PUSH_BUTTON, "Copy All")
         screenshot("recovery-codes")
+        session.on_page(app, "recovery-codes")
         press(app, pyatspi.ROLE_CHECK_BOX,
               "I have written these codes down or stored them safely")
         press(app, pyatspi.ROLE_PUSH_BUTTON, "I Have Saved These Codes")
@@ -43,6 +45,7 @@ def main():
         wait_for("one passkey in the list", lambda: keys.childCount == 1)
         find(keys, pyatspi.ROLE_LABEL, KEY_NAME)
         screenshot("account")
+        session.on_page(app, "account")
         log("the account page lists the new key")
 
         press(app, pyatspi.ROLE_PUSH_BUTTON, f"Rename “{KEY_NAME}”")
