@@ -323,6 +323,8 @@ main (int    argc,
       g_print ("keyturn-virtual-key %s\n", KT_VERSION);
       return 0;
     }
+  /* The key ends with _exit (), which runs no g_autoptr: free now what is no longer needed. */
+  g_clear_pointer (&context, g_option_context_free);
   if (socket_path == NULL || state_path == NULL)
     {
       g_printerr ("keyturn-virtual-key: --socket PATH and --state FILE are required\n");
@@ -414,6 +416,7 @@ main (int    argc,
 
   unlink (socket_path);
   unlink (control_path);
+  g_clear_pointer (&control_path, g_free);
   /* Hold the state lock so no connection is half-way through a save; then leave at once. */
   g_mutex_lock (&key.lock);
   kv_log ("stopped");

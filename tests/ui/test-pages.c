@@ -451,6 +451,7 @@ test_preferences_edit_settings (void)
   g_autoptr(GSettings) settings = g_settings_new (KT_APP_ID);
   KtPreferencesWindow *window;
   AdwEntryRow *row;
+  g_autofree char *base_url = NULL;
 
   g_settings_set_string (settings, "environment-id", TEST_ENVIRONMENT_ID);
   window = kt_preferences_window_new (settings);
@@ -462,8 +463,8 @@ test_preferences_edit_settings (void)
   row = find_entry_row (GTK_WIDGET (window), "API Base URL");
   g_assert_nonnull (row);
   gtk_editable_set_text (GTK_EDITABLE (row), "https://app.dynamicauth.com/api/v0");
-  g_assert_cmpstr (g_settings_get_string (settings, "api-base-url"), ==,
-                   "https://app.dynamicauth.com/api/v0");
+  base_url = g_settings_get_string (settings, "api-base-url");
+  g_assert_cmpstr (base_url, ==, "https://app.dynamicauth.com/api/v0");
 
   g_assert_nonnull (find_entry_row (GTK_WIDGET (window), "Origin"));
   g_assert_nonnull (find_entry_row (GTK_WIDGET (window), "Software Key Socket"));

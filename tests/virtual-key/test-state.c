@@ -187,7 +187,7 @@ test_corrupt (Fixture       *f,
 {
   gsize len = 0;
   g_autofree char *contents = make_state (f, &len);
-  g_autofree char *flipped = g_memdup2 (contents, len);
+  g_autofree char *flipped = g_memdup2 (contents, len + 1);  /* with its NUL, for strstr */
   char *p;
 
   /* One character of a credential changed to another valid one. */
