@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "kt-api-client-private.h"
 #include "kt-api-error-private.h"
 #include "kt-json.h"
 
@@ -40,8 +41,7 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-typedef gpointer (*ParseFunc) (JsonNode  *root,
-                               GError   **error);
+typedef KtApiParseFunc ParseFunc;
 
 typedef enum {
   CALL_PLAIN = 0,
@@ -257,10 +257,9 @@ kt_api_client_set_timeout (KtApiClient *self,
 
 /* Retry-After (RFC 9110 §10.2.3) is either a number of seconds or an HTTP date. */
 static gint64
-retry_after_from_header (SoupMessage *message)
+retry_after_from_header (SoupMessageHeaders *headers)
 {
-  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (message),
-                                                    "Retry-After");
+  const char *value = soup_message_headers_get_one (headers, "Retry-After");
   g_autoptr(GDateTime) date = NULL;
   g_autoptr(GDateTime) now = NULL;
   guint64 seconds;
@@ -277,13 +276,13 @@ retry_after_from_header (SoupMessage *message)
 }
 
 static GError *
-error_from_status (SoupMessage *response,
-                   JsonNode    *root)
+error_from_status (guint               status,
+                   SoupMessageHeaders *headers,
+                   JsonNode           *root)
 {
   g_autofree char *message = NULL;
   g_autofree char *code = NULL;
-  guint status = soup_message_get_status (response);
-  gint64 retry_after = retry_after_from_header (response);
+  gint64 retry_after = retry_after_from_header (headers);
   KtApiError kind;
   GError *error;
 
@@ -419,6 +418,52 @@ finish_with_error (GTask  *task,
   g_object_unref (task);
 }
 
+/* The JSON that answers a call (NULL for an empty body), or the error that its status, its
+ * headers or its body mean. */
+gboolean
+kt_api_response_read (guint                status,
+                      SoupMessageHeaders  *headers,
+                      GBytes              *body,
+                      JsonParser         **parser_out,
+                      JsonNode           **root_out,
+                      GError             **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root = NULL;
+
+  if (g_bytes_get_size (body) > KT_MAX_RESPONSE_SIZE)
+    {
+      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                           _("The server's answer is far too large."));
+      return FALSE;
+    }
+
+  if (g_bytes_get_size (body) > 0)
+    {
+      parser = json_parser_new_immutable ();
+      if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                      (gssize) g_bytes_get_size (body), NULL))
+        root = json_parser_get_root (parser);
+    }
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      g_propagate_error (error, error_from_status (status, headers, root));
+      return FALSE;
+    }
+
+  if (g_bytes_get_size (body) > 0 && root == NULL)
+    {
+      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                           _("The server's answer is not valid JSON."));
+      return FALSE;
+    }
+
+  *root_out = root;
+  *parser_out = g_steal_pointer (&parser);
+  return TRUE;
+}
+
 static void
 on_response (GObject      *source,
              GAsyncResult *result,
@@ -445,33 +490,10 @@ on_response (GObject      *source,
   status = soup_message_get_status (message);
   g_debug ("%s %s → %u", call->method, call->path, status);
 
-  if (g_bytes_get_size (body) > KT_MAX_RESPONSE_SIZE)
+  if (!kt_api_response_read (status, soup_message_get_response_headers (message), body,
+                             &parser, &root, &error))
     {
-      finish_with_error (task, call,
-                         g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
-                                              _("The server's answer is far too large.")));
-      return;
-    }
-
-  if (g_bytes_get_size (body) > 0)
-    {
-      parser = json_parser_new_immutable ();
-      if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-                                      (gssize) g_bytes_get_size (body), NULL))
-        root = json_parser_get_root (parser);
-    }
-
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      finish_with_error (task, call, error_from_status (message, root));
-      return;
-    }
-
-  if (g_bytes_get_size (body) > 0 && root == NULL)
-    {
-      finish_with_error (task, call,
-                         g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
-                                              _("The server's answer is not valid JSON.")));
+      finish_with_error (task, call, g_steal_pointer (&error));
       return;
     }
 
@@ -718,6 +740,29 @@ parse_recovery_codes (JsonNode  *root,
     if (codes[i][0] == '\0')
       return malformed (error, "a recovery code is empty");
   return g_steal_pointer (&codes);
+}
+
+static void unref_object (gpointer object);
+
+/* Every parser a call may use, for readers of answers outside a call (the fuzz targets). */
+static const KtApiParser parsers[] = {
+  { "nothing", parse_nothing, NULL },
+  { "object", parse_object, unref_object },
+  { "verification-uuid", parse_verification_uuid, g_free },
+  { "verify-response", parse_verify_response, g_object_unref },
+  { "user", parse_user, g_object_unref },
+  { "passkey", parse_passkey, g_object_unref },
+  { "passkeys", parse_passkeys, g_object_unref },
+  { "mfa-devices", parse_mfa_devices, g_object_unref },
+  { "mfa-methods", parse_mfa_methods, g_object_unref },
+  { "recovery-codes", parse_recovery_codes, (GDestroyNotify) g_strfreev },
+};
+
+const KtApiParser *
+kt_api_parsers (gsize *n_parsers)
+{
+  *n_parsers = G_N_ELEMENTS (parsers);
+  return parsers;
 }
 
 static JsonNode *

@@ -47,6 +47,14 @@
 #define KEEPALIVE_EVERY_MS  100
 #define MAX_CHANNELS        16
 
+static gboolean log_enabled = TRUE;
+
+void
+kv_log_set_enabled (gboolean enabled)
+{
+  log_enabled = enabled;
+}
+
 void
 kv_log (const char *format,
         ...)
@@ -54,6 +62,8 @@ kv_log (const char *format,
   g_autofree char *text = NULL;
   va_list args;
 
+  if (!log_enabled)
+    return;
   va_start (args, format);
   text = g_strdup_vprintf (format, args);
   va_end (args);
@@ -70,6 +80,18 @@ kv_key_init (KvKey   *key,
   key->state = state;
   key->next_cid = 1;
   key->started_at = g_get_monotonic_time ();
+}
+
+void
+kv_key_clear (KvKey *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (key->info); i++)
+    g_clear_pointer (&key->info[i], g_bytes_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (key->unwrapped); i++)
+    g_clear_pointer (&key->unwrapped[i], kv_credential_free);
+  g_cond_clear (&key->touch_cond);
+  g_mutex_clear (&key->touch_lock);
+  g_mutex_clear (&key->lock);
 }
 
 gboolean

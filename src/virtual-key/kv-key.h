@@ -106,6 +106,8 @@ typedef struct {
 
 void             kv_key_init                 (KvKey        *key,
                                               KvState      *state);
+/* Frees what the key caches (not its state, which stays the caller's). */
+void             kv_key_clear                (KvKey        *key);
 /* Counts a touch for a request that waits for one, waiting up to @wait_ms for such a request. */
 gboolean         kv_key_touch                (KvKey        *key,
                                               guint         wait_ms);
@@ -127,6 +129,8 @@ guint            kv_ctap_handle              (KvConnection *conn,
                                               gsize         len,
                                               GByteArray   *response);
 
+/* The fuzz target turns the log off: a line per connection would drown its own output. */
+void             kv_log_set_enabled          (gboolean      enabled);
 void             kv_log                      (const char   *format,
                                               ...) G_GNUC_PRINTF (1, 2);
 

@@ -1,0 +1,38 @@
+/* kt-api-client-private.h: how the API client reads an answer, apart from sending the call, so
+ * that the fuzz targets feed it answers no server would give
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "kt-api-client.h"
+
+G_BEGIN_DECLS
+
+/* Turns a successful answer's JSON into a call's result, or refuses it whole. */
+typedef gpointer (*KtApiParseFunc) (JsonNode  *root,
+                                    GError   **error);
+
+typedef struct {
+  const char     *name;
+  KtApiParseFunc  parse;
+  GDestroyNotify  destroy;   /* frees what parse returned; NULL when it returns a flag */
+} KtApiParser;
+
+/* The status, headers and body of an answer: its JSON (NULL, as @root_out, for an empty body;
+ * owned by @parser_out), or FALSE and the KtApiError they mean. */
+gboolean           kt_api_response_read (guint                status,
+                                         SoupMessageHeaders  *headers,
+                                         GBytes              *body,
+                                         JsonParser         **parser_out,
+                                         JsonNode           **root_out,
+                                         GError             **error);
+
+/* Every parser that the calls use. */
+const KtApiParser *kt_api_parsers       (gsize               *n_parsers);
+
+G_END_DECLS
