@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 
 #include "kt-application.h"
 #include "kt-mfa-controller.h"
@@ -20,8 +21,13 @@ struct _KtApplication
   char           *environment_id;
   char           *origin;
   char           *virtual_key_socket;
+  KtMfaController *controller;          /* kept past its window until the keyring is written */
+  guint           quit_signals[2];
   gboolean        settings_changed;
 };
+
+/* The longest Keyturn stays on after it was asked to quit, to finish keeping the session. */
+#define KT_QUIT_SAVE_TIMEOUT_SECONDS 5
 
 G_DEFINE_FINAL_TYPE (KtApplication, kt_application, ADW_TYPE_APPLICATION)
 
@@ -115,6 +121,7 @@ apply_configuration (KtApplication *self,
   g_autoptr(KtMfaController) controller = create_controller (self, &software_key_socket, &error);
 
   kt_window_set_controller (window, controller);
+  g_set_object (&self->controller, controller);
   kt_window_set_software_key_socket (window, software_key_socket);
   kt_window_set_configuration_error (window, error != NULL ? error->message : NULL);
   if (controller != NULL)
@@ -214,6 +221,15 @@ kt_application_handle_local_options (GApplication *app,
   return -1;
 }
 
+/* SIGTERM (the session ending, `kill`) and SIGINT quit the way Ctrl+Q does, so a session that
+ * was just made still reaches the keyring. */
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 kt_application_startup (GApplication *app)
 {
@@ -224,6 +240,9 @@ kt_application_startup (GApplication *app)
   g_autoptr(GSettingsSchema) schema = NULL;
 
   G_APPLICATION_CLASS (kt_application_parent_class)->startup (app);
+
+  self->quit_signals[0] = g_unix_signal_add (SIGTERM, on_quit_signal, self);
+  self->quit_signals[1] = g_unix_signal_add (SIGINT, on_quit_signal, self);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries, G_N_ELEMENTS (app_entries),
                                    self);
@@ -262,6 +281,36 @@ kt_application_activate (GApplication *app)
   gtk_window_present (window);
 }
 
+static gboolean
+on_save_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+kt_application_shutdown (GApplication *app)
+{
+  KtApplication *self = KT_APPLICATION (app);
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add_seconds (KT_QUIT_SAVE_TIMEOUT_SECONDS, on_save_timeout,
+                                         &timed_out);
+
+  /* Quitting right after signing in must not lose the sign-in: the keyring write that is on its
+   * way finishes first, for a few seconds at most. */
+  while (self->controller != NULL && kt_mfa_controller_get_saving (self->controller)
+         && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (timeout);
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->quit_signals); i++)
+    g_clear_handle_id (&self->quit_signals[i], g_source_remove);
+  g_clear_object (&self->controller);
+
+  G_APPLICATION_CLASS (kt_application_parent_class)->shutdown (app);
+}
+
 static void
 kt_application_finalize (GObject *object)
 {
@@ -287,6 +336,7 @@ kt_application_class_init (KtApplicationClass *klass)
   app_class->handle_local_options = kt_application_handle_local_options;
   app_class->startup = kt_application_startup;
   app_class->activate = kt_application_activate;
+  app_class->shutdown = kt_application_shutdown;
 }
 
 static void

@@ -53,6 +53,7 @@ struct _KtMfaController
   guint keyring_busy : 1;       /* a write is on its way */
   guint keyring_pending : 1;    /* keyring_next waits for it */
   guint unchecked_session : 1;  /* the keyring's session waits for the server to be reachable */
+  guint saving : 1;             /* keyring_busy or keyring_pending, as last notified */
 };
 
 G_DEFINE_FINAL_TYPE (KtMfaController, kt_mfa_controller, G_TYPE_OBJECT)
@@ -73,6 +74,7 @@ enum {
   PROP_CODE_SENT_AT,
   PROP_RESEND_AVAILABLE_AT,
   PROP_UNCHECKED_SESSION,
+  PROP_SAVING,
   PROP_AUTHENTICATOR_STATE,
   PROP_PIN_RETRIES,
   N_PROPS
@@ -247,6 +249,17 @@ set_passkeys (KtMfaController *self,
 static void write_keyring (KtMfaController *self);
 
 static void
+update_saving (KtMfaController *self)
+{
+  gboolean saving = self->keyring_busy || self->keyring_pending;
+
+  if (self->saving == saving)
+    return;
+  self->saving = saving;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVING]);
+}
+
+static void
 want_keyring (KtMfaController *self,
               KtStoredSession *session,
               const char      *label)
@@ -258,6 +271,7 @@ want_keyring (KtMfaController *self,
   self->keyring_pending = TRUE;
   if (!self->keyring_busy)
     write_keyring (self);
+  update_saving (self);
 }
 
 static void
@@ -266,6 +280,7 @@ on_keyring_written (KtMfaController *self,
                     GError          *error)
 {
   self->keyring_busy = FALSE;
+  update_saving (self);
 
   if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -274,6 +289,7 @@ on_keyring_written (KtMfaController *self,
   if (self->keyring_pending)
     {
       write_keyring (self);
+      update_saving (self);
       return;
     }
 
@@ -1756,6 +1772,13 @@ kt_mfa_controller_get_resend_available_at (KtMfaController *self)
 }
 
 gboolean
+kt_mfa_controller_get_saving (KtMfaController *self)
+{
+  g_return_val_if_fail (KT_IS_MFA_CONTROLLER (self), FALSE);
+  return self->saving;
+}
+
+gboolean
 kt_mfa_controller_get_unchecked_session (KtMfaController *self)
 {
   g_return_val_if_fail (KT_IS_MFA_CONTROLLER (self), FALSE);
@@ -1923,6 +1946,9 @@ kt_mfa_controller_get_property (GObject    *object,
     case PROP_UNCHECKED_SESSION:
       g_value_set_boolean (value, self->unchecked_session);
       break;
+    case PROP_SAVING:
+      g_value_set_boolean (value, self->saving);
+      break;
     case PROP_AUTHENTICATOR_STATE:
       g_value_set_enum (value, kt_webauthn_client_get_state (self->authenticator));
       break;
@@ -1979,6 +2005,13 @@ kt_mfa_controller_class_init (KtMfaControllerClass *klass)
    */
   properties[PROP_UNCHECKED_SESSION] =
     g_param_spec_boolean ("unchecked-session", NULL, NULL, FALSE, flags);
+  /**
+   * KtMfaController:saving:
+   *
+   * The keyring is being brought up to date with the session. Dropping the controller now
+   * would cancel that: an application about to quit waits for this to become %FALSE.
+   */
+  properties[PROP_SAVING] = g_param_spec_boolean ("saving", NULL, NULL, FALSE, flags);
 
   properties[PROP_AUTHENTICATOR_STATE] =
     g_param_spec_enum ("authenticator-state", NULL, NULL, KT_TYPE_WEBAUTHN_STATE,

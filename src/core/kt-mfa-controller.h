@@ -39,6 +39,7 @@ gboolean         kt_mfa_controller_get_has_mfa_token    (KtMfaController  *self)
 gint64           kt_mfa_controller_get_code_sent_at     (KtMfaController  *self);
 gint64           kt_mfa_controller_get_resend_available_at (KtMfaController *self);
 gboolean         kt_mfa_controller_get_unchecked_session (KtMfaController *self);
+gboolean         kt_mfa_controller_get_saving           (KtMfaController  *self);
 KtWebauthnState  kt_mfa_controller_get_authenticator_state (KtMfaController *self);
 int              kt_mfa_controller_get_pin_retries      (KtMfaController  *self);
 void             kt_mfa_controller_clear_error          (KtMfaController  *self);

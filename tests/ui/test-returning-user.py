@@ -11,7 +11,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 import os
+import signal
 import sys
+import time
 
 import pyatspi
 
@@ -45,6 +47,10 @@ def main():
         app = session.start_app()
         session.sign_in(app, EMAIL)
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Register Security Key")
+        # The keyring answers slowly from here on (it is stopped), so the signed-in session is
+        # still on its way there when Keyturn is told to quit.
+        keyring = int(os.environ["KEYTURN_TEST_KEYRING_PID"])
+        os.kill(keyring, signal.SIGSTOP)
         session.touch_key(app, "register")
 
         # The page's one document is the list of codes; GTK 4.8 names a label by its text.
@@ -58,10 +64,15 @@ def main():
         signed_in(app)
         log("signed up")
 
+        # Told to quit (SIGTERM, as when the desktop session ends) while the keyring is slow:
+        # Keyturn finishes keeping the session before it goes.
+        session.app_process.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        os.kill(keyring, signal.SIGCONT)
         session.quit_app()
         app = session.start_app()
         signed_in(app)
-        log("a restart lands signed in")
+        log("quitting while the keyring was slow kept the session: a restart lands signed in")
 
         # The server is out of reach when Keyturn starts: the saved sign-in waits for it.
         session.quit_app()
