@@ -559,6 +559,12 @@ class Session:
         shutil.rmtree(self.workdir, ignore_errors=True)
         return False
 
+    def screenshot(self, name):
+        """screenshot(), named for the language too when it is not English, so a translated
+        run leaves the English pictures as they are."""
+        language = self.catalog.language
+        screenshot(name if language is None else f"{name}-{language.split('_')[0]}")
+
     def on_page(self, app, page):
         """Each step calls this once its page is up: every control on screen must have a name
         and, in another language than English, nothing on screen may be left in English."""
@@ -572,7 +578,7 @@ class Session:
         """From the sign-in page through the email code."""
         name = self.catalog.name
         find(app, pyatspi.ROLE_TEXT, name("_Email address"))
-        screenshot("sign-in")
+        self.screenshot("sign-in")
         self.on_page(app, "sign-in")
         type_into(app, name("_Email address"), email)
         press(app, pyatspi.ROLE_PUSH_BUTTON, name("_Send Code"))
@@ -580,7 +586,7 @@ class Session:
         find(app, pyatspi.ROLE_TEXT, name("_Code from the email"))
         code = wait_for("the email with the code",
                         lambda: read_code(self.description["outbox"], email))
-        screenshot("code")
+        self.screenshot("code")
         self.on_page(app, "code")
         type_into(app, name("_Code from the email"), code)
         press(app, pyatspi.ROLE_PUSH_BUTTON, name("_Verify"))
@@ -589,6 +595,6 @@ class Session:
         """Touches the software key once the page asks for it."""
         name = self.catalog.name
         find(app, pyatspi.ROLE_STATUS_BAR, name("Touch your security key."))
-        screenshot(page + "-touch")
+        self.screenshot(page + "-touch")
         self.on_page(app, page + "-touch")
         press(app, pyatspi.ROLE_PUSH_BUTTON, name("_Touch Key"))

@@ -15,7 +15,7 @@ import sys
 import pyatspi
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ktui import Catalog, Session, find, log, press, screenshot, type_into, wait_for  # noqa: E402
+from ktui import Catalog, Session, find, log, press, type_into, wait_for  # noqa: E402
 
 LOCALE = "de_DE.UTF-8"
 EMAIL = "neue-nutzerin@example.com"
@@ -39,13 +39,14 @@ def main():
         session.sign_in(app, EMAIL)
 
         find(app, pyatspi.ROLE_TEXT, name("Key _name (optional)"))
+        session.screenshot("register")
         session.on_page(app, "register")
         type_into(app, name("Key _name (optional)"), KEY_NAME)
         press(app, pyatspi.ROLE_PUSH_BUTTON, name("_Register Security Key"))
         session.touch_key(app, "register")
 
         find(app, pyatspi.ROLE_PUSH_BUTTON, name("_Copy All"))
-        screenshot("recovery-codes-de")
+        session.screenshot("recovery-codes")
         session.on_page(app, "recovery-codes")
         press(app, pyatspi.ROLE_CHECK_BOX,
               name("I have _written these codes down or stored them safely"))
@@ -55,7 +56,7 @@ def main():
         keys = find(app, pyatspi.ROLE_LIST, name("Security keys"))
         wait_for("one passkey in the list", lambda: keys.childCount == 1)
         find(keys, pyatspi.ROLE_LABEL, KEY_NAME)
-        screenshot("account-de")
+        session.screenshot("account")
         session.on_page(app, "account")
 
         press(app, pyatspi.ROLE_PUSH_BUTTON, name("Sign _Out"))
