@@ -21,9 +21,15 @@ struct _KtApplication
   char           *environment_id;
   char           *origin;
   char           *virtual_key_socket;
-  KtMfaController *controller;          /* kept past its window until the keyring is written */
   guint           quit_signals[2];
   gboolean        settings_changed;
+
+  /* The configuration as it applies now, made before the window so that its restore runs
+   * while GTK starts. The controller is NULL when there is no configuration, and is kept past
+   * its window until the keyring is written. */
+  KtMfaController *controller;
+  char           *software_key_socket;
+  char           *configuration_error;
 };
 
 /* The longest Keyturn stays on after it was asked to quit, to finish keeping the session. */
@@ -112,20 +118,31 @@ create_controller (KtApplication  *self,
   return kt_mfa_controller_new (api, store, authenticator);
 }
 
+/* Makes the controller for the configuration as it is now and starts looking for a kept
+ * sign-in; the window shows it with show_configuration(). */
 static void
-apply_configuration (KtApplication *self,
-                     KtWindow      *window)
+configure (KtApplication *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *software_key_socket = NULL;
-  g_autoptr(KtMfaController) controller = create_controller (self, &software_key_socket, &error);
 
-  kt_window_set_controller (window, controller);
-  g_set_object (&self->controller, controller);
-  kt_window_set_software_key_socket (window, software_key_socket);
-  kt_window_set_configuration_error (window, error != NULL ? error->message : NULL);
-  if (controller != NULL)
-    kt_mfa_controller_restore_async (controller, NULL, on_restored, NULL);
+  g_clear_object (&self->controller);
+  g_clear_pointer (&self->software_key_socket, g_free);
+  g_clear_pointer (&self->configuration_error, g_free);
+
+  self->controller = create_controller (self, &self->software_key_socket, &error);
+  if (error != NULL)
+    self->configuration_error = g_strdup (error->message);
+  if (self->controller != NULL)
+    kt_mfa_controller_restore_async (self->controller, NULL, on_restored, NULL);
+}
+
+static void
+show_configuration (KtApplication *self,
+                    KtWindow      *window)
+{
+  kt_window_set_controller (window, self->controller);
+  kt_window_set_software_key_socket (window, self->software_key_socket);
+  kt_window_set_configuration_error (window, self->configuration_error);
 }
 
 static void
@@ -136,7 +153,8 @@ on_preferences_destroyed (KtApplication *self)
   if (!self->settings_changed || !KT_IS_WINDOW (window))
     return;
   self->settings_changed = FALSE;
-  apply_configuration (self, KT_WINDOW (window));
+  configure (self);
+  show_configuration (self, KT_WINDOW (window));
 }
 
 static void
@@ -239,6 +257,20 @@ kt_application_startup (GApplication *app)
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr(GSettingsSchema) schema = NULL;
 
+  /* Run from the build tree without its schema, only the command line configures Keyturn. */
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, KT_APP_ID, TRUE);
+  if (schema != NULL)
+    {
+      self->settings = g_settings_new (KT_APP_ID);
+      g_signal_connect_object (self->settings, "changed", G_CALLBACK (on_settings_changed),
+                               self, G_CONNECT_SWAPPED);
+    }
+
+  /* Before GTK starts: the keyring lookup runs in a thread meanwhile, so the first frame
+   * already shows where the user stands rather than a "looking for your sign-in" page. */
+  configure (self);
+
   G_APPLICATION_CLASS (kt_application_parent_class)->startup (app);
 
   self->quit_signals[0] = g_unix_signal_add (SIGTERM, on_quit_signal, self);
@@ -249,17 +281,7 @@ kt_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
                                          preferences_accels);
-
-  /* Run from the build tree without its schema, only the command line configures Keyturn. */
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, KT_APP_ID, TRUE);
-  if (schema != NULL)
-    {
-      self->settings = g_settings_new (KT_APP_ID);
-      g_signal_connect_object (self->settings, "changed", G_CALLBACK (on_settings_changed),
-                               self, G_CONNECT_SWAPPED);
-    }
-  else
+  if (self->settings == NULL)
     {
       GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "preferences");
 
@@ -276,7 +298,7 @@ kt_application_activate (GApplication *app)
   if (window == NULL)
     {
       window = GTK_WINDOW (kt_window_new (self));
-      apply_configuration (self, KT_WINDOW (window));
+      show_configuration (self, KT_WINDOW (window));
     }
   gtk_window_present (window);
 }
@@ -316,6 +338,9 @@ kt_application_finalize (GObject *object)
 {
   KtApplication *self = KT_APPLICATION (object);
 
+  g_clear_object (&self->controller);
+  g_clear_pointer (&self->software_key_socket, g_free);
+  g_clear_pointer (&self->configuration_error, g_free);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->base_url, g_free);
   g_clear_pointer (&self->environment_id, g_free);

@@ -294,32 +294,20 @@ parse_secret (const char  *secret,
   return g_steal_pointer (&session);
 }
 
+/* Runs in a worker thread, with libsecret's blocking calls: Keyturn starts the lookup before
+ * GTK starts, so that the keyring's answer is in by the first frame and the window opens on the
+ * right page. With libsecret's asynchronous calls each D-Bus round trip would wait for the main
+ * loop, which is busy building the window until then. */
 static void
-on_corrupt_cleared (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+load_in_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
 {
-  g_autoptr(GTask) task = user_data;
+  GHashTable *attributes = task_data;
   g_autoptr(GError) error = NULL;
-
-  if (!secret_password_clear_finish (result, &error) && error != NULL)
-    g_debug ("Could not remove the unreadable session: %s", error->message);
-  g_task_return_new_error (task, KT_SESSION_STORE_ERROR, KT_SESSION_STORE_ERROR_CORRUPT,
-                           _("The sign-in kept in your keyring could not be read."));
-}
-
-static void
-on_looked_up (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  KtSessionStore *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
-  char *secret = secret_password_lookup_finish (result, &error);
+  char *secret = secret_password_lookupv_sync (&session_schema, attributes, cancellable, &error);
   KtStoredSession *session;
-  GCancellable *cancellable;
 
   if (error != NULL)
     {
@@ -342,10 +330,39 @@ on_looked_up (GObject      *source,
 
   /* An item no version of Keyturn can read is of no use to anyone: remove it, so that the
    * next sign-in is kept again, and say so once. */
-  attributes = lookup_attributes (self);
-  cancellable = g_task_get_cancellable (task);
-  secret_password_clearv (&session_schema, attributes, cancellable, on_corrupt_cleared,
-                          g_steal_pointer (&task));
+  if (!secret_password_clearv_sync (&session_schema, attributes, cancellable, &error) &&
+      error != NULL)
+    g_debug ("Could not remove the unreadable session: %s", error->message);
+  g_task_return_new_error (task, KT_SESSION_STORE_ERROR, KT_SESSION_STORE_ERROR_CORRUPT,
+                           _("The sign-in kept in your keyring could not be read."));
+}
+
+/* The lookup's own attributes: the thread keeps nothing of the store's, so the store goes with
+ * its last user even while the worker thread is still letting go of its task. */
+static GHashTable *
+thread_attributes (KtSessionStore *self)
+{
+  GHashTable *attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  g_hash_table_insert (attributes, (gpointer) "base-url", g_strdup (self->base_url));
+  g_hash_table_insert (attributes, (gpointer) "environment-id",
+                       g_strdup (self->environment_id));
+  return attributes;
+}
+
+static void
+on_loaded_in_thread (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  KtStoredSession *session = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, session, (GDestroyNotify) kt_stored_session_free);
 }
 
 void
@@ -355,15 +372,15 @@ kt_session_store_load_async (KtSessionStore      *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(GTask) lookup = NULL;
 
   g_return_if_fail (KT_IS_SESSION_STORE (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kt_session_store_load_async);
-  attributes = lookup_attributes (self);
-  secret_password_lookupv (&session_schema, attributes, cancellable, on_looked_up,
-                           g_steal_pointer (&task));
+  lookup = g_task_new (NULL, cancellable, on_loaded_in_thread, g_steal_pointer (&task));
+  g_task_set_task_data (lookup, thread_attributes (self), (GDestroyNotify) g_hash_table_unref);
+  g_task_run_in_thread (lookup, load_in_thread);
 }
 
 KtStoredSession *

@@ -35,7 +35,8 @@ count=${2:-20}
 
 if [[ -z ${KEYTURN_BENCH_STARTUP_INSIDE:-} ]]; then
   command -v ninja >/dev/null || { echo "bench-startup: ninja is not installed" >&2; exit 1; }
-  if ! ninja -C "$build" -t targets all 2>/dev/null | grep -q '^src/app/keyturn:'; then
+  # Not `grep -q`: it would stop reading early, and pipefail would count ninja's SIGPIPE.
+  if ! ninja -C "$build" -t targets all 2>/dev/null | grep '^src/app/keyturn:' >/dev/null; then
     echo "bench-startup: $build has no keyturn app (GTK and libadwaita were not found)" >&2
     exit 1
   fi
