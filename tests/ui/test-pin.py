@@ -20,8 +20,8 @@ import sys
 import pyatspi
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ktui import (Session, character_count, find, is_focused, is_gone, log, press,  # noqa: E402
-                  press_key, search, type_secret, wait_for)
+from ktui import (Session, character_count, check_names, find, is_focused,  # noqa: E402
+                  is_gone, log, press, press_key, screenshot, search, type_secret, wait_for)
 
 EMAIL = "pin-user@example.com"
 # Distinctive enough that finding them in a log or in memory means they were kept.
@@ -58,6 +58,7 @@ def open_pin_dialog(app):
     wait_for("the PIN entry to have the focus", lambda: is_focused(entry))
     if character_count(entry) != 0:
         raise AssertionError("the PIN dialog opened with text in its entry")
+    check_names(app, "pin")
     return dialog
 
 
@@ -101,12 +102,15 @@ def set_pin(session, app):
     press(app, pyatspi.ROLE_PUSH_BUTTON, "Register Security Key")
     find(app, pyatspi.ROLE_ALERT, "This security key has no PIN yet. Set a PIN for it, then try again.")
 
+    session.on_page(app, "register-pin-not-set")
     press(app, pyatspi.ROLE_PUSH_BUTTON, "Set a PIN for This Key")
     dialog = find(app, pyatspi.ROLE_DIALOG, SET_PIN_TITLE)
     set_button = find(dialog, pyatspi.ROLE_PUSH_BUTTON, "Set PIN")
+    session.on_page(app, "set-pin")
 
     type_secret(app, "New PIN", "12")
     find(dialog, pyatspi.ROLE_STATUS_BAR, "This PIN is too short. It needs at least 4 characters.")
+    screenshot("set-pin-too-short")
     if enabled(set_button):
         raise AssertionError("“Set PIN” is enabled for a PIN that is too short")
     log("a PIN that is too short is refused")
@@ -179,6 +183,7 @@ def wrong_pins(session, app):
     enter_pin(app, WRONG_PIN)
     find(app, pyatspi.ROLE_LABEL,
          "That PIN is not right. 3 attempts left before the key locks.")
+    screenshot("pin-attempts-left")
     log("with 3 attempts left, the dialog says so")
 
     enter_pin(app, PIN)
@@ -201,6 +206,7 @@ def cancel_pin(session, app):
             press_key(dialog, pyatspi.ROLE_PASSWORD_TEXT, "PIN", "Escape")
         dialog_gone(app, dialog, PIN_TITLE)
         find(app, pyatspi.ROLE_STATUS_BAR, "Cancelled. Try again when you are ready.")
+        session.on_page(app, "authenticate-cancelled")
         wait_for("the wait to end",
                  lambda: search(app, pyatspi.ROLE_STATUS_BAR, "Working…") is None)
         retry = find(app, pyatspi.ROLE_PUSH_BUTTON, "Use Security Key")
