@@ -138,6 +138,20 @@ on_pin_requested (KtWindow *self,
   gtk_widget_grab_focus (GTK_WIDGET (kt_pin_dialog_get_entry (dialog)));
 }
 
+/* The key stopped waiting for its PIN (the time ran out, or the ceremony ended otherwise): a
+ * dialog left open would take a PIN that nothing reads. */
+static void
+on_authenticator_state (KtWindow *self)
+{
+  KtWebauthnState state;
+
+  if (self->pin_dialog == NULL || self->controller == NULL)
+    return;
+  state = kt_mfa_controller_get_authenticator_state (self->controller);
+  if (state != KT_WEBAUTHN_STATE_PIN_NEEDED && state != KT_WEBAUTHN_STATE_WRONG_PIN)
+    kt_pin_dialog_destroy (self->pin_dialog);
+}
+
 static void
 cancel_action (GtkWidget  *widget,
                const char *action_name,
@@ -267,6 +281,8 @@ kt_window_init (KtWindow *self)
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
   g_signal_group_connect_swapped (self->controller_signals, "notify::step",
                                   G_CALLBACK (show_step), self);
+  g_signal_group_connect_swapped (self->controller_signals, "notify::authenticator-state",
+                                  G_CALLBACK (on_authenticator_state), self);
   g_signal_group_connect_swapped (self->controller_signals, "pin-requested",
                                   G_CALLBACK (on_pin_requested), self);
 
