@@ -10,6 +10,7 @@
 #include "kt-key-status.h"
 #include "kt-mfa-controller.h"
 #include "kt-passkey-row.h"
+#include "kt-window.h"
 
 struct _KtAccountPage
 {
@@ -122,14 +123,18 @@ on_rename_response (AdwMessageDialog *dialog,
   GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
   KtPasskey *passkey = g_object_get_data (G_OBJECT (dialog), "passkey");
   g_autofree char *alias = NULL;
+  g_autofree char *message = NULL;
 
   if (g_strcmp0 (response, "rename") != 0 || !is_idle (self))
     return;
   alias = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
   if (*alias == '\0')
     return;
+  message = g_strdup_printf (_("Security key renamed to “%s”"), alias);
   kt_mfa_controller_rename_passkey_async (self->controller, passkey, alias, NULL,
-                                          NULL, NULL);
+                                          kt_window_toast_on_success,
+                                          kt_window_toast_on_success_data (GTK_WIDGET (self),
+                                                                           message));
 }
 
 static void
@@ -176,11 +181,17 @@ on_delete_response (AdwMessageDialog *dialog,
                     KtAccountPage    *self)
 {
   KtPasskey *passkey = g_object_get_data (G_OBJECT (dialog), "passkey");
+  g_autofree char *title = NULL;
+  g_autofree char *message = NULL;
 
   if (g_strcmp0 (response, "delete") != 0 || !is_idle (self))
     return;
+  title = kt_passkey_row_dup_title (passkey);
+  message = g_strdup_printf (_("“%s” removed"), title);
   kt_mfa_controller_delete_passkey_async (self->controller, passkey, NULL,
-                                          NULL, NULL);
+                                          kt_window_toast_on_success,
+                                          kt_window_toast_on_success_data (GTK_WIDGET (self),
+                                                                           message));
 }
 
 static void
@@ -223,7 +234,11 @@ new_recovery_codes_action (GtkWidget  *widget,
   KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
 
   if (is_idle (self))
-    kt_mfa_controller_new_recovery_codes_async (self->controller, NULL, NULL, NULL);
+    kt_mfa_controller_new_recovery_codes_async (self->controller, NULL,
+                                                kt_window_toast_on_success,
+                                                kt_window_toast_on_success_data
+                                                  (widget, _("New recovery codes made. The old "
+                                                             "ones no longer work.")));
 }
 
 static void
@@ -234,7 +249,8 @@ sign_out_action (GtkWidget  *widget,
   KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
 
   if (is_idle (self))
-    kt_mfa_controller_sign_out_async (self->controller, NULL, NULL, NULL);
+    kt_mfa_controller_sign_out_async (self->controller, NULL, kt_window_toast_on_success,
+                                      kt_window_toast_on_success_data (widget, _("Signed out")));
 }
 
 static void

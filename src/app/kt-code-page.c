@@ -9,6 +9,7 @@
 #include "kt-code-page.h"
 #include "kt-flow-status.h"
 #include "kt-mfa-controller.h"
+#include "kt-window.h"
 
 struct _KtCodePage
 {
@@ -151,7 +152,9 @@ resend_action (GtkWidget  *widget,
   if (!is_idle (self))
     return;
   gtk_editable_set_text (GTK_EDITABLE (self->code_entry), "");
-  kt_mfa_controller_resend_code_async (self->controller, NULL, NULL, NULL);
+  kt_mfa_controller_resend_code_async (self->controller, NULL, kt_window_toast_on_success,
+                                       kt_window_toast_on_success_data
+                                         (widget, _("A new code is on its way")));
 }
 
 static void

@@ -16,7 +16,7 @@ struct _KtRecoveryCodesPage
 
   /* Template widgets */
   GtkLabel         *codes_label;
-  GtkLabel         *kept_label;
+  GtkLabel         *keep_error_label;
   GtkSwitch        *confirm_switch;
 
   /* Owned */
@@ -51,16 +51,24 @@ dup_codes_text (KtRecoveryCodesPage *self)
   return g_strjoinv ("\n", (char **) codes);
 }
 
-/* Says where the codes went; @kept when they are safe, which lets the person go on. */
+/* The codes are safe, which lets the person go on. Where they went is a passing event, so it is
+ * a toast; a failure stays on the page until the person tries again. */
 static void
 show_kept (KtRecoveryCodesPage *self,
-           const char          *text,
-           gboolean             kept)
+           const char          *message)
 {
-  self->kept = self->kept || kept;
-  gtk_label_set_text (self->kept_label, text);
-  gtk_widget_set_visible (GTK_WIDGET (self->kept_label), TRUE);
+  self->kept = TRUE;
+  gtk_widget_set_visible (GTK_WIDGET (self->keep_error_label), FALSE);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", message);
   update_recovery_codes_page (self);
+}
+
+static void
+show_keep_error (KtRecoveryCodesPage *self,
+                 const char          *text)
+{
+  gtk_label_set_text (self->keep_error_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->keep_error_label), TRUE);
 }
 
 static void
@@ -90,7 +98,7 @@ on_codes_changed (KtRecoveryCodesPage *self)
 
   /* New codes have not been kept anywhere yet. */
   self->kept = FALSE;
-  gtk_widget_set_visible (GTK_WIDGET (self->kept_label), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->keep_error_label), FALSE);
   gtk_switch_set_active (self->confirm_switch, FALSE);
   gtk_label_set_text (self->codes_label, text);
   update_recovery_codes_page (self);
@@ -105,7 +113,7 @@ copy_action (GtkWidget  *widget,
   g_autofree char *text = dup_codes_text (self);
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
-  show_kept (self, _("The codes are on the clipboard. Paste them somewhere safe."), TRUE);
+  show_kept (self, _("Recovery codes copied. Paste them somewhere safe."));
 }
 
 static void
@@ -123,13 +131,13 @@ on_codes_saved (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       text = g_strdup_printf (_("The codes could not be saved: %s"), error->message);
-      show_kept (self, text, FALSE);
+      show_keep_error (self, text);
       return;
     }
 
   name = g_file_get_parse_name (G_FILE (source));
-  text = g_strdup_printf (_("The codes are saved in %s. Keep that file somewhere safe."), name);
-  show_kept (self, text, TRUE);
+  text = g_strdup_printf (_("Recovery codes saved in %s"), name);
+  show_kept (self, text);
 }
 
 static void
@@ -234,7 +242,7 @@ on_print_done (GtkPrintOperation       *operation,
   g_autoptr(GError) error = NULL;
 
   if (result == GTK_PRINT_OPERATION_RESULT_APPLY)
-    show_kept (self, _("The codes were sent to the printer. Keep the paper somewhere safe."), TRUE);
+    show_kept (self, _("Recovery codes sent to the printer"));
   else if (result == GTK_PRINT_OPERATION_RESULT_ERROR)
     {
       g_autofree char *text = NULL;
@@ -242,7 +250,7 @@ on_print_done (GtkPrintOperation       *operation,
       gtk_print_operation_get_error (operation, &error);
       text = g_strdup_printf (_("The codes could not be printed: %s"),
                               error != NULL ? error->message : _("unknown error"));
-      show_kept (self, text, FALSE);
+      show_keep_error (self, text);
     }
 }
 
@@ -270,7 +278,7 @@ print_action (GtkWidget  *widget,
       g_autofree char *text = g_strdup_printf (_("The codes could not be printed: %s"),
                                                error->message);
 
-      show_kept (self, text, FALSE);
+      show_keep_error (self, text);
     }
 }
 
@@ -349,7 +357,7 @@ kt_recovery_codes_page_class_init (KtRecoveryCodesPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keyturn/Keyturn/kt-recovery-codes-page.ui");
   gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, codes_label);
-  gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, kept_label);
+  gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, keep_error_label);
   gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, confirm_switch);
   gtk_widget_class_bind_template_callback (widget_class, update_recovery_codes_page);
   gtk_widget_class_install_action (widget_class, "recovery-codes.copy", NULL, copy_action);

@@ -25,6 +25,7 @@ struct _KtWindow
   AdwStatusPage        *unconfigured_page;
   GtkLabel             *configuration_error_label;
   KtSoftwareKeyBar     *software_key_bar;
+  AdwToastOverlay      *toast_overlay;
 
   /* Owned */
   KtMfaController      *controller;
@@ -181,6 +182,32 @@ show_shortcuts_action (GtkWidget  *widget,
   gtk_window_present (shortcuts);
 }
 
+/* win.toast: a passing event, shown briefly at the foot of the window. The title is a label
+ * of Keyturn's own rather than the toast's built-in one, for two reasons: the built-in one keeps
+ * to one line and cuts a long message short at large text sizes; and libadwaita 1.2 gives a toast
+ * no accessible role of its own, so without an alert a screen reader would not know the message
+ * is there. */
+static void
+toast_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  KtWindow *self = KT_WINDOW (widget);
+  const char *message = g_variant_get_string (parameter, NULL);
+  g_autoptr(AdwToast) toast = adw_toast_new (message);
+  GtkWidget *title = g_object_new (GTK_TYPE_LABEL,
+                                   "label", message,
+                                   "accessible-role", GTK_ACCESSIBLE_ROLE_ALERT,
+                                   NULL);
+
+  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (title), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (title), 0.0);
+  gtk_widget_add_css_class (title, "heading");
+  adw_toast_set_custom_title (toast, title);
+  adw_toast_overlay_add_toast (self->toast_overlay, g_steal_pointer (&toast));
+}
+
 static void
 kt_window_dispose (GObject *object)
 {
@@ -266,12 +293,14 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtWindow, unconfigured_page);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, configuration_error_label);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, software_key_bar);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, toast_overlay);
 
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL,
                                    show_shortcuts_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK,
                                        "win.show-help-overlay", NULL);
+  gtk_widget_class_install_action (widget_class, "win.toast", "s", toast_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel", NULL);
 }
 
@@ -341,4 +370,37 @@ kt_window_set_software_key_socket (KtWindow   *self,
   g_return_if_fail (KT_IS_WINDOW (self));
 
   kt_software_key_bar_set_socket_path (self->software_key_bar, socket_path);
+}
+
+typedef struct {
+  GtkWidget *widget;
+  char      *message;
+} ToastOnSuccess;
+
+gpointer
+kt_window_toast_on_success_data (GtkWidget  *widget,
+                                 const char *message)
+{
+  ToastOnSuccess *data = g_new0 (ToastOnSuccess, 1);
+
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), NULL);
+
+  data->widget = g_object_ref (widget);
+  data->message = g_strdup (message);
+  return data;
+}
+
+void
+kt_window_toast_on_success (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  ToastOnSuccess *data = user_data;
+
+  /* A failure is the controller's error, which the page shows where it happened. */
+  if (kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, NULL))
+    gtk_widget_activate_action (data->widget, "win.toast", "s", data->message);
+  g_object_unref (data->widget);
+  g_free (data->message);
+  g_free (data);
 }

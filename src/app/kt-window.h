@@ -26,4 +26,13 @@ void             kt_window_set_configuration_error (KtWindow        *self,
 void             kt_window_set_software_key_socket (KtWindow        *self,
                                                     const char      *socket_path);
 
+/* For a controller operation that @widget starts: when it succeeds, @message is shown as a toast
+ * in the window holding @widget. Pass kt_window_toast_on_success as the callback and the result
+ * of kt_window_toast_on_success_data as its data. */
+gpointer         kt_window_toast_on_success_data   (GtkWidget       *widget,
+                                                    const char      *message);
+void             kt_window_toast_on_success        (GObject         *source,
+                                                    GAsyncResult    *result,
+                                                    gpointer         user_data);
+
 G_END_DECLS

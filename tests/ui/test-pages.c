@@ -75,6 +75,28 @@ find_field (GtkWidget  *root,
   return NULL;
 }
 
+/* The label shown under @root that reads @text. */
+static GtkLabel *
+find_label (GtkWidget  *root,
+            const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found;
+
+      if (!gtk_widget_get_visible (child))
+        continue;
+      if (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
+        return GTK_LABEL (child);
+      found = find_label (child, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* The button whose text reads @text, among the widgets shown. */
 static GtkWidget *
 find_button (GtkWidget  *root,
@@ -434,6 +456,62 @@ test_window_without_configuration (void)
   g_assert_finalize_object (controller);
 }
 
+/* The widget shown with @role under @root holding a label that reads @text. */
+static GtkWidget *
+find_with_role (GtkWidget          *root,
+                GtkAccessibleRole   role,
+                const char         *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (!gtk_widget_get_visible (child))
+        continue;
+      if (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (child)) == role
+          && ((GTK_IS_LABEL (child)
+               && g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
+              || find_label (child, text) != NULL))
+        return child;
+      found = find_with_role (child, role, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_window_toast (void)
+{
+  KtWindow *window = g_object_new (KT_TYPE_WINDOW, NULL);
+  const char *message = "Security key renamed to “A key with a name long enough to need a second "
+                        "line in a narrow window”";
+  GtkWidget *alert;
+  GtkLabel *label;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 600);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_null (find_label (GTK_WIDGET (window), message));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.toast", "s", message));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  /* On screen, and an alert for a screen reader, with the whole message: it wraps rather than
+   * being cut short. */
+  alert = find_with_role (GTK_WIDGET (window), GTK_ACCESSIBLE_ROLE_ALERT, message);
+  g_assert_nonnull (alert);
+  label = find_label (GTK_WIDGET (window), message);
+  g_assert_true (alert == GTK_WIDGET (label) || gtk_widget_is_ancestor (GTK_WIDGET (label), alert));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (label)));
+  g_assert_true (gtk_label_get_wrap (label));
+  g_assert_cmpint (gtk_label_get_ellipsize (label), ==, PANGO_ELLIPSIZE_NONE);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static AdwEntryRow *
 find_entry_row (GtkWidget  *root,
                 const char *title)
@@ -498,6 +576,7 @@ main (int   argc,
   g_test_add_func ("/pin-dialog/counts-attempts", test_pin_dialog_counts_attempts);
   g_test_add_func ("/window/asks-for-pin", test_window_asks_for_pin);
   g_test_add_func ("/window/without-configuration", test_window_without_configuration);
+  g_test_add_func ("/window/toast", test_window_toast);
   g_test_add_func ("/preferences/edit-settings", test_preferences_edit_settings);
 
   return g_test_run ();
