@@ -182,11 +182,18 @@ show_shortcuts_action (GtkWidget  *widget,
   gtk_window_present (shortcuts);
 }
 
+/* Room a toast leaves for its text: its margins, padding and close button take the rest. */
+#define TOAST_CHROME_WIDTH 140
+
 /* win.toast: a passing event, shown briefly at the foot of the window. The title is a label
  * of Keyturn's own rather than the toast's built-in one, for two reasons: the built-in one keeps
- * to one line and cuts a long message short at large text sizes; and libadwaita 1.2 gives a toast
- * no accessible role of its own, so without an alert a screen reader would not know the message
- * is there. */
+ * to one line and cuts a long message short in a narrow window or at large text sizes; and
+ * libadwaita 1.2 gives a toast no accessible role, so without an alert a screen reader would
+ * not know the message is there.
+ *
+ * libadwaita 1.2 sizes a toast by its natural width and the height that goes with it, so a label
+ * that may wrap must not ask for more width than the window has: its widest line is limited to
+ * what fits, in characters of the font in use. */
 static void
 toast_action (GtkWidget  *widget,
               const char *action_name,
@@ -198,12 +205,21 @@ toast_action (GtkWidget  *widget,
   GtkWidget *title = g_object_new (GTK_TYPE_LABEL,
                                    "label", message,
                                    "accessible-role", GTK_ACCESSIBLE_ROLE_ALERT,
+                                   "wrap", TRUE,
+                                   "wrap-mode", PANGO_WRAP_WORD_CHAR,
+                                   "xalign", 0.0f,
                                    NULL);
+  PangoFontMetrics *metrics = pango_context_get_metrics (gtk_widget_get_pango_context (widget),
+                                                         NULL, NULL);
+  /* The title is bold, a little wider than the window's text. */
+  int char_width = MAX (1, PANGO_PIXELS (pango_font_metrics_get_approximate_char_width (metrics)
+                                         * 11 / 10));
+  int room = gtk_widget_get_width (widget) - TOAST_CHROME_WIDTH;
 
-  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (title), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_xalign (GTK_LABEL (title), 0.0);
+  pango_font_metrics_unref (metrics);
   gtk_widget_add_css_class (title, "heading");
+  if (room > 0)
+    gtk_label_set_max_width_chars (GTK_LABEL (title), MAX (8, room / char_width));
   adw_toast_set_custom_title (toast, title);
   adw_toast_overlay_add_toast (self->toast_overlay, g_steal_pointer (&toast));
 }

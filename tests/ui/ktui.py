@@ -285,9 +285,12 @@ def press_key(app, role, name, key):
 
 
 def screenshot(name):
-    """With KEYTURN_TEST_SCREENSHOTS=DIR, the screen as it is now, as DIR/NAME.png."""
+    """With KEYTURN_TEST_SCREENSHOTS=DIR, the screen as it is now, as DIR/at-spi/NAME.png.
+
+    A folder of their own: test-screens writes the window's pictures under the same names."""
     folder = os.environ.get("KEYTURN_TEST_SCREENSHOTS")
     if folder:
+        folder = os.path.join(folder, "at-spi")
         os.makedirs(folder, exist_ok=True)
         subprocess.run(["import", "-window", "root", os.path.join(folder, name + ".png")],
                        check=False)

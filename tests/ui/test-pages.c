@@ -16,6 +16,7 @@
 #include "kt-register-page.h"
 #include "kt-set-pin-dialog.h"
 #include "kt-sign-in-page.h"
+#include "kt-test-widgets.h"
 #include "kt-window.h"
 
 #define TEST_ENVIRONMENT_ID "4b7b1b6e-9a0c-4a53-8d3e-2f6c1d0e5a17"
@@ -52,84 +53,11 @@ create_page (GType            type,
   return g_object_ref (page);
 }
 
-/* The labelled field whose label reads @text, among the widgets shown. */
-static GtkWidget *
-find_field (GtkWidget  *root,
-            const char *text)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (!gtk_widget_get_visible (child))
-        continue;
-      if (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0
-          && gtk_label_get_mnemonic_widget (GTK_LABEL (child)) != NULL)
-        return gtk_label_get_mnemonic_widget (GTK_LABEL (child));
-      found = find_field (child, text);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* The label shown under @root that reads @text. */
-static GtkLabel *
-find_label (GtkWidget  *root,
-            const char *text)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkLabel *found;
-
-      if (!gtk_widget_get_visible (child))
-        continue;
-      if (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
-        return GTK_LABEL (child);
-      found = find_label (child, text);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* The button whose text reads @text, among the widgets shown. */
-static GtkWidget *
-find_button (GtkWidget  *root,
-             const char *text)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (!gtk_widget_get_visible (child))
-        continue;
-      if (GTK_IS_BUTTON (child))
-        {
-          GtkWidget *label = gtk_button_get_child (GTK_BUTTON (child));
-
-          if (GTK_IS_LABEL (label)
-              && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), text) == 0)
-            return child;
-        }
-      found = find_button (child, text);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 can_press (GtkWidget  *root,
            const char *text)
 {
-  GtkWidget *button = find_button (root, text);
+  GtkWidget *button = kt_test_find_button (root, text);
 
   g_assert_nonnull (button);
   /* A button learns that its action changed from the main loop. */
@@ -143,7 +71,7 @@ set_field (GtkWidget  *root,
            const char *label,
            const char *text)
 {
-  GtkWidget *field = find_field (root, label);
+  GtkWidget *field = kt_test_find_field (root, label);
 
   g_assert_nonnull (field);
   gtk_editable_set_text (GTK_EDITABLE (field), text);
@@ -153,7 +81,7 @@ static const char *
 get_field (GtkWidget  *root,
            const char *label)
 {
-  GtkWidget *field = find_field (root, label);
+  GtkWidget *field = kt_test_find_field (root, label);
 
   g_assert_nonnull (field);
   return gtk_editable_get_text (GTK_EDITABLE (field));
@@ -230,7 +158,7 @@ test_recovery_codes_wait_for_confirmation (void)
 {
   KtMfaController *controller = create_controller ();
   GtkWidget *page = create_page (KT_TYPE_RECOVERY_CODES_PAGE, controller);
-  GtkWidget *confirmation = find_field (page, "I have written these codes down or stored them "
+  GtkWidget *confirmation = kt_test_find_field (page, "I have written these codes down or stored them "
                                               "safely");
 
   g_assert_true (GTK_IS_SWITCH (confirmation));
@@ -249,25 +177,10 @@ test_register_names_the_key (void)
   KtMfaController *controller = create_controller ();
   GtkWidget *page = create_page (KT_TYPE_REGISTER_PAGE, controller);
 
-  g_assert_nonnull (find_field (page, "Key name (optional)"));
+  g_assert_nonnull (kt_test_find_field (page, "Key name (optional)"));
   g_assert_true (can_press (page, "Register Security Key"));
 
   finish (page, controller);
-}
-
-static AdwMessageDialog *
-find_message_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-  return NULL;
 }
 
 static gboolean
@@ -304,10 +217,10 @@ test_set_pin_dialog (void)
   AdwMessageDialog *dialog;
 
   /* Offered only when the key turns out to have no PIN. */
-  g_assert_null (find_button (page, "Set a PIN for This Key"));
+  g_assert_null (kt_test_find_button (page, "Set a PIN for This Key"));
 
   kt_set_pin_dialog_present (page, controller, "register.register");
-  dialog = find_message_dialog ();
+  dialog = kt_test_find_message_dialog ();
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Set a PIN for This Key");
 
@@ -441,45 +354,19 @@ test_window_without_configuration (void)
   KtWindow *window = g_object_new (KT_TYPE_WINDOW, NULL);
 
   /* The one visible page says how to configure Keyturn. */
-  g_assert_nonnull (find_button (GTK_WIDGET (window), "Open Preferences"));
-  g_assert_null (find_button (GTK_WIDGET (window), "Send Code"));
+  g_assert_nonnull (kt_test_find_button (GTK_WIDGET (window), "Open Preferences"));
+  g_assert_null (kt_test_find_button (GTK_WIDGET (window), "Send Code"));
 
   kt_window_set_controller (window, controller);
   g_assert_true (kt_window_get_controller (window) == controller);
   /* A new controller starts by looking for a kept session; no page but that one is shown. */
-  g_assert_null (find_button (GTK_WIDGET (window), "Open Preferences"));
+  g_assert_null (kt_test_find_button (GTK_WIDGET (window), "Open Preferences"));
 
   kt_window_set_controller (window, NULL);
-  g_assert_nonnull (find_button (GTK_WIDGET (window), "Open Preferences"));
+  g_assert_nonnull (kt_test_find_button (GTK_WIDGET (window), "Open Preferences"));
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (controller);
-}
-
-/* The widget shown with @role under @root holding a label that reads @text. */
-static GtkWidget *
-find_with_role (GtkWidget          *root,
-                GtkAccessibleRole   role,
-                const char         *text)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (!gtk_widget_get_visible (child))
-        continue;
-      if (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (child)) == role
-          && ((GTK_IS_LABEL (child)
-               && g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
-              || find_label (child, text) != NULL))
-        return child;
-      found = find_with_role (child, role, text);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 static void
@@ -488,12 +375,11 @@ test_window_toast (void)
   KtWindow *window = g_object_new (KT_TYPE_WINDOW, NULL);
   const char *message = "Security key renamed to “A key with a name long enough to need a second "
                         "line in a narrow window”";
-  GtkWidget *alert;
   GtkLabel *label;
 
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 600);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_null (find_label (GTK_WIDGET (window), message));
+  g_assert_null (kt_test_find_label (GTK_WIDGET (window), message));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.toast", "s", message));
   while (g_main_context_iteration (NULL, FALSE))
@@ -501,35 +387,30 @@ test_window_toast (void)
 
   /* On screen, and an alert for a screen reader, with the whole message: it wraps rather than
    * being cut short. */
-  alert = find_with_role (GTK_WIDGET (window), GTK_ACCESSIBLE_ROLE_ALERT, message);
-  g_assert_nonnull (alert);
-  label = find_label (GTK_WIDGET (window), message);
-  g_assert_true (alert == GTK_WIDGET (label) || gtk_widget_is_ancestor (GTK_WIDGET (label), alert));
+  label = kt_test_find_label (GTK_WIDGET (window), message);
+  g_assert_nonnull (label);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (label)));
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (label)), ==,
+                   GTK_ACCESSIBLE_ROLE_ALERT);
   g_assert_true (gtk_label_get_wrap (label));
   g_assert_cmpint (gtk_label_get_ellipsize (label), ==, PANGO_ELLIPSIZE_NONE);
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+is_entry_row (GtkWidget     *widget,
+              gconstpointer  title)
+{
+  return ADW_IS_ENTRY_ROW (widget)
+         && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
 static AdwEntryRow *
 find_entry_row (GtkWidget  *root,
                 const char *title)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      AdwEntryRow *found;
-
-      if (ADW_IS_ENTRY_ROW (child)
-          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
-        return ADW_ENTRY_ROW (child);
-      found = find_entry_row (child, title);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return ADW_ENTRY_ROW (kt_test_find (root, is_entry_row, title));
 }
 
 static void
