@@ -303,7 +303,7 @@ test_window_asks_for_pin (void)
 
   gtk_window_present (GTK_WINDOW (window));
   g_signal_emit_by_name (controller, "pin-requested", 2);
-  dialog = find_message_dialog ();
+  dialog = kt_test_find_message_dialog ();
   g_assert_nonnull (dialog);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window));
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Enter Your Security Key's PIN");
@@ -319,7 +319,7 @@ test_window_asks_for_pin (void)
   g_signal_emit_by_name (controller, "pin-requested", -1);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  dialog = find_message_dialog ();
+  dialog = kt_test_find_message_dialog ();
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==, "The key asks for its PIN to go on.");
 
@@ -340,7 +340,7 @@ test_window_asks_for_pin (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  g_assert_null (find_message_dialog ());
+  g_assert_null (kt_test_find_message_dialog ());
   g_assert_false (kt_mfa_controller_get_busy (controller));
 
   gtk_window_destroy (GTK_WINDOW (window));
