@@ -327,11 +327,11 @@ test_window_asks_for_pin (void)
   g_object_notify (G_OBJECT (controller), "authenticator-state");
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  g_assert_null (find_message_dialog ());
+  g_assert_null (kt_test_find_message_dialog ());
 
   /* Cancel: the PIN typed so far does not stay in the entry. */
   g_signal_emit_by_name (controller, "pin-requested", -1);
-  dialog = find_message_dialog ();
+  dialog = kt_test_find_message_dialog ();
   g_assert_nonnull (dialog);
   entry = kt_pin_dialog_get_entry (dialog);
   gtk_editable_set_text (entry, "4711");
