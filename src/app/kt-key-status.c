@@ -49,7 +49,7 @@ describe_state (KtWebauthnState state)
     case KT_WEBAUTHN_STATE_PIN_NEEDED:
       return _("Enter your security key's PIN.");
     case KT_WEBAUTHN_STATE_WRONG_PIN:
-      return _("That PIN was wrong. Enter it again.");
+      return _("That PIN is not right. Try again.");
     case KT_WEBAUTHN_STATE_PIN_NOT_SET:
       return _("This key needs a PIN before it can be used here. Set one, then try again.");
     case KT_WEBAUTHN_STATE_PIN_BLOCKED:
