@@ -4,11 +4,12 @@
 #
 # Installs the build into a staging folder (DESTDIR), checks every file a desktop, a software
 # centre and a packager expect, runs the post-install steps meson skips for a staged install (as a
-# distribution's triggers would), then runs the installed programs: each one's --version, a new
-# user's whole sign-up through the installed app, sandbox and software key under Xvfb with the
-# installed settings schema, and the installed app in each translation it ships.
+# distribution's triggers would), then runs the installed programs: each one's --version, core's
+# sign-up flow against the installed sandbox and software key, and the installed app under Xvfb
+# with the installed settings schema, in English and in each translation it ships.
 #
-# Usage: test-install.py MESON (inside keyturn-test-env, with KEYTURN_* from tests/install)
+# Usage: test-install.py MESON FLOW_TEST (inside keyturn-test-env, with KEYTURN_* from
+# tests/install; FLOW_TEST is tests/flow's test-flow-keyring)
 #
 # Copyright 2026 Keyturn developers
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -25,7 +26,7 @@ import tempfile
 SOURCE_ROOT = os.environ["KEYTURN_SOURCE_ROOT"]
 sys.path.insert(0, os.path.join(SOURCE_ROOT, "tests", "ui"))
 import pyatspi  # noqa: E402
-from ktui import Session, find, log, wait_for  # noqa: E402
+from ktui import Session, find, log  # noqa: E402
 
 APP_ID = "io.github.keyturn.Keyturn"
 PROGRAMS = ["keyturn", "keyturn-sandbox", "keyturn-virtual-key"]
@@ -136,30 +137,46 @@ def quit_app(session):
 
 
 def speaks(language, programs, localedir):
-    """Starts the installed keyturn in @language and finds its sign-in page in that language."""
-    catalog = gettext.translation("keyturn", localedir, [language])
-    # The button is named by its label, mnemonic underline left out.
-    send_code = catalog.gettext("_Send Code").replace("_", "")
-    if send_code == "Send Code":
-        return [f"the installed {language} catalog does not translate “Send Code”"]
-    os.environ["LANGUAGE"] = language
+    """Starts the installed keyturn in @language (None: untranslated), finds its sign-in page in
+    that language, and has it quit."""
+    send_code = "Send Code"
+    if language is not None:
+        catalog = gettext.translation("keyturn", localedir, [language])
+        # The button is named by its label, mnemonic underline left out.
+        send_code = catalog.gettext("_Send Code").replace("_", "")
+        if send_code == "Send Code":
+            return [f"the installed {language} catalog does not translate “Send Code”"]
+        os.environ["LANGUAGE"] = language
     try:
         with Session(*programs) as session:
             app = session.start_app()
             find(app, pyatspi.ROLE_PUSH_BUTTON, send_code)
-            log(f"keyturn in {language} shows “{send_code}”")
+            log(f"keyturn in {language or 'English'} shows “{send_code}”")
             quit_app(session)
-            wait_for("keyturn to leave the accessibility bus",
-                     lambda: session.app_process.poll() is not None)
     except (AssertionError, subprocess.SubprocessError) as error:
-        return [f"keyturn in {language}: {error}"]
+        return [f"keyturn in {language or 'English'}: {error}"]
     finally:
-        del os.environ["LANGUAGE"]
+        os.environ.pop("LANGUAGE", None)
+    return []
+
+
+def flow_problems(flow_test, programs):
+    """Core's sign-up flow (test-flow-keyring) against the installed sandbox and software key."""
+    env = dict(os.environ)
+    env["KEYTURN_SANDBOX_PROGRAM"] = programs[1]
+    env["KEYTURN_VIRTUAL_KEY_PROGRAM"] = programs[2]
+    # Nothing to fall back on: a test that ignored the installed programs would fail.
+    env["KEYTURN_BUILD_ROOT"] = os.path.join(os.environ["KEYTURN_TEST_ROOT"], "no-build-tree")
+    env["KEYTURN_TEST_KEYRING"] = "unlocked"
+    result = subprocess.run([flow_test], env=env, capture_output=True, text=True)
+    if result.returncode != 0 or "not ok" in result.stdout:
+        return [f"{os.path.basename(flow_test)} with the installed programs failed "
+                f"({result.returncode}):\n{result.stdout}{result.stderr[-3000:]}"]
     return []
 
 
 def main():
-    meson = sys.argv[1]
+    meson, flow_test = sys.argv[1:3]
     build_root = os.environ["KEYTURN_BUILD_ROOT"]
     tap = Tap()
     print("1..6", flush=True)
@@ -190,21 +207,14 @@ def main():
         os.environ["GSETTINGS_SCHEMA_DIR"] = schemas
         os.environ["XDG_DATA_DIRS"] = ":".join(
             [staged(datadir), os.environ.get("XDG_DATA_DIRS", "/usr/local/share:/usr/share")])
-        ui = subprocess.run([sys.executable, os.path.join(SOURCE_ROOT, "tests", "ui",
-                                                          "test-new-user.py"), *programs],
-                            capture_output=True, text=True)
-        problems = []
-        if ui.returncode != 0:
-            problems = [f"test-new-user.py with the installed programs failed "
-                        f"({ui.returncode}):\n{ui.stdout}{ui.stderr}"]
-        tap.check("a new user signs up through the installed app, sandbox and software key",
-                  problems)
+        tap.check("a new user signs up through the installed sandbox and software key, and is "
+                  "still signed in after a restart", flow_problems(flow_test, programs))
 
         problems = []
-        for language in languages():
+        for language in [None] + languages():
             problems += speaks(language, programs, staged(localedir))
-        tap.check(f"the installed app speaks {', '.join(languages()) or 'no other language'}",
-                  problems)
+        tap.check("the installed app starts, shows its sign-in page and quits cleanly, in English "
+                  f"and in {', '.join(languages()) or 'no other language'}", problems)
     finally:
         shutil.rmtree(destdir, ignore_errors=True)
     sys.exit(1 if tap.failed else 0)

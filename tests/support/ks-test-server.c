@@ -52,9 +52,14 @@ sandbox_binary (void)
 
   if (path != NULL)
     return path;
-  root = g_getenv ("KEYTURN_BUILD_ROOT");
-  g_assert_nonnull (root);
-  path = g_build_filename (root, "src", "sandbox", "keyturn-sandbox", NULL);
+  /* The install test runs the installed program instead of the build's. */
+  path = g_strdup (g_getenv ("KEYTURN_SANDBOX_PROGRAM"));
+  if (path == NULL)
+    {
+      root = g_getenv ("KEYTURN_BUILD_ROOT");
+      g_assert_nonnull (root);
+      path = g_build_filename (root, "src", "sandbox", "keyturn-sandbox", NULL);
+    }
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE));
   return path;
 }

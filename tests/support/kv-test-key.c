@@ -25,6 +25,9 @@ kv_test_key_binary (void)
 {
   static char *path;
 
+  /* The install test runs the installed program instead of the build's. */
+  if (path == NULL)
+    path = g_strdup (g_getenv ("KEYTURN_VIRTUAL_KEY_PROGRAM"));
   if (path == NULL)
     {
       const char *root = g_getenv ("KEYTURN_BUILD_ROOT");
