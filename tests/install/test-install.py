@@ -25,26 +25,13 @@ import tempfile
 
 SOURCE_ROOT = os.environ["KEYTURN_SOURCE_ROOT"]
 sys.path.insert(0, os.path.join(SOURCE_ROOT, "tests", "ui"))
+sys.path.insert(0, os.path.join(SOURCE_ROOT, "tests"))
 import pyatspi  # noqa: E402
 from ktui import Session, find, log  # noqa: E402
+from tap import Tap  # noqa: E402
 
 APP_ID = "io.github.keyturn.Keyturn"
 PROGRAMS = ["keyturn", "keyturn-sandbox", "keyturn-virtual-key"]
-
-
-class Tap:
-    def __init__(self):
-        self.count = 0
-        self.failed = 0
-
-    def check(self, description, problems):
-        """One TAP result: @problems is a list of what is wrong, empty when all is well."""
-        self.count += 1
-        for problem in problems:
-            log(problem)
-        status = "not ok" if problems else "ok"
-        self.failed += bool(problems)
-        print(f"{status} {self.count} - {description}", flush=True)
 
 
 class Staged:
