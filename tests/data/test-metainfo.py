@@ -40,6 +40,9 @@ def allowed(tag, hint, version):
 # What a software centre shows, as paths in the component, with what each must hold.
 EXPECTED = [
     ("description/p", None),
+    ("screenshots/screenshot[@type='default']/image", None),
+    ("screenshots/screenshot/caption", None),
+    ("requires/display_length", "360"),
     ("launchable[@type='desktop-id']", "io.github.keyturn.Keyturn.desktop"),
     ("developer/name", None),
     ("developer_name", None),
