@@ -52,18 +52,22 @@ def main():
         type_into(app, "Name", "Spare key")
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Rename")
         find(keys, pyatspi.ROLE_LABEL, "Spare key")
-        log("the key is renamed")
+        # A passing event is a toast, which a screen reader learns of as an alert.
+        find(app, pyatspi.ROLE_ALERT, "Security key renamed to “Spare key”")
+        log("the key is renamed, and a toast says so")
 
         # Removing a key is a sensitive change: Dynamic asks for a fresh touch first.
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Remove “Spare key”")
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Remove")
         session.touch_key(app, "remove")
         wait_for("the list to be empty", lambda: keys.childCount == 0)
-        log("the key is removed")
+        find(app, pyatspi.ROLE_ALERT, "“Spare key” removed")
+        log("the key is removed, and a toast says so")
 
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Sign Out")
         find(app, pyatspi.ROLE_TEXT, "Email address")
-        log("signed out")
+        find(app, pyatspi.ROLE_ALERT, "Signed out")
+        log("signed out, and a toast says so")
         session.check_app_running()
 
     print("1..1\nok 1 - a new user signs in, registers a key, sees it listed, renames and removes it, signs out")

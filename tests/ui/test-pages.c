@@ -158,8 +158,8 @@ test_recovery_codes_wait_for_confirmation (void)
 {
   KtMfaController *controller = create_controller ();
   GtkWidget *page = create_page (KT_TYPE_RECOVERY_CODES_PAGE, controller);
-  GtkWidget *confirmation = kt_test_find_field (page, "I have written these codes down or stored them "
-                                              "safely");
+  GtkWidget *confirmation = kt_test_find_field (page, "I have written these codes down or "
+                                                      "stored them safely");
 
   g_assert_true (GTK_IS_SWITCH (confirmation));
   g_assert_false (can_press (page, "I Have Saved These Codes"));

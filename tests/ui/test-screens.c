@@ -186,8 +186,10 @@ static gboolean
 is_alert (GtkWidget     *widget,
           gconstpointer  text)
 {
+  GtkAccessibleRole role = gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget));
+
   return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
-         && gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)) == GTK_ACCESSIBLE_ROLE_ALERT
+         && role == GTK_ACCESSIBLE_ROLE_ALERT
          && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
 }
 
@@ -607,14 +609,14 @@ shoot_new_user (Screens *s)
 
   flow_verify_code (f);
   g_assert_cmpint (step (s), ==, KT_MFA_STEP_REGISTER_PASSKEY);
-  gtk_editable_set_text (GTK_EDITABLE (kt_test_find_field (s->window, "Key name (optional)")), KEY_NAME);
+  gtk_editable_set_text (GTK_EDITABLE (kt_test_find_field (s->window, "Key name (optional)")),
+                         KEY_NAME);
   shoot_window (s, "register");
 
   /* The PIN dialog, as the window shows it when a key asks for its PIN. */
   g_signal_emit_by_name (f->controller, "pin-requested", 3);
   dialog = wait_for_message_dialog ();
   shoot (s, s->window, GTK_WIDGET (dialog), "pin");
-  gtk_window_set_focus (GTK_WINDOW (dialog), NULL);
   gtk_window_close (GTK_WINDOW (dialog));
   spin_until (no_message_dialog, NULL, "the PIN dialog to close");
 
