@@ -9,6 +9,7 @@
 #include "kt-flow-status.h"
 #include "kt-mfa-controller.h"
 #include "kt-sign-in-page.h"
+#include "kt-window.h"
 
 struct _KtSignInPage
 {
@@ -65,7 +66,9 @@ retry_action (GtkWidget  *widget,
 
   if (self->controller == NULL || kt_mfa_controller_get_busy (self->controller))
     return;
-  kt_mfa_controller_restore_async (self->controller, NULL, NULL, NULL);
+  kt_mfa_controller_restore_async (self->controller, NULL, kt_window_toast_on_success,
+                                   kt_window_toast_on_success_data
+                                     (widget, _("Connected to the server again")));
 }
 
 static void

@@ -88,7 +88,8 @@ def main():
         session.restart_sandbox()
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Try Again")
         signed_in(app)
-        log("with the server down at start-up, Try Again signs in once it is back")
+        find(app, pyatspi.ROLE_ALERT, "Connected to the server again")
+        log("with the server down at start-up, Try Again signs in once it is back, and says so")
 
         sign_out(app)
         session.sign_in(app, EMAIL)
