@@ -198,6 +198,22 @@ print_figure (const char *program,
   g_print ("%s_%s_max=%.2f\n", program, figure, g_array_index (values, double, values->len - 1));
 }
 
+static void
+print_pair_ratio (const char *figure,
+                  GArray     *keyturn,
+                  GArray     *bare)
+{
+  g_autoptr(GArray) ratios = g_array_sized_new (FALSE, FALSE, sizeof (double), keyturn->len);
+
+  for (guint i = 0; i < keyturn->len; i++)
+    {
+      double ratio = g_array_index (keyturn, double, i) / g_array_index (bare, double, i);
+
+      g_array_append_val (ratios, ratio);
+    }
+  print_figure ("pair_ratio", figure, ratios);
+}
+
 static gboolean
 program_init (Program     *program,
               const char  *name,
@@ -273,6 +289,11 @@ main (int   argc,
         }
 
   g_print ("runs=%d\n", count);
+  /* Each counted keyturn start beside the bare window's start right after it: the pair shared
+   * the machine's load, so the median of the pairs' ratios is steadier than the ratio of the
+   * medians when other work comes and goes. */
+  print_pair_ratio ("ready_ms", programs[0].ready_ms, programs[1].ready_ms);
+  print_pair_ratio ("rss_mib", programs[0].rss_mib, programs[1].rss_mib);
   for (guint i = 0; i < G_N_ELEMENTS (programs); i++)
     {
       print_figure (programs[i].name, "first_ms", programs[i].first_ms);
