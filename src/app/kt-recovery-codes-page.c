@@ -204,7 +204,8 @@ kt_recovery_codes_page_set_controller (KtRecoveryCodesPage *self,
     return;
 
   g_signal_group_set_target (self->controller_signals, controller);
-  update_recovery_codes_page (self);
+  /* The window builds this page when its step comes, after the codes have arrived. */
+  on_codes_changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
 }
 

@@ -44,45 +44,56 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static const char *
-page_for_step (KtMfaStep step)
+/* The flow's pages are built the first time their step comes, not with the window: a window
+ * opens with only the page it shows, so that start-up pays for what the first frame draws. */
+static const struct {
+  KtMfaStep    step;
+  const char  *name;
+  GType      (*get_type) (void);   /* NULL for the pages in the window's template */
+} step_pages[] = {
+  { KT_MFA_STEP_STARTING, "starting", NULL },
+  { KT_MFA_STEP_SIGNED_OUT, "sign-in", kt_sign_in_page_get_type },
+  { KT_MFA_STEP_CODE_SENT, "code", kt_code_page_get_type },
+  { KT_MFA_STEP_REGISTER_PASSKEY, "register", kt_register_page_get_type },
+  { KT_MFA_STEP_AUTHENTICATE_PASSKEY, "authenticate", kt_authenticate_page_get_type },
+  { KT_MFA_STEP_USE_RECOVERY_CODE, "recovery-code", kt_recovery_code_page_get_type },
+  { KT_MFA_STEP_RECOVERY_CODES, "recovery-codes", kt_recovery_codes_page_get_type },
+  { KT_MFA_STEP_SIGNED_IN, "account", kt_account_page_get_type },
+};
+
+/* The page for @step, built and bound to the window's controller if it is not there yet. */
+static GtkWidget *
+ensure_page_for_step (KtWindow  *self,
+                      KtMfaStep  step)
 {
-  switch (step)
+  for (guint i = 0; i < G_N_ELEMENTS (step_pages); i++)
     {
-    case KT_MFA_STEP_STARTING:
-      return "starting";
-    case KT_MFA_STEP_SIGNED_OUT:
-      return "sign-in";
-    case KT_MFA_STEP_CODE_SENT:
-      return "code";
-    case KT_MFA_STEP_REGISTER_PASSKEY:
-      return "register";
-    case KT_MFA_STEP_AUTHENTICATE_PASSKEY:
-      return "authenticate";
-    case KT_MFA_STEP_USE_RECOVERY_CODE:
-      return "recovery-code";
-    case KT_MFA_STEP_RECOVERY_CODES:
-      return "recovery-codes";
-    case KT_MFA_STEP_SIGNED_IN:
-      return "account";
-    default:
-      g_return_val_if_reached ("starting");
+      GtkWidget *page;
+
+      if (step_pages[i].step != step)
+        continue;
+      page = gtk_stack_get_child_by_name (self->stack, step_pages[i].name);
+      if (page != NULL || step_pages[i].get_type == NULL)
+        return page;
+      page = g_object_new (step_pages[i].get_type (), NULL);
+      g_object_bind_property (self, "controller", page, "controller", G_BINDING_SYNC_CREATE);
+      gtk_stack_add_named (self->stack, page, step_pages[i].name);
+      return page;
     }
+  g_return_val_if_reached (gtk_stack_get_child_by_name (self->stack, "starting"));
 }
 
 static void
 show_step (KtWindow *self)
 {
-  const char *name;
   GtkWidget *page;
   gboolean changed;
 
   if (self->controller == NULL)
-    name = "unconfigured";
+    page = gtk_stack_get_child_by_name (self->stack, "unconfigured");
   else
-    name = page_for_step (kt_mfa_controller_get_step (self->controller));
+    page = ensure_page_for_step (self, kt_mfa_controller_get_step (self->controller));
 
-  page = gtk_stack_get_child_by_name (self->stack, name);
   changed = gtk_stack_get_visible_child (self->stack) != page;
 
   /* Only the page on screen is visible: the others would otherwise stay in the accessibility
@@ -294,13 +305,6 @@ kt_window_class_init (KtWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (KT_TYPE_ACCOUNT_PAGE);
-  g_type_ensure (KT_TYPE_AUTHENTICATE_PAGE);
-  g_type_ensure (KT_TYPE_CODE_PAGE);
-  g_type_ensure (KT_TYPE_RECOVERY_CODE_PAGE);
-  g_type_ensure (KT_TYPE_RECOVERY_CODES_PAGE);
-  g_type_ensure (KT_TYPE_REGISTER_PAGE);
-  g_type_ensure (KT_TYPE_SIGN_IN_PAGE);
   g_type_ensure (KT_TYPE_SOFTWARE_KEY_BAR);
 
   gtk_widget_class_set_template_from_resource (widget_class,
