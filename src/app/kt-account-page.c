@@ -227,6 +227,79 @@ delete_action (GtkWidget  *widget,
 }
 
 static void
+on_new_codes_response (AdwMessageDialog *dialog,
+                       const char       *response,
+                       KtAccountPage    *self)
+{
+  GtkLabel *codes = GTK_LABEL (adw_message_dialog_get_extra_child (dialog));
+
+  if (g_strcmp0 (response, "copy") != 0)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)),
+                          gtk_label_get_text (codes));
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s",
+                              _("Recovery codes copied. Paste them somewhere safe."));
+}
+
+/* The new codes replace the old ones at once, so they are shown at once, until the person is
+ * done with them: a toast would be gone before they could be written down. */
+static void
+show_new_codes (KtAccountPage *self)
+{
+  const char * const *codes = kt_mfa_controller_get_recovery_codes (self->controller);
+  g_autofree char *text = NULL;
+  AdwMessageDialog *dialog;
+  GtkWidget *label;
+
+  if (codes == NULL || codes[0] == NULL)
+    return;
+
+  text = g_strjoinv ("\n", (char **) codes);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root
+                                                                   (GTK_WIDGET (self))),
+                                                       _("Your New Recovery Codes"),
+                                                       _("The old codes no longer work. Keep "
+                                                         "these somewhere safe: each one signs "
+                                                         "you in once without your security "
+                                                         "key.")));
+  label = g_object_new (GTK_TYPE_LABEL,
+                        "label", text,
+                        "selectable", TRUE,
+                        "halign", GTK_ALIGN_CENTER,
+                        "accessible-role", GTK_ACCESSIBLE_ROLE_DOCUMENT,
+                        NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (label),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Recovery codes"),
+                                  -1);
+  gtk_widget_add_css_class (label, "monospace");
+  gtk_widget_add_css_class (label, "card");
+  gtk_widget_add_css_class (label, "recovery-codes");
+  adw_message_dialog_set_extra_child (dialog, label);
+  adw_message_dialog_add_responses (dialog,
+                                    "copy", _("_Copy All"),
+                                    "done", _("_Done"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "done", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "done");
+  adw_message_dialog_set_close_response (dialog, "done");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_new_codes_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_new_codes_made (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(KtAccountPage) self = user_data;
+
+  /* A failure is the controller's error, which the page shows. */
+  if (kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, NULL)
+      && self->controller != NULL && gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
+    show_new_codes (self);
+}
+
+static void
 new_recovery_codes_action (GtkWidget  *widget,
                            const char *action_name,
                            GVariant   *parameter)
@@ -234,11 +307,8 @@ new_recovery_codes_action (GtkWidget  *widget,
   KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
 
   if (is_idle (self))
-    kt_mfa_controller_new_recovery_codes_async (self->controller, NULL,
-                                                kt_window_toast_on_success,
-                                                kt_window_toast_on_success_data
-                                                  (widget, _("New recovery codes made. The old "
-                                                             "ones no longer work.")));
+    kt_mfa_controller_new_recovery_codes_async (self->controller, NULL, on_new_codes_made,
+                                                g_object_ref (self));
 }
 
 static void

@@ -598,6 +598,7 @@ shoot_new_user (Screens *s)
   AdwMessageDialog *dialog;
   AwaitState touch = { s, KT_WEBAUTHN_STATE_TOUCH_NEEDED };
   g_autoptr(KtPasskey) passkey = NULL;
+  g_autofree char *codes = NULL;
 
   g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_OUT);
   kt_window_set_controller (KT_WINDOW (s->window), f->controller);
@@ -649,10 +650,19 @@ shoot_new_user (Screens *s)
   expect_toast (s, "Security key renamed to “Spare key”");
   spin_until (is_idle, s, "the rename to finish");
 
-  /* So is making new recovery codes. */
+  /* New recovery codes replace the old ones at once: they are shown until the person is done,
+   * and can be copied from there. */
   activate (s, KT_TYPE_ACCOUNT_PAGE, "account.new-recovery-codes", NULL);
-  expect_toast (s, "New recovery codes made. The old ones no longer work.");
-  spin_until (is_idle, s, "new recovery codes");
+  dialog = wait_for_message_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Your New Recovery Codes");
+  codes = g_strjoinv ("\n", (char **) kt_mfa_controller_get_recovery_codes (f->controller));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (adw_message_dialog_get_extra_child (dialog))),
+                   ==, codes);
+  shoot (s, s->window, GTK_WIDGET (dialog), "new-recovery-codes");
+  adw_message_dialog_response (dialog, "copy");
+  gtk_window_close (GTK_WINDOW (dialog));
+  spin_until (no_message_dialog, NULL, "the new codes to close");
+  expect_toast (s, "Recovery codes copied. Paste them somewhere safe.");
 
   activate (s, KT_TYPE_ACCOUNT_PAGE, "account.sign-out", NULL);
   expect_toast (s, "Signed out");
