@@ -78,17 +78,19 @@ icon_for_state (KtWebauthnState state)
 {
   switch (state)
     {
+    /* Keyturn's own drawings of the key (src/app/icons) for what the person does next. */
     case KT_WEBAUTHN_STATE_IDLE:
     case KT_WEBAUTHN_STATE_WORKING:
     case KT_WEBAUTHN_STATE_NO_KEY:
-      return "media-removable-symbolic";
+      return "kt-key-insert-symbolic";
     case KT_WEBAUTHN_STATE_SELECT_KEY:
+      return "kt-key-several-symbolic";
     case KT_WEBAUTHN_STATE_TOUCH_NEEDED:
-      return "input-touchpad-symbolic";
+      return "kt-key-touch-symbolic";
     case KT_WEBAUTHN_STATE_PIN_NEEDED:
     case KT_WEBAUTHN_STATE_WRONG_PIN:
     case KT_WEBAUTHN_STATE_PIN_NOT_SET:
-      return "dialog-password-symbolic";
+      return "kt-key-pin-symbolic";
     case KT_WEBAUTHN_STATE_TIMED_OUT:
       return "alarm-symbolic";
     case KT_WEBAUTHN_STATE_CANCELLED:
@@ -101,7 +103,7 @@ icon_for_state (KtWebauthnState state)
     case KT_WEBAUTHN_STATE_FAILED:
       return "dialog-warning-symbolic";
     default:
-      g_return_val_if_reached ("media-removable-symbolic");
+      g_return_val_if_reached ("kt-key-insert-symbolic");
     }
 }
 

@@ -802,6 +802,9 @@ main (int   argc,
   gtk_style_context_add_provider_for_display (gdk_display_get_default (),
                                               GTK_STYLE_PROVIDER (style),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  /* Keyturn's own icons, found where GtkApplication points the icon theme for the app. */
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    "/io/github/keyturn/Keyturn/icons");
 
   for (int i = 1; i < argc; i++)
     {
