@@ -560,9 +560,11 @@ activate (Screens    *s,
           GVariant   *parameter)
 {
   GtkWidget *page = kt_test_find (s->window, is_of_type, GSIZE_TO_POINTER (page_type));
+  /* GTK 4.8 hands a widget action its parameter without sinking it: a floating one would leak. */
+  g_autoptr(GVariant) held = parameter != NULL ? g_variant_ref_sink (parameter) : NULL;
 
   g_assert_nonnull (page);
-  g_assert_true (gtk_widget_activate_action_variant (page, action, parameter));
+  g_assert_true (gtk_widget_activate_action_variant (page, action, held));
 }
 
 static void
