@@ -976,7 +976,6 @@ ks_server_describe (KsServer *self)
   KsEnvironment *env = ks_config_get_default (self->config);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *db_path = g_build_filename (self->data_dir, "sandbox.db", NULL);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "baseUrl");
