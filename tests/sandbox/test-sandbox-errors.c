@@ -277,6 +277,8 @@ test_bad_requests (void)
   } bodies[] = {
     { "{\"email\": ", 400, "invalid_json" },
     { "not json at all", 400, "invalid_json" },
+    { "{\"email\": \"a@example.com\"}{\"email\": \"b@example.com\"}", 400, "invalid_json" },
+    { "{\"email\": \"a@example.com\"} []", 400, "invalid_json" },
     { "[\"a@example.com\"]", 400, "invalid_json" },
     { "", 400, "invalid_json" },
     { "{}", 400, "missing_field" },
