@@ -51,24 +51,26 @@ def main():
         # still on its way there when Keyturn is told to quit.
         keyring = int(os.environ["KEYTURN_TEST_KEYRING_PID"])
         os.kill(keyring, signal.SIGSTOP)
-        session.touch_key(app, "register")
+        try:
+            session.touch_key(app, "register")
 
-        # The page's one document is the list of codes; GTK 4.8 names a label by its text.
-        codes_view = find(app, pyatspi.ROLE_DOCUMENT_TEXT, None)
-        codes = read_text(codes_view).split()
-        if len(codes) < 2:
-            raise AssertionError(f"expected recovery codes, read {codes!r}")
-        press(app, pyatspi.ROLE_CHECK_BOX,
-              "I have written these codes down or stored them safely")
-        press(app, pyatspi.ROLE_PUSH_BUTTON, "I Have Saved These Codes")
-        signed_in(app)
-        log("signed up")
+            # The page's one document is the list of codes; GTK 4.8 names a label by its text.
+            codes_view = find(app, pyatspi.ROLE_DOCUMENT_TEXT, None)
+            codes = read_text(codes_view).split()
+            if len(codes) < 2:
+                raise AssertionError(f"expected recovery codes, read {codes!r}")
+            press(app, pyatspi.ROLE_CHECK_BOX,
+                  "I have written these codes down or stored them safely")
+            press(app, pyatspi.ROLE_PUSH_BUTTON, "I Have Saved These Codes")
+            signed_in(app)
+            log("signed up")
 
-        # Told to quit (SIGTERM, as when the desktop session ends) while the keyring is slow:
-        # Keyturn finishes keeping the session before it goes.
-        session.app_process.send_signal(signal.SIGTERM)
-        time.sleep(1)
-        os.kill(keyring, signal.SIGCONT)
+            # Told to quit (SIGTERM, as when the desktop session ends) while the keyring is slow:
+            # Keyturn finishes keeping the session before it goes.
+            session.app_process.send_signal(signal.SIGTERM)
+            time.sleep(1)
+        finally:
+            os.kill(keyring, signal.SIGCONT)
         session.quit_app()
         app = session.start_app()
         signed_in(app)
