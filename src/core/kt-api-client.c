@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kt-api-client-private.h"
+#include "kt-json-span.h"
 #include "kt-api-error-private.h"
 #include "kt-json.h"
 
@@ -441,7 +442,9 @@ kt_api_response_read (guint                status,
   if (g_bytes_get_size (body) > 0)
     {
       parser = json_parser_new_immutable ();
-      if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+      /* Several values in one answer are malformed, not the last of them. */
+      if (kt_json_is_one_object (g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body))
+          && json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
                                       (gssize) g_bytes_get_size (body), NULL))
         root = json_parser_get_root (parser);
     }

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "kt-base64url.h"
+#include "kt-json-span.h"
 #include "kt-webauthn-error.h"
 
 gboolean
@@ -38,6 +39,11 @@ kt_options_json_root (const char  *json,
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
+  if (!kt_json_is_one_object (json, length))
+    {
+      kt_options_json_fail (error, "%s", "not one JSON object");
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, json, length, &local_error))
     {
       kt_options_json_fail (error, "%s", local_error->message);

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <string.h>
 
+#include "kt-json-span.h"
 #include "ks-log.h"
 #include "ks-webauthn.h"
 
@@ -531,50 +532,6 @@ request_id_for (SoupServerMessage *msg)
   return g_strdup_printf ("ks-%" G_GUINT64_FORMAT, ++counter);
 }
 
-/* Whether @data holds one JSON object and nothing after it but whitespace. json-glib 1.6 reads
- * several top-level values one after another and drops all but the last without freeing them, so
- * a body like {"a":1}{"b":2} must not reach it. Hand-rolled: json-glib offers no way to stop
- * after one value. Only the object's extent is found here; json-glib still checks its contents. */
-static gboolean
-is_single_object (const guint8 *data,
-                  gsize         len)
-{
-  gsize i = 0, depth = 0;
-  gboolean in_string = FALSE;
-
-  while (i < len && g_ascii_isspace (data[i]))
-    i++;
-  if (i == len || data[i] != '{')
-    return FALSE;
-  for (; i < len; i++)
-    {
-      guint8 c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        depth++;
-      else if (c == '}' || c == ']')
-        {
-          if (--depth == 0)
-            break;
-        }
-    }
-  if (i >= len)
-    return FALSE;
-  for (i++; i < len; i++)
-    if (!g_ascii_isspace (data[i]))
-      return FALSE;
-  return TRUE;
-}
-
 static gboolean
 parse_body (KsRequest  *req,
             const Body *body)
@@ -589,7 +546,7 @@ parse_body (KsRequest  *req,
                               "This call needs a JSON object as its body");
       return FALSE;
     }
-  if (!is_single_object (body->data, body->len))
+  if (!kt_json_is_one_object ((const char *) body->data, (gssize) body->len))
     {
       ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json",
                               "The body must be one JSON object");

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kt-base64url.h"
+#include "kt-json-span.h"
 
 G_DEFINE_QUARK (ks-token-error-quark, ks_token_error)
 
@@ -241,7 +242,8 @@ parse_object (GBytes *bytes)
   const char *data = g_bytes_get_data (bytes, &len);
   JsonNode *root;
 
-  if (!json_parser_load_from_data (parser, data, len, NULL))
+  if (!kt_json_is_one_object (data, (gssize) len)
+      || !json_parser_load_from_data (parser, data, len, NULL))
     return NULL;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))

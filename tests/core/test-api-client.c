@@ -267,6 +267,24 @@ test_error_mapping (Fixture       *f,
     }
 }
 
+/* An answer of two JSON values is malformed, not taken for its last one. */
+static void
+test_two_values (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client (f);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtUser) user = NULL;
+  g_autofree char *two = g_strconcat (user_json, "{\"user\": {}}", NULL);
+
+  /* The first value alone is a good answer; with another after it, the answer is refused. */
+  g_ptr_array_add (f->answers, http_answer (200, "OK", two));
+  kt_api_client_get_user_async (client, NULL, on_done, f);
+  user = kt_api_client_get_user_finish (client, wait_for (f), &error);
+  g_assert_null (user);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED);
+}
+
 /* A rate-limited answer says how long to wait, in its Retry-After header or its body. */
 static void
 test_retry_after (Fixture       *f,
@@ -521,6 +539,8 @@ main (int argc, char *argv[])
               fixture_set_up, test_verify_response, fixture_tear_down);
   g_test_add ("/api-client/malformed", Fixture, NULL,
               fixture_set_up, test_malformed, fixture_tear_down);
+  g_test_add ("/api-client/two-values", Fixture, NULL,
+              fixture_set_up, test_two_values, fixture_tear_down);
   g_test_add ("/api-client/retry-after", Fixture, NULL,
               fixture_set_up, test_retry_after, fixture_tear_down);
   g_test_add ("/api-client/error-mapping", Fixture, NULL,

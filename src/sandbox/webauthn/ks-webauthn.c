@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "kt-base64url.h"
+#include "kt-json-span.h"
 #include "kt-cbor.h"
 #include "kt-cose.h"
 
@@ -243,6 +244,8 @@ check_client_data (GBytes               *client_data,
   if (len == 0 || memchr (data, '\0', len) != NULL)
     return fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
                  "clientDataJSON is empty or holds a NUL byte.");
+  if (!kt_json_is_one_object (data, (gssize) len))
+    return fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "clientDataJSON is not one JSON object.");
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, len, &local))
     return fail (error, KS_WEBAUTHN_ERROR_MALFORMED, "clientDataJSON is not valid JSON: %s",
@@ -933,7 +936,7 @@ ks_webauthn_peek_challenge (JsonObject *credential,
     return NULL;
   data = g_bytes_get_data (bytes, &len);
   parser = json_parser_new_immutable ();
-  if (len == 0 || memchr (data, '\0', len) != NULL ||
+  if (len == 0 || memchr (data, '\0', len) != NULL || !kt_json_is_one_object (data, (gssize) len) ||
       !json_parser_load_from_data (parser, data, len, &local) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
       (challenge = string_member (json_node_get_object (root), "challenge")) == NULL)
