@@ -271,6 +271,44 @@ kt_webauthn_client_check_request_options (KtWebauthnClient        *self,
   return check_rp_id (self, options->rp_id, rp_id, error);
 }
 
+/* The task a ceremony answers, or NULL when one is running already: then the task has been
+ * answered with KT_WEBAUTHN_ERROR_BUSY. */
+static GTask *
+ceremony_task_new (KtWebauthnClient    *self,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data,
+                   gpointer             source_tag)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, source_tag);
+  /* Our own CANCELLED error says it better than G_IO_ERROR_CANCELLED would. */
+  g_task_set_check_cancellable (task, FALSE);
+
+  if (self->ceremony != NULL)
+    {
+      kt_webauthn_set_error (&error, KT_WEBAUTHN_ERROR_BUSY);
+      g_task_return_error (task, error);
+      return NULL;
+    }
+  return g_steal_pointer (&task);
+}
+
+static gpointer
+ceremony_task_propagate (KtWebauthnClient  *self,
+                         GAsyncResult      *result,
+                         gpointer           source_tag,
+                         GError           **error)
+{
+  g_return_val_if_fail (KT_IS_WEBAUTHN_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static KtCeremony *
 ceremony_new (KtWebauthnClient *self,
               KtCeremonyKind    kind,
@@ -284,27 +322,73 @@ ceremony_new (KtWebauthnClient *self,
   return c;
 }
 
+/* @c is the running ceremony from now on, and the state says so. */
 static void
-start_ceremony (KtWebauthnClient *self,
-                GTask            *task,
-                KtCeremony       *c,
-                const char       *client_data_type,
-                GBytes           *challenge)
+launch_ceremony (KtWebauthnClient *self,
+                 GTask            *task,
+                 KtCeremony       *c)
 {
-  g_autoptr(GError) error = NULL;
-
-  c->client_data = kt_client_data_serialize (client_data_type, challenge,
-                                             kt_origin_to_string (self->origin), &error);
-  if (c->client_data == NULL)
-    {
-      set_state (self, kt_webauthn_state_for_error (error), -1);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
   self->ceremony = c;
   set_state (self, KT_WEBAUTHN_STATE_WORKING, -1);
   kt_ceremony_start (c, task, run_ceremony);
+}
+
+/* Registration (@creation) or authentication (@request): everything a browser refuses is
+ * refused here, before any key is opened, and the state tells why. */
+static void
+start_webauthn_ceremony (KtWebauthnClient        *self,
+                         const KtCreationOptions *creation,
+                         const KtRequestOptions  *request,
+                         GCancellable            *cancellable,
+                         GAsyncReadyCallback      callback,
+                         gpointer                 user_data,
+                         gpointer                 source_tag)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(KtCeremony) c = NULL;
+  g_autofree char *rp_id = NULL;
+  GError *error = NULL;
+  gboolean valid;
+
+  task = ceremony_task_new (self, cancellable, callback, user_data, source_tag);
+  if (task == NULL)
+    return;
+
+  if (creation != NULL)
+    {
+      valid = kt_webauthn_client_check_creation_options (self, creation, &rp_id, &error);
+      if (valid)
+        {
+          c = ceremony_new (self, KT_CEREMONY_REGISTER, creation->timeout_ms);
+          c->creation = kt_creation_options_copy (creation);
+          c->user_verification = creation->user_verification;
+          c->client_data = kt_client_data_serialize (KT_CLIENT_DATA_TYPE_CREATE,
+                                                     creation->challenge,
+                                                     kt_origin_to_string (self->origin), &error);
+        }
+    }
+  else
+    {
+      valid = kt_webauthn_client_check_request_options (self, request, &rp_id, &error);
+      if (valid)
+        {
+          c = ceremony_new (self, KT_CEREMONY_AUTHENTICATE, request->timeout_ms);
+          c->request = kt_request_options_copy (request);
+          c->user_verification = request->user_verification;
+          c->client_data = kt_client_data_serialize (KT_CLIENT_DATA_TYPE_GET, request->challenge,
+                                                     kt_origin_to_string (self->origin), &error);
+        }
+    }
+
+  if (!valid || c->client_data == NULL)
+    {
+      set_state (self, kt_webauthn_state_for_error (error), -1);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  c->rp_id = g_steal_pointer (&rp_id);
+  launch_ceremony (self, task, c);
 }
 
 void
@@ -314,40 +398,12 @@ kt_webauthn_client_register_async (KtWebauthnClient        *self,
                                    GAsyncReadyCallback      callback,
                                    gpointer                 user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(KtCeremony) c = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *rp_id = NULL;
-
   g_return_if_fail (KT_IS_WEBAUTHN_CLIENT (self));
   g_return_if_fail (options != NULL);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kt_webauthn_client_register_async);
-  /* Our own CANCELLED error says it better than G_IO_ERROR_CANCELLED would. */
-  g_task_set_check_cancellable (task, FALSE);
-
-  if (self->ceremony != NULL)
-    {
-      kt_webauthn_set_error (&error, KT_WEBAUTHN_ERROR_BUSY);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  /* Everything a browser refuses is refused here, before any key is opened. */
-  if (!kt_webauthn_client_check_creation_options (self, options, &rp_id, &error))
-    {
-      set_state (self, kt_webauthn_state_for_error (error), -1);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  c = ceremony_new (self, KT_CEREMONY_REGISTER, options->timeout_ms);
-  c->creation = kt_creation_options_copy (options);
-  c->rp_id = g_steal_pointer (&rp_id);
-  c->user_verification = options->user_verification;
-  start_ceremony (self, task, c, KT_CLIENT_DATA_TYPE_CREATE, options->challenge);
+  start_webauthn_ceremony (self, options, NULL, cancellable, callback, user_data,
+                           kt_webauthn_client_register_async);
 }
 
 JsonObject *
@@ -355,12 +411,7 @@ kt_webauthn_client_register_finish (KtWebauthnClient  *self,
                                     GAsyncResult      *result,
                                     GError           **error)
 {
-  g_return_val_if_fail (KT_IS_WEBAUTHN_CLIENT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result))
-                        == kt_webauthn_client_register_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return ceremony_task_propagate (self, result, kt_webauthn_client_register_async, error);
 }
 
 void
@@ -370,38 +421,12 @@ kt_webauthn_client_authenticate_async (KtWebauthnClient       *self,
                                        GAsyncReadyCallback     callback,
                                        gpointer                user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(KtCeremony) c = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *rp_id = NULL;
-
   g_return_if_fail (KT_IS_WEBAUTHN_CLIENT (self));
   g_return_if_fail (options != NULL);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kt_webauthn_client_authenticate_async);
-  g_task_set_check_cancellable (task, FALSE);
-
-  if (self->ceremony != NULL)
-    {
-      kt_webauthn_set_error (&error, KT_WEBAUTHN_ERROR_BUSY);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (!kt_webauthn_client_check_request_options (self, options, &rp_id, &error))
-    {
-      set_state (self, kt_webauthn_state_for_error (error), -1);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  c = ceremony_new (self, KT_CEREMONY_AUTHENTICATE, options->timeout_ms);
-  c->request = kt_request_options_copy (options);
-  c->rp_id = g_steal_pointer (&rp_id);
-  c->user_verification = options->user_verification;
-  start_ceremony (self, task, c, KT_CLIENT_DATA_TYPE_GET, options->challenge);
+  start_webauthn_ceremony (self, NULL, options, cancellable, callback, user_data,
+                           kt_webauthn_client_authenticate_async);
 }
 
 JsonObject *
@@ -409,12 +434,7 @@ kt_webauthn_client_authenticate_finish (KtWebauthnClient  *self,
                                         GAsyncResult      *result,
                                         GError           **error)
 {
-  g_return_val_if_fail (KT_IS_WEBAUTHN_CLIENT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result))
-                        == kt_webauthn_client_authenticate_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return ceremony_task_propagate (self, result, kt_webauthn_client_authenticate_async, error);
 }
 
 gboolean
@@ -449,35 +469,27 @@ kt_webauthn_client_set_pin_async (KtWebauthnClient    *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(KtCeremony) c = NULL;
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
 
   g_return_if_fail (KT_IS_WEBAUTHN_CLIENT (self));
   g_return_if_fail (pin != NULL);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kt_webauthn_client_set_pin_async);
-  g_task_set_check_cancellable (task, FALSE);
-
-  if (self->ceremony != NULL)
-    {
-      kt_webauthn_set_error (&error, KT_WEBAUTHN_ERROR_BUSY);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  task = ceremony_task_new (self, cancellable, callback, user_data,
+                            kt_webauthn_client_set_pin_async);
+  if (task == NULL)
+    return;
 
   /* Refused before any key is opened; the state stays what it was (PIN not set). */
   if (!kt_webauthn_check_new_pin (pin, &error))
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
       return;
     }
 
   c = ceremony_new (self, KT_CEREMONY_SET_PIN, 0);
   c->new_pin = g_strdup (pin);
-  self->ceremony = c;
-  set_state (self, KT_WEBAUTHN_STATE_WORKING, -1);
-  kt_ceremony_start (c, task, run_ceremony);
+  launch_ceremony (self, task, c);
 }
 
 gboolean
@@ -485,15 +497,11 @@ kt_webauthn_client_set_pin_finish (KtWebauthnClient  *self,
                                    GAsyncResult      *result,
                                    GError           **error)
 {
-  g_autoptr(JsonObject) done = NULL;
-
-  g_return_val_if_fail (KT_IS_WEBAUTHN_CLIENT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result))
-                        == kt_webauthn_client_set_pin_async, FALSE);
-
   /* The worker hands back an empty object for success. */
-  done = g_task_propagate_pointer (G_TASK (result), error);
+  g_autoptr(JsonObject) done = ceremony_task_propagate (self, result,
+                                                        kt_webauthn_client_set_pin_async,
+                                                        error);
+
   return done != NULL;
 }
 
