@@ -83,9 +83,15 @@ kt_ceremony_unref (KtCeremony *c)
 /* ------------------------------------------------------------------------------------------ */
 /* Updates, queued on the caller's context                                                     */
 
+/* The last update carries the task's outcome, in the same source: the caller's thread wakes
+ * once at the end of a ceremony, not once for the state and once more for a GTask returned
+ * from a thread. */
 typedef struct {
   KtCeremony       *ceremony;
   KtCeremonyUpdate  update;
+  GTask            *task;            /* with the finished update only */
+  JsonObject       *result;
+  GError           *error;
 } PostedUpdate;
 
 static void
@@ -93,6 +99,9 @@ posted_update_free (gpointer data)
 {
   PostedUpdate *posted = data;
 
+  g_clear_pointer (&posted->result, json_object_unref);
+  g_clear_error (&posted->error);
+  g_clear_object (&posted->task);
   kt_ceremony_unref (posted->ceremony);
   g_free (posted);
 }
@@ -103,14 +112,27 @@ deliver_update_cb (gpointer data)
   PostedUpdate *posted = data;
   KtCeremony *c = posted->ceremony;
 
+  /* Before the GTask's callback runs, so the caller may start the next ceremony from it. */
   c->update (c->owner, c, &posted->update);
+  if (posted->task == NULL)
+    return G_SOURCE_REMOVE;
+
+  /* In the task's own context, in a later iteration: GTask calls back at once. */
+  if (posted->result != NULL)
+    g_task_return_pointer (posted->task, g_steal_pointer (&posted->result),
+                           (GDestroyNotify) json_object_unref);
+  else
+    g_task_return_error (posted->task, g_steal_pointer (&posted->error));
   return G_SOURCE_REMOVE;
 }
 
-/* In order, in one idle source each; @name must be static. */
+/* In order, in one idle source each; takes @task, @result and @error; @name must be static. */
 static void
 post_update (KtCeremony             *c,
              const KtCeremonyUpdate *update,
+             GTask                  *task,
+             JsonObject             *result,
+             GError                 *error,
              const char             *name)
 {
   PostedUpdate *posted = g_new0 (PostedUpdate, 1);
@@ -118,6 +140,9 @@ post_update (KtCeremony             *c,
 
   posted->ceremony = kt_ceremony_ref (c);
   posted->update = *update;
+  posted->task = task;
+  posted->result = result;
+  posted->error = error;
 
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_callback (source, deliver_update_cb, posted, posted_update_free);
@@ -135,7 +160,7 @@ kt_ceremony_post_state (KtCeremony      *c,
 
   c->told_state = state;
   c->told_retries = pin_retries;
-  post_update (c, &update, "[keyturn] webauthn state");
+  post_update (c, &update, NULL, NULL, NULL, "[keyturn] webauthn state");
 }
 
 void
@@ -151,7 +176,7 @@ kt_ceremony_post_key (KtCeremony *c,
   c->told_state = KT_WEBAUTHN_STATE_WORKING;
   c->told_retries = -1;
   c->told_software = software;
-  post_update (c, &update, "[keyturn] webauthn key");
+  post_update (c, &update, NULL, NULL, NULL, "[keyturn] webauthn key");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -385,48 +410,6 @@ kt_ceremony_answer_pin (KtCeremony *c,
 /* ------------------------------------------------------------------------------------------ */
 /* The worker thread                                                                           */
 
-/* The outcome, taken to the caller's context in one source with the state it leaves: the
- * caller's thread wakes once at the end of a ceremony, not once for the state and once more
- * for a GTask returned from a thread. */
-typedef struct {
-  GTask           *task;
-  KtCeremony      *ceremony;
-  JsonObject      *result;
-  GError          *error;
-  KtWebauthnState  state;
-} Outcome;
-
-static void
-outcome_free (gpointer data)
-{
-  Outcome *outcome = data;
-
-  g_clear_pointer (&outcome->result, json_object_unref);
-  g_clear_error (&outcome->error);
-  kt_ceremony_unref (outcome->ceremony);
-  g_object_unref (outcome->task);
-  g_free (outcome);
-}
-
-static gboolean
-ceremony_complete_cb (gpointer data)
-{
-  Outcome *outcome = data;
-  KtCeremony *c = outcome->ceremony;
-  KtCeremonyUpdate finished = { outcome->state, -1, FALSE, -1, TRUE };
-
-  /* Before the GTask's callback runs, so the caller may start the next ceremony from it. */
-  c->update (c->owner, c, &finished);
-
-  /* In the task's own context, in a later iteration: GTask calls back at once. */
-  if (outcome->result != NULL)
-    g_task_return_pointer (outcome->task, g_steal_pointer (&outcome->result),
-                           (GDestroyNotify) json_object_unref);
-  else
-    g_task_return_error (outcome->task, g_steal_pointer (&outcome->error));
-  return G_SOURCE_REMOVE;
-}
-
 /* The worker: takes the reference to @data's task that kt_ceremony_start() gave it. */
 static void
 ceremony_thread (gpointer data,
@@ -435,11 +418,10 @@ ceremony_thread (gpointer data,
   GTask *task = data;
   KtCeremony *c = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
-  g_autoptr(GSource) source = NULL;
+  KtCeremonyUpdate finished = { KT_WEBAUTHN_STATE_IDLE, -1, FALSE, -1, TRUE };
   GError *error = NULL;
   JsonObject *result = NULL;
   gulong cancel_handler = 0;
-  Outcome *outcome;
 
   watchdog_add (c);
   if (cancellable != NULL)
@@ -453,18 +435,9 @@ ceremony_thread (gpointer data,
   watchdog_remove (c);
 
   g_assert (result != NULL || error != NULL);
-  outcome = g_new0 (Outcome, 1);
-  outcome->task = task;
-  outcome->ceremony = kt_ceremony_ref (c);
-  outcome->result = result;
-  outcome->error = error;
-  outcome->state = result != NULL ? KT_WEBAUTHN_STATE_IDLE : kt_webauthn_state_for_error (error);
-
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, ceremony_complete_cb, outcome, outcome_free);
-  g_source_set_static_name (source, "[keyturn] webauthn outcome");
-  g_source_attach (source, c->context);
+  if (result == NULL)
+    finished.state = kt_webauthn_state_for_error (error);
+  post_update (c, &finished, task, result, error, "[keyturn] webauthn outcome");
 }
 
 /* Workers kept between ceremonies; a ceremony may wait minutes for a touch, so no limit. */
@@ -477,7 +450,6 @@ ceremony_pool (void)
     g_once_init_leave (&pool, g_thread_pool_new (ceremony_thread, NULL, -1, FALSE, NULL));
   return pool;
 }
-
 
 void
 kt_ceremony_start (KtCeremony        *c,
