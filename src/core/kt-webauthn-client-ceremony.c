@@ -10,19 +10,8 @@
  */
 #include "kt-webauthn-client-private.h"
 
-#include <string.h>
-
 /* How often a cancel is repeated while the key has not given up its request yet. */
 #define KT_CANCEL_REPEAT_MS 50
-
-void
-kt_pin_free (KtPin *pin)
-{
-  if (pin == NULL)
-    return;
-  explicit_bzero (pin, strlen (pin));
-  g_free (pin);
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Lifetime                                                                                    */
@@ -73,8 +62,8 @@ kt_ceremony_unref (KtCeremony *c)
   g_bytes_unref (c->client_data);
   g_strfreev (c->socket_paths);
   g_ptr_array_unref (c->waiting);
-  kt_pin_free (c->pin);
-  kt_pin_free (c->new_pin);
+  kt_secret_free (c->pin);
+  kt_secret_free (c->new_pin);
   g_mutex_clear (&c->lock);
   g_cond_clear (&c->cond);
   g_free (c);
@@ -364,7 +353,7 @@ kt_ceremony_ask_pin (KtCeremony       *c,
   KtPin *pin = NULL;
 
   g_mutex_lock (&c->lock);
-  g_clear_pointer (&c->pin, kt_pin_free);
+  g_clear_pointer (&c->pin, kt_secret_free);
   c->pin_requested = TRUE;
   c->pin_answered = FALSE;
   g_mutex_unlock (&c->lock);

@@ -187,7 +187,7 @@ ceremony_handle_pin_error (KtCeremony       *c,
   fido_dev_t *dev = kt_authenticator_get_device (key);
   gboolean had_pin = *pin != NULL;
 
-  g_clear_pointer (pin, kt_pin_free);
+  g_clear_pointer (pin, kt_secret_free);
 
   switch (r)
     {
@@ -209,6 +209,111 @@ ceremony_handle_pin_error (KtCeremony       *c,
 
     default:
       return kt_webauthn_set_fido_error (error, r);
+    }
+}
+
+/* The request for one attempt, built afresh each time: a registration's fido_cred_t (resident
+ * or not), or else a fido_assert_t naming @allowed. NULL when libfido2 could not build it. */
+static gpointer
+request_new (KtCeremony *c,
+             UvMethod    uv,
+             gboolean    resident_key,
+             GBytes     *allowed)
+{
+  gsize client_data_len;
+  const guint8 *client_data = g_bytes_get_data (c->client_data, &client_data_len);
+  fido_opt_t uv_option = uv == UV_BUILT_IN ? FIDO_OPT_TRUE : FIDO_OPT_OMIT;
+  fido_cred_t *cred;
+  fido_assert_t *assert;
+
+  if (c->kind == KT_CEREMONY_REGISTER)
+    {
+      const KtCreationOptions *options = c->creation;
+      gsize user_id_len;
+      const guint8 *user_id = g_bytes_get_data (options->user_id, &user_id_len);
+
+      cred = fido_cred_new ();
+      if (cred == NULL
+          || fido_cred_set_type (cred, COSE_ES256) != FIDO_OK
+          || fido_cred_set_clientdata (cred, client_data, client_data_len) != FIDO_OK
+          || fido_cred_set_rp (cred, c->rp_id, options->rp_name) != FIDO_OK
+          || fido_cred_set_user (cred, user_id, user_id_len, options->user_name,
+                                 options->user_display_name, NULL) != FIDO_OK
+          || fido_cred_set_rk (cred, resident_key ? FIDO_OPT_TRUE : FIDO_OPT_OMIT) != FIDO_OK
+          || fido_cred_set_uv (cred, uv_option) != FIDO_OK)
+        fido_cred_free (&cred);
+      return cred;
+    }
+
+  assert = fido_assert_new ();
+  if (assert == NULL
+      || fido_assert_set_rp (assert, c->rp_id) != FIDO_OK
+      || fido_assert_set_clientdata (assert, client_data, client_data_len) != FIDO_OK
+      || fido_assert_allow_cred (assert, g_bytes_get_data (allowed, NULL),
+                                 g_bytes_get_size (allowed)) != FIDO_OK
+      || fido_assert_set_uv (assert, uv_option) != FIDO_OK)
+    fido_assert_free (&assert);
+  return assert;
+}
+
+static void
+request_free (KtCeremony *c,
+              gpointer    request)
+{
+  fido_cred_t *cred = request;
+  fido_assert_t *assert = request;
+
+  if (c->kind == KT_CEREMONY_REGISTER)
+    fido_cred_free (&cred);
+  else
+    fido_assert_free (&assert);
+}
+
+/* Sends the ceremony's request until the key answers it: the PIN is asked for first when the
+ * key verifies the user with one, and again while the key wants one (another one). Returns
+ * the answered request (request_new()), or NULL with @error. */
+static gpointer
+ceremony_send_request (KtCeremony       *c,
+                       KtAuthenticator  *key,
+                       gboolean          resident_key,
+                       GBytes           *allowed,
+                       GError          **error)
+{
+  fido_dev_t *dev = kt_authenticator_get_device (key);
+  g_autoptr(KtPin) pin = NULL;
+  UvMethod uv;
+
+  if (!ceremony_choose_uv (c, key, &uv, error))
+    return NULL;
+  if (uv == UV_PIN && (pin = ceremony_request_pin (c, key, FALSE, error)) == NULL)
+    return NULL;
+
+  for (;;)
+    {
+      gpointer request = request_new (c, uv, resident_key, allowed);
+      int r;
+
+      if (request == NULL)
+        return kt_webauthn_set_fido_error (error, FIDO_ERR_INTERNAL), NULL;
+
+      kt_ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE);
+      if (!kt_ceremony_begin_wait (c, dev, error))
+        {
+          request_free (c, request);
+          return NULL;
+        }
+      if (c->kind == KT_CEREMONY_REGISTER)
+        r = fido_dev_make_cred (dev, request, pin);
+      else
+        r = fido_dev_get_assert (dev, request, pin);
+      kt_ceremony_end_wait (c, dev);
+      g_clear_pointer (&pin, kt_secret_free);
+
+      if (r == FIDO_OK)
+        return request;
+      request_free (c, request);
+      if (kt_ceremony_aborted (c, error) || !ceremony_handle_pin_error (c, key, r, &pin, error))
+        return NULL;
     }
 }
 
@@ -281,20 +386,16 @@ kt_ceremony_make_credential (KtCeremony       *c,
                              GError          **error)
 {
   const KtCreationOptions *options = c->creation;
-  fido_dev_t *dev = kt_authenticator_get_device (key);
   g_autoptr(GBytes) excluded = NULL;
-  g_autoptr(KtPin) pin = NULL;
   g_autoptr(GBytes) auth_data = NULL;
   g_autoptr(GBytes) statement = NULL;
   g_autoptr(GBytes) attestation_object = NULL;
   const char *format;
   g_autoptr(GBytes) credential_id = NULL;
   g_autoptr(GBytes) public_key = NULL;
-  fido_cred_t *cred = NULL;
+  fido_cred_t *cred;
   gboolean resident_key;
-  UvMethod uv;
   JsonObject *result;
-  int r;
 
   /* A key without ES256 answers FIDO_ERR_UNSUPPORTED_ALGORITHM: a missing capability. */
   switch (options->resident_key)
@@ -325,48 +426,9 @@ kt_ceremony_make_credential (KtCeremony       *c,
       return kt_webauthn_set_error (error, KT_WEBAUTHN_ERROR_ALREADY_REGISTERED), NULL;
     }
 
-  if (!ceremony_choose_uv (c, key, &uv, error))
+  cred = ceremony_send_request (c, key, resident_key, NULL, error);
+  if (cred == NULL)
     return NULL;
-  if (uv == UV_PIN && (pin = ceremony_request_pin (c, key, FALSE, error)) == NULL)
-    return NULL;
-
-  for (;;)
-    {
-      gsize user_id_len;
-      const guint8 *user_id = g_bytes_get_data (options->user_id, &user_id_len);
-      gsize client_data_len;
-      const guint8 *client_data = g_bytes_get_data (c->client_data, &client_data_len);
-
-      cred = fido_cred_new ();
-      if (cred == NULL
-          || fido_cred_set_type (cred, COSE_ES256) != FIDO_OK
-          || fido_cred_set_clientdata (cred, client_data, client_data_len) != FIDO_OK
-          || fido_cred_set_rp (cred, c->rp_id, options->rp_name) != FIDO_OK
-          || fido_cred_set_user (cred, user_id, user_id_len, options->user_name,
-                                 options->user_display_name, NULL) != FIDO_OK
-          || fido_cred_set_rk (cred, resident_key ? FIDO_OPT_TRUE : FIDO_OPT_OMIT) != FIDO_OK
-          || fido_cred_set_uv (cred, uv == UV_BUILT_IN ? FIDO_OPT_TRUE : FIDO_OPT_OMIT) != FIDO_OK)
-        {
-          fido_cred_free (&cred);
-          return kt_webauthn_set_fido_error (error, FIDO_ERR_INTERNAL), NULL;
-        }
-
-      kt_ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE);
-      if (!kt_ceremony_begin_wait (c, dev, error))
-        {
-          fido_cred_free (&cred);
-          return NULL;
-        }
-      r = fido_dev_make_cred (dev, cred, pin);
-      kt_ceremony_end_wait (c, dev);
-      g_clear_pointer (&pin, kt_pin_free);
-
-      if (r == FIDO_OK)
-        break;
-      fido_cred_free (&cred);
-      if (kt_ceremony_aborted (c, error) || !ceremony_handle_pin_error (c, key, r, &pin, error))
-        return NULL;
-    }
 
   auth_data = g_bytes_new (fido_cred_authdata_raw_ptr (cred), fido_cred_authdata_raw_len (cred));
   credential_id = g_bytes_new (fido_cred_id_ptr (cred), fido_cred_id_len (cred));
@@ -425,16 +487,12 @@ kt_ceremony_get_assertion (KtCeremony       *c,
                            GError          **error)
 {
   const KtRequestOptions *options = c->request;
-  fido_dev_t *dev = kt_authenticator_get_device (key);
   g_autoptr(GBytes) allowed = NULL;
-  g_autoptr(KtPin) pin = NULL;
   g_autoptr(GBytes) auth_data = NULL;
   g_autoptr(GBytes) credential_id = NULL;
   g_autoptr(GBytes) signature = NULL;
   g_autoptr(GBytes) user_handle = NULL;
-  fido_assert_t *assert = NULL;
-  UvMethod uv;
-  int r;
+  fido_assert_t *assert;
 
   if (!ceremony_find_credential (c, key, options->allow_credentials, &allowed, error))
     return NULL;
@@ -447,46 +505,9 @@ kt_ceremony_get_assertion (KtCeremony       *c,
       return kt_webauthn_set_error (error, KT_WEBAUTHN_ERROR_NOT_REGISTERED), NULL;
     }
 
-  if (!ceremony_choose_uv (c, key, &uv, error))
+  assert = ceremony_send_request (c, key, FALSE, allowed, error);
+  if (assert == NULL)
     return NULL;
-  if (uv == UV_PIN && (pin = ceremony_request_pin (c, key, FALSE, error)) == NULL)
-    return NULL;
-
-  for (;;)
-    {
-      gsize client_data_len;
-      const guint8 *client_data = g_bytes_get_data (c->client_data, &client_data_len);
-      gsize allowed_len;
-      const guint8 *allowed_data = g_bytes_get_data (allowed, &allowed_len);
-
-      assert = fido_assert_new ();
-      if (assert == NULL
-          || fido_assert_set_rp (assert, c->rp_id) != FIDO_OK
-          || fido_assert_set_clientdata (assert, client_data, client_data_len) != FIDO_OK
-          || fido_assert_allow_cred (assert, allowed_data, allowed_len) != FIDO_OK
-          || fido_assert_set_uv (assert, uv == UV_BUILT_IN ? FIDO_OPT_TRUE : FIDO_OPT_OMIT)
-             != FIDO_OK)
-        {
-          fido_assert_free (&assert);
-          return kt_webauthn_set_fido_error (error, FIDO_ERR_INTERNAL), NULL;
-        }
-
-      kt_ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE);
-      if (!kt_ceremony_begin_wait (c, dev, error))
-        {
-          fido_assert_free (&assert);
-          return NULL;
-        }
-      r = fido_dev_get_assert (dev, assert, pin);
-      kt_ceremony_end_wait (c, dev);
-      g_clear_pointer (&pin, kt_pin_free);
-
-      if (r == FIDO_OK)
-        break;
-      fido_assert_free (&assert);
-      if (kt_ceremony_aborted (c, error) || !ceremony_handle_pin_error (c, key, r, &pin, error))
-        return NULL;
-    }
 
   if (fido_assert_count (assert) != 1)
     {
@@ -553,7 +574,7 @@ kt_ceremony_set_pin (KtCeremony       *c,
 
   kt_ceremony_post_state (c, KT_WEBAUTHN_STATE_WORKING, -1, FALSE);
   r = fido_dev_set_pin (dev, pin, NULL);
-  g_clear_pointer (&pin, kt_pin_free);
+  g_clear_pointer (&pin, kt_secret_free);
 
   if (r == FIDO_OK)
     return TRUE;

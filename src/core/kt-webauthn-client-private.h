@@ -16,6 +16,7 @@
 #include <fido.h>
 
 #include "kt-authenticator.h"
+#include "kt-verify-response.h"
 #include "kt-webauthn-client.h"
 
 G_BEGIN_DECLS
@@ -38,12 +39,11 @@ gboolean          kt_webauthn_set_fido_error     (GError          **error,
 /* ------------------------------------------------------------------------------------------ */
 /* kt-webauthn-client-ceremony.c                                                               */
 
-/* PINs live in plain heap memory only as long as libfido2 needs them. */
+/* PINs live in plain heap memory only as long as libfido2 needs them: kt_secret_free() wipes
+ * them. */
 typedef char KtPin;
 
-void kt_pin_free (KtPin *pin);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtPin, kt_pin_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtPin, kt_secret_free)
 
 typedef enum {
   KT_CEREMONY_REGISTER,
