@@ -58,6 +58,8 @@ struct _KtMfaController
 
 G_DEFINE_FINAL_TYPE (KtMfaController, kt_mfa_controller, G_TYPE_OBJECT)
 
+G_DEFINE_QUARK (kt-mfa-controller-error-quark, kt_mfa_controller_error)
+
 enum {
   PROP_0,
   PROP_STEP,
@@ -498,7 +500,8 @@ begin_operation (KtMfaController     *self,
 
   if (self->busy)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
+      g_task_return_new_error (task, KT_MFA_CONTROLLER_ERROR,
+                               KT_MFA_CONTROLLER_ERROR_BUSY,
                                _("Keyturn is still busy with the last step."));
       g_object_unref (task);
       return NULL;
@@ -806,7 +809,8 @@ kt_mfa_controller_send_code_async (KtMfaController     *self,
   if (!email_looks_valid (trimmed))
     {
       end_operation (self, task,
-                     g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     g_error_new_literal (KT_MFA_CONTROLLER_ERROR,
+                                          KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
                                           _("Enter an email address such as name@example.com.")));
       return;
     }
@@ -834,7 +838,8 @@ kt_mfa_controller_resend_code_async (KtMfaController     *self,
   if (self->email == NULL || self->verification_uuid == NULL)
     {
       end_operation (self, task,
-                     g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                     g_error_new_literal (KT_MFA_CONTROLLER_ERROR,
+                                          KT_MFA_CONTROLLER_ERROR_WRONG_STEP,
                                           _("No code has been sent yet.")));
       return;
     }
@@ -920,14 +925,16 @@ kt_mfa_controller_verify_code_async (KtMfaController     *self,
   if (self->verification_uuid == NULL)
     {
       end_operation (self, task,
-                     g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                     g_error_new_literal (KT_MFA_CONTROLLER_ERROR,
+                                          KT_MFA_CONTROLLER_ERROR_WRONG_STEP,
                                           _("No code has been sent yet.")));
       return;
     }
   if (digits == NULL || strlen (digits) != 6)
     {
       end_operation (self, task,
-                     g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     g_error_new_literal (KT_MFA_CONTROLLER_ERROR,
+                                          KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
                                           _("The code has six digits.")));
       return;
     }
@@ -956,7 +963,8 @@ kt_mfa_controller_use_recovery_code_async (KtMfaController     *self,
   if (*trimmed == '\0')
     {
       end_operation (self, task,
-                     g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     g_error_new_literal (KT_MFA_CONTROLLER_ERROR,
+                                          KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
                                           _("Enter one of your recovery codes.")));
       return;
     }
@@ -1153,7 +1161,8 @@ kt_mfa_controller_register_passkey_async (KtMfaController     *self,
   if (g_utf8_strlen (trimmed, -1) > 64)
     {
       end_operation (self, task,
-                     g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     g_error_new_literal (KT_MFA_CONTROLLER_ERROR,
+                                          KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
                                           _("A passkey's name needs 1 to 64 characters.")));
       return;
     }
@@ -1442,7 +1451,8 @@ kt_mfa_controller_rename_passkey_async (KtMfaController     *self,
   if (*trimmed == '\0' || g_utf8_strlen (trimmed, -1) > 64)
     {
       end_operation (self, task,
-                     g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     g_error_new_literal (KT_MFA_CONTROLLER_ERROR,
+                                          KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
                                           _("A passkey's name needs 1 to 64 characters.")));
       return;
     }
