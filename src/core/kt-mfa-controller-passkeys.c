@@ -17,6 +17,8 @@ typedef struct {
   char *alias;
   char *credential_id;
   KtUser *user;
+  GListModel *passkeys;       /* the list fetched to find the new passkey, kept for the step */
+  KtPasskey *named;           /* the new passkey in it */
 } CeremonyData;
 
 static void
@@ -25,6 +27,8 @@ ceremony_data_free (CeremonyData *data)
   g_free (data->alias);
   g_free (data->credential_id);
   g_clear_object (&data->user);
+  g_clear_object (&data->passkeys);
+  g_clear_object (&data->named);
   g_free (data);
 }
 
@@ -45,7 +49,10 @@ on_new_passkey_named (GObject      *source,
   /* The key is registered either way; a name that did not stick is not worth stopping for. */
   if (renamed == NULL)
     g_message ("Could not name the new passkey: %s", error->message);
-  kt_mfa_controller_advance (self, task, data->user);
+  else if (g_strcmp0 (kt_passkey_get_id (renamed), kt_passkey_get_id (data->named)) == 0)
+    kt_passkey_update_from (data->named, renamed);
+  /* The list fetched to find the passkey serves the next step: no second request. */
+  kt_mfa_controller_advance (self, task, data->user, data->passkeys);
 }
 
 static void
@@ -57,24 +64,24 @@ on_passkeys_after_registration (GObject      *source,
   KtMfaController *self = g_task_get_source_object (task);
   CeremonyData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GListModel) passkeys = kt_api_client_list_passkeys_finish (KT_API_CLIENT (source),
-                                                                      result, &error);
 
-  for (guint i = 0; passkeys != NULL && i < g_list_model_get_n_items (passkeys); i++)
+  data->passkeys = kt_api_client_list_passkeys_finish (KT_API_CLIENT (source), result, &error);
+  for (guint i = 0; data->passkeys != NULL && i < g_list_model_get_n_items (data->passkeys); i++)
     {
-      g_autoptr(KtPasskey) passkey = g_list_model_get_item (passkeys, i);
+      g_autoptr(KtPasskey) passkey = g_list_model_get_item (data->passkeys, i);
 
       if (g_strcmp0 (kt_passkey_get_credential_id (passkey), data->credential_id) == 0)
         {
-          kt_api_client_rename_passkey_async (self->api, kt_passkey_get_id (passkey), data->alias,
-                                              g_task_get_cancellable (task),
+          data->named = g_steal_pointer (&passkey);
+          kt_api_client_rename_passkey_async (self->api, kt_passkey_get_id (data->named),
+                                              data->alias, g_task_get_cancellable (task),
                                               on_new_passkey_named, task);
           return;
         }
     }
 
   g_message ("The new passkey is not in the list; it keeps the server's name");
-  kt_mfa_controller_advance (self, task, data->user);
+  kt_mfa_controller_advance (self, task, data->user, data->passkeys);
 }
 
 static void
@@ -99,7 +106,7 @@ on_passkey_registered (GObject      *source,
     kt_api_client_list_passkeys_async (self->api, g_task_get_cancellable (task),
                                        on_passkeys_after_registration, task);
   else
-    kt_mfa_controller_advance (self, task, data->user);
+    kt_mfa_controller_advance (self, task, data->user, NULL);
 }
 
 static void
@@ -201,7 +208,7 @@ on_passkey_authenticated (GObject      *source,
   if (next != NULL)
     next (self, task);
   else
-    kt_mfa_controller_advance (self, task, kt_verify_response_get_user (response));
+    kt_mfa_controller_advance (self, task, kt_verify_response_get_user (response), NULL);
 }
 
 static void

@@ -77,10 +77,12 @@ void     kt_mfa_controller_refuse          (KtMfaController     *self,
 /* Forgets everything about the session, here and in the keyring. */
 void     kt_mfa_controller_drop_session    (KtMfaController     *self);
 
-/* Moves to the step @user is at, then ends the operation behind @task. */
+/* Moves to the step @user is at, then ends the operation behind @task; @passkeys, when not NULL,
+ * is the user's list as just fetched, which spares fetching it again. */
 void     kt_mfa_controller_advance         (KtMfaController     *self,
                                             GTask               *task,
-                                            KtUser              *user);
+                                            KtUser              *user,
+                                            GListModel          *passkeys);
 
 void     kt_mfa_controller_set_recovery_codes (KtMfaController  *self,
                                                char            **codes);

@@ -347,6 +347,16 @@ on_codes_for_step (GObject      *source,
 }
 
 static void
+show_step_with_passkeys (KtMfaController *self,
+                         GTask           *task,
+                         GListModel      *passkeys)
+{
+  kt_mfa_controller_set_passkeys (self, passkeys);
+  set_step (self, kt_mfa_step_for_user (self->user, g_list_model_get_n_items (passkeys) > 0));
+  kt_mfa_controller_end_operation (self, task, NULL);
+}
+
+static void
 on_passkeys_for_step (GObject      *source,
                       GAsyncResult *result,
                       gpointer      user_data)
@@ -360,31 +370,24 @@ on_passkeys_for_step (GObject      *source,
   if (kt_mfa_controller_end_on_failure (self, task, passkeys != NULL, &error))
     return;
 
-  kt_mfa_controller_set_passkeys (self, passkeys);
-  set_step (self, kt_mfa_step_for_user (self->user, g_list_model_get_n_items (passkeys) > 0));
-  kt_mfa_controller_end_operation (self, task, NULL);
+  show_step_with_passkeys (self, task, passkeys);
 }
 
 void
 kt_mfa_controller_advance (KtMfaController *self,
                            GTask           *task,
-                           KtUser          *user)
+                           KtUser          *user,
+                           GListModel      *passkeys)
 {
-  KtMfaStep step;
-
   set_user (self, user);
 
-  if (kt_mfa_step_needs_passkeys (user))
-    {
-      kt_api_client_list_passkeys_async (self->api, g_task_get_cancellable (task),
-                                         on_passkeys_for_step, task);
-      return;
-    }
-
-  step = kt_mfa_step_for_user (user, FALSE);
-  if (step == KT_MFA_STEP_RECOVERY_CODES)
+  /* The recovery codes come first, unless the user's step hangs on their passkeys. */
+  if (!kt_mfa_step_needs_passkeys (user) &&
+      kt_mfa_step_for_user (user, FALSE) == KT_MFA_STEP_RECOVERY_CODES)
     kt_api_client_get_recovery_codes_async (self->api, g_task_get_cancellable (task),
                                             on_codes_for_step, task);
+  else if (passkeys != NULL)
+    show_step_with_passkeys (self, task, passkeys);
   else
     kt_api_client_list_passkeys_async (self->api, g_task_get_cancellable (task),
                                        on_passkeys_for_step, task);
@@ -425,7 +428,7 @@ on_restored_user (GObject      *source,
   set_unchecked_session (self, FALSE);
   set_email (self, kt_user_get_email (user));
   kt_session_keeper_schedule_refresh (self->keeper);
-  kt_mfa_controller_advance (self, task, user);
+  kt_mfa_controller_advance (self, task, user, NULL);
 }
 
 static void
@@ -618,7 +621,7 @@ on_verified (GObject      *source,
     kt_mfa_controller_set_recovery_codes (self, NULL);
 
   kt_session_keeper_apply (self->keeper, response);
-  kt_mfa_controller_advance (self, task, kt_verify_response_get_user (response));
+  kt_mfa_controller_advance (self, task, kt_verify_response_get_user (response), NULL);
 }
 
 /* Keeps the digits of what a person typed or pasted ("123 456", "123-456"). */
