@@ -33,6 +33,7 @@ struct _KtSessionKeeper
   guint n_working;              /* keyring writes and refreshes on their way */
   guint remembered : 1;
   guint keyring_busy : 1;       /* a write is on its way */
+  guint keyring_saving : 1;     /* that write saves a session, rather than clearing it */
   guint keyring_pending : 1;    /* keyring_next waits for it */
   guint saving : 1;             /* keyring_busy or keyring_pending, as last notified */
 };
@@ -158,9 +159,9 @@ want_keyring (KtSessionKeeper *self,
 }
 
 static void
-on_keyring_written (KtSessionKeeper *self,
-                    gboolean         saving,
-                    GError          *error)
+finish_keyring_write (KtSessionKeeper *self,
+                      gboolean         saving,
+                      const GError    *error)
 {
   self->keyring_busy = FALSE;
   update_saving (self);
@@ -193,28 +194,19 @@ on_keyring_written (KtSessionKeeper *self,
 }
 
 static void
-on_session_saved (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  KtSessionKeeper *self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  kt_session_store_save_finish (KT_SESSION_STORE (source), result, &error);
-  on_keyring_written (self, TRUE, error);
-  end_work (self);
-}
-
-static void
-on_session_cleared (GObject      *source,
+on_keyring_written (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
   KtSessionKeeper *self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean saving = self->keyring_saving;
 
-  kt_session_store_clear_finish (KT_SESSION_STORE (source), result, &error);
-  on_keyring_written (self, FALSE, error);
+  if (saving)
+    kt_session_store_save_finish (KT_SESSION_STORE (source), result, &error);
+  else
+    kt_session_store_clear_finish (KT_SESSION_STORE (source), result, &error);
+  finish_keyring_write (self, saving, error);
   end_work (self);
 }
 
@@ -226,12 +218,13 @@ write_keyring (KtSessionKeeper *self)
 
   self->keyring_pending = FALSE;
   self->keyring_busy = TRUE;
+  self->keyring_saving = session != NULL;
   begin_work (self);
   if (session != NULL)
-    kt_session_store_save_async (self->store, session, label, self->lifetime, on_session_saved,
+    kt_session_store_save_async (self->store, session, label, self->lifetime, on_keyring_written,
                                  self);
   else
-    kt_session_store_clear_async (self->store, self->lifetime, on_session_cleared, self);
+    kt_session_store_clear_async (self->store, self->lifetime, on_keyring_written, self);
 }
 
 /* Token refresh */
