@@ -8,14 +8,28 @@
 #include <glib/gi18n-lib.h>
 
 #include "kt-api-error-private.h"
-#include "kt-json.h"
+#include "kt-json-private.h"
 #include "kt-json-span.h"
-#include "kt-mfa-device.h"
-#include "kt-passkey.h"
-#include "kt-user.h"
-#include "kt-verify-response.h"
+#include "kt-mfa-device-private.h"
+#include "kt-passkey-private.h"
+#include "kt-user-private.h"
+#include "kt-verify-response-private.h"
 
 #define KT_MAX_RESPONSE_SIZE (1024 * 1024)
+
+static char *
+malformed_message (const char *detail)
+{
+  return g_strconcat ("The server's answer is not valid: ", detail, NULL);
+}
+
+/* A reader of an answer, whose errors are KT_API_ERROR_MALFORMED. */
+static void
+answer_reader_init (KtJsonReader *reader,
+                    JsonObject   *object)
+{
+  kt_json_reader_init (reader, object, KT_API_ERROR, KT_API_ERROR_MALFORMED, malformed_message);
+}
 
 /* Errors */
 
@@ -55,16 +69,17 @@ error_from_status (guint               status,
 
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     {
-      JsonObject *object = json_node_get_object (root);
+      KtJsonReader body;
       gint64 body_wait = 0;
 
       /* A wrongly typed error body still tells the status: ignore what cannot be read. */
-      if (!kt_json_read_string (object, "error", KT_JSON_OPTIONAL, &message, NULL))
+      answer_reader_init (&body, json_node_get_object (root));
+      if (!kt_json_read_string (&body, "error", KT_JSON_OPTIONAL, &message, NULL))
         g_clear_pointer (&message, g_free);
-      if (!kt_json_read_string (object, "code", KT_JSON_OPTIONAL, &code, NULL))
+      if (!kt_json_read_string (&body, "code", KT_JSON_OPTIONAL, &code, NULL))
         g_clear_pointer (&code, g_free);
       if (retry_after <= 0
-          && kt_json_read_int (object, "retryAfter", KT_JSON_OPTIONAL, &body_wait, NULL))
+          && kt_json_read_int (&body, "retryAfter", KT_JSON_OPTIONAL, &body_wait, NULL))
         retry_after = body_wait;
     }
 
@@ -183,22 +198,17 @@ unref_object (gpointer object)
   json_object_unref (object);
 }
 
-static gpointer
-malformed (GError     **error,
-           const char  *what)
+/* A reader of the answer's object; FALSE when the answer is not one. */
+static gboolean
+read_document (JsonNode      *root,
+               KtJsonReader  *document,
+               GError       **error)
 {
-  g_set_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
-               "The server's answer is not valid: %s", what);
-  return NULL;
-}
-
-static JsonObject *
-root_object (JsonNode  *root,
-             GError   **error)
-{
+  answer_reader_init (document, NULL);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return malformed (error, "expected a JSON object");
-  return json_node_get_object (root);
+    return kt_json_fail (document, NULL, error, "expected a JSON object");
+  document->object = json_node_get_object (root);
+  return TRUE;
 }
 
 static gpointer
@@ -212,66 +222,71 @@ static gpointer
 parse_object (JsonNode  *root,
               GError   **error)
 {
-  JsonObject *object = root_object (root, error);
+  KtJsonReader document;
 
-  return object != NULL ? json_object_ref (object) : NULL;
+  return read_document (root, &document, error) ? json_object_ref (document.object) : NULL;
 }
 
 static gpointer
 parse_verification_uuid (JsonNode  *root,
                          GError   **error)
 {
-  JsonObject *object = root_object (root, error);
+  KtJsonReader document;
   char *uuid = NULL;
 
-  if (object == NULL ||
-      !kt_json_read_string (object, "verificationUUID", KT_JSON_REQUIRED, &uuid, error))
+  if (!read_document (root, &document, error) ||
+      !kt_json_read_string (&document, "verificationUUID", KT_JSON_REQUIRED, &uuid, error))
     return NULL;
   return uuid;
+}
+
+/* The answer's object, read by @new_from_json. */
+static gpointer
+parse_model (JsonNode        *root,
+             KtJsonItemFunc   new_from_json,
+             GError         **error)
+{
+  KtJsonReader document;
+
+  return read_document (root, &document, error) ? new_from_json (&document, error) : NULL;
 }
 
 static gpointer
 parse_verify_response (JsonNode  *root,
                        GError   **error)
 {
-  JsonObject *object = root_object (root, error);
-
-  return object != NULL ? kt_verify_response_new_from_json (object, error) : NULL;
+  return parse_model (root, (KtJsonItemFunc) kt_verify_response_new_from_json, error);
 }
 
 static gpointer
 parse_user (JsonNode  *root,
             GError   **error)
 {
-  JsonObject *object = root_object (root, error);
-  JsonObject *user = NULL;
+  KtJsonReader document, user;
 
-  if (object == NULL)
-    return NULL;
   /* GET /users answers {user: SdkUser}; accept a bare SdkUser as well. */
-  if (!kt_json_read_object (object, "user", KT_JSON_OPTIONAL, &user, error))
+  if (!read_document (root, &document, error) ||
+      !kt_json_read_object (&document, "user", KT_JSON_OPTIONAL, &user, error))
     return NULL;
-  return kt_user_new_from_json (user != NULL ? user : object, error);
+  return kt_user_new_from_json (user.object != NULL ? &user : &document, error);
 }
 
 static gpointer
 parse_passkey (JsonNode  *root,
                GError   **error)
 {
-  JsonObject *object = root_object (root, error);
-
-  return object != NULL ? kt_passkey_new_from_json (object, error) : NULL;
+  return parse_model (root, (KtJsonItemFunc) kt_passkey_new_from_json, error);
 }
 
 static gpointer
 parse_passkeys (JsonNode  *root,
                 GError   **error)
 {
-  JsonObject *object = root_object (root, error);
+  KtJsonReader document;
   GListModel *passkeys = NULL;
 
-  if (object == NULL ||
-      !kt_json_read_list (object, "passkeys", KT_JSON_REQUIRED, KT_TYPE_PASSKEY,
+  if (!read_document (root, &document, error) ||
+      !kt_json_read_list (&document, "passkeys", KT_JSON_REQUIRED, KT_TYPE_PASSKEY,
                           (KtJsonItemFunc) kt_passkey_new_from_json, &passkeys, error))
     return NULL;
   return passkeys;
@@ -281,35 +296,40 @@ static gpointer
 parse_mfa_devices (JsonNode  *root,
                    GError   **error)
 {
-  JsonObject *object = root_object (root, error);
+  KtJsonReader document;
 
-  return object != NULL ? kt_mfa_device_list_from_json (object, "devices", error) : NULL;
+  return read_document (root, &document, error)
+         ? kt_mfa_device_list_from_json (&document, "devices", error) : NULL;
 }
 
 static gpointer
 parse_mfa_methods (JsonNode  *root,
                    GError   **error)
 {
-  JsonObject *object = root_object (root, error);
-
-  return object != NULL ? kt_mfa_methods_new_from_json (object, error) : NULL;
+  return parse_model (root, (KtJsonItemFunc) kt_mfa_methods_new_from_json, error);
 }
 
 static gpointer
 parse_recovery_codes (JsonNode  *root,
                       GError   **error)
 {
-  JsonObject *object = root_object (root, error);
+  KtJsonReader document;
   g_auto(GStrv) codes = NULL;
 
-  if (object == NULL ||
-      !kt_json_read_strv (object, "recoveryCodes", KT_JSON_REQUIRED, &codes, error))
+  if (!read_document (root, &document, error) ||
+      !kt_json_read_strv (&document, "recoveryCodes", KT_JSON_REQUIRED, &codes, error))
     return NULL;
   if (codes[0] == NULL)
-    return malformed (error, "the list of recovery codes is empty");
+    {
+      kt_json_fail (&document, "recoveryCodes", error, "is empty");
+      return NULL;
+    }
   for (guint i = 0; codes[i] != NULL; i++)
     if (codes[i][0] == '\0')
-      return malformed (error, "a recovery code is empty");
+      {
+        kt_json_fail (&document, "recoveryCodes", error, "has an empty code");
+        return NULL;
+      }
   return g_steal_pointer (&codes);
 }
 
