@@ -812,8 +812,8 @@ kt_api_client_get_recovery_codes_async (KtApiClient         *self,
   /* Not idempotent on the server's side (the first call creates the codes), but a repeat
    * returns the same codes, so sending it again after a network error is safe. */
   start_call (self, "GET", "/users/mfa/recovery", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_RECOVERY_CODES,
-              kt_api_client_get_recovery_codes_async, cancellable, callback, user_data);
+              KT_API_PARSER_RECOVERY_CODES, kt_api_client_get_recovery_codes_async,
+              cancellable, callback, user_data);
 }
 
 char **
@@ -831,8 +831,8 @@ kt_api_client_create_recovery_codes_async (KtApiClient         *self,
                                            gpointer             user_data)
 {
   start_call (self, "POST", "/users/mfa/recovery", NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
-              KT_API_PARSER_RECOVERY_CODES,
-              kt_api_client_create_recovery_codes_async, cancellable, callback, user_data);
+              KT_API_PARSER_RECOVERY_CODES, kt_api_client_create_recovery_codes_async,
+              cancellable, callback, user_data);
 }
 
 char **
@@ -856,8 +856,8 @@ kt_api_client_authenticate_recovery_code_async (KtApiClient         *self,
                                                      create_mfa_token);
 
   start_call (self, "POST", "/users/mfa/auth/recovery", body, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE,
-              kt_api_client_authenticate_recovery_code_async, cancellable, callback, user_data);
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_recovery_code_async,
+              cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -877,8 +877,8 @@ kt_api_client_acknowledge_recovery_codes_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = build_object ("mfaBackupCodeAcknowledgement", "complete", NULL);
 
   start_call (self, "PUT", "/users", body, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE,
-              kt_api_client_acknowledge_recovery_codes_async, cancellable, callback, user_data);
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_acknowledge_recovery_codes_async,
+              cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
