@@ -165,12 +165,8 @@ kt_creation_options_new_from_data (const char  *json,
                                    gssize       length,
                                    GError     **error)
 {
-  g_autoptr(JsonObject) root = NULL;
-
   g_return_val_if_fail (json != NULL, NULL);
 
-  root = kt_options_json_root (json, length, error);
-  if (root == NULL)
-    return NULL;
-  return kt_creation_options_new_from_json (root, error);
+  return kt_options_json_parse (json, length, (KtOptionsFunc) kt_creation_options_new_from_json,
+                                error);
 }

@@ -16,8 +16,14 @@
 
 G_BEGIN_DECLS
 
-JsonObject *kt_options_json_root          (const char          *json,
+/* Builds options from their JSON object; NULL with an error when it cannot. */
+typedef gpointer (*KtOptionsFunc) (JsonObject  *object,
+                                   GError     **error);
+
+/* Options from @json, which must be one JSON object, built by @new_from_json. */
+gpointer    kt_options_json_parse         (const char          *json,
                                            gssize               length,
+                                           KtOptionsFunc        new_from_json,
                                            GError             **error);
 
 /* A reader of options whose errors are KT_WEBAUTHN_ERROR_INVALID_OPTIONS. */

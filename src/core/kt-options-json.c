@@ -28,10 +28,11 @@ kt_options_json_reader_init (KtJsonReader *reader,
                        options_message);
 }
 
-JsonObject *
-kt_options_json_root (const char  *json,
-                      gssize       length,
-                      GError     **error)
+gpointer
+kt_options_json_parse (const char     *json,
+                       gssize          length,
+                       KtOptionsFunc   new_from_json,
+                       GError        **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
@@ -56,7 +57,7 @@ kt_options_json_root (const char  *json,
       kt_json_fail (&document, NULL, error, "not a JSON object");
       return NULL;
     }
-  return json_object_ref (json_node_get_object (root));
+  return new_from_json (json_node_get_object (root), error);
 }
 
 gboolean
