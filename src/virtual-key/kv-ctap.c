@@ -16,8 +16,9 @@
 #include <openssl/sha.h>
 #include <string.h>
 
-#include "kt-cbor.h"
 #include "kt-cose.h"
+#include "kv-cbor.h"
+#include "kv-ctap-status.h"
 #include "kv-pin.h"
 
 #define CMD_MAKE_CREDENTIAL     0x01
@@ -27,34 +28,6 @@
 #define CMD_RESET               0x07
 #define CMD_GET_NEXT_ASSERTION  0x08
 #define CMD_SELECTION           0x0b
-
-#define CTAP2_OK                         0x00
-#define CTAP1_ERR_INVALID_COMMAND        0x01
-#define CTAP1_ERR_INVALID_PARAMETER      0x02
-#define CTAP1_ERR_INVALID_LENGTH         0x03
-#define CTAP2_ERR_CBOR_UNEXPECTED_TYPE   0x11
-#define CTAP2_ERR_INVALID_CBOR           0x12
-#define CTAP2_ERR_MISSING_PARAMETER      0x14
-#define CTAP2_ERR_LIMIT_EXCEEDED         0x15
-#define CTAP2_ERR_CREDENTIAL_EXCLUDED    0x19
-#define CTAP2_ERR_UNSUPPORTED_ALGORITHM  0x26
-#define CTAP2_ERR_OPERATION_DENIED       0x27
-#define CTAP2_ERR_KEY_STORE_FULL         0x28
-#define CTAP2_ERR_INVALID_OPTION         0x2c
-#define CTAP2_ERR_KEEPALIVE_CANCEL       0x2d
-#define CTAP2_ERR_NO_CREDENTIALS         0x2e
-#define CTAP2_ERR_USER_ACTION_TIMEOUT    0x2f
-#define CTAP2_ERR_NOT_ALLOWED            0x30
-#define CTAP2_ERR_PIN_INVALID            0x31
-#define CTAP2_ERR_PIN_BLOCKED            0x32
-#define CTAP2_ERR_PIN_AUTH_INVALID       0x33
-#define CTAP2_ERR_PIN_AUTH_BLOCKED       0x34
-#define CTAP2_ERR_PIN_NOT_SET            0x35
-#define CTAP2_ERR_PUAT_REQUIRED          0x36
-#define CTAP2_ERR_PIN_POLICY_VIOLATION   0x37
-#define CTAP2_ERR_INVALID_SUBCOMMAND     0x3e
-#define CTAP2_ERR_UNAUTHORIZED_PERMISSION 0x40
-#define CTAP1_ERR_OTHER                  0x7f
 
 #define PERMISSION_MC  0x01
 #define PERMISSION_GA  0x02
@@ -68,318 +41,6 @@
 #define FLAG_UP  0x01
 #define FLAG_UV  0x04
 #define FLAG_AT  0x40
-
-
-/* Reading requests */
-
-/* An item of a request map and the type it must have. The status of the first failure sticks in
- * the parser so each command reads its parameters straight through, then checks once. */
-typedef struct {
-  cbor_item_t *map;
-  guint        status;
-} Params;
-
-static cbor_item_t *
-lookup_int (cbor_item_t *map,
-            gint64       key)
-{
-  struct cbor_pair *pairs = cbor_map_handle (map);
-
-  for (gsize i = 0; i < cbor_map_size (map); i++)
-    {
-      cbor_item_t *k = pairs[i].key;
-
-      if (key >= 0 && cbor_isa_uint (k) && cbor_get_int (k) == (guint64) key)
-        return pairs[i].value;
-      if (key < 0 && cbor_isa_negint (k) && cbor_get_int (k) == (guint64) (-1 - key))
-        return pairs[i].value;
-    }
-  return NULL;
-}
-
-static cbor_item_t *
-lookup_str (cbor_item_t *map,
-            const char  *key)
-{
-  struct cbor_pair *pairs = cbor_map_handle (map);
-  gsize key_len = strlen (key);
-
-  for (gsize i = 0; i < cbor_map_size (map); i++)
-    {
-      cbor_item_t *k = pairs[i].key;
-
-      if (cbor_isa_string (k) && cbor_string_is_definite (k) &&
-          cbor_string_length (k) == key_len && memcmp (cbor_string_handle (k), key, key_len) == 0)
-        return pairs[i].value;
-    }
-  return NULL;
-}
-
-static void
-fail (Params *p,
-      guint   status)
-{
-  if (p->status == CTAP2_OK)
-    p->status = status;
-}
-
-static gboolean
-is_bytes (cbor_item_t *item)
-{
-  return cbor_isa_bytestring (item) && cbor_bytestring_is_definite (item);
-}
-
-static gboolean
-is_text (cbor_item_t *item)
-{
-  return cbor_isa_string (item) && cbor_string_is_definite (item) &&
-         g_utf8_validate ((const char *) cbor_string_handle (item),
-                          (gssize) cbor_string_length (item), NULL);
-}
-
-static char *
-dup_text (cbor_item_t *item)
-{
-  return g_strndup ((const char *) cbor_string_handle (item), cbor_string_length (item));
-}
-
-static cbor_item_t *
-param (Params   *p,
-       gint64    key,
-       gboolean  required)
-{
-  cbor_item_t *item = lookup_int (p->map, key);
-
-  if (item == NULL && required)
-    fail (p, CTAP2_ERR_MISSING_PARAMETER);
-  return item;
-}
-
-static GBytes *
-param_bytes (Params   *p,
-             gint64    key,
-             gboolean  required)
-{
-  cbor_item_t *item = param (p, key, required);
-
-  if (item == NULL)
-    return NULL;
-  if (!is_bytes (item))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  return g_bytes_new (cbor_bytestring_handle (item), cbor_bytestring_length (item));
-}
-
-static char *
-param_text (Params   *p,
-            gint64    key,
-            gboolean  required)
-{
-  cbor_item_t *item = param (p, key, required);
-
-  if (item == NULL)
-    return NULL;
-  if (!is_text (item))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  return dup_text (item);
-}
-
-static gboolean
-param_uint (Params   *p,
-            gint64    key,
-            gboolean  required,
-            guint64  *out)
-{
-  cbor_item_t *item = param (p, key, required);
-
-  if (item == NULL)
-    return FALSE;
-  if (!cbor_isa_uint (item))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return FALSE;
-    }
-  *out = cbor_get_int (item);
-  return TRUE;
-}
-
-static cbor_item_t *
-param_map (Params   *p,
-           gint64    key,
-           gboolean  required)
-{
-  cbor_item_t *item = param (p, key, required);
-
-  if (item != NULL && !(cbor_isa_map (item) && cbor_map_is_definite (item)))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  return item;
-}
-
-static cbor_item_t *
-param_array (Params   *p,
-             gint64    key,
-             gboolean  required)
-{
-  cbor_item_t *item = param (p, key, required);
-
-  if (item != NULL && !(cbor_isa_array (item) && cbor_array_is_definite (item)))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  return item;
-}
-
-/* Reads an options map: each known option is a boolean; -1 when absent. */
-static void
-read_option (Params      *p,
-             cbor_item_t *options,
-             const char  *name,
-             int         *out)
-{
-  cbor_item_t *item;
-
-  *out = -1;
-  if (options == NULL || (item = lookup_str (options, name)) == NULL)
-    return;
-  if (!cbor_is_bool (item))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return;
-    }
-  *out = cbor_get_bool (item) ? 1 : 0;
-}
-
-/* A PublicKeyCredentialDescriptor: {"id": bytes, "type": text}. Returns the id if its type is
- * "public-key"; other types are skipped as the spec says. */
-static GBytes *
-read_descriptor (Params      *p,
-                 cbor_item_t *item)
-{
-  cbor_item_t *id, *type;
-
-  if (!cbor_isa_map (item) || !cbor_map_is_definite (item))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  id = lookup_str (item, "id");
-  type = lookup_str (item, "type");
-  if (id == NULL || type == NULL)
-    {
-      fail (p, CTAP2_ERR_MISSING_PARAMETER);
-      return NULL;
-    }
-  if (!is_bytes (id) || !is_text (type))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  if (cbor_string_length (type) != strlen ("public-key") ||
-      memcmp (cbor_string_handle (type), "public-key", strlen ("public-key")) != 0)
-    return NULL;
-  return g_bytes_new (cbor_bytestring_handle (id), cbor_bytestring_length (id));
-}
-
-static GPtrArray *
-read_descriptor_list (Params      *p,
-                      cbor_item_t *list)
-{
-  GPtrArray *ids = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-
-  if (list == NULL)
-    return ids;
-  if (cbor_array_size (list) > MAX_CREDENTIALS_IN_LIST)
-    fail (p, CTAP2_ERR_LIMIT_EXCEEDED);
-  for (gsize i = 0; i < cbor_array_size (list); i++)
-    {
-      GBytes *id = read_descriptor (p, cbor_array_handle (list)[i]);
-      if (id != NULL)
-        g_ptr_array_add (ids, id);
-    }
-  return ids;
-}
-
-/* Writing responses */
-
-static void
-put (cbor_item_t *map,
-     cbor_item_t *key,
-     cbor_item_t *value)
-{
-  if (!cbor_map_add (map, (struct cbor_pair) { cbor_move (key), cbor_move (value) }))
-    g_error ("out of memory building a CTAP response");
-}
-
-/* Integers in their shortest form, as CTAP2 canonical CBOR wants and libfido2 checks. */
-static cbor_item_t *
-build_uint (guint64 value)
-{
-  if (value <= G_MAXUINT8)
-    return cbor_build_uint8 ((guint8) value);
-  if (value <= G_MAXUINT16)
-    return cbor_build_uint16 ((guint16) value);
-  if (value <= G_MAXUINT32)
-    return cbor_build_uint32 ((guint32) value);
-  return cbor_build_uint64 (value);
-}
-
-static cbor_item_t *
-build_int (gint64 value)
-{
-  cbor_item_t *item;
-
-  if (value >= 0)
-    return build_uint ((guint64) value);
-  item = build_uint ((guint64) (-1 - value));
-  cbor_mark_negint (item);
-  return item;
-}
-
-static cbor_item_t *
-build_text (const char *text)
-{
-  return cbor_build_string (text);
-}
-
-static cbor_item_t *
-build_bytes (const guint8 *data,
-             gsize         len)
-{
-  return cbor_build_bytestring (data, len);
-}
-
-static cbor_item_t *
-build_gbytes (GBytes *bytes)
-{
-  gsize len;
-  const guint8 *data = g_bytes_get_data (bytes, &len);
-
-  return cbor_build_bytestring (data, len);
-}
-
-static guint
-finish (cbor_item_t *map,
-        GByteArray  *response)
-{
-  guint8 *buf = NULL;
-  size_t buf_size = 0;
-  size_t len = cbor_serialize_alloc (map, &buf, &buf_size);
-
-  if (len == 0)
-    return CTAP1_ERR_OTHER;
-  g_byte_array_append (response, buf, (guint) len);
-  free (buf);
-  return CTAP2_OK;
-}
 
 static guint
 presence_status (KvPresenceResult result)
@@ -477,36 +138,36 @@ get_info (KvConnection *conn,
   es256 = cbor_new_definite_map (2);
   transports = cbor_new_definite_array (1);
 
-  (void) cbor_array_push (versions, cbor_move (build_text ("FIDO_2_0")));
-  (void) cbor_array_push (versions, cbor_move (build_text ("FIDO_2_1")));
+  (void) cbor_array_push (versions, cbor_move (kv_cbor_text ("FIDO_2_0")));
+  (void) cbor_array_push (versions, cbor_move (kv_cbor_text ("FIDO_2_1")));
   /* CTAP2 canonical order: shorter keys first. */
-  put (options, build_text ("rk"), cbor_build_bool (true));
-  put (options, build_text ("up"), cbor_build_bool (true));
-  put (options, build_text ("clientPin"), cbor_build_bool (pin_set));
-  put (options, build_text ("pinUvAuthToken"), cbor_build_bool (true));
+  kv_cbor_put (options, kv_cbor_text ("rk"), cbor_build_bool (true));
+  kv_cbor_put (options, kv_cbor_text ("up"), cbor_build_bool (true));
+  kv_cbor_put (options, kv_cbor_text ("clientPin"), cbor_build_bool (pin_set));
+  kv_cbor_put (options, kv_cbor_text ("pinUvAuthToken"), cbor_build_bool (true));
   /* Like most 2.1 keys: a non-discoverable credential needs no PIN even when one is set. */
-  put (options, build_text ("makeCredUvNotRqd"), cbor_build_bool (true));
+  kv_cbor_put (options, kv_cbor_text ("makeCredUvNotRqd"), cbor_build_bool (true));
   if (key->pin_protocol2)
     (void) cbor_array_push (protocols, cbor_move (cbor_build_uint8 (2)));
   if (key->pin_protocol1)
     (void) cbor_array_push (protocols, cbor_move (cbor_build_uint8 (1)));
-  put (es256, build_text ("alg"), build_int (KT_COSE_ALG_ES256));
-  put (es256, build_text ("type"), build_text ("public-key"));
+  kv_cbor_put (es256, kv_cbor_text ("alg"), kv_cbor_int (KT_COSE_ALG_ES256));
+  kv_cbor_put (es256, kv_cbor_text ("type"), kv_cbor_text ("public-key"));
   (void) cbor_array_push (algorithms, cbor_move (es256));
-  (void) cbor_array_push (transports, cbor_move (build_text ("usb")));
+  (void) cbor_array_push (transports, cbor_move (kv_cbor_text ("usb")));
 
-  put (map, cbor_build_uint8 (0x01), versions);
-  put (map, cbor_build_uint8 (0x03), build_bytes (aaguid, sizeof aaguid));
-  put (map, cbor_build_uint8 (0x04), options);
-  put (map, cbor_build_uint8 (0x05), build_uint (KV_CTAPHID_MAX_PAYLOAD));
-  put (map, cbor_build_uint8 (0x06), protocols);
-  put (map, cbor_build_uint8 (0x07), cbor_build_uint8 (MAX_CREDENTIALS_IN_LIST));
-  put (map, cbor_build_uint8 (0x08), cbor_build_uint8 (MAX_CREDENTIAL_ID_LEN));
-  put (map, cbor_build_uint8 (0x09), transports);
-  put (map, cbor_build_uint8 (0x0a), algorithms);
-  put (map, cbor_build_uint8 (0x0d), cbor_build_uint8 (MIN_PIN_LENGTH));
-  put (map, cbor_build_uint8 (0x0e), cbor_build_uint8 (1));
-  status = finish (map, response);
+  kv_cbor_put (map, cbor_build_uint8 (0x01), versions);
+  kv_cbor_put (map, cbor_build_uint8 (0x03), kv_cbor_bytes (aaguid, sizeof aaguid));
+  kv_cbor_put (map, cbor_build_uint8 (0x04), options);
+  kv_cbor_put (map, cbor_build_uint8 (0x05), kv_cbor_uint (KV_CTAPHID_MAX_PAYLOAD));
+  kv_cbor_put (map, cbor_build_uint8 (0x06), protocols);
+  kv_cbor_put (map, cbor_build_uint8 (0x07), cbor_build_uint8 (MAX_CREDENTIALS_IN_LIST));
+  kv_cbor_put (map, cbor_build_uint8 (0x08), cbor_build_uint8 (MAX_CREDENTIAL_ID_LEN));
+  kv_cbor_put (map, cbor_build_uint8 (0x09), transports);
+  kv_cbor_put (map, cbor_build_uint8 (0x0a), algorithms);
+  kv_cbor_put (map, cbor_build_uint8 (0x0d), cbor_build_uint8 (MIN_PIN_LENGTH));
+  kv_cbor_put (map, cbor_build_uint8 (0x0e), cbor_build_uint8 (1));
+  status = kv_cbor_finish (map, response);
   if (status == CTAP2_OK)
     {
       g_mutex_lock (&key->lock);
@@ -661,17 +322,18 @@ build_auth_data (const char   *rp_id,
 
 static guint
 make_credential (KvConnection *conn,
-                 Params       *p,
+                 KvCborParams *p,
                  GByteArray   *response)
 {
   KvKey *key = conn->key;
-  g_autoptr(GBytes) cdh = param_bytes (p, 0x01, TRUE);
-  cbor_item_t *rp = param_map (p, 0x02, TRUE);
-  cbor_item_t *user = param_map (p, 0x03, TRUE);
-  cbor_item_t *algs = param_array (p, 0x04, TRUE);
-  g_autoptr(GPtrArray) exclude = read_descriptor_list (p, param_array (p, 0x05, FALSE));
-  cbor_item_t *options = param_map (p, 0x07, FALSE);
-  g_autoptr(GBytes) auth_param = param_bytes (p, 0x08, FALSE);
+  g_autoptr(GBytes) cdh = kv_cbor_param_bytes (p, 0x01, TRUE);
+  cbor_item_t *rp = kv_cbor_param_map (p, 0x02, TRUE);
+  cbor_item_t *user = kv_cbor_param_map (p, 0x03, TRUE);
+  cbor_item_t *algs = kv_cbor_param_array (p, 0x04, TRUE);
+  g_autoptr(GPtrArray) exclude = kv_cbor_param_descriptors (p, kv_cbor_param_array (p, 0x05, FALSE),
+ MAX_CREDENTIALS_IN_LIST);
+  cbor_item_t *options = kv_cbor_param_map (p, 0x07, FALSE);
+  g_autoptr(GBytes) auth_param = kv_cbor_param_bytes (p, 0x08, FALSE);
   g_autofree char *rp_id = NULL;
   g_autofree char *user_name = NULL;
   g_autofree char *display_name = NULL;
@@ -686,7 +348,7 @@ make_credential (KvConnection *conn,
   KvCredential *cred;
   g_autoptr(GBytes) id = NULL;
   guint64 protocol = 0;
-  gboolean has_protocol = param_uint (p, 0x09, FALSE, &protocol);
+  gboolean has_protocol = kv_cbor_param_uint (p, 0x09, FALSE, &protocol);
   gboolean es256 = FALSE, uv = FALSE;
   int rk, up, uv_option;
   guint status;
@@ -694,34 +356,34 @@ make_credential (KvConnection *conn,
 
   if (rp != NULL)
     {
-      if ((item = lookup_str (rp, "id")) == NULL)
-        fail (p, CTAP2_ERR_MISSING_PARAMETER);
-      else if (!is_text (item))
-        fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
+      if ((item = kv_cbor_lookup_str (rp, "id")) == NULL)
+        kv_cbor_params_fail (p, CTAP2_ERR_MISSING_PARAMETER);
+      else if (!kv_cbor_is_text (item))
+        kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
       else
-        rp_id = dup_text (item);
+        rp_id = kv_cbor_dup_text (item);
     }
   if (user != NULL)
     {
-      if ((item = lookup_str (user, "id")) == NULL)
-        fail (p, CTAP2_ERR_MISSING_PARAMETER);
-      else if (!is_bytes (item))
-        fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
+      if ((item = kv_cbor_lookup_str (user, "id")) == NULL)
+        kv_cbor_params_fail (p, CTAP2_ERR_MISSING_PARAMETER);
+      else if (!kv_cbor_is_bytes (item))
+        kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
       else
         user_id = g_bytes_new (cbor_bytestring_handle (item), cbor_bytestring_length (item));
-      if ((item = lookup_str (user, "name")) != NULL)
+      if ((item = kv_cbor_lookup_str (user, "name")) != NULL)
         {
-          if (is_text (item))
-            user_name = dup_text (item);
+          if (kv_cbor_is_text (item))
+            user_name = kv_cbor_dup_text (item);
           else
-            fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
+            kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
         }
-      if ((item = lookup_str (user, "displayName")) != NULL)
+      if ((item = kv_cbor_lookup_str (user, "displayName")) != NULL)
         {
-          if (is_text (item))
-            display_name = dup_text (item);
+          if (kv_cbor_is_text (item))
+            display_name = kv_cbor_dup_text (item);
           else
-            fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
+            kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
         }
     }
   if (algs != NULL)
@@ -732,19 +394,19 @@ make_credential (KvConnection *conn,
 
         if (!cbor_isa_map (entry) || !cbor_map_is_definite (entry))
           {
-            fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
+            kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
             break;
           }
-        alg = lookup_str (entry, "alg");
-        type = lookup_str (entry, "type");
+        alg = kv_cbor_lookup_str (entry, "alg");
+        type = kv_cbor_lookup_str (entry, "type");
         if (alg == NULL || type == NULL)
           {
-            fail (p, CTAP2_ERR_MISSING_PARAMETER);
+            kv_cbor_params_fail (p, CTAP2_ERR_MISSING_PARAMETER);
             break;
           }
-        if (!(cbor_isa_negint (alg) || cbor_isa_uint (alg)) || !is_text (type))
+        if (!(cbor_isa_negint (alg) || cbor_isa_uint (alg)) || !kv_cbor_is_text (type))
           {
-            fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
+            kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
             break;
           }
         if (cbor_isa_negint (alg) && cbor_get_int (alg) == 6 &&
@@ -752,9 +414,9 @@ make_credential (KvConnection *conn,
             memcmp (cbor_string_handle (type), "public-key", 10) == 0)
           es256 = TRUE;
       }
-  read_option (p, options, "rk", &rk);
-  read_option (p, options, "up", &up);
-  read_option (p, options, "uv", &uv_option);
+  kv_cbor_param_option (p, options, "rk", &rk);
+  kv_cbor_param_option (p, options, "up", &up);
+  kv_cbor_param_option (p, options, "uv", &uv_option);
 
   if (p->status != CTAP2_OK)
     return p->status;
@@ -863,7 +525,7 @@ make_credential (KvConnection *conn,
 
   map = cbor_new_definite_map (3);
   att_stmt = cbor_new_definite_map (3);
-  put (att_stmt, build_text ("alg"), build_int (KT_COSE_ALG_ES256));
+  kv_cbor_put (att_stmt, kv_cbor_text ("alg"), kv_cbor_int (KT_COSE_ALG_ES256));
   if (key->attestation == KV_ATTESTATION_PACKED)
     {
       cbor_item_t *x5c = cbor_new_definite_array (1);
@@ -871,7 +533,7 @@ make_credential (KvConnection *conn,
       g_mutex_lock (&key->lock);
       sig = sign (key->state->attestation_key, g_bytes_get_data (auth_data, NULL),
                   g_bytes_get_size (auth_data), g_bytes_get_data (cdh, NULL), 32);
-      (void) cbor_array_push (x5c, cbor_move (build_gbytes (key->state->attestation_cert)));
+      (void) cbor_array_push (x5c, cbor_move (kv_cbor_gbytes (key->state->attestation_cert)));
       g_mutex_unlock (&key->lock);
       if (sig == NULL)
         {
@@ -879,8 +541,8 @@ make_credential (KvConnection *conn,
           cbor_decref (&att_stmt);
           return CTAP1_ERR_OTHER;
         }
-      put (att_stmt, build_text ("sig"), build_gbytes (sig));
-      put (att_stmt, build_text ("x5c"), x5c);
+      kv_cbor_put (att_stmt, kv_cbor_text ("sig"), kv_cbor_gbytes (sig));
+      kv_cbor_put (att_stmt, kv_cbor_text ("x5c"), x5c);
     }
   else
     {
@@ -891,18 +553,18 @@ make_credential (KvConnection *conn,
           cbor_decref (&att_stmt);
           return CTAP1_ERR_OTHER;
         }
-      put (att_stmt, build_text ("sig"), build_gbytes (sig));
+      kv_cbor_put (att_stmt, kv_cbor_text ("sig"), kv_cbor_gbytes (sig));
     }
-  put (map, cbor_build_uint8 (0x01), build_text ("packed"));
-  put (map, cbor_build_uint8 (0x02), build_gbytes (auth_data));
-  put (map, cbor_build_uint8 (0x03), att_stmt);
+  kv_cbor_put (map, cbor_build_uint8 (0x01), kv_cbor_text ("packed"));
+  kv_cbor_put (map, cbor_build_uint8 (0x02), kv_cbor_gbytes (auth_data));
+  kv_cbor_put (map, cbor_build_uint8 (0x03), att_stmt);
 
   if (rk != 1)
     {
       kv_log ("connection %u: made a non-discoverable credential for %s (%s attestation%s)",
               conn->id, rp_id, key->attestation == KV_ATTESTATION_PACKED ? "batch" : "self",
               uv ? ", PIN verified" : "");
-      return finish (map, response);
+      return kv_cbor_finish (map, response);
     }
 
   cred = g_new0 (KvCredential, 1);
@@ -939,7 +601,7 @@ make_credential (KvConnection *conn,
   kv_log ("connection %u: made a discoverable credential for %s (%s attestation%s)", conn->id,
           rp_id, key->attestation == KV_ATTESTATION_PACKED ? "batch" : "self",
           uv ? ", PIN verified" : "");
-  return finish (map, response);
+  return kv_cbor_finish (map, response);
 }
 
 /* authenticatorGetAssertion (0x02) and authenticatorGetNextAssertion (0x08) */
@@ -984,14 +646,15 @@ assert_one (KvConnection *conn,
   if (cred->resident)
     {
       user = cbor_new_definite_map (3);
-      put (user, build_text ("id"), build_gbytes (cred->user_id));
+      kv_cbor_put (user, kv_cbor_text ("id"), kv_cbor_gbytes (cred->user_id));
       /* Names only to a verified user choosing among several accounts (CTAP 2.1 §6.2.2). */
       if ((flags & FLAG_UV) && number_of_credentials != 1)
         {
           if (cred->user_name != NULL)
-            put (user, build_text ("name"), build_text (cred->user_name));
+            kv_cbor_put (user, kv_cbor_text ("name"), kv_cbor_text (cred->user_name));
           if (cred->user_display_name != NULL)
-            put (user, build_text ("displayName"), build_text (cred->user_display_name));
+            kv_cbor_put (user, kv_cbor_text ("displayName"),
+                         kv_cbor_text (cred->user_display_name));
         }
     }
   g_mutex_unlock (&key->lock);
@@ -1004,18 +667,18 @@ assert_one (KvConnection *conn,
       return CTAP1_ERR_OTHER;
     }
 
-  put (descriptor, build_text ("id"), build_gbytes (cred_id));
-  put (descriptor, build_text ("type"), build_text ("public-key"));
-  put (map, cbor_build_uint8 (0x01), descriptor);
-  put (map, cbor_build_uint8 (0x02), build_gbytes (auth_data));
-  put (map, cbor_build_uint8 (0x03), build_gbytes (sig));
+  kv_cbor_put (descriptor, kv_cbor_text ("id"), kv_cbor_gbytes (cred_id));
+  kv_cbor_put (descriptor, kv_cbor_text ("type"), kv_cbor_text ("public-key"));
+  kv_cbor_put (map, cbor_build_uint8 (0x01), descriptor);
+  kv_cbor_put (map, cbor_build_uint8 (0x02), kv_cbor_gbytes (auth_data));
+  kv_cbor_put (map, cbor_build_uint8 (0x03), kv_cbor_gbytes (sig));
   if (user != NULL)
-    put (map, cbor_build_uint8 (0x04), user);
+    kv_cbor_put (map, cbor_build_uint8 (0x04), user);
   if (number_of_credentials > 1)
-    put (map, cbor_build_uint8 (0x05), build_uint (number_of_credentials));
+    kv_cbor_put (map, cbor_build_uint8 (0x05), kv_cbor_uint (number_of_credentials));
   kv_log ("connection %u: assertion for %s, counter %u%s", conn->id, rp_id, count,
           (flags & FLAG_UV) ? ", PIN verified" : "");
-  return finish (map, response);
+  return kv_cbor_finish (map, response);
 }
 
 static void
@@ -1037,26 +700,26 @@ newest_first (gconstpointer a,
 
 static guint
 get_assertion (KvConnection *conn,
-               Params       *p,
+               KvCborParams *p,
                GByteArray   *response)
 {
   KvKey *key = conn->key;
-  g_autofree char *rp_id = param_text (p, 0x01, TRUE);
-  g_autoptr(GBytes) cdh = param_bytes (p, 0x02, TRUE);
-  cbor_item_t *allow_item = param_array (p, 0x03, FALSE);
-  g_autoptr(GPtrArray) allow = read_descriptor_list (p, allow_item);
-  cbor_item_t *options = param_map (p, 0x05, FALSE);
-  g_autoptr(GBytes) auth_param = param_bytes (p, 0x06, FALSE);
+  g_autofree char *rp_id = kv_cbor_param_text (p, 0x01, TRUE);
+  g_autoptr(GBytes) cdh = kv_cbor_param_bytes (p, 0x02, TRUE);
+  cbor_item_t *allow_item = kv_cbor_param_array (p, 0x03, FALSE);
+  g_autoptr(GPtrArray) allow = kv_cbor_param_descriptors (p, allow_item, MAX_CREDENTIALS_IN_LIST);
+  cbor_item_t *options = kv_cbor_param_map (p, 0x05, FALSE);
+  g_autoptr(GBytes) auth_param = kv_cbor_param_bytes (p, 0x06, FALSE);
   g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   guint64 protocol = 0;
-  gboolean has_protocol = param_uint (p, 0x07, FALSE, &protocol);
+  gboolean has_protocol = kv_cbor_param_uint (p, 0x07, FALSE, &protocol);
   gboolean uv = FALSE;
   int up, uv_option;
   guint8 flags = 0;
   guint status;
 
-  read_option (p, options, "up", &up);
-  read_option (p, options, "uv", &uv_option);
+  kv_cbor_param_option (p, options, "up", &up);
+  kv_cbor_param_option (p, options, "uv", &uv_option);
   if (p->status != CTAP2_OK)
     return p->status;
   if (g_bytes_get_size (cdh) != 32)
@@ -1185,14 +848,14 @@ read_platform_key (cbor_item_t *item)
 
   if (!cbor_isa_map (item) || !cbor_map_is_definite (item))
     return NULL;
-  kty = lookup_int (item, 1);
-  crv = lookup_int (item, -1);
-  x = lookup_int (item, -2);
-  y = lookup_int (item, -3);
+  kty = kv_cbor_lookup_int (item, 1);
+  crv = kv_cbor_lookup_int (item, -1);
+  x = kv_cbor_lookup_int (item, -2);
+  y = kv_cbor_lookup_int (item, -3);
   if (kty == NULL || crv == NULL || x == NULL || y == NULL ||
       !cbor_isa_uint (kty) || cbor_get_int (kty) != KT_COSE_KTY_EC2 ||
       !cbor_isa_uint (crv) || cbor_get_int (crv) != KT_COSE_CRV_P256 ||
-      !is_bytes (x) || !is_bytes (y) ||
+      !kv_cbor_is_bytes (x) || !kv_cbor_is_bytes (y) ||
       cbor_bytestring_length (x) != 32 || cbor_bytestring_length (y) != 32)
     return NULL;
   point[0] = 0x04;
@@ -1215,13 +878,13 @@ get_key_agreement (KvConnection *conn,
       cbor_decref (&cose);
       return CTAP1_ERR_OTHER;
     }
-  put (cose, cbor_build_uint8 (1), cbor_build_uint8 (KT_COSE_KTY_EC2));
-  put (cose, cbor_build_uint8 (3), build_int (-25));  /* ECDH-ES + HKDF-256 */
-  put (cose, build_int (-1), cbor_build_uint8 (KT_COSE_CRV_P256));
-  put (cose, build_int (-2), build_bytes (point + 1, 32));
-  put (cose, build_int (-3), build_bytes (point + 33, 32));
-  put (map, cbor_build_uint8 (0x01), cose);
-  return finish (map, response);
+  kv_cbor_put (cose, cbor_build_uint8 (1), cbor_build_uint8 (KT_COSE_KTY_EC2));
+  kv_cbor_put (cose, cbor_build_uint8 (3), kv_cbor_int (-25));  /* ECDH-ES + HKDF-256 */
+  kv_cbor_put (cose, kv_cbor_int (-1), cbor_build_uint8 (KT_COSE_CRV_P256));
+  kv_cbor_put (cose, kv_cbor_int (-2), kv_cbor_bytes (point + 1, 32));
+  kv_cbor_put (cose, kv_cbor_int (-3), kv_cbor_bytes (point + 33, 32));
+  kv_cbor_put (map, cbor_build_uint8 (0x01), cose);
+  return kv_cbor_finish (map, response);
 }
 
 /* Decrypts a padded new PIN and checks it against the policy. */
@@ -1319,19 +982,19 @@ check_pin_hash (KvConnection      *conn,
 
 static guint
 client_pin (KvConnection *conn,
-            Params       *p,
+            KvCborParams *p,
             GByteArray   *response)
 {
   KvKey *key = conn->key;
   guint64 protocol = 0, sub = 0, permissions = 0;
-  gboolean has_protocol = param_uint (p, 0x01, FALSE, &protocol);
-  gboolean has_sub = param_uint (p, 0x02, TRUE, &sub);
-  cbor_item_t *platform_item = param_map (p, 0x03, FALSE);
-  g_autoptr(GBytes) auth_param = param_bytes (p, 0x04, FALSE);
-  g_autoptr(GBytes) new_pin_enc = param_bytes (p, 0x05, FALSE);
-  g_autoptr(GBytes) pin_hash_enc = param_bytes (p, 0x06, FALSE);
-  gboolean has_permissions = param_uint (p, 0x09, FALSE, &permissions);
-  g_autofree char *perm_rp_id = param_text (p, 0x0a, FALSE);
+  gboolean has_protocol = kv_cbor_param_uint (p, 0x01, FALSE, &protocol);
+  gboolean has_sub = kv_cbor_param_uint (p, 0x02, TRUE, &sub);
+  cbor_item_t *platform_item = kv_cbor_param_map (p, 0x03, FALSE);
+  g_autoptr(GBytes) auth_param = kv_cbor_param_bytes (p, 0x04, FALSE);
+  g_autoptr(GBytes) new_pin_enc = kv_cbor_param_bytes (p, 0x05, FALSE);
+  g_autoptr(GBytes) pin_hash_enc = kv_cbor_param_bytes (p, 0x06, FALSE);
+  gboolean has_permissions = kv_cbor_param_uint (p, 0x09, FALSE, &permissions);
+  g_autofree char *perm_rp_id = kv_cbor_param_text (p, 0x0a, FALSE);
   g_autoptr(EVP_PKEY) platform = NULL;
   KvPinSecret secret;
   gboolean pin_set;
@@ -1354,9 +1017,9 @@ client_pin (KvConnection *conn,
       g_mutex_lock (&key->lock);
       retries = key->state->pin_retries;
       g_mutex_unlock (&key->lock);
-      put (map, cbor_build_uint8 (0x03), cbor_build_uint8 ((guint8) retries));
-      put (map, cbor_build_uint8 (0x04), cbor_build_bool (conn->wrong_pins_in_a_row >= 3));
-      return finish (map, response);
+      kv_cbor_put (map, cbor_build_uint8 (0x03), cbor_build_uint8 ((guint8) retries));
+      kv_cbor_put (map, cbor_build_uint8 (0x04), cbor_build_bool (conn->wrong_pins_in_a_row >= 3));
+      return kv_cbor_finish (map, response);
     }
 
   if (sub != 0x02 && sub != 0x03 && sub != 0x04 && sub != 0x05 && sub != 0x09)
@@ -1475,10 +1138,10 @@ client_pin (KvConnection *conn,
     explicit_bzero (&secret, sizeof secret);
     if (enc == NULL)
       return CTAP1_ERR_OTHER;
-    put (map, cbor_build_uint8 (0x02), build_gbytes (enc));
+    kv_cbor_put (map, cbor_build_uint8 (0x02), kv_cbor_gbytes (enc));
     kv_log ("connection %u: PIN token issued (protocol %u, %s)", conn->id, (guint) protocol,
             sub == 0x05 ? "getPinToken" : "with permissions");
-    return finish (map, response);
+    return kv_cbor_finish (map, response);
   }
 }
 
@@ -1518,42 +1181,6 @@ reset (KvConnection *conn)
 
 /* Dispatch */
 
-static guint
-parse_params (const guint8 *data,
-              gsize         len,
-              cbor_item_t **out)
-{
-  struct cbor_load_result result;
-  cbor_item_t *item;
-  gsize pos = 0;
-
-  *out = NULL;
-  if (len == 0)
-    return CTAP2_ERR_MISSING_PARAMETER;
-  /* Checked before libcbor builds anything: see kt_cbor_check(). */
-  if (!kt_cbor_check (data, len, KT_CBOR_MAX_DEPTH, &pos) || pos != len)
-    return CTAP2_ERR_INVALID_CBOR;
-  item = cbor_load (data, len, &result);
-  if (item == NULL || result.error.code != CBOR_ERR_NONE)
-    {
-      if (item != NULL)
-        cbor_decref (&item);
-      return CTAP2_ERR_INVALID_CBOR;
-    }
-  if (result.read != len)
-    {
-      cbor_decref (&item);
-      return CTAP2_ERR_INVALID_CBOR;  /* trailing bytes after the parameters */
-    }
-  if (!cbor_isa_map (item) || !cbor_map_is_definite (item))
-    {
-      cbor_decref (&item);
-      return CTAP2_ERR_CBOR_UNEXPECTED_TYPE;
-    }
-  *out = item;
-  return CTAP2_OK;
-}
-
 guint
 kv_ctap_handle (KvConnection *conn,
                 const guint8 *request,
@@ -1562,7 +1189,7 @@ kv_ctap_handle (KvConnection *conn,
 {
   guint8 cmd = request[0];
   g_autoptr(cbor_item_t) map = NULL;
-  Params p = { 0 };
+  KvCborParams p = { 0 };
   guint status;
 
   if (cmd != CMD_GET_NEXT_ASSERTION)
@@ -1587,7 +1214,7 @@ kv_ctap_handle (KvConnection *conn,
       return CTAP1_ERR_INVALID_COMMAND;
     }
 
-  status = parse_params (request + 1, len - 1, &map);
+  status = kv_cbor_params_parse (request + 1, len - 1, &map);
   if (status != CTAP2_OK)
     {
       kv_log ("connection %u: command 0x%02x: malformed parameters (0x%02x)", conn->id, cmd,
