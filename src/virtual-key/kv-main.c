@@ -14,7 +14,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "kv-hid.h"
 #include "kv-key.h"
+#include "kv-log.h"
 
 /* The control socket sits beside the key's socket: PATH.control. A client writes one line,
  * "touch WAIT_MS\n"; the key answers "touched\n" once a request waiting for presence has been
