@@ -78,16 +78,62 @@ kv_cbor_dup_text (cbor_item_t *item)
   return g_strndup ((const char *) cbor_string_handle (item), cbor_string_length (item));
 }
 
-static cbor_item_t *
-param (KvCborParams *p,
-       gint64        key,
-       gboolean      required)
+static gboolean
+is_uint (cbor_item_t *item)
 {
-  cbor_item_t *item = kv_cbor_lookup_int (p->map, key);
+  return cbor_isa_uint (item);
+}
 
-  if (item == NULL && required)
-    kv_cbor_params_fail (p, CTAP2_ERR_MISSING_PARAMETER);
+gboolean
+kv_cbor_is_map (cbor_item_t *item)
+{
+  return cbor_isa_map (item) && cbor_map_is_definite (item);
+}
+
+gboolean
+kv_cbor_is_array (cbor_item_t *item)
+{
+  return cbor_isa_array (item) && cbor_array_is_definite (item);
+}
+
+/* @item if it is there with the type @is_type wants; else NULL, recording why. */
+static cbor_item_t *
+check_item (KvCborParams *p,
+            cbor_item_t  *item,
+            gboolean      required,
+            KvCborIsType  is_type)
+{
+  if (item == NULL)
+    {
+      if (required)
+        kv_cbor_params_fail (p, CTAP2_ERR_MISSING_PARAMETER);
+      return NULL;
+    }
+  if (!is_type (item))
+    {
+      kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
+      return NULL;
+    }
   return item;
+}
+
+cbor_item_t *
+kv_cbor_param (KvCborParams *p,
+               gint64        key,
+               gboolean      required,
+               KvCborIsType  is_type)
+{
+  return check_item (p, kv_cbor_lookup_int (p->map, key), required, is_type);
+}
+
+cbor_item_t *
+kv_cbor_member (KvCborParams *p,
+                cbor_item_t  *map,
+                const char   *name,
+                gboolean      required,
+                KvCborIsType  is_type)
+{
+  return check_item (p, kv_cbor_lookup_str (map, name), required, is_type);
 }
 
 GBytes *
@@ -95,15 +141,10 @@ kv_cbor_param_bytes (KvCborParams *p,
                      gint64        key,
                      gboolean      required)
 {
-  cbor_item_t *item = param (p, key, required);
+  cbor_item_t *item = kv_cbor_param (p, key, required, kv_cbor_is_bytes);
 
   if (item == NULL)
     return NULL;
-  if (!kv_cbor_is_bytes (item))
-    {
-      kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
   return g_bytes_new (cbor_bytestring_handle (item), cbor_bytestring_length (item));
 }
 
@@ -112,16 +153,9 @@ kv_cbor_param_text (KvCborParams *p,
                     gint64        key,
                     gboolean      required)
 {
-  cbor_item_t *item = param (p, key, required);
+  cbor_item_t *item = kv_cbor_param (p, key, required, kv_cbor_is_text);
 
-  if (item == NULL)
-    return NULL;
-  if (!kv_cbor_is_text (item))
-    {
-      kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  return kv_cbor_dup_text (item);
+  return item != NULL ? kv_cbor_dup_text (item) : NULL;
 }
 
 gboolean
@@ -130,47 +164,11 @@ kv_cbor_param_uint (KvCborParams *p,
                     gboolean      required,
                     guint64      *out)
 {
-  cbor_item_t *item = param (p, key, required);
+  cbor_item_t *item = kv_cbor_param (p, key, required, is_uint);
 
-  if (item == NULL)
-    return FALSE;
-  if (!cbor_isa_uint (item))
-    {
-      kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return FALSE;
-    }
-  *out = cbor_get_int (item);
-  return TRUE;
-}
-
-cbor_item_t *
-kv_cbor_param_map (KvCborParams *p,
-                   gint64        key,
-                   gboolean      required)
-{
-  cbor_item_t *item = param (p, key, required);
-
-  if (item != NULL && !(cbor_isa_map (item) && cbor_map_is_definite (item)))
-    {
-      kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  return item;
-}
-
-cbor_item_t *
-kv_cbor_param_array (KvCborParams *p,
-                     gint64        key,
-                     gboolean      required)
-{
-  cbor_item_t *item = param (p, key, required);
-
-  if (item != NULL && !(cbor_isa_array (item) && cbor_array_is_definite (item)))
-    {
-      kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  return item;
+  if (item != NULL)
+    *out = cbor_get_int (item);
+  return item != NULL;
 }
 
 /* Reads an options map: each known option is a boolean; -1 when absent. */

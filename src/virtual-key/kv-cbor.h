@@ -19,6 +19,9 @@ typedef struct {
   guint        status;
 } KvCborParams;
 
+/* Says whether @item has the type a parameter must have. */
+typedef gboolean (*KvCborIsType) (cbor_item_t *item);
+
 /* Members of a definite map by integer or text key; NULL when absent. */
 cbor_item_t *kv_cbor_lookup_int         (cbor_item_t  *map,
                                          gint64        key);
@@ -31,25 +34,35 @@ gboolean     kv_cbor_is_bytes           (cbor_item_t  *item);
 /* A definite text string holding valid UTF-8. */
 gboolean     kv_cbor_is_text            (cbor_item_t  *item);
 char        *kv_cbor_dup_text           (cbor_item_t  *item);
+gboolean     kv_cbor_is_map             (cbor_item_t  *item);
+gboolean     kv_cbor_is_array           (cbor_item_t  *item);
 
-/* Each reads parameter @key with the type its name says; a missing @required one or a wrong type
- * is recorded in @p. */
+/* Parameter @key, if it is there with the type @is_type wants (a map or an array is borrowed from
+ * the request); a missing @required one or a wrong type is recorded in @p. */
+cbor_item_t *kv_cbor_param              (KvCborParams *p,
+                                         gint64        key,
+                                         gboolean      required,
+                                         KvCborIsType  is_type);
+/* Member @name of @map, if it is there with the type @is_type wants; a missing @required one or
+ * a wrong type is recorded in @p. */
+cbor_item_t *kv_cbor_member             (KvCborParams *p,
+                                         cbor_item_t  *map,
+                                         const char   *name,
+                                         gboolean      required,
+                                         KvCborIsType  is_type);
+
+/* Each reads parameter @key with the type its name says, copied, as kv_cbor_param() does. */
 GBytes      *kv_cbor_param_bytes        (KvCborParams *p,
                                          gint64        key,
                                          gboolean      required);
 char        *kv_cbor_param_text         (KvCborParams *p,
                                          gint64        key,
                                          gboolean      required);
+/* FALSE when absent or not an unsigned integer. */
 gboolean     kv_cbor_param_uint         (KvCborParams *p,
                                          gint64        key,
                                          gboolean      required,
                                          guint64      *out);
-cbor_item_t *kv_cbor_param_map          (KvCborParams *p,
-                                         gint64        key,
-                                         gboolean      required);
-cbor_item_t *kv_cbor_param_array        (KvCborParams *p,
-                                         gint64        key,
-                                         gboolean      required);
 /* @out: 1 or 0 for a boolean option @name in @options, -1 when absent. */
 void         kv_cbor_param_option       (KvCborParams *p,
                                          cbor_item_t  *options,

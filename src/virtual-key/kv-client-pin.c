@@ -180,7 +180,7 @@ kv_client_pin_handle (KvCtapSession *session,
   guint64 protocol = 0, sub = 0, permissions = 0;
   gboolean has_protocol = kv_cbor_param_uint (p, 0x01, FALSE, &protocol);
   gboolean has_sub = kv_cbor_param_uint (p, 0x02, TRUE, &sub);
-  cbor_item_t *platform_item = kv_cbor_param_map (p, 0x03, FALSE);
+  cbor_item_t *platform_item = kv_cbor_param (p, 0x03, FALSE, kv_cbor_is_map);
   g_autoptr(GBytes) auth_param = kv_cbor_param_bytes (p, 0x04, FALSE);
   g_autoptr(GBytes) new_pin_enc = kv_cbor_param_bytes (p, 0x05, FALSE);
   g_autoptr(GBytes) pin_hash_enc = kv_cbor_param_bytes (p, 0x06, FALSE);

@@ -6,7 +6,6 @@
  */
 #include "kv-ctap-session-private.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 KvCtapSession *
@@ -14,12 +13,9 @@ kv_ctap_session_new (KvKey                 *key,
                      const KvCtapTransport *transport,
                      gpointer               transport_data)
 {
-  KvCtapSession *session = g_new0 (KvCtapSession, 1);
+  KvCtapSession fresh = { .key = key, .transport = transport, .transport_data = transport_data };
 
-  session->key = key;
-  session->transport = transport;
-  session->transport_data = transport_data;
-  return session;
+  return g_memdup2 (&fresh, sizeof fresh);
 }
 
 void
@@ -45,13 +41,11 @@ kv_ctap_session_log (KvCtapSession *session,
                      const char    *format,
                      ...)
 {
-  g_autofree char *message = NULL;
   va_list args;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  session->transport->log (session->transport_data, format, args);
   va_end (args);
-  session->transport->log (session->transport_data, message);
 }
 
 void

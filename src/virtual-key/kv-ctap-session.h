@@ -12,6 +12,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdarg.h>
 
 #include "kv-key.h"
 
@@ -28,9 +29,10 @@ typedef enum {
 typedef struct {
   /* Waits for user presence as the key's mode says, keeping the client informed meanwhile. */
   KvPresenceResult (*wait_presence) (gpointer    transport);
-  /* Logs @message as being about this client. */
+  /* Logs a line about this client. */
   void             (*log)           (gpointer    transport,
-                                     const char *message);
+                                     const char *format,
+                                     va_list     args) G_GNUC_PRINTF (2, 0);
 } KvCtapTransport;
 
 typedef struct _KvCtapSession KvCtapSession;

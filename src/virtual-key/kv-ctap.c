@@ -172,6 +172,31 @@ touch_probe (KvCtapSession *session)
   return pin_set ? CTAP2_ERR_PIN_INVALID : CTAP2_ERR_PIN_NOT_SET;
 }
 
+/* The pinUvAuthParam of makeCredential and getAssertion (CTAP 2.1 §6.1.2, §6.2.2): a zero-length
+ * one asks only for a touch; any other must name a protocol this key speaks and, once the
+ * command's own checks (@command_status) have passed, carry a valid token for @rp_id. */
+static guint
+check_auth_param (KvCtapSession *session,
+                  GBytes        *auth_param,
+                  gboolean       has_protocol,
+                  guint64        protocol,
+                  guint          command_status,
+                  GBytes        *cdh,
+                  guint8         permission,
+                  const char    *rp_id)
+{
+  if (auth_param != NULL && g_bytes_get_size (auth_param) == 0)
+    return touch_probe (session);
+  if (auth_param != NULL && !has_protocol)
+    return CTAP2_ERR_MISSING_PARAMETER;
+  if (auth_param != NULL && !kv_key_supports_pin_protocol (session->key, protocol))
+    return CTAP1_ERR_INVALID_PARAMETER;
+  if (command_status != CTAP2_OK || auth_param == NULL)
+    return command_status;
+  return kv_client_pin_check_auth (session, auth_param, protocol, has_protocol,
+                                   g_bytes_get_data (cdh, NULL), permission, rp_id);
+}
+
 /* authenticatorMakeCredential (0x01) */
 
 static GBytes *
@@ -200,12 +225,13 @@ make_credential (KvCtapSession *session,
 {
   KvKey *key = session->key;
   g_autoptr(GBytes) cdh = kv_cbor_param_bytes (p, 0x01, TRUE);
-  cbor_item_t *rp = kv_cbor_param_map (p, 0x02, TRUE);
-  cbor_item_t *user = kv_cbor_param_map (p, 0x03, TRUE);
-  cbor_item_t *algs = kv_cbor_param_array (p, 0x04, TRUE);
-  g_autoptr(GPtrArray) exclude = kv_cbor_param_descriptors (p, kv_cbor_param_array (p, 0x05, FALSE),
- MAX_CREDENTIALS_IN_LIST);
-  cbor_item_t *options = kv_cbor_param_map (p, 0x07, FALSE);
+  cbor_item_t *rp = kv_cbor_param (p, 0x02, TRUE, kv_cbor_is_map);
+  cbor_item_t *user = kv_cbor_param (p, 0x03, TRUE, kv_cbor_is_map);
+  cbor_item_t *algs = kv_cbor_param (p, 0x04, TRUE, kv_cbor_is_array);
+  g_autoptr(GPtrArray) exclude =
+    kv_cbor_param_descriptors (p, kv_cbor_param (p, 0x05, FALSE, kv_cbor_is_array),
+                               MAX_CREDENTIALS_IN_LIST);
+  cbor_item_t *options = kv_cbor_param (p, 0x07, FALSE, kv_cbor_is_map);
   g_autoptr(GBytes) auth_param = kv_cbor_param_bytes (p, 0x08, FALSE);
   g_autofree char *rp_id = NULL;
   g_autofree char *user_name = NULL;
@@ -227,37 +253,16 @@ make_credential (KvCtapSession *session,
   guint status;
   cbor_item_t *item;
 
-  if (rp != NULL)
-    {
-      if ((item = kv_cbor_lookup_str (rp, "id")) == NULL)
-        kv_cbor_params_fail (p, CTAP2_ERR_MISSING_PARAMETER);
-      else if (!kv_cbor_is_text (item))
-        kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      else
-        rp_id = kv_cbor_dup_text (item);
-    }
+  if (rp != NULL && (item = kv_cbor_member (p, rp, "id", TRUE, kv_cbor_is_text)) != NULL)
+    rp_id = kv_cbor_dup_text (item);
   if (user != NULL)
     {
-      if ((item = kv_cbor_lookup_str (user, "id")) == NULL)
-        kv_cbor_params_fail (p, CTAP2_ERR_MISSING_PARAMETER);
-      else if (!kv_cbor_is_bytes (item))
-        kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      else
+      if ((item = kv_cbor_member (p, user, "id", TRUE, kv_cbor_is_bytes)) != NULL)
         user_id = g_bytes_new (cbor_bytestring_handle (item), cbor_bytestring_length (item));
-      if ((item = kv_cbor_lookup_str (user, "name")) != NULL)
-        {
-          if (kv_cbor_is_text (item))
-            user_name = kv_cbor_dup_text (item);
-          else
-            kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-        }
-      if ((item = kv_cbor_lookup_str (user, "displayName")) != NULL)
-        {
-          if (kv_cbor_is_text (item))
-            display_name = kv_cbor_dup_text (item);
-          else
-            kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-        }
+      if ((item = kv_cbor_member (p, user, "name", FALSE, kv_cbor_is_text)) != NULL)
+        user_name = kv_cbor_dup_text (item);
+      if ((item = kv_cbor_member (p, user, "displayName", FALSE, kv_cbor_is_text)) != NULL)
+        display_name = kv_cbor_dup_text (item);
     }
   if (algs != NULL)
     for (gsize i = 0; i < cbor_array_size (algs); i++)
@@ -298,27 +303,15 @@ make_credential (KvCtapSession *session,
   if (g_bytes_get_size (user_id) == 0 || g_bytes_get_size (user_id) > 64)
     return CTAP1_ERR_INVALID_LENGTH;
 
-  if (auth_param != NULL && g_bytes_get_size (auth_param) == 0)
-    return touch_probe (session);
-  if (auth_param != NULL && !has_protocol)
-    return CTAP2_ERR_MISSING_PARAMETER;
-  if (auth_param != NULL && !kv_key_supports_pin_protocol (key, protocol))
-    return CTAP1_ERR_INVALID_PARAMETER;
-  if (!es256)
-    return CTAP2_ERR_UNSUPPORTED_ALGORITHM;
   /* No built-in user verification, and a credential cannot be made without presence. */
-  if (uv_option == 1 || up == 0)
-    return CTAP2_ERR_INVALID_OPTION;
-
-  if (auth_param != NULL)
-    {
-      status = kv_client_pin_check_auth (session, auth_param, protocol, has_protocol,
-                                         g_bytes_get_data (cdh, NULL), KV_PERMISSION_MC, rp_id);
-      if (status != CTAP2_OK)
-        return status;
-      uv = TRUE;
-    }
-  else
+  status = check_auth_param (session, auth_param, has_protocol, protocol,
+                             !es256 ? CTAP2_ERR_UNSUPPORTED_ALGORITHM :
+                             uv_option == 1 || up == 0 ? CTAP2_ERR_INVALID_OPTION : CTAP2_OK,
+                             cdh, KV_PERMISSION_MC, rp_id);
+  if (status != CTAP2_OK)
+    return status;
+  uv = auth_param != NULL;
+  if (!uv)
     {
       gboolean pin_set;
 
@@ -573,14 +566,13 @@ get_assertion (KvCtapSession *session,
   KvKey *key = session->key;
   g_autofree char *rp_id = kv_cbor_param_text (p, 0x01, TRUE);
   g_autoptr(GBytes) cdh = kv_cbor_param_bytes (p, 0x02, TRUE);
-  cbor_item_t *allow_item = kv_cbor_param_array (p, 0x03, FALSE);
+  cbor_item_t *allow_item = kv_cbor_param (p, 0x03, FALSE, kv_cbor_is_array);
   g_autoptr(GPtrArray) allow = kv_cbor_param_descriptors (p, allow_item, MAX_CREDENTIALS_IN_LIST);
-  cbor_item_t *options = kv_cbor_param_map (p, 0x05, FALSE);
+  cbor_item_t *options = kv_cbor_param (p, 0x05, FALSE, kv_cbor_is_map);
   g_autoptr(GBytes) auth_param = kv_cbor_param_bytes (p, 0x06, FALSE);
   g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   guint64 protocol = 0;
   gboolean has_protocol = kv_cbor_param_uint (p, 0x07, FALSE, &protocol);
-  gboolean uv = FALSE;
   int up, uv_option;
   guint8 flags = 0;
   guint status;
@@ -592,22 +584,11 @@ get_assertion (KvCtapSession *session,
   if (g_bytes_get_size (cdh) != 32)
     return CTAP1_ERR_INVALID_LENGTH;
 
-  if (auth_param != NULL && g_bytes_get_size (auth_param) == 0)
-    return touch_probe (session);
-  if (auth_param != NULL && !has_protocol)
-    return CTAP2_ERR_MISSING_PARAMETER;
-  if (auth_param != NULL && !kv_key_supports_pin_protocol (key, protocol))
-    return CTAP1_ERR_INVALID_PARAMETER;
-  if (uv_option == 1)
-    return CTAP2_ERR_INVALID_OPTION;
-  if (auth_param != NULL)
-    {
-      status = kv_client_pin_check_auth (session, auth_param, protocol, has_protocol,
-                                         g_bytes_get_data (cdh, NULL), KV_PERMISSION_GA, rp_id);
-      if (status != CTAP2_OK)
-        return status;
-      uv = TRUE;
-    }
+  status = check_auth_param (session, auth_param, has_protocol, protocol,
+                             uv_option == 1 ? CTAP2_ERR_INVALID_OPTION : CTAP2_OK,
+                             cdh, KV_PERMISSION_GA, rp_id);
+  if (status != CTAP2_OK)
+    return status;
 
   g_mutex_lock (&key->lock);
   if (allow_item != NULL)
@@ -653,7 +634,7 @@ get_assertion (KvCtapSession *session,
         return status;
       flags |= FLAG_UP;
     }
-  if (uv)
+  if (auth_param != NULL)  /* its token was checked above */
     flags |= FLAG_UV;
 
   status = assert_one (session, rp_id, g_ptr_array_index (found, 0), g_bytes_get_data (cdh, NULL),

@@ -79,7 +79,8 @@ G_STATIC_ASSERT (KV_CTAPHID_MAX_PAYLOAD == KV_CTAP_MAX_MESSAGE);
 
 static KvPresenceResult wait_presence (gpointer    data);
 static void             log_message   (gpointer    data,
-                                       const char *message);
+                                       const char *format,
+                                       va_list     args) G_GNUC_PRINTF (2, 0);
 
 /* What the CTAP session may ask of the connection that carries it. */
 static const KvCtapTransport ctaphid_transport = {
@@ -101,17 +102,6 @@ kv_connection_new (KvKey *key,
   g_mutex_unlock (&key->lock);
   conn->ctap = kv_ctap_session_new (key, &ctaphid_transport, conn);
   return conn;
-}
-
-void
-kv_connection_free (KvConnection *conn)
-{
-  if (conn == NULL)
-    return;
-  close (conn->fd);
-  kv_ctap_session_free (conn->ctap);
-  g_array_unref (conn->cids);
-  g_free (conn);
 }
 
 static gboolean
@@ -489,6 +479,18 @@ kv_connection_run (KvConnection *conn)
   kv_log ("connection %u: closed", conn->id);
 }
 
+void
+kv_connection_free (KvConnection *conn)
+{
+  if (conn != NULL)
+    {
+      close (conn->fd);
+      kv_ctap_session_free (conn->ctap);
+      g_array_unref (conn->cids);
+      g_free (conn);
+    }
+}
+
 /* User presence */
 
 /* While a request waits, the client may only cancel it or re-synchronise its channel; other
@@ -519,9 +521,11 @@ handle_report_while_busy (KvConnection *conn,
 
 static void
 log_message (gpointer    data,
-             const char *message)
+             const char *format,
+             va_list     args)
 {
   KvConnection *conn = data;
+  g_autofree char *message = g_strdup_vprintf (format, args);
 
   kv_log ("connection %u: %s", conn->id, message);
 }

@@ -21,8 +21,8 @@ typedef struct _KvConnection KvConnection;
 /* Takes @fd, which kv_connection_free() closes. */
 KvConnection *kv_connection_new  (KvKey        *key,
                                   int           fd);
-void          kv_connection_free (KvConnection *conn);
 /* Serves the connection until the client closes it. */
 void          kv_connection_run  (KvConnection *conn);
+void          kv_connection_free (KvConnection *conn);
 
 G_END_DECLS

@@ -65,14 +65,12 @@ kv_key_add_touch_waiter (KvKey *key)
 gboolean
 kv_key_take_touch (KvKey *key)
 {
-  gboolean touched = FALSE;
+  gboolean touched;
 
   g_mutex_lock (&key->touch_lock);
-  if (key->touch_tokens > 0)
-    {
-      key->touch_tokens--;
-      touched = TRUE;
-    }
+  touched = key->touch_tokens > 0;
+  if (touched)
+    key->touch_tokens--;
   g_mutex_unlock (&key->touch_lock);
   return touched;
 }
