@@ -275,7 +275,7 @@ parse_environment (JsonNode  *node,
                    GError   **error)
 {
   static const char * const keys[] = {
-    "id", "displayName", "rp", "origin", "mfa", "lifetimes", NULL
+    "id", "displayName", "rp", "origin", "mfa", "lifetimes", "requireDeviceSignature", NULL
   };
   static const char * const rp_keys[] = { "id", "name", NULL };
   static const char * const lifetime_keys[] = {
@@ -315,7 +315,9 @@ parse_environment (JsonNode  *node,
   }
 
   if (!read_string (object, where, "displayName", &env->display_name, error)
-      || !read_string (object, where, "origin", &env->origin, error))
+      || !read_string (object, where, "origin", &env->origin, error)
+      || !read_boolean (object, where, "requireDeviceSignature", &env->require_device_signature,
+                        error))
     goto fail;
 
   if (env->origin != NULL)

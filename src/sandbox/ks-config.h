@@ -34,6 +34,7 @@ typedef struct {
   gboolean  require_user_verification;
   char     *attestation;              /* "none", "indirect", "direct" or "enterprise" */
   guint     mfa_token_actions;        /* KsAction flags */
+  gboolean  require_device_signature; /* refuse sign-in and refresh without device headers */
 
   /* Lifetimes, in seconds. */
   gint64    access_token_lifetime;

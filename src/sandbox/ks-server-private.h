@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "ks-config.h"
+#include "ks-device-signature.h"
 #include "ks-json.h"
 #include "ks-secret.h"
 #include "ks-server.h"
@@ -33,6 +34,7 @@ struct _KsServer {
   KsSecret   *secret;
   GHashTable *signers;                /* environment id -> KsSigner */
   GHashTable *prepared_keys;          /* passkey id -> KsWebauthnKey, decoded once */
+  KsNonces   *nonces;                 /* handed out by GET /nonces, for device signatures */
   SoupServer *soup;
   char       *base_url;
   guint       port;
@@ -116,6 +118,12 @@ void        ks_request_write_user        (GString     *out,
                                           gboolean     new_user);
 char       *ks_iso8601                   (gint64       unix_ms);
 
+/* Device-signed requests: whether the route is one of Dynamic's signed endpoints, and the check
+ * of the three headers (TRUE to go on; FALSE when it answered the request). */
+gboolean  ks_device_signature_route          (const char  *route_path);
+gboolean  ks_request_check_device_signature  (KsRequest   *req,
+                                              gboolean     signed_route);
+
 /* The handlers, by endpoint. */
 void ks_api_settings                  (KsRequest *req);
 void ks_api_jwks                      (KsRequest *req);
@@ -127,6 +135,7 @@ void ks_api_update_user               (KsRequest *req);
 void ks_api_refresh                   (KsRequest *req);
 void ks_api_revoke                    (KsRequest *req);
 void ks_api_session                   (KsRequest *req);
+void ks_api_nonces                    (KsRequest *req);
 
 void ks_api_list_passkeys             (KsRequest *req);
 void ks_api_register_options          (KsRequest *req);

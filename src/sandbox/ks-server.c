@@ -46,6 +46,7 @@ static const Route routes[] = {
   { "POST",   "/refresh",                     AUTH_PARTIAL, FALSE, TRUE,  ks_api_refresh },
   { "POST",   "/revoke",                      AUTH_PARTIAL, FALSE, TRUE,  ks_api_revoke },
   { "GET",    "/session",                     AUTH_PARTIAL, FALSE, FALSE, ks_api_session },
+  { "GET",    "/nonces",                      AUTH_NONE,    FALSE, FALSE, ks_api_nonces },
   { "GET",    "/users/passkeys",              AUTH_PARTIAL, FALSE, FALSE, ks_api_list_passkeys },
   { "PUT",    "/users/passkeys",              AUTH_FULL,    TRUE,  TRUE,  ks_api_rename_passkey },
   { "DELETE", "/users/passkeys",              AUTH_FULL,    TRUE,  TRUE,  ks_api_delete_passkey },
@@ -638,6 +639,9 @@ dispatch (KsRequest  *req,
   if (route->json_body && !parse_body (req, body))
     return;
 
+  if (!ks_request_check_device_signature (req, ks_device_signature_route (route->path)))
+    return;
+
   /* One request, one transaction, committed before the answer leaves. */
   if (!(route->writes ? ks_store_begin (self->store, &error)
                       : ks_store_begin_read (self->store, &error)))
@@ -912,6 +916,9 @@ ks_server_new (const char  *data_dir,
   self->prepared_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                (GDestroyNotify) ks_webauthn_key_unref);
 
+  /* Enough for every client of a test run to hold a pool; the oldest go when it is full. */
+  self->nonces = ks_nonces_new (4096);
+
   self->soup = soup_server_new ("server-header", "keyturn-sandbox/" KT_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
   soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
@@ -931,6 +938,7 @@ ks_server_free (KsServer *self)
   g_clear_object (&self->soup);
   g_clear_pointer (&self->signers, g_hash_table_unref);
   g_clear_pointer (&self->prepared_keys, g_hash_table_unref);
+  g_clear_pointer (&self->nonces, ks_nonces_free);
   g_clear_pointer (&self->secret, ks_secret_free);
   g_clear_pointer (&self->store, ks_store_free);
   g_clear_pointer (&self->config, ks_config_free);
