@@ -87,6 +87,7 @@ create_controller (KtApplication  *self,
   g_autofree char *socket = dup_configuration (self, self->virtual_key_socket,
                                                "virtual-key-socket");
   g_autoptr(KtApiClient) api = NULL;
+  g_autoptr(KtDeviceSigner) signer = NULL;
   g_autoptr(KtSessionStore) store = NULL;
   g_autoptr(KtWebauthnClient) authenticator = NULL;
   g_autoptr(KtOrigin) origin = NULL;
@@ -107,6 +108,8 @@ create_controller (KtApplication  *self,
   api = kt_api_client_new (base_url, environment_id, error);
   if (api == NULL)
     return NULL;
+  signer = kt_device_signer_new ();
+  kt_api_client_set_device_signer (api, signer);
   origin = kt_origin_new (origin_text, error);
   if (origin == NULL)
     return NULL;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kt-api-response-private.h"
+#include "kt-device-signer.h"
 
 /* The sdk-api-core version whose models this client reads (API.md). */
 #define KT_DYNAMIC_API_VERSION "0.40.0"
@@ -27,6 +28,7 @@ struct _KtApiClient
   char *environment_id;
   char *access_token;
   char *mfa_token;
+  KtDeviceSigner *device_signer;
 };
 
 G_DEFINE_FINAL_TYPE (KtApiClient, kt_api_client, G_TYPE_OBJECT)
@@ -66,6 +68,7 @@ call_free (Call *call)
 }
 
 static void send_attempt (GTask *task);
+static gboolean device_headers_ready (GTask *task);
 
 static void
 kt_api_client_finalize (GObject *object)
@@ -77,6 +80,7 @@ kt_api_client_finalize (GObject *object)
   g_free (self->environment_id);
   kt_secret_free (self->access_token);
   kt_secret_free (self->mfa_token);
+  g_clear_object (&self->device_signer);
 
   G_OBJECT_CLASS (kt_api_client_parent_class)->finalize (object);
 }
@@ -244,6 +248,22 @@ kt_api_client_set_timeout (KtApiClient *self,
   g_object_set (self->session, "timeout", seconds, NULL);
 }
 
+void
+kt_api_client_set_device_signer (KtApiClient    *self,
+                                 KtDeviceSigner *signer)
+{
+  g_return_if_fail (KT_IS_API_CLIENT (self));
+  g_return_if_fail (signer == NULL || KT_IS_DEVICE_SIGNER (signer));
+  g_set_object (&self->device_signer, signer);
+}
+
+KtDeviceSigner *
+kt_api_client_get_device_signer (KtApiClient *self)
+{
+  g_return_val_if_fail (KT_IS_API_CLIENT (self), NULL);
+  return self->device_signer;
+}
+
 /* Errors */
 
 static GError *
@@ -368,6 +388,8 @@ send_attempt (GTask *task)
       g_object_unref (task);
       return;
     }
+  if (self->device_signer != NULL && !device_headers_ready (task))
+    return;
 
   call->attempt++;
   request_id = g_uuid_string_random ();
@@ -391,11 +413,93 @@ send_attempt (GTask *task)
       call->sent_mfa_token = TRUE;
     }
 
+  if (self->device_signer != NULL)
+    {
+      GError *error = NULL;
+
+      if (!kt_device_signer_add_headers (self->device_signer, call->path, headers, &error))
+        {
+          finish_with_error (task, call, error);
+          return;
+        }
+    }
+
   if (call->body != NULL)
     soup_message_set_request_body_from_bytes (message, "application/json", call->body);
 
   soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task), on_response, task);
+}
+
+static void start_call (KtApiClient         *self,
+                        const char          *method,
+                        const char          *path,
+                        JsonNode            *body,
+                        CallFlags            flags,
+                        KtApiParserKind      parser,
+                        gpointer             source_tag,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data);
+
+/* Device-signed requests (kt-device-signer.h): the keys come from the keyring and, for a signed
+ * endpoint, a nonce from GET /nonces before the request is built. */
+
+static void
+on_device_keys_loaded (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!kt_device_signer_load_finish (KT_DEVICE_SIGNER (source), result, &error))
+    finish_with_error (task, g_task_get_task_data (task), error);
+  else if (!g_task_return_error_if_cancelled (task))
+    send_attempt (task);
+  else
+    g_object_unref (task);
+}
+
+static void
+on_device_nonces (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtApiClient *self = KT_API_CLIENT (source);
+  GError *error = NULL;
+  g_autoptr(JsonObject) nonces = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (nonces == NULL || !kt_device_signer_add_nonces (self->device_signer, nonces, &error))
+    finish_with_error (task, g_task_get_task_data (task), error);
+  else
+    send_attempt (task);
+}
+
+/* FALSE when the keys or a nonce are on their way; send_attempt() runs again when they are in. */
+static gboolean
+device_headers_ready (GTask *task)
+{
+  KtApiClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+
+  if (!kt_device_signer_is_loaded (self->device_signer))
+    {
+      kt_device_signer_load_async (self->device_signer, g_task_get_cancellable (task),
+                                   on_device_keys_loaded, task);
+      return FALSE;
+    }
+  if (kt_device_signer_path_is_signed (call->path) &&
+      kt_device_signer_count_nonces (self->device_signer) == 0)
+    {
+      g_autofree char *path = g_strdup_printf ("/nonces?count=%d", KT_DEVICE_NONCE_BATCH);
+
+      start_call (self, "GET", path, NULL, CALL_IDEMPOTENT, KT_API_PARSER_OBJECT,
+                  device_headers_ready, g_task_get_cancellable (task), on_device_nonces, task);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void

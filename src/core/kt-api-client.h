@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "kt-api-error.h"
+#include "kt-device-signer.h"
 #include "kt-mfa-device.h"
 #include "kt-passkey.h"
 #include "kt-user.h"
@@ -37,6 +38,12 @@ void         kt_api_client_set_mfa_token       (KtApiClient   *self,
 gboolean     kt_api_client_has_mfa_token       (KtApiClient   *self);
 void         kt_api_client_set_timeout         (KtApiClient   *self,
                                                 guint          seconds);
+
+/* With a signer, every request names the session key and sign-in and refresh carry a signed
+ * nonce, as Dynamic's client does in token mode; without one, neither. */
+void         kt_api_client_set_device_signer   (KtApiClient    *self,
+                                                KtDeviceSigner *signer);
+KtDeviceSigner *kt_api_client_get_device_signer (KtApiClient   *self);
 
 /* Whether @base_url may carry tokens: https, or http to this machine only. */
 gboolean     kt_api_base_url_is_acceptable     (const char    *base_url,

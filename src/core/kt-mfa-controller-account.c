@@ -248,6 +248,17 @@ kt_mfa_controller_delete_passkey_async (KtMfaController     *self,
 
 /* Signing out */
 
+/* Dynamic's client makes a new session key at sign-out, so the next session is not tied to this
+ * one. */
+static void
+replace_session_key (KtMfaController *self)
+{
+  KtDeviceSigner *signer = kt_api_client_get_device_signer (self->api);
+
+  if (signer != NULL)
+    kt_device_signer_replace_session_key (signer);
+}
+
 static void
 on_revoked (GObject      *source,
             GAsyncResult *result,
@@ -263,6 +274,7 @@ on_revoked (GObject      *source,
       !g_error_matches (error, KT_API_ERROR, KT_API_ERROR_UNAUTHORIZED))
     g_message ("Could not revoke the session on the server: %s", error->message);
 
+  replace_session_key (self);
   kt_mfa_controller_drop_session (self);
   kt_mfa_controller_end_operation (self, task, NULL);
 }
@@ -284,6 +296,7 @@ kt_mfa_controller_sign_out_async (KtMfaController     *self,
 
   if (!kt_api_client_has_access_token (self->api))
     {
+      replace_session_key (self);
       kt_mfa_controller_drop_session (self);
       kt_mfa_controller_end_operation (self, task, NULL);
       return;

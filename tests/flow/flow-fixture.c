@@ -233,6 +233,7 @@ flow_new_controller (Flow *f)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KtApiClient) api = NULL;
+  g_autoptr(KtDeviceSigner) signer = kt_device_signer_new ();
   g_autoptr(KtSessionStore) store = NULL;
   g_autoptr(KtOrigin) origin = NULL;
   g_autoptr(KtWebauthnClient) authenticator = NULL;
@@ -243,6 +244,8 @@ flow_new_controller (Flow *f)
   g_assert_no_error (error);
   /* The loopback sandbox answers in milliseconds; a short timeout keeps a hang visible. */
   kt_api_client_set_timeout (api, 10);
+  /* As the app does: device-signed sign-in and refresh, and a session key on every request. */
+  kt_api_client_set_device_signer (api, signer);
   store = kt_session_store_new (f->base_url, f->server->environment_id);
   origin = kt_origin_new (FLOW_ORIGIN, &error);
   g_assert_no_error (error);
