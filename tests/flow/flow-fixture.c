@@ -155,11 +155,13 @@ config_for (const FlowOptions *options)
     "  \"displayName\": \"Keyturn flow tests\","
     "  \"rp\": {\"id\": \"localhost\", \"name\": \"Keyturn flow tests\"},"
     "  \"origin\": \"" FLOW_ORIGIN "\","
+    "  \"requireDeviceSignature\": %s,"
     "  \"mfa\": {\"required\": true, \"userVerification\": \"%s\","
     "            \"mfaTokenRequiredFor\": [%s]},"
     "  \"lifetimes\": {\"accessToken\": %d, \"session\": 3600, \"emailCode\": 600,"
     "                  \"emailRetry\": 1, \"challenge\": 300, \"mfaToken\": 300}"
     "}]}",
+    options->require_device_signature ? "true" : "false",
     options->user_verification != NULL ? options->user_verification : "preferred",
     options->token_required_for != NULL ? options->token_required_for : "\"delete-passkey\"",
     options->access_token_lifetime > 0 ? options->access_token_lifetime : 900);

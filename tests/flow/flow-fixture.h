@@ -23,6 +23,7 @@ typedef struct {
   const char *token_required_for;      /* JSON array members, NULL for delete-passkey only */
   const char *presence;                /* the key's --presence, NULL for auto */
   gboolean    through_proxy;           /* reach the sandbox through a relay that can outlive it */
+  gboolean    require_device_signature; /* the environment's requireDeviceSignature */
 } FlowOptions;
 
 typedef struct {
