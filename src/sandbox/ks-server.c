@@ -552,6 +552,12 @@ parse_body (KsRequest  *req,
                               "The body must be one JSON object");
       return FALSE;
     }
+  if (ks_json_text_has_nul ((const char *) body->data, body->len))
+    {
+      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json",
+                              "Strings in the body may not hold NUL (\\u0000)");
+      return FALSE;
+    }
   /* json-glib refuses text that is not UTF-8 itself. */
   if (!json_parser_load_from_data (parser, (const char *) body->data, body->len, &error))
     {
