@@ -138,21 +138,6 @@ reply_verification (KsRequest           *req,
   ks_request_reply_json (req, SOUP_STATUS_OK, reply);
 }
 
-static void
-reply_rate_limited (KsRequest  *req,
-                    gint64      retry_after,
-                    const char *message)
-{
-  g_autoptr(JsonObject) payload = json_object_new ();
-  g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (retry_after, 1));
-
-  json_object_set_int_member (payload, "retryAfter", MAX (retry_after, 1));
-  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                "Retry-After", seconds);
-  ks_request_reply_error_payload (req, KS_STATUS_TOO_MANY_REQUESTS, "mfa_rate_limited", message,
-                                  payload);
-}
-
 void
 ks_api_email_create (KsRequest *req)
 {
@@ -184,7 +169,8 @@ ks_api_email_create (KsRequest *req)
     }
   if (recent >= VERIFICATIONS_PER_HOUR)
     {
-      reply_rate_limited (req, 60 * 60, "Too many sign-in codes for this address this hour");
+      ks_request_reply_rate_limited (req, 60 * 60,
+                                     "Too many sign-in codes for this address this hour");
       return;
     }
 
@@ -266,13 +252,14 @@ ks_api_email_retry (KsRequest *req)
   wait_ms = verification->last_sent_at + req->env->email_retry_interval * 1000 - now;
   if (wait_ms > 0)
     {
-      reply_rate_limited (req, (wait_ms + 999) / 1000,
-                          "A code was sent moments ago: wait before asking again");
+      ks_request_reply_rate_limited (req, (wait_ms + 999) / 1000,
+                                     "A code was sent moments ago: wait before asking again");
       return;
     }
   if (verification->sends >= KS_EMAIL_MAX_SENDS)
     {
-      reply_rate_limited (req, 60 * 60, "Too many codes for this sign-in: start again later");
+      ks_request_reply_rate_limited (req, 60 * 60,
+                                     "Too many codes for this sign-in: start again later");
       return;
     }
 

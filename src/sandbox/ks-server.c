@@ -164,6 +164,21 @@ ks_request_reply_error (KsRequest  *req,
 }
 
 void
+ks_request_reply_rate_limited (KsRequest  *req,
+                               gint64      retry_after,
+                               const char *message)
+{
+  g_autoptr(JsonObject) payload = json_object_new ();
+  g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (retry_after, 1));
+
+  json_object_set_int_member (payload, "retryAfter", MAX (retry_after, 1));
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                "Retry-After", seconds);
+  ks_request_reply_error_payload (req, KS_STATUS_TOO_MANY_REQUESTS, "mfa_rate_limited", message,
+                                  payload);
+}
+
+void
 ks_request_reply_internal (KsRequest *req,
                            GError    *error)
 {
