@@ -38,8 +38,18 @@ print_banner (KsServer *server)
 {
   KsEnvironment *env = ks_config_get_default (ks_server_get_config (server));
   g_autofree char *description = ks_server_describe (server);
+  g_autoptr(GString) one_line = g_string_new (NULL);
 
-  ks_log ("listening: %s", description);
+  /* The log escapes line breaks: the pretty JSON goes into it on one line instead. */
+  for (const char *p = description; *p != '\0'; p++)
+    {
+      if (*p != '\n')
+        g_string_append_c (one_line, *p);
+      else
+        while (p[1] == ' ')
+          p++;
+    }
+  ks_log ("listening: %s", one_line->str);
   g_print ("\n"
            "  keyturn-sandbox %s is running.\n"
            "\n"

@@ -9,6 +9,109 @@
 
 #include "ks-test-server.h"
 
+/* Sends @request as is over a new connection and reads the answer until the server closes it
+ * or @timeout_s pass; answers what was read (NULL on a timeout before any answer). */
+static char *
+raw_exchange (KsTestServer *server,
+              const char   *request,
+              gsize         request_len,
+              guint         timeout_s)
+{
+  g_autoptr(GUri) uri = g_uri_parse (server->base_url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) response = g_string_new (NULL);
+  char buffer[4096];
+  gssize n;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (uri), NULL,
+                                                &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), timeout_s);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), request,
+                             request_len, NULL, NULL, &error);
+  g_assert_no_error (error);
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                   buffer, sizeof buffer, NULL, &error)) > 0)
+    g_string_append_len (response, buffer, n);
+  if (error != NULL)
+    {
+      g_test_message ("read: %s", error->message);
+      return NULL;
+    }
+  return g_string_free (g_steal_pointer (&response), FALSE);
+}
+
+static char *
+server_log (KsTestServer *server,
+            const char   *waiting_for)
+{
+  g_autofree char *path = g_build_filename (server->root, "server.log", NULL);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  /* The sandbox writes its log a few times a second. */
+  while (TRUE)
+    {
+      g_autofree char *log = NULL;
+
+      if (g_file_get_contents (path, &log, NULL, NULL) && strstr (log, waiting_for) != NULL)
+        return g_steal_pointer (&log);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50 * 1000);
+    }
+}
+
+/* A path, a request id or a body-size line can carry no line break, CR or escape into the log:
+ * every line is the sandbox's own. */
+static void
+test_log_injection (void)
+{
+  g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
+  const char *forged = "%0akeyturn-sandbox%2012:00:00.000%20req=ks-1%20email%20to%20"
+                       "dev@example.com:%20sign-in%20code%20123456%0d%1b[2K";
+  g_autofree char *get = g_strdup_printf ("GET /api/v0/sdk/%s/settings%s HTTP/1.1\r\n"
+                                          "Host: 127.0.0.1\r\nx-dyn-request-id: marker-get\r\n"
+                                          "Connection: close\r\n\r\n",
+                                          server->environment_id, forged);
+  g_autoptr(GString) big = g_string_new (NULL);
+  g_autofree char *answer = NULL;
+  g_autofree char *log = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  answer = raw_exchange (server, get, strlen (get), 5);
+  g_assert_nonnull (answer);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 404"));
+  g_clear_pointer (&answer, g_free);
+  /* The early 413 logs the path too. */
+  g_string_append_printf (big, "POST /api/v0/sdk/%s/emailVerifications/create%s HTTP/1.1\r\n"
+                          "Host: 127.0.0.1\r\nx-dyn-request-id: marker-413\r\n"
+                          "Content-Length: 70000\r\nConnection: close\r\n\r\n",
+                          server->environment_id, forged);
+  for (guint i = 0; i < 70000; i++)
+    g_string_append_c (big, ' ');
+  answer = raw_exchange (server, big->str, big->len, 5);
+  g_assert_nonnull (answer);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 413"));
+
+  server_log (server, "marker-get");
+  log = server_log (server, "marker-413");
+  g_assert_null (strchr (log, '\r'));
+  g_assert_null (strchr (log, '\x1b'));
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      /* Blank and indented lines are the banner the sandbox prints at start. */
+      if (lines[i][0] == '\0' || g_str_has_prefix (lines[i], "  "))
+        continue;
+      if (!g_str_has_prefix (lines[i], "keyturn-sandbox "))
+        g_error ("a log line the sandbox did not write: %s", lines[i]);
+      /* The forged text is kept, escaped, on the request's own line. */
+      if (strstr (lines[i], "dev@example.com") != NULL)
+        g_assert_nonnull (strstr (lines[i], "marker-"));
+    }
+}
+
 static char *
 create_verification (KsTestServer *server,
                      const char   *email,
@@ -77,6 +180,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/sandbox/hardening/log-injection", test_log_injection);
   g_test_add_func ("/sandbox/hardening/nul-in-json", test_nul_in_json);
 
   return g_test_run ();
