@@ -112,6 +112,35 @@ test_log_injection (void)
     }
 }
 
+/* A declared length over 64 KiB is refused from the headers: the answer comes while the client
+ * has sent almost nothing of the 100 MB it announced, and the connection is closed. */
+static void
+test_early_413 (void)
+{
+  g_autoptr(KsTestServer) server = ks_test_server_start (NULL);
+  g_autoptr(GString) request = g_string_new (NULL);
+  g_autofree char *answer = NULL;
+  gint64 start;
+
+  g_string_append_printf (request, "POST /api/v0/sdk/%s/emailVerifications/create HTTP/1.1\r\n"
+                          "Host: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                          "Content-Length: 104857600\r\n\r\n{\"email\":\"",
+                          server->environment_id);
+  for (guint i = 0; i < 1000; i++)
+    g_string_append_c (request, 'a');
+
+  start = g_get_monotonic_time ();
+  answer = raw_exchange (server, request->str, request->len, 5);
+  g_assert_nonnull (answer);
+  g_test_message ("413 after %.1f ms", (g_get_monotonic_time () - start) / 1000.0);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 413"));
+  g_assert_nonnull (strstr (answer, "\"code\":\"payload_too_large\""));
+  g_assert_nonnull (strstr (answer, "\r\nConnection: close\r\n"));
+
+  /* The server goes on. */
+  g_assert_cmpuint (ks_test_request (server, "GET", "/settings", NULL, NULL, NULL, NULL), ==, 200);
+}
+
 static char *
 create_verification (KsTestServer *server,
                      const char   *email,
@@ -181,6 +210,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/sandbox/hardening/log-injection", test_log_injection);
+  g_test_add_func ("/sandbox/hardening/early-413", test_early_413);
   g_test_add_func ("/sandbox/hardening/nul-in-json", test_nul_in_json);
 
   return g_test_run ();
