@@ -951,6 +951,7 @@ cleanup_cb (gpointer user_data)
 
   if (!ks_store_begin (self->store, &error)
       || !ks_store_delete_expired (self->store, ks_now_ms (), &error)
+      || !ks_store_delete_old_email_events (self->store, ks_now_ms () - 60 * 60 * 1000, &error)
       || !ks_store_commit (self->store, &error))
     {
       ks_store_rollback (self->store);

@@ -9,6 +9,18 @@
 
 #include "ks-test-server.h"
 
+static KsTestServer *
+start_with (const char *environment_json)
+{
+  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *config = g_strdup_printf ("{\"environments\":[{\"id\":\"%s\","
+                                             "\"displayName\":\"Hostile\"%s%s}]}", id,
+                                             environment_json != NULL ? "," : "",
+                                             environment_json != NULL ? environment_json : "");
+
+  return ks_test_server_start (config);
+}
+
 /* Sends @request as is over a new connection and reads the answer until the server closes it
  * or @timeout_s pass; answers what was read (NULL on a timeout before any answer). */
 static char *
@@ -167,6 +179,148 @@ try_code (KsTestServer  *server,
   return ks_test_request (server, "POST", "/emailVerifications/signin", NULL, NULL, body, reply);
 }
 
+static guint
+resend (KsTestServer  *server,
+        const char    *email,
+        const char    *uuid,
+        JsonObject   **reply)
+{
+  g_autofree char *body = g_strdup_printf ("{\"email\":\"%s\",\"verificationUUID\":\"%s\"}",
+                                           email, uuid);
+
+  return ks_test_request (server, "POST", "/emailVerifications/retry", NULL, NULL, body, reply);
+}
+
+/* A status and the Retry-After header of a POST. */
+static guint
+post_for_retry_after (KsTestServer  *server,
+                      const char    *path,
+                      const char    *body,
+                      char         **retry_after)
+{
+  g_autofree char *url = g_strconcat (server->api, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) reply = NULL;
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  reply = soup_session_send_and_read (server->session, msg, NULL, NULL);
+  g_assert_nonnull (reply);
+  *retry_after = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                         "Retry-After"));
+  return soup_message_get_status (msg);
+}
+
+static char *
+wrong_code (const char *code)
+{
+  return g_strdup_printf ("%06d", (atoi (code) + 1) % 1000000);
+}
+
+/* Resends give a code new tries, but one verification gets at most 10 wrong guesses in all. */
+static void
+test_guesses_across_resends (void)
+{
+  g_autoptr(KsTestServer) server = start_with ("\"lifetimes\":{\"emailRetry\":1}");
+  g_autofree char *email = ks_test_unique_email ("resend");
+  g_autofree char *uuid = create_verification (server, email, 200);
+  JsonObject *reply = NULL;
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autofree char *code = ks_test_server_read_code (server, email);
+      g_autofree char *wrong = wrong_code (code);
+
+      for (int left = 4; left >= 1; left--)
+        {
+          g_assert_cmpuint (try_code (server, uuid, wrong, &reply), ==, 400);
+          g_assert_cmpstr (ks_test_error_code (reply), ==, "mfa_invalid_code");
+          g_clear_pointer (&reply, json_object_unref);
+        }
+      g_assert_cmpuint (try_code (server, uuid, wrong, &reply), ==, 400);
+      g_assert_cmpstr (ks_test_error_code (reply), ==, "verification_locked");
+      g_clear_pointer (&reply, json_object_unref);
+
+      g_usleep (1100 * 1000);
+      if (round == 0)
+        g_assert_cmpuint (resend (server, email, uuid, NULL), ==, 200);
+    }
+
+  /* Ten wrong guesses: no resend brings it back, and no code signs in. */
+  g_assert_cmpuint (resend (server, email, uuid, &reply), ==, 400);
+  g_assert_cmpstr (ks_test_error_code (reply), ==, "verification_locked");
+  g_clear_pointer (&reply, json_object_unref);
+  {
+    g_autofree char *code = ks_test_server_read_code (server, email);
+
+    g_assert_cmpuint (try_code (server, uuid, code, &reply), ==, 400);
+    g_assert_cmpstr (ks_test_error_code (reply), ==, "verification_locked");
+    g_clear_pointer (&reply, json_object_unref);
+  }
+}
+
+/* Wrong guesses are also counted per address and hour, whichever verification they go to; then
+ * even the right code waits. */
+static void
+test_guesses_per_address (void)
+{
+  g_autoptr(KsTestServer) server = start_with ("\"limits\":{"
+                                                    "\"emailCodeGuessesPerAddressPerHour\":6}");
+  g_autofree char *email = ks_test_unique_email ("address");
+  g_autofree char *first = create_verification (server, email, 200);
+  g_autofree char *first_code = ks_test_server_read_code (server, email);
+  g_autofree char *wrong = wrong_code (first_code);
+  g_autofree char *second = NULL;
+  g_autofree char *second_code = NULL;
+  g_autofree char *retry_after = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *other = ks_test_unique_email ("address");
+  g_autofree char *other_uuid = NULL;
+  g_autofree char *other_code = NULL;
+
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpuint (try_code (server, first, wrong, NULL), ==, 400);
+  second = create_verification (server, email, 200);
+  second_code = ks_test_server_read_code (server, email);
+  g_clear_pointer (&wrong, g_free);
+  wrong = wrong_code (second_code);
+  g_assert_cmpuint (try_code (server, second, wrong, NULL), ==, 400);
+
+  body = g_strdup_printf ("{\"verificationUUID\":\"%s\",\"verificationToken\":\"%s\"}", second,
+                          second_code);
+  g_assert_cmpuint (post_for_retry_after (server, "/emailVerifications/signin", body,
+                                          &retry_after), ==, 429);
+  g_assert_nonnull (retry_after);
+  g_assert_cmpint (atoi (retry_after), >, 0);
+
+  /* Another address is not held back. */
+  other_uuid = create_verification (server, other, 200);
+  other_code = ks_test_server_read_code (server, other);
+  g_assert_cmpuint (try_code (server, other_uuid, other_code, NULL), ==, 200);
+}
+
+/* Codes sent per minute are bounded for the whole environment, whatever the addresses. */
+static void
+test_send_rate (void)
+{
+  g_autoptr(KsTestServer) server = start_with ("\"limits\":{\"emailCodesPerMinute\":3}");
+  g_autofree char *body = NULL;
+  g_autofree char *retry_after = NULL;
+  g_autofree char *last = ks_test_unique_email ("rate");
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *email = ks_test_unique_email ("rate");
+      g_autofree char *uuid = create_verification (server, email, 200);
+    }
+  body = g_strdup_printf ("{\"email\":\"%s\"}", last);
+  g_assert_cmpuint (post_for_retry_after (server, "/emailVerifications/create", body,
+                                          &retry_after), ==, 429);
+  g_assert_nonnull (retry_after);
+  g_assert_cmpint (atoi (retry_after), >, 0);
+  g_assert_cmpint (atoi (retry_after), <=, 60);
+}
+
 /* A NUL inside a JSON string would cut it short in C: such a body is not taken. */
 static void
 test_nul_in_json (void)
@@ -211,6 +365,9 @@ main (int    argc,
 
   g_test_add_func ("/sandbox/hardening/log-injection", test_log_injection);
   g_test_add_func ("/sandbox/hardening/early-413", test_early_413);
+  g_test_add_func ("/sandbox/hardening/guesses-across-resends", test_guesses_across_resends);
+  g_test_add_func ("/sandbox/hardening/guesses-per-address", test_guesses_per_address);
+  g_test_add_func ("/sandbox/hardening/send-rate", test_send_rate);
   g_test_add_func ("/sandbox/hardening/nul-in-json", test_nul_in_json);
 
   return g_test_run ();
