@@ -8,6 +8,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "ks-log.h"
 #include "ks-server.h"
@@ -106,6 +107,18 @@ serve (int    argc,
                   "(see --help)\n");
       return 2;
     }
+
+  /* A connection is a descriptor: with the usual soft limit of 1024, a burst past it would make
+   * accepting fail, and libsoup stops accepting for good when it does. */
+  {
+    struct rlimit limit;
+
+    if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+      {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit (RLIMIT_NOFILE, &limit);
+      }
+  }
 
   /* SIGTERM is handled before sandbox.json exists: whoever reads it may stop the server at once,
    * and must get a clean stop. */

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <openssl/evp.h>
 #include <string.h>
@@ -1165,19 +1166,54 @@ ks_server_describe (KsServer *self)
   return json_to_string (root, TRUE);
 }
 
+/* The kernel's limit on a listen queue, or SOMAXCONN when it cannot be read. */
+static int
+listen_backlog (void)
+{
+  g_autofree char *text = NULL;
+  gint64 value = 0;
+
+  if (g_file_get_contents ("/proc/sys/net/core/somaxconn", &text, NULL, NULL))
+    value = g_ascii_strtoll (text, NULL, 10);
+  return value > 0 ? (int) MIN (value, 65535) : SOMAXCONN;
+}
+
+/* libsoup listens with a queue of 10: a burst of clients connecting at once overflowed it, and
+ * the kernel dropped their handshakes (resets, or a retry seconds later). The socket is made
+ * here with a queue as long as the kernel allows. */
+static GSocket *
+listen_socket (GSocketAddress  *address,
+               GError         **error)
+{
+  GSocketFamily family = g_socket_address_get_family (address);
+  g_autoptr(GSocket) socket = g_socket_new (family, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_DEFAULT, error);
+
+  if (socket == NULL)
+    return NULL;
+  if (family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
+  g_socket_set_listen_backlog (socket, listen_backlog ());
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
 gboolean
 ks_server_listen (KsServer    *self,
                   const char  *address,
                   GError     **error)
 {
   g_autoptr(GSocketAddress) socket_address = parse_address (address, error);
+  g_autoptr(GSocket) listener = NULL;
   g_autofree char *json = NULL;
   g_autofree char *path = NULL;
   GSList *uris;
 
   if (socket_address == NULL)
     return FALSE;
-  if (!soup_server_listen (self->soup, socket_address, 0, error))
+  listener = listen_socket (socket_address, error);
+  if (listener == NULL || !soup_server_listen_socket (self->soup, listener, 0, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->soup);
