@@ -127,23 +127,6 @@ send_code (KsRequest            *req,
   return TRUE;
 }
 
-/* Answers FALSE (having replied) when something failed. */
-static gboolean
-record_event (KsRequest                 *req,
-              KsEmailEvent               kind,
-              const KsEmailVerification *verification,
-              gint64                     now)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!ks_store_add_email_event (req->server->store, kind, verification, now, &error))
-    {
-      ks_request_reply_internal (req, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Codes sent per minute are bounded per environment, whatever the addresses: answers FALSE
  * (having replied 429) past the limit. */
 static gboolean
@@ -255,13 +238,13 @@ ks_api_email_create (KsRequest *req)
 
   if (!send_code (req, verification))
     return;
-  if (!ks_store_insert_verification (req->server->store, verification, &error))
+  if (!ks_store_insert_verification (req->server->store, verification, &error)
+      || !ks_store_add_email_event (req->server->store, KS_EMAIL_EVENT_SENT, verification, now,
+                                    &error))
     {
       ks_request_reply_internal (req, error);
       return;
     }
-  if (!record_event (req, KS_EMAIL_EVENT_SENT, verification, now))
-    return;
 
   reply_verification (req, verification);
 }

@@ -156,10 +156,13 @@ read_boolean (JsonObject  *object,
   return TRUE;
 }
 
+/* A whole number in [@min, @max]; @what says what it counts in the error. */
 static gboolean
-read_seconds (JsonObject  *object,
+read_bounded (JsonObject  *object,
               const char  *where,
               const char  *key,
+              gint64       max,
+              const char  *what,
               gint64      *out,
               GError     **error)
 {
@@ -168,14 +171,25 @@ read_seconds (JsonObject  *object,
   if (node == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
-      || json_node_get_int (node) < 1 || json_node_get_int (node) > 366 * 24 * 60 * 60)
+      || json_node_get_int (node) < 1 || json_node_get_int (node) > max)
     {
       g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.%s must be a whole number of seconds between 1 and a year", where, key);
+                   "%s.%s must be a whole number %s", where, key, what);
       return FALSE;
     }
   *out = json_node_get_int (node);
   return TRUE;
+}
+
+static gboolean
+read_seconds (JsonObject  *object,
+              const char  *where,
+              const char  *key,
+              gint64      *out,
+              GError     **error)
+{
+  return read_bounded (object, where, key, 366 * 24 * 60 * 60,
+                       "of seconds between 1 and a year", out, error);
 }
 
 static gboolean
@@ -185,19 +199,7 @@ read_count (JsonObject  *object,
             gint64      *out,
             GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, key);
-
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
-      || json_node_get_int (node) < 1 || json_node_get_int (node) > 1000000)
-    {
-      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.%s must be a whole number between 1 and 1000000", where, key);
-      return FALSE;
-    }
-  *out = json_node_get_int (node);
-  return TRUE;
+  return read_bounded (object, where, key, 1000000, "between 1 and 1000000", out, error);
 }
 
 static JsonObject *

@@ -57,6 +57,9 @@ test_config_demo (void)
   g_assert_false (env->require_user_verification);
   g_assert_cmpint (env->email_code_lifetime, ==, 600);
   g_assert_cmpint (env->challenge_lifetime, ==, 300);
+  g_assert_cmpint (env->email_guesses_per_verification, ==, 10);
+  g_assert_cmpint (env->email_guesses_per_address_hour, ==, 20);
+  g_assert_cmpint (env->email_codes_per_minute, ==, 60);
   g_assert_null (env->origin);
   ks_config_set_port (config, 8765);
   g_assert_cmpstr (env->origin, ==, "http://localhost:8765");
@@ -73,7 +76,9 @@ test_config_file (void)
     "\"mfa\":{\"required\":false,\"userVerification\":\"required\",\"attestation\":\"direct\","
     "\"mfaTokenRequiredFor\":[\"new-recovery-codes\",\"rename-passkey\"]},"
     "\"lifetimes\":{\"accessToken\":60,\"session\":120,\"emailCode\":30,\"emailRetry\":5,"
-    "\"challenge\":10,\"mfaToken\":20}}]}";
+    "\"challenge\":10,\"mfaToken\":20},"
+    "\"limits\":{\"emailCodeGuessesPerVerification\":7,\"emailCodeGuessesPerAddressPerHour\":9,"
+    "\"emailCodesPerMinute\":11}}]}";
   g_autoptr(GError) error = NULL;
   g_autoptr(KsConfig) config = ks_config_load_from_data (json, -1, &error);
   KsEnvironment *env;
@@ -95,6 +100,9 @@ test_config_file (void)
   g_assert_cmpint (env->email_retry_interval, ==, 5);
   g_assert_cmpint (env->challenge_lifetime, ==, 10);
   g_assert_cmpint (env->mfa_token_lifetime, ==, 20);
+  g_assert_cmpint (env->email_guesses_per_verification, ==, 7);
+  g_assert_cmpint (env->email_guesses_per_address_hour, ==, 9);
+  g_assert_cmpint (env->email_codes_per_minute, ==, 11);
   /* A configured origin is kept whatever the port. */
   ks_config_set_port (config, 1234);
   g_assert_cmpstr (env->origin, ==, "https://shop.example");
@@ -128,6 +136,9 @@ test_config_errors (void)
     { "{\"environments\":[{\"id\":\"" ENV_ID "\",\"lifetimes\":{\"challenge\":0}}]}", "challenge" },
     { "{\"environments\":[{\"id\":\"" ENV_ID "\",\"lifetimes\":{\"challenge\":1.5}}]}",
       "challenge" },
+    { "{\"environments\":[{\"id\":\"" ENV_ID "\",\"limits\":{\"emailCodesPerMinute\":0}}]}",
+      "emailCodesPerMinute" },
+    { "{\"environments\":[{\"id\":\"" ENV_ID "\",\"limits\":{\"codes\":5}}]}", "codes" },
     { "{\"environments\":[{\"id\":\"" ENV_ID "\"},{\"id\":\"" ENV_ID "\"}]}", "twice" },
   };
 
