@@ -164,6 +164,8 @@ ks_test_burst (guint16       port,
                   continue;
                 }
               client->state = CLIENT_WRITING;
+              if (g_get_monotonic_time () - start > G_USEC_PER_SEC)
+                count->stalled++;
             }
 
           if (client->state == CLIENT_WRITING)

@@ -136,9 +136,10 @@ static void
 report (const char   *what,
         KsBurstCount *count)
 {
-  g_test_message ("%s: %u clients, %u answered, %u refused, %u broken, %u timed out, %u 5xx, "
-                  "%.2f s", what, count->sent, count->answered, count->refused, count->broken,
-                  count->timed_out, count->server_errors, count->seconds);
+  g_test_message ("%s: %u clients, %u answered, %u refused, %u stalled, %u broken, %u timed out, "
+                  "%u 5xx, %.2f s", what, count->sent, count->answered, count->refused,
+                  count->stalled, count->broken, count->timed_out, count->server_errors,
+                  count->seconds);
 }
 
 /* 500 clients ask for a code at the same moment, then 500 sign in at the same moment: each on
@@ -161,7 +162,8 @@ test_burst (void)
   for (guint i = 0; i < BURST_CLIENTS; i++)
     g_ptr_array_add (emails, ks_test_unique_email ("burst"));
 
-  uuids = burst_create (server, emails, 10, &count);
+  /* A loaded machine answers slowly; a dropped handshake shows as a stall whatever the load. */
+  uuids = burst_create (server, emails, 30, &count);
   report ("create", &count);
   g_assert_cmpuint (KS_BURST_FAILURES (&count), ==, 0);
   g_assert_cmpuint (count.server_errors, ==, 0);
@@ -175,7 +177,7 @@ test_burst (void)
       g_assert_nonnull (g_ptr_array_index (codes, i));
     }
 
-  tokens = burst_signin (server, uuids, codes, 10, statuses, &count);
+  tokens = burst_signin (server, uuids, codes, 30, statuses, &count);
   report ("sign-in", &count);
   g_assert_cmpuint (KS_BURST_FAILURES (&count), ==, 0);
   g_assert_cmpuint (count.server_errors, ==, 0);
