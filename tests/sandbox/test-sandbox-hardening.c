@@ -106,7 +106,7 @@ test_log_injection (void)
   g_assert_nonnull (answer);
   g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 413"));
 
-  server_log (server, "marker-get");
+  g_free (server_log (server, "marker-get"));
   log = server_log (server, "marker-413");
   g_assert_null (strchr (log, '\r'));
   g_assert_null (strchr (log, '\x1b'));
