@@ -156,7 +156,7 @@ read_boolean (JsonObject  *object,
   return TRUE;
 }
 
-/* A whole number in [@min, @max]; @what says what it counts in the error. */
+/* A whole number from 1 to @max; @what says what it counts in the error. */
 static gboolean
 read_bounded (JsonObject  *object,
               const char  *where,
