@@ -55,7 +55,6 @@ kt_account_page_update (KtFlowPage *page)
   KtMfaController *controller = kt_flow_page_get_controller (page);
   KtUser *user = NULL;
   const char *reason = NULL;
-  gboolean idle = kt_flow_page_is_idle (page);
 
   if (controller != NULL)
     {
@@ -81,11 +80,6 @@ kt_account_page_update (KtFlowPage *page)
 
   gtk_label_set_text (self->not_remembered_label, reason != NULL ? reason : "");
   gtk_widget_set_visible (GTK_WIDGET (self->not_remembered_label), reason != NULL);
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "account.rename", idle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "account.delete", idle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "account.new-recovery-codes", idle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "account.sign-out", idle);
 }
 
 /* The list follows the controller's passkeys, whichever controller the page has. */
@@ -295,11 +289,10 @@ new_recovery_codes_action (GtkWidget  *widget,
                            const char *action_name,
                            GVariant   *parameter)
 {
-  KtFlowPage *page = KT_FLOW_PAGE (widget);
+  KtMfaController *controller = kt_flow_page_get_controller (KT_FLOW_PAGE (widget));
 
-  if (kt_flow_page_is_idle (page))
-    kt_mfa_controller_new_recovery_codes_async (kt_flow_page_get_controller (page), NULL,
-                                                on_new_codes_made, g_object_ref (page));
+  kt_mfa_controller_new_recovery_codes_async (controller, NULL, on_new_codes_made,
+                                              g_object_ref (widget));
 }
 
 static void
@@ -307,12 +300,9 @@ sign_out_action (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *parameter)
 {
-  KtFlowPage *page = KT_FLOW_PAGE (widget);
-
-  if (kt_flow_page_is_idle (page))
-    kt_mfa_controller_sign_out_async (kt_flow_page_get_controller (page), NULL,
-                                      kt_window_toast_on_success,
-                                      kt_window_toast_on_success_data (widget, _("Signed out")));
+  kt_mfa_controller_sign_out_async (kt_flow_page_get_controller (KT_FLOW_PAGE (widget)), NULL,
+                                    kt_window_toast_on_success,
+                                    kt_window_toast_on_success_data (widget, _("Signed out")));
 }
 
 static void
@@ -333,10 +323,11 @@ kt_account_page_class_init (KtAccountPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, not_remembered_label);
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, passkeys_list);
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, key_status);
-  gtk_widget_class_install_action (widget_class, "account.rename", "s", rename_action);
-  gtk_widget_class_install_action (widget_class, "account.delete", "s", delete_action);
-  gtk_widget_class_install_action (widget_class, "account.new-recovery-codes", NULL, new_recovery_codes_action);
-  gtk_widget_class_install_action (widget_class, "account.sign-out", NULL, sign_out_action);
+  kt_flow_page_class_install_action (page_class, "account.rename", "s", rename_action);
+  kt_flow_page_class_install_action (page_class, "account.delete", "s", delete_action);
+  kt_flow_page_class_install_action (page_class, "account.new-recovery-codes", NULL,
+                                     new_recovery_codes_action);
+  kt_flow_page_class_install_action (page_class, "account.sign-out", NULL, sign_out_action);
 }
 
 static void

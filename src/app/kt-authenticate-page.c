@@ -26,16 +26,13 @@ kt_authenticate_page_update (KtFlowPage *page)
 {
   KtAuthenticatePage *self = KT_AUTHENTICATE_PAGE (page);
   KtMfaController *controller = kt_flow_page_get_controller (page);
-  gboolean idle = kt_flow_page_is_idle (page);
   /* A key with no PIN cannot verify its user: offer to set one, then the same step again. */
   gboolean pin_not_set = controller != NULL
                          && kt_mfa_controller_get_authenticator_state (controller)
                             == KT_WEBAUTHN_STATE_PIN_NOT_SET;
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "authenticate.authenticate", idle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "authenticate.use-recovery-code", idle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "authenticate.start-over", idle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "authenticate.set-pin", pin_not_set && idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "authenticate.set-pin",
+                                 pin_not_set && kt_flow_page_is_idle (page));
   gtk_widget_set_visible (self->set_pin_button, pin_not_set);
 }
 
@@ -44,11 +41,9 @@ authenticate_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
 {
-  KtFlowPage *page = KT_FLOW_PAGE (widget);
+  KtMfaController *controller = kt_flow_page_get_controller (KT_FLOW_PAGE (widget));
 
-  if (kt_flow_page_is_idle (page))
-    kt_mfa_controller_authenticate_passkey_async (kt_flow_page_get_controller (page),
-                                                  NULL, NULL, NULL);
+  kt_mfa_controller_authenticate_passkey_async (controller, NULL, NULL, NULL);
 }
 
 static void
@@ -56,10 +51,7 @@ use_recovery_code_action (GtkWidget  *widget,
                           const char *action_name,
                           GVariant   *parameter)
 {
-  KtFlowPage *page = KT_FLOW_PAGE (widget);
-
-  if (kt_flow_page_is_idle (page))
-    kt_mfa_controller_choose_recovery_code (kt_flow_page_get_controller (page));
+  kt_mfa_controller_choose_recovery_code (kt_flow_page_get_controller (KT_FLOW_PAGE (widget)));
 }
 
 static void
@@ -96,11 +88,13 @@ kt_authenticate_page_class_init (KtAuthenticatePageClass *klass)
                                                "/io/github/keyturn/Keyturn/kt-authenticate-page.ui");
   gtk_widget_class_bind_template_child (widget_class, KtAuthenticatePage, set_pin_button);
   gtk_widget_class_bind_template_child (widget_class, KtAuthenticatePage, authenticate_button);
-  gtk_widget_class_install_action (widget_class, "authenticate.authenticate", NULL, authenticate_action);
-  gtk_widget_class_install_action (widget_class, "authenticate.use-recovery-code", NULL, use_recovery_code_action);
+  kt_flow_page_class_install_action (page_class, "authenticate.authenticate", NULL,
+                                     authenticate_action);
+  kt_flow_page_class_install_action (page_class, "authenticate.use-recovery-code", NULL,
+                                     use_recovery_code_action);
+  kt_flow_page_class_install_action (page_class, "authenticate.start-over", NULL,
+                                     kt_flow_page_start_over);
   gtk_widget_class_install_action (widget_class, "authenticate.set-pin", NULL, set_pin_action);
-  gtk_widget_class_install_action (widget_class, "authenticate.start-over", NULL,
-                                   kt_flow_page_start_over);
 }
 
 static void

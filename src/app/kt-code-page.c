@@ -78,7 +78,6 @@ kt_code_page_update (KtFlowPage *page)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "code.verify",
                                  idle && strlen (code) == CODE_LENGTH);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "code.resend", idle && wait == 0);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "code.start-over", idle);
 
   if (wait > 0)
     {
@@ -199,8 +198,8 @@ kt_code_page_class_init (KtCodePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_code_changed);
   gtk_widget_class_install_action (widget_class, "code.verify", NULL, verify_action);
   gtk_widget_class_install_action (widget_class, "code.resend", NULL, resend_action);
-  gtk_widget_class_install_action (widget_class, "code.start-over", NULL,
-                                   kt_flow_page_start_over);
+  kt_flow_page_class_install_action (page_class, "code.start-over", NULL,
+                                     kt_flow_page_start_over);
 }
 
 static void

@@ -9,6 +9,8 @@
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <string.h>
+
 #include "kt-flow-page.h"
 
 typedef struct
@@ -27,12 +29,67 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* An action installed with kt_flow_page_class_install_action(), kept in its page type's qdata. */
+typedef struct
+{
+  const char                  *name;   /* interned */
+  GtkWidgetActionActivateFunc  activate;
+} IdleAction;
+
+static GQuark
+idle_actions_quark (void)
+{
+  return g_quark_from_static_string ("kt-flow-page-idle-actions");
+}
+
+static const IdleAction *
+find_idle_action (GType       type,
+                  const char *name)
+{
+  for (; type != KT_TYPE_FLOW_PAGE; type = g_type_parent (type))
+    {
+      GArray *actions = g_type_get_qdata (type, idle_actions_quark ());
+
+      for (guint i = 0; actions != NULL && i < actions->len; i++)
+        if (strcmp (g_array_index (actions, IdleAction, i).name, name) == 0)
+          return &g_array_index (actions, IdleAction, i);
+    }
+  return NULL;
+}
+
+static void
+activate_when_idle (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  const IdleAction *action = find_idle_action (G_OBJECT_TYPE (widget), action_name);
+
+  if (action != NULL && kt_flow_page_is_idle (KT_FLOW_PAGE (widget)))
+    action->activate (widget, action_name, parameter);
+}
+
+static void
+enable_idle_actions (KtFlowPage *self)
+{
+  gboolean idle = kt_flow_page_is_idle (self);
+
+  for (GType type = G_OBJECT_TYPE (self); type != KT_TYPE_FLOW_PAGE; type = g_type_parent (type))
+    {
+      GArray *actions = g_type_get_qdata (type, idle_actions_quark ());
+
+      for (guint i = 0; actions != NULL && i < actions->len; i++)
+        gtk_widget_action_set_enabled (GTK_WIDGET (self),
+                                       g_array_index (actions, IdleAction, i).name, idle);
+    }
+}
+
 static void
 kt_flow_page_real_controller_changed (KtFlowPage *self)
 {
   kt_flow_page_update (self);
 }
 
+/* The window gives a page the focus when its step comes; the page hands it on. */
 static gboolean
 kt_flow_page_grab_focus (GtkWidget *widget)
 {
@@ -61,6 +118,7 @@ kt_flow_page_dispose (GObject *object)
   KtFlowPage *self = KT_FLOW_PAGE (object);
   KtFlowPagePrivate *priv = kt_flow_page_get_instance_private (self);
 
+  /* Every flow page is built from a template of its own, final, class. */
   gtk_widget_dispose_template (GTK_WIDGET (self), G_OBJECT_TYPE (self));
   g_clear_object (&priv->controller_signals);
   g_clear_object (&priv->controller);
@@ -181,6 +239,7 @@ kt_flow_page_update (KtFlowPage *self)
 
   g_return_if_fail (KT_IS_FLOW_PAGE (self));
 
+  enable_idle_actions (self);
   klass = KT_FLOW_PAGE_GET_CLASS (self);
   if (klass->update != NULL)
     klass->update (self);
@@ -220,14 +279,38 @@ kt_flow_page_connect (KtFlowPage *self,
   g_signal_group_connect_swapped (priv->controller_signals, detailed_signal, callback, self);
 }
 
-/* An action's activate function that takes the flow back to its first step. */
+/* Installs an action that asks the controller for something: it is enabled while the
+ * controller is idle and does nothing otherwise, so that @activate can count on a controller at
+ * rest. The page's update method should leave its enabled state alone. */
+void
+kt_flow_page_class_install_action (KtFlowPageClass             *klass,
+                                   const char                  *action_name,
+                                   const char                  *parameter_type,
+                                   GtkWidgetActionActivateFunc  activate)
+{
+  GType type = G_TYPE_FROM_CLASS (klass);
+  GArray *actions = g_type_get_qdata (type, idle_actions_quark ());
+  IdleAction action = { g_intern_string (action_name), activate };
+
+  g_return_if_fail (KT_IS_FLOW_PAGE_CLASS (klass));
+  g_return_if_fail (activate != NULL);
+
+  /* Kept as long as the type, which is for the life of the program. */
+  if (actions == NULL)
+    {
+      actions = g_array_new (FALSE, FALSE, sizeof (IdleAction));
+      g_type_set_qdata (type, idle_actions_quark (), actions);
+    }
+  g_array_append_val (actions, action);
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), action_name, parameter_type,
+                                   activate_when_idle);
+}
+
+/* An idle action's activate function that takes the flow back to its first step. */
 void
 kt_flow_page_start_over (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *parameter)
 {
-  KtFlowPage *self = KT_FLOW_PAGE (widget);
-
-  if (kt_flow_page_is_idle (self))
-    kt_mfa_controller_start_over (kt_flow_page_get_controller (self));
+  kt_mfa_controller_start_over (kt_flow_page_get_controller (KT_FLOW_PAGE (widget)));
 }

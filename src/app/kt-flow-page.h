@@ -25,6 +25,8 @@ G_DECLARE_DERIVABLE_TYPE (KtFlowPage, kt_flow_page, KT, FLOW_PAGE, AdwBin)
  *   @update, a page that builds something from the controller does that first, then chains up
  * @get_primary_control: the control a person uses first on this page, which takes the focus
  *   when the page is given it; %NULL lets the page's own default decide
+ *
+ * A subclass is a final type built from a template of its own, which the base disposes of.
  */
 struct _KtFlowPageClass
 {
@@ -48,6 +50,11 @@ void             kt_flow_page_watch          (KtFlowPage      *self,
 void             kt_flow_page_connect        (KtFlowPage      *self,
                                               const char      *detailed_signal,
                                               GCallback        callback);
+
+void             kt_flow_page_class_install_action (KtFlowPageClass             *klass,
+                                                    const char                  *action_name,
+                                                    const char                  *parameter_type,
+                                                    GtkWidgetActionActivateFunc  activate);
 
 void             kt_flow_page_start_over     (GtkWidget       *widget,
                                               const char      *action_name,

@@ -23,10 +23,9 @@ kt_recovery_code_page_update (KtFlowPage *page)
 {
   KtRecoveryCodePage *self = KT_RECOVERY_CODE_PAGE (page);
   const char *code = gtk_editable_get_text (GTK_EDITABLE (self->code_entry));
-  gboolean idle = kt_flow_page_is_idle (page);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-code.submit", idle && *code != '\0');
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-code.use-passkey", idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-code.submit",
+                                 kt_flow_page_is_idle (page) && *code != '\0');
 }
 
 static void
@@ -51,10 +50,7 @@ use_passkey_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
 {
-  KtFlowPage *page = KT_FLOW_PAGE (widget);
-
-  if (kt_flow_page_is_idle (page))
-    kt_mfa_controller_choose_passkey (kt_flow_page_get_controller (page));
+  kt_mfa_controller_choose_passkey (kt_flow_page_get_controller (KT_FLOW_PAGE (widget)));
 }
 
 static void
@@ -96,7 +92,8 @@ kt_recovery_code_page_class_init (KtRecoveryCodePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_code_activated);
   gtk_widget_class_bind_template_callback (widget_class, kt_flow_page_update);
   gtk_widget_class_install_action (widget_class, "recovery-code.submit", NULL, submit_action);
-  gtk_widget_class_install_action (widget_class, "recovery-code.use-passkey", NULL, use_passkey_action);
+  kt_flow_page_class_install_action (page_class, "recovery-code.use-passkey", NULL,
+                                     use_passkey_action);
 }
 
 static void

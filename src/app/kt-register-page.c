@@ -26,15 +26,13 @@ kt_register_page_update (KtFlowPage *page)
 {
   KtRegisterPage *self = KT_REGISTER_PAGE (page);
   KtMfaController *controller = kt_flow_page_get_controller (page);
-  gboolean idle = kt_flow_page_is_idle (page);
   /* A key with no PIN cannot verify its user: offer to set one, then the same step again. */
   gboolean pin_not_set = controller != NULL
                          && kt_mfa_controller_get_authenticator_state (controller)
                             == KT_WEBAUTHN_STATE_PIN_NOT_SET;
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "register.register", idle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "register.start-over", idle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "register.set-pin", pin_not_set && idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "register.set-pin",
+                                 pin_not_set && kt_flow_page_is_idle (page));
   gtk_widget_set_visible (self->set_pin_button, pin_not_set);
 }
 
@@ -46,8 +44,6 @@ register_action (GtkWidget  *widget,
   KtRegisterPage *self = KT_REGISTER_PAGE (widget);
   g_autofree char *alias = NULL;
 
-  if (!kt_flow_page_is_idle (KT_FLOW_PAGE (self)))
-    return;
   alias = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->alias_entry))));
   kt_mfa_controller_register_passkey_async (kt_flow_page_get_controller (KT_FLOW_PAGE (self)),
                                             *alias != '\0' ? alias : NULL, NULL, NULL, NULL);
@@ -93,10 +89,10 @@ kt_register_page_class_init (KtRegisterPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtRegisterPage, set_pin_button);
   gtk_widget_class_bind_template_child (widget_class, KtRegisterPage, alias_entry);
   gtk_widget_class_bind_template_callback (widget_class, on_alias_activated);
-  gtk_widget_class_install_action (widget_class, "register.register", NULL, register_action);
+  kt_flow_page_class_install_action (page_class, "register.register", NULL, register_action);
+  kt_flow_page_class_install_action (page_class, "register.start-over", NULL,
+                                     kt_flow_page_start_over);
   gtk_widget_class_install_action (widget_class, "register.set-pin", NULL, set_pin_action);
-  gtk_widget_class_install_action (widget_class, "register.start-over", NULL,
-                                   kt_flow_page_start_over);
 }
 
 static void
