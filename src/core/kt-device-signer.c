@@ -97,43 +97,33 @@ finish_waiting (KtDeviceSigner *self,
     }
 }
 
+/* The device key comes first, then the session key, each through here. */
 static void
-on_session_key (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(KtDeviceSigner) self = user_data;
-  g_autoptr(GError) error = NULL;
-  KtDeviceKey *key = kt_device_key_load_or_create_finish (result, &error);
-
-  if (key != NULL && self->session_key == NULL)
-    self->session_key = key;
-  else
-    g_clear_object (&key);
-  finish_waiting (self, error);
-}
-
-static void
-on_device_key (GObject      *source,
+on_key_loaded (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
   g_autoptr(KtDeviceSigner) self = user_data;
   g_autoptr(GError) error = NULL;
+  KtDeviceKey *key = kt_device_key_load_or_create_finish (result, &error);
 
-  self->device_key = kt_device_key_load_or_create_finish (result, &error);
-  if (self->device_key == NULL)
+  if (key == NULL)
     {
       finish_waiting (self, error);
       return;
     }
-  if (self->session_key != NULL)
-    {
-      finish_waiting (self, NULL);
-      return;
-    }
-  kt_device_key_load_or_create_async (KT_DEVICE_KEY_SESSION, NULL, on_session_key,
-                                      g_steal_pointer (&self));
+  if (self->device_key == NULL)
+    self->device_key = key;
+  else if (self->session_key == NULL)
+    self->session_key = key;
+  else
+    g_object_unref (key);   /* a sign-out made a new session key meanwhile */
+
+  if (self->session_key == NULL)
+    kt_device_key_load_or_create_async (KT_DEVICE_KEY_SESSION, NULL, on_key_loaded,
+                                        g_steal_pointer (&self));
+  else
+    finish_waiting (self, NULL);
 }
 
 void
@@ -162,8 +152,9 @@ kt_device_signer_load_async (KtDeviceSigner      *self,
   self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (self->waiting, g_steal_pointer (&task));
   /* Not cancelled with the first caller: the keys serve every later one too. */
-  kt_device_key_load_or_create_async (KT_DEVICE_KEY_DEVICE, NULL, on_device_key,
-                                      g_object_ref (self));
+  kt_device_key_load_or_create_async (self->device_key == NULL ? KT_DEVICE_KEY_DEVICE
+                                                                : KT_DEVICE_KEY_SESSION,
+                                      NULL, on_key_loaded, g_object_ref (self));
 }
 
 gboolean
