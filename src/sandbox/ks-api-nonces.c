@@ -51,8 +51,8 @@ ks_api_nonces (KsRequest *req)
   ks_json_begin_array (reply);
   for (guint64 i = 0; i < count; i++)
     {
-      g_autofree char *nonce = ks_nonces_issue (req->server->nonces, req->env->id,
-                                                g_get_monotonic_time ());
+      g_autofree char *nonce = ks_device_nonce_issue (req->server->secret, req->env->id,
+                                                      ks_now_ms () + KS_NONCE_LIFETIME_MS);
 
       ks_json_element (reply);
       ks_json_string (reply, nonce);
@@ -60,6 +60,54 @@ ks_api_nonces (KsRequest *req)
   ks_json_end_array (reply);
   ks_json_end_object (reply);
   ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
+}
+
+static void
+reply_unknown_nonce (KsRequest *req)
+{
+  ks_request_reply_error (req, SOUP_STATUS_FORBIDDEN, "device_nonce_unknown",
+                          "This nonce was not issued by /nonces for this environment, or it "
+                          "expired");
+}
+
+/* In a transaction of its own, committed before the request's: the nonce stays spent whatever
+ * the request comes to. */
+static gboolean
+spend_nonce (KsRequest  *req,
+             const char *nonce)
+{
+  KsStore *store = req->server->store;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = g_strconcat ("device-nonce ", nonce, NULL);
+  KsChallenge record = { .session_id = req->env->id, .kind = (char *) "device-nonce" };
+
+  if (!ks_device_nonce_check (req->server->secret, req->env->id, nonce, ks_now_ms (),
+                              &record.expires_at))
+    {
+      reply_unknown_nonce (req);
+      return FALSE;
+    }
+  if (!ks_store_begin (store, &error))
+    {
+      ks_request_reply_internal (req, error);
+      return FALSE;
+    }
+  if (!ks_store_spend_challenge (store, key, &record, &error))
+    {
+      ks_store_rollback (store);
+      if (g_error_matches (error, KS_STORE_ERROR, KS_STORE_ERROR_CONSTRAINT))
+        ks_request_reply_error (req, SOUP_STATUS_FORBIDDEN, "device_nonce_used",
+                                "This nonce was already used; get a new one from /nonces");
+      else
+        ks_request_reply_internal (req, error);
+      return FALSE;
+    }
+  if (!ks_store_commit (store, &error))
+    {
+      ks_request_reply_internal (req, error);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -74,9 +122,12 @@ ks_request_check_device_signature (KsRequest *req,
   gboolean verified;
   guint8 raw[64];
 
+  /* Only the endpoints of deviceNonceSignatureEndpoints take them, as Dynamic's client sends. */
+  if (!signed_route)
+    return TRUE;
   if (nonce == NULL && public_key == NULL && signature == NULL)
     {
-      if (!signed_route || !req->env->require_device_signature)
+      if (!req->env->require_device_signature)
         return TRUE;
       ks_request_reply_error (req, SOUP_STATUS_UNAUTHORIZED, "device_signature_missing",
                               "This environment requires a device-signed nonce on this endpoint");
@@ -110,19 +161,5 @@ ks_request_check_device_signature (KsRequest *req,
       return FALSE;
     }
 
-  switch (ks_nonces_spend (req->server->nonces, req->env->id, nonce, g_get_monotonic_time ()))
-    {
-    case KS_NONCE_SPENT_NOW:
-      return TRUE;
-    case KS_NONCE_ALREADY_USED:
-      ks_request_reply_error (req, SOUP_STATUS_FORBIDDEN, "device_nonce_used",
-                              "This nonce was already used; get a new one from /nonces");
-      return FALSE;
-    case KS_NONCE_UNKNOWN:
-    default:
-      ks_request_reply_error (req, SOUP_STATUS_FORBIDDEN, "device_nonce_unknown",
-                              "This nonce was not issued by /nonces for this environment, or "
-                              "it expired");
-      return FALSE;
-    }
+  return spend_nonce (req, nonce);
 }

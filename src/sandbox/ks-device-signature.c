@@ -11,90 +11,83 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-#define NONCE_BYTES         16
+#define NONCE_RANDOM_LEN    16
+#define NONCE_MAC_LEN       16
+#define NONCE_LEN           (NONCE_RANDOM_LEN + 8 + NONCE_MAC_LEN)
 #define COMPRESSED_LEN      33
 
-typedef struct {
-  gint64   expires;
-  gboolean used;
-} NonceEntry;
-
-struct _KsNonces {
-  guint       capacity;
-  GHashTable *entries;                /* "environment/nonce" -> NonceEntry */
-  GQueue      order;                  /* the same keys, oldest first (borrowed from entries) */
-};
-
-KsNonces *
-ks_nonces_new (guint capacity)
-{
-  KsNonces *self = g_new0 (KsNonces, 1);
-
-  self->capacity = MAX (capacity, 1);
-  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_queue_init (&self->order);
-  return self;
-}
-
-void
-ks_nonces_free (KsNonces *self)
-{
-  if (self == NULL)
-    return;
-  g_queue_clear (&self->order);
-  g_hash_table_unref (self->entries);
-  g_free (self);
-}
+static gboolean hex_decode (const char *hex,
+                            guint8     *out,
+                            gsize       len);
 
 static char *
-entry_key (const char *environment_id,
-           const char *nonce)
+hex_encode (const guint8 *data,
+            gsize         len)
 {
-  return g_strconcat (environment_id, "/", nonce, NULL);
+  char *hex = g_malloc (len * 2 + 1);
+
+  for (gsize i = 0; i < len; i++)
+    g_snprintf (hex + 2 * i, 3, "%02x", data[i]);
+  return hex;
+}
+
+static GBytes *
+nonce_mac (KsSecret     *secret,
+           const char   *environment_id,
+           const guint8 *body)
+{
+  g_autofree char *context = g_strdup_printf ("device nonce %s", environment_id);
+  g_autofree char *message = hex_encode (body, NONCE_RANDOM_LEN + 8);
+
+  return ks_secret_mac (secret, context, message);
 }
 
 char *
-ks_nonces_issue (KsNonces   *self,
-                 const char *environment_id,
-                 gint64      now)
+ks_device_nonce_issue (KsSecret   *secret,
+                       const char *environment_id,
+                       gint64      expires_at_ms)
 {
-  guint8 bytes[NONCE_BYTES];
-  char nonce[NONCE_BYTES * 2 + 1];
-  NonceEntry *entry;
-  char *key;
+  guint8 nonce[NONCE_LEN];
+  g_autoptr(GBytes) mac = NULL;
 
-  if (RAND_bytes (bytes, sizeof bytes) != 1)
-    g_error ("OpenSSL has no randomness to give");
-  for (guint i = 0; i < NONCE_BYTES; i++)
-    g_snprintf (nonce + 2 * i, 3, "%02x", bytes[i]);
-
-  /* The oldest nonces make room: with the queue in issue order they are also the first to expire. */
-  while (g_queue_get_length (&self->order) >= self->capacity)
-    g_hash_table_remove (self->entries, g_queue_pop_head (&self->order));
-
-  key = entry_key (environment_id, nonce);
-  entry = g_new0 (NonceEntry, 1);
-  entry->expires = now + KS_NONCE_LIFETIME_US;
-  g_hash_table_insert (self->entries, key, entry);
-  g_queue_push_tail (&self->order, key);
-  return g_strdup (nonce);
+  if (RAND_bytes (nonce, NONCE_RANDOM_LEN) != 1)
+    g_error ("The system has no random bytes to give");
+  for (guint i = 0; i < 8; i++)
+    nonce[NONCE_RANDOM_LEN + i] = (guint64) expires_at_ms >> (56 - 8 * i);
+  mac = nonce_mac (secret, environment_id, nonce);
+  memcpy (nonce + NONCE_RANDOM_LEN + 8, g_bytes_get_data (mac, NULL), NONCE_MAC_LEN);
+  return hex_encode (nonce, sizeof nonce);
 }
 
-KsNonceState
-ks_nonces_spend (KsNonces   *self,
-                 const char *environment_id,
-                 const char *nonce,
-                 gint64      now)
+gboolean
+ks_device_nonce_check (KsSecret   *secret,
+                       const char *environment_id,
+                       const char *nonce,
+                       gint64      now_ms,
+                       gint64     *expires_at_ms)
 {
-  g_autofree char *key = entry_key (environment_id, nonce);
-  NonceEntry *entry = g_hash_table_lookup (self->entries, key);
+  guint8 bytes[NONCE_LEN];
+  g_autoptr(GBytes) full_mac = NULL;
+  g_autoptr(GBytes) mac = NULL;
+  g_autoptr(GBytes) sent = NULL;
+  guint64 expires_at = 0;
+  g_autofree char *canonical = NULL;
 
-  if (entry == NULL || entry->expires <= now)
-    return KS_NONCE_UNKNOWN;
-  if (entry->used)
-    return KS_NONCE_ALREADY_USED;
-  entry->used = TRUE;
-  return KS_NONCE_SPENT_NOW;
+  /* Only the exact text issued: lowercase hex, so that one nonce has one spelling to spend. */
+  if (!hex_decode (nonce, bytes, sizeof bytes) ||
+      !g_str_equal (nonce, canonical = hex_encode (bytes, sizeof bytes)))
+    return FALSE;
+  full_mac = nonce_mac (secret, environment_id, bytes);
+  mac = g_bytes_new_from_bytes (full_mac, 0, NONCE_MAC_LEN);
+  sent = g_bytes_new (bytes + NONCE_RANDOM_LEN + 8, NONCE_MAC_LEN);
+  if (!ks_secret_mac_equal (mac, sent))
+    return FALSE;
+  for (guint i = 0; i < 8; i++)
+    expires_at = expires_at << 8 | bytes[NONCE_RANDOM_LEN + i];
+  if ((gint64) expires_at <= now_ms)
+    return FALSE;
+  *expires_at_ms = (gint64) expires_at;
+  return TRUE;
 }
 
 /* Exactly 2 * @len lowercase or uppercase hex digits, nothing else. */

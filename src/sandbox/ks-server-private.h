@@ -34,7 +34,6 @@ struct _KsServer {
   KsSecret   *secret;
   GHashTable *signers;                /* environment id -> KsSigner */
   GHashTable *prepared_keys;          /* passkey id -> KsWebauthnKey, decoded once */
-  KsNonces   *nonces;                 /* handed out by GET /nonces, for device signatures */
   SoupServer *soup;
   char       *base_url;
   guint       port;

@@ -968,9 +968,6 @@ ks_server_new (const char  *data_dir,
   self->prepared_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                (GDestroyNotify) ks_webauthn_key_unref);
 
-  /* Enough for every client of a test run to hold a pool; the oldest go when it is full. */
-  self->nonces = ks_nonces_new (4096);
-
   self->soup = soup_server_new ("server-header", "keyturn-sandbox/" KT_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
   soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
@@ -990,7 +987,6 @@ ks_server_free (KsServer *self)
   g_clear_object (&self->soup);
   g_clear_pointer (&self->signers, g_hash_table_unref);
   g_clear_pointer (&self->prepared_keys, g_hash_table_unref);
-  g_clear_pointer (&self->nonces, ks_nonces_free);
   g_clear_pointer (&self->secret, ks_secret_free);
   g_clear_pointer (&self->store, ks_store_free);
   g_clear_pointer (&self->config, ks_config_free);

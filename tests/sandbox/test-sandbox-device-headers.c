@@ -1,5 +1,5 @@
-/* test-sandbox-device-headers.c: the sandbox's reading of the device headers, its nonce table and
- * the requireDeviceSignature setting, without a server
+/* test-sandbox-device-headers.c: the sandbox's reading of the device headers, its nonces and the
+ * requireDeviceSignature setting, without a server
  *
  * The vector was made with another ECDSA implementation (Python's cryptography), so that a
  * mistake shared by Keyturn's signer and the sandbox's verifier cannot pass here.
@@ -63,29 +63,29 @@ test_parse_refuses (void)
 static void
 test_nonces (void)
 {
-  g_autoptr(KsNonces) nonces = ks_nonces_new (3);
-  gint64 now = 1000;
-  g_autofree char *a = ks_nonces_issue (nonces, "env-1", now);
-  g_autofree char *b = ks_nonces_issue (nonces, "env-1", now);
-  g_autofree char *c = NULL;
-  g_autofree char *d = NULL;
+  static const guint8 key[64] = { [0] = 1, [40] = 2 };
+  static const guint8 other_key[64] = { [0] = 1, [40] = 3 };
+  g_autoptr(KsSecret) secret = ks_secret_new_for_data (key, sizeof key);
+  g_autoptr(KsSecret) other_secret = ks_secret_new_for_data (other_key, sizeof other_key);
+  gint64 now = 1000000, expires_at = 0;
+  g_autofree char *a = ks_device_nonce_issue (secret, "env-1", now + 5000);
+  g_autofree char *b = ks_device_nonce_issue (secret, "env-1", now + 5000);
+  g_autofree char *upper = g_ascii_strup (a, -1);
+  g_autofree char *flipped = g_strdup (a);
 
   g_assert_cmpstr (a, !=, b);
-  g_assert_cmpuint (strlen (a), ==, 32);
-  g_assert_cmpint (ks_nonces_spend (nonces, "env-2", a, now), ==, KS_NONCE_UNKNOWN);
-  g_assert_cmpint (ks_nonces_spend (nonces, "env-1", a, now), ==, KS_NONCE_SPENT_NOW);
-  g_assert_cmpint (ks_nonces_spend (nonces, "env-1", a, now), ==, KS_NONCE_ALREADY_USED);
-  g_assert_cmpint (ks_nonces_spend (nonces, "env-1", "made-up", now), ==, KS_NONCE_UNKNOWN);
-  /* Expired is as good as never issued. */
-  g_assert_cmpint (ks_nonces_spend (nonces, "env-1", b, now + KS_NONCE_LIFETIME_US), ==,
-                   KS_NONCE_UNKNOWN);
-
-  /* Full, the oldest goes first. */
-  c = ks_nonces_issue (nonces, "env-1", now);
-  d = ks_nonces_issue (nonces, "env-1", now);
-  g_assert_cmpint (ks_nonces_spend (nonces, "env-1", a, now), ==, KS_NONCE_UNKNOWN);
-  g_assert_cmpint (ks_nonces_spend (nonces, "env-1", b, now), ==, KS_NONCE_SPENT_NOW);
-  g_assert_cmpint (ks_nonces_spend (nonces, "env-1", d, now), ==, KS_NONCE_SPENT_NOW);
+  g_assert_cmpuint (strlen (a), ==, 80);
+  g_assert_true (ks_device_nonce_check (secret, "env-1", a, now, &expires_at));
+  g_assert_cmpint (expires_at, ==, now + 5000);
+  /* Another environment's, another sandbox's, expired, altered, or spelled otherwise: unknown. */
+  g_assert_false (ks_device_nonce_check (secret, "env-2", a, now, &expires_at));
+  g_assert_false (ks_device_nonce_check (other_secret, "env-1", a, now, &expires_at));
+  g_assert_false (ks_device_nonce_check (secret, "env-1", a, now + 5000, &expires_at));
+  flipped[0] = flipped[0] == '0' ? '1' : '0';
+  g_assert_false (ks_device_nonce_check (secret, "env-1", flipped, now, &expires_at));
+  g_assert_false (ks_device_nonce_check (secret, "env-1", upper, now, &expires_at));
+  g_assert_false (ks_device_nonce_check (secret, "env-1", "made-up", now, &expires_at));
+  g_assert_false (ks_device_nonce_check (secret, "env-1", NULL, now, &expires_at));
 }
 
 static void

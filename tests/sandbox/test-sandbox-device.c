@@ -270,6 +270,7 @@ test_refused_headers (void)
   };
   DeviceHeaders device = { nonce, public_key, signature };
   g_autoptr(JsonObject) reply = NULL;
+  g_autofree char *token = NULL;
   guint status;
 
   flipped[10] = flipped[10] == '0' ? '1' : '0';
@@ -291,13 +292,19 @@ test_refused_headers (void)
       g_clear_pointer (&reply, json_object_unref);
     }
 
-  /* None of those used the nonce up; hex in capitals is still hex. */
+  /* None of those used the nonce up; a key in capitals is still hex. */
   device.public_key = uppercase_key;
   g_assert_cmpuint (request (server, REQUIRED_ENV, "POST", "/emailVerifications/signin", NULL,
-                             body, &device, NULL), ==, 200);
-  /* Used once, it is gone, whatever endpoint it comes to next. */
-  status = request (server, REQUIRED_ENV, "GET", "/settings", NULL, NULL, &device, &reply);
+                             body, &device, &reply), ==, 200);
+  token = g_strdup (json_object_get_string_member (reply, "minifiedJwt"));
+  g_clear_pointer (&reply, json_object_unref);
+  /* Used once, it is gone for the other signed endpoints too. */
+  status = request (server, REQUIRED_ENV, "POST", "/refresh", token, NULL, &device, &reply);
   assert_refused (status, reply, 403, "device_nonce_used");
+  g_clear_pointer (&reply, json_object_unref);
+  /* Endpoints that take no signature leave the headers alone, as Dynamic's client sends none. */
+  g_assert_cmpuint (request (server, REQUIRED_ENV, "GET", "/settings", NULL, NULL, &device, NULL),
+                    ==, 200);
 }
 
 static void
@@ -331,6 +338,34 @@ test_optional (void)
   assert_refused (status, reply, 403, "device_nonce_used");
 }
 
+/* Nonces carry their own MAC and expiry, and spent ones are stored: a restart changes neither. */
+static void
+test_restart (void)
+{
+  g_autoptr(KsTestServer) server = start_two_environments ();
+  g_autoptr(KtDeviceKey) key = kt_device_key_generate (NULL);
+  g_auto(GStrv) nonces = get_nonces (server, REQUIRED_ENV, 2);
+  g_autofree char *first = kt_device_key_sign (key, nonces[0], NULL);
+  g_autofree char *second = kt_device_key_sign (key, nonces[1], NULL);
+  g_autofree char *body = email_signin_body (server, REQUIRED_ENV);
+  g_autofree char *again = NULL;
+  DeviceHeaders spent = { nonces[0], kt_device_key_get_public_key (key), first };
+  DeviceHeaders kept = { nonces[1], kt_device_key_get_public_key (key), second };
+  g_autoptr(JsonObject) reply = NULL;
+  guint status;
+
+  g_assert_cmpuint (request (server, REQUIRED_ENV, "POST", "/emailVerifications/signin", NULL,
+                             body, &spent, NULL), ==, 200);
+  ks_test_server_restart (server, TRUE);
+
+  again = email_signin_body (server, REQUIRED_ENV);
+  status = request (server, REQUIRED_ENV, "POST", "/emailVerifications/signin", NULL, again,
+                    &spent, &reply);
+  assert_refused (status, reply, 403, "device_nonce_used");
+  g_assert_cmpuint (request (server, REQUIRED_ENV, "POST", "/emailVerifications/signin", NULL,
+                             again, &kept, NULL), ==, 200);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -341,6 +376,7 @@ main (int    argc,
   g_test_add_func ("/sandbox/device/required", test_required);
   g_test_add_func ("/sandbox/device/refused-headers", test_refused_headers);
   g_test_add_func ("/sandbox/device/optional", test_optional);
+  g_test_add_func ("/sandbox/device/restart", test_restart);
 
   return g_test_run ();
 }
