@@ -34,7 +34,8 @@ signer_of (Flow *f)
   return kt_api_client_get_device_signer (KT_API_CLIENT (f->controller_parts[0]));
 }
 
-static char *
+/* Borrowed from the key in use now. */
+static const char *
 public_key (Flow       *f,
             const char *name)
 {
@@ -44,7 +45,7 @@ public_key (Flow       *f,
   g_assert_true (kt_device_signer_is_loaded (signer));
   key = g_str_equal (name, KT_DEVICE_KEY_DEVICE) ? kt_device_signer_get_device_key (signer)
                                                   : kt_device_signer_get_session_key (signer);
-  return g_strdup (kt_device_key_get_public_key (key));
+  return kt_device_key_get_public_key (key);
 }
 
 static char *
@@ -108,7 +109,7 @@ test_sign_in_and_refresh (Flow          *f,
   session = flow_stored_session (f);
   g_object_set_data_full (G_OBJECT (f->controller), "test-first-token",
                           g_strdup (session->access_token), g_free);
-  device_key = public_key (f, KT_DEVICE_KEY_DEVICE);
+  device_key = g_strdup (public_key (f, KT_DEVICE_KEY_DEVICE));
   g_assert_cmpuint (strlen (device_key), ==, 66);
 
   /* Left running, the controller refreshes its short-lived token: a signed /refresh. */
@@ -216,14 +217,14 @@ test_keys_in_keyring (Flow          *f,
   flow_restart (f);
   flow_sign_up (f);
   flow_spin_until (flow_is_remembered, f, 5000);
-  device_key = public_key (f, KT_DEVICE_KEY_DEVICE);
-  session_key = public_key (f, KT_DEVICE_KEY_SESSION);
+  device_key = g_strdup (public_key (f, KT_DEVICE_KEY_DEVICE));
+  session_key = g_strdup (public_key (f, KT_DEVICE_KEY_SESSION));
   g_assert_cmpstr (device_key, !=, session_key);
 
   /* Keyturn restarts: both keys come back from the keyring, the same. */
   g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_IN);
-  after_restart = public_key (f, KT_DEVICE_KEY_DEVICE);
-  session_after_restart = public_key (f, KT_DEVICE_KEY_SESSION);
+  after_restart = g_strdup (public_key (f, KT_DEVICE_KEY_DEVICE));
+  session_after_restart = g_strdup (public_key (f, KT_DEVICE_KEY_SESSION));
   g_assert_cmpstr (after_restart, ==, device_key);
   g_assert_cmpstr (session_after_restart, ==, session_key);
 
@@ -250,7 +251,7 @@ test_keys_in_keyring (Flow          *f,
   kt_mfa_controller_sign_out_async (f->controller, NULL, flow_store_result, &result);
   g_assert_true (flow_await (f, &result, &error));
   g_assert_no_error (error);
-  new_session_key = public_key (f, KT_DEVICE_KEY_SESSION);
+  new_session_key = g_strdup (public_key (f, KT_DEVICE_KEY_SESSION));
   g_assert_cmpstr (new_session_key, !=, session_key);
   g_assert_cmpstr (public_key (f, KT_DEVICE_KEY_DEVICE), ==, device_key);
   flow_spin_until (session_key_stored, f, 5000);
