@@ -216,6 +216,26 @@ test_malformed (Fixture       *f,
     }
 }
 
+/* What a hostile server sent: 200 KB of nesting, well under the size cap, that overflowed the
+ * stack inside json-glib. */
+static void
+test_deep_json (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client (f);
+  g_autoptr(KtUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *open = g_strnfill (100000, '[');
+  g_autofree char *close = g_strnfill (100000, ']');
+  g_autofree char *body = g_strconcat ("{\"user\":", open, close, "}", NULL);
+
+  g_ptr_array_add (f->answers, http_answer (200, "OK", body));
+  kt_api_client_get_user_async (client, NULL, on_done, f);
+  user = kt_api_client_get_user_finish (client, wait_for (f), &error);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED);
+  g_assert_null (user);
+}
+
 static void
 on_unauthorized (KtApiClient *client,
                  gpointer     user_data)
@@ -539,6 +559,8 @@ main (int argc, char *argv[])
               fixture_set_up, test_verify_response, fixture_tear_down);
   g_test_add ("/api-client/malformed", Fixture, NULL,
               fixture_set_up, test_malformed, fixture_tear_down);
+  g_test_add ("/api-client/deep-json", Fixture, NULL,
+              fixture_set_up, test_deep_json, fixture_tear_down);
   g_test_add ("/api-client/two-values", Fixture, NULL,
               fixture_set_up, test_two_values, fixture_tear_down);
   g_test_add ("/api-client/retry-after", Fixture, NULL,
