@@ -21,6 +21,7 @@
 #define KT_MAX_RESPONSE_SIZE (1024 * 1024)
 #define KT_DEFAULT_TIMEOUT_SECONDS 30
 #define KT_MAX_ATTEMPTS 3
+#define KT_READ_CHUNK_SIZE (16 * 1024)
 
 struct _KtApiClient
 {
@@ -73,6 +74,41 @@ call_free (Call *call)
 }
 
 static void send_attempt (GTask *task);
+
+/* One attempt of a call: its message and the answer's body as it is read. */
+typedef struct {
+  GTask *task;                  /* the call's; it stays alive until the call returns */
+  SoupMessage *message;
+  GCancellable *cancellable;    /* stops this attempt; follows the call's cancellable */
+  gulong cancelled_id;
+  GInputStream *stream;
+  GByteArray *body;             /* never more than KT_MAX_RESPONSE_SIZE + 1 bytes */
+  guint8 chunk[KT_READ_CHUNK_SIZE];
+} Attempt;
+
+static void read_answer_chunk (Attempt *attempt);
+
+static void
+attempt_free (Attempt *attempt)
+{
+  g_cancellable_disconnect (g_task_get_cancellable (attempt->task), attempt->cancelled_id);
+  if (attempt->stream != NULL)
+    g_input_stream_close_async (attempt->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_clear_object (&attempt->stream);
+  g_clear_object (&attempt->message);
+  g_clear_object (&attempt->cancellable);
+  g_clear_pointer (&attempt->body, g_byte_array_unref);
+  g_free (attempt);
+}
+
+/* Ends an attempt whose answer is refused: whatever the server still had to send is dropped
+ * with its connection, never read. */
+static void
+attempt_abandon (Attempt *attempt)
+{
+  g_cancellable_cancel (attempt->cancellable);
+  attempt_free (attempt);
+}
 
 static void
 kt_api_client_finalize (GObject *object)
@@ -467,34 +503,57 @@ kt_api_response_read (guint                status,
   return TRUE;
 }
 
+/* Ends an attempt that the network or the person cancelling stopped. */
+static void
+attempt_fail (Attempt *attempt,
+              GError  *error)
+{
+  GTask *task = attempt->task;
+  error = error_from_transport (g_task_get_source_object (task), error);
+  attempt_abandon (attempt);
+  finish_with_error (task, g_task_get_task_data (task), error);
+}
+
+/* The answer's status and headers have come; its body is read in chunks from here on. */
 static void
 on_response (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  GTask *task = user_data;
-  KtApiClient *self = g_task_get_source_object (task);
-  Call *call = g_task_get_task_data (task);
-  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  Attempt *attempt = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root = NULL;
-  gpointer parsed;
-  guint status;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  if (body == NULL)
+  attempt->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (attempt->stream == NULL)
     {
-      finish_with_error (task, call, error_from_transport (self, error));
+      attempt_fail (attempt, error);
       return;
     }
 
-  status = soup_message_get_status (message);
+  read_answer_chunk (attempt);
+}
+
+/* The whole answer, no larger than the cap, is read: what it means ends the call. */
+static void
+answer_read (Attempt *attempt)
+{
+  GTask *task = attempt->task;
+  KtApiClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = g_byte_array_free_to_bytes (g_steal_pointer (&attempt->body));
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root = NULL;
+  gpointer parsed;
+  guint status = soup_message_get_status (attempt->message);
+  gboolean read_ok;
+
   g_debug ("%s %s → %u", call->method, call->path, status);
 
-  if (!kt_api_response_read (status, soup_message_get_response_headers (message), body,
-                             &parser, &root, &error))
+  read_ok = kt_api_response_read (status, soup_message_get_response_headers (attempt->message),
+                                  body, &parser, &root, &error);
+  attempt_free (attempt);
+  if (!read_ok)
     {
       finish_with_error (task, call, g_steal_pointer (&error));
       return;
@@ -516,6 +575,62 @@ on_response (GObject      *source,
 }
 
 static void
+on_answer_chunk_read (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Attempt *attempt = user_data;
+  GTask *task = attempt->task;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (n < 0)
+    {
+      attempt_fail (attempt, error);
+      return;
+    }
+  g_byte_array_append (attempt->body, attempt->chunk, (guint) n);
+  /* What is counted is what libsoup's content decoder gives: a small gzip bomb is stopped here
+   * too, after at most the cap of decoded bytes. */
+  if (attempt->body->len > KT_MAX_RESPONSE_SIZE)
+    {
+      g_debug ("%s %s: answer over %d bytes; dropped", call->method, call->path,
+               KT_MAX_RESPONSE_SIZE);
+      attempt_abandon (attempt);
+      finish_with_error (task, call,
+                         g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                                              _("The server's answer is far too large.")));
+      return;
+    }
+  if (n > 0)
+    {
+      read_answer_chunk (attempt);
+      return;
+    }
+  answer_read (attempt);
+}
+
+static void
+read_answer_chunk (Attempt *attempt)
+{
+  /* One byte more than the cap is asked for, so that an answer of exactly the cap is read whole
+   * and a larger one is known to be larger without reading further. */
+  gsize room = KT_MAX_RESPONSE_SIZE + 1 - attempt->body->len;
+
+  g_input_stream_read_async (attempt->stream, attempt->chunk, MIN (room, sizeof attempt->chunk),
+                             G_PRIORITY_DEFAULT, attempt->cancellable, on_answer_chunk_read,
+                             attempt);
+}
+
+static void
+on_call_cancelled (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+static void
 send_attempt (GTask *task)
 {
   KtApiClient *self = g_task_get_source_object (task);
@@ -523,6 +638,7 @@ send_attempt (GTask *task)
   g_autoptr(SoupMessage) message = soup_message_new (call->method, call->uri);
   g_autofree char *request_id = NULL;
   SoupMessageHeaders *headers;
+  Attempt *attempt;
 
   if (message == NULL)
     {
@@ -557,8 +673,18 @@ send_attempt (GTask *task)
   if (call->body != NULL)
     soup_message_set_request_body_from_bytes (message, "application/json", call->body);
 
-  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), on_response, task);
+  attempt = g_new0 (Attempt, 1);
+  attempt->task = task;
+  attempt->message = g_object_ref (message);
+  attempt->body = g_byte_array_new ();
+  attempt->cancellable = g_cancellable_new ();
+  if (g_task_get_cancellable (task) != NULL)
+    attempt->cancelled_id = g_cancellable_connect (g_task_get_cancellable (task),
+                                                   G_CALLBACK (on_call_cancelled),
+                                                   g_object_ref (attempt->cancellable),
+                                                   g_object_unref);
+  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, attempt->cancellable,
+                           on_response, attempt);
 }
 
 static void
