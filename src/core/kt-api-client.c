@@ -413,6 +413,53 @@ error_from_transport (KtApiClient *self,
                       _("Could not reach %s. Check your connection and try again."), host);
 }
 
+/* @text from the server, fit to be shown in a message: valid UTF-8, no control or formatting
+ * characters (which could reorder what is shown around it), and not too long to read. */
+static char *
+server_text_for_message (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  GString *shown = g_string_new (NULL);
+  guint n = 0;
+
+  for (const char *p = valid; *p != '\0' && n < 200; p = g_utf8_next_char (p), n++)
+    {
+      gunichar c = g_utf8_get_char (p);
+      GUnicodeType type = g_unichar_type (c);
+
+      if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT)
+        g_string_append_c (shown, '?');
+      else
+        g_string_append_unichar (shown, c);
+    }
+  if (*valid != '\0' && g_utf8_strlen (valid, -1) > 200)
+    g_string_append (shown, "…");
+  return g_string_free (shown, FALSE);
+}
+
+/* A redirect's target is named, never followed: the call's body and tokens were meant for this
+ * server alone, and an answer from elsewhere is not its answer. */
+static GError *
+error_from_redirect (SoupMessage *message)
+{
+  const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                       "Location");
+  g_autofree char *request = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *shown = NULL;
+
+  if (location == NULL || *location == '\0')
+    return g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                                _("The server answered with a redirect, which Keyturn does not "
+                                  "follow. Check the server address."));
+  request = g_uri_to_string (soup_message_get_uri (message));
+  target = g_uri_resolve_relative (request, location, G_URI_FLAGS_NONE, NULL);
+  shown = server_text_for_message (target != NULL ? target : location);
+  return g_error_new (KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                      _("The server answered with a redirect to “%s”, which Keyturn does not "
+                        "follow. Check the server address."), shown);
+}
+
 /* The call engine */
 
 static void
@@ -521,12 +568,26 @@ on_response (GObject      *source,
              gpointer      user_data)
 {
   Attempt *attempt = user_data;
+  GTask *task = attempt->task;
+  Call *call = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  guint status;
 
   attempt->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (attempt->stream == NULL)
     {
       attempt_fail (attempt, error);
+      return;
+    }
+
+  status = soup_message_get_status (attempt->message);
+  if (SOUP_STATUS_IS_REDIRECTION (status))
+    {
+      /* Never followed: the token would go, or the answer come, from elsewhere. */
+      g_debug ("%s %s → %u", call->method, call->path, status);
+      error = error_from_redirect (attempt->message);
+      attempt_abandon (attempt);
+      finish_with_error (task, call, g_steal_pointer (&error));
       return;
     }
 
@@ -649,6 +710,9 @@ send_attempt (GTask *task)
     }
 
   call->attempt++;
+  /* A redirect is an answer like any other, refused in on_response: libsoup must not follow it
+   * with the call's body to another origin, or from https to http. */
+  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
   request_id = g_uuid_string_random ();
   headers = soup_message_get_request_headers (message);
   soup_message_headers_replace (headers, "Accept", "application/json");

@@ -338,6 +338,60 @@ test_gzip_bomb (Fixture       *f,
   assert_refused_as_too_large (f, "bomb");
 }
 
+static void
+assert_redirect_refused (Fixture     *f,
+                         KtApiClient *client)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtUser) user = NULL;
+
+  user = get_user (f, client, &error);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED);
+  g_assert_null (user);
+  /* The person is told where the server sent them; the client never went there. */
+  g_assert_nonnull (strstr (error->message, f->redirect_to));
+  g_assert_cmpuint (f->elsewhere_requests, ==, 0);
+}
+
+static void
+test_redirect_other_origin (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client ("http", f->port, "redirect");
+  g_autoptr(SoupServer) elsewhere = soup_server_new (NULL, NULL);
+  guint16 port;
+
+  soup_server_add_handler (elsewhere, NULL, on_request, f, NULL);
+  port = listen_on_loopback (elsewhere, 0);
+  f->redirect_to = g_strdup_printf ("http://127.0.0.1:%u/elsewhere/api/v0/sdk/env-1/users", port);
+  assert_redirect_refused (f, client);
+  soup_server_disconnect (elsewhere);
+}
+
+static void
+test_redirect_https_to_http (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client ("https", f->tls_port, "redirect");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtUser) user = NULL;
+
+  /* The same server over https answers, so that a refusal below is the redirect's alone. */
+  {
+    g_autoptr(KtApiClient) direct = make_client ("https", f->tls_port, "elsewhere");
+
+    user = get_user (f, direct, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (kt_user_get_id (user), ==, "u-1");
+    g_clear_object (&user);
+    f->elsewhere_requests = 0;
+  }
+
+  f->redirect_to = g_strdup_printf ("http://127.0.0.1:%u/elsewhere/api/v0/sdk/env-1/users",
+                                    f->port);
+  assert_redirect_refused (f, client);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -348,6 +402,10 @@ main (int   argc,
               fixture_set_up, test_huge_body, fixture_tear_down);
   g_test_add ("/api-transport/gzip-bomb", Fixture, NULL,
               fixture_set_up, test_gzip_bomb, fixture_tear_down);
+  g_test_add ("/api-transport/redirect-other-origin", Fixture, NULL,
+              fixture_set_up, test_redirect_other_origin, fixture_tear_down);
+  g_test_add ("/api-transport/redirect-https-to-http", Fixture, NULL,
+              fixture_set_up, test_redirect_https_to_http, fixture_tear_down);
 
   return g_test_run ();
 }
