@@ -183,6 +183,21 @@ kt_api_base_url_is_acceptable (const char  *base_url,
       return FALSE;
     }
 
+  /* A user name (or password) would be sent to the server by no one and shown to everyone. */
+  if (g_uri_get_userinfo (uri) != NULL)
+    {
+      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_CONFIGURATION,
+                           _("The server address must not contain a user name or password."));
+      return FALSE;
+    }
+  /* Each call's path is appended to the address: after a “?” or “#” it would not be a path. */
+  if (g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error (error, KT_API_ERROR, KT_API_ERROR_CONFIGURATION,
+                   _("The server address must not contain a “?” or “#” part: “%s”."), base_url);
+      return FALSE;
+    }
+
   scheme = g_uri_get_scheme (uri);
   if (g_ascii_strcasecmp (scheme, "https") == 0)
     return TRUE;

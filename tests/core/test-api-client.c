@@ -536,6 +536,12 @@ test_base_url_rules (void)
     { "ftp://example.com/", FALSE },
     { "not a url", FALSE },
     { "", FALSE },
+    /* Nothing but a scheme, a host, a port and a path. */
+    { "http://user@localhost:8765/api/v0", FALSE },
+    { "https://user:secret@app.dynamicauth.com/api/v0", FALSE },
+    { "https://app.dynamicauth.com/api/v0#top", FALSE },
+    { "https://app.dynamicauth.com/api/v0?env=1", FALSE },
+    { "http://localhost:8765/api/v0#", FALSE },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -549,12 +555,40 @@ test_base_url_rules (void)
     }
 }
 
+/* Each refusal says what is wrong, and never shows a password it was given. */
+static void
+test_base_url_refusals (void)
+{
+  const struct {
+    const char *url;
+    const char *said;
+  } cases[] = {
+    { "http://user@localhost:8765/api/v0", "user name or password" },
+    { "https://user:secret@app.dynamicauth.com/api/v0", "user name or password" },
+    { "https://app.dynamicauth.com/api/v0#top", "“#”" },
+    { "https://app.dynamicauth.com/api/v0?env=1", "“?”" },
+    { "http://app.dynamicauth.com/api/v0", "https://" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KtApiClient) client = kt_api_client_new (cases[i].url, "env-1", &error);
+
+      g_assert_null (client);
+      g_assert_error (error, KT_API_ERROR, KT_API_ERROR_CONFIGURATION);
+      g_assert_nonnull (strstr (error->message, cases[i].said));
+      g_assert_null (strstr (error->message, "secret"));
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/api-client/base-url-rules", test_base_url_rules);
+  g_test_add_func ("/api-client/base-url-refusals", test_base_url_refusals);
   g_test_add ("/api-client/verify-response", Fixture, NULL,
               fixture_set_up, test_verify_response, fixture_tear_down);
   g_test_add ("/api-client/malformed", Fixture, NULL,
