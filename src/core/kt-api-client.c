@@ -22,6 +22,8 @@
 #define KT_DEFAULT_TIMEOUT_SECONDS 30
 #define KT_MAX_ATTEMPTS 3
 #define KT_READ_CHUNK_SIZE (16 * 1024)
+/* A whole answer, from connecting to its last byte, may take this many times the timeout. */
+#define KT_ANSWER_DEADLINE_FACTOR 2
 
 struct _KtApiClient
 {
@@ -84,6 +86,8 @@ typedef struct {
   GInputStream *stream;
   GByteArray *body;             /* never more than KT_MAX_RESPONSE_SIZE + 1 bytes */
   guint8 chunk[KT_READ_CHUNK_SIZE];
+  guint deadline_id;
+  gboolean past_deadline;
 } Attempt;
 
 static void read_answer_chunk (Attempt *attempt);
@@ -92,6 +96,7 @@ static void
 attempt_free (Attempt *attempt)
 {
   g_cancellable_disconnect (g_task_get_cancellable (attempt->task), attempt->cancelled_id);
+  g_clear_handle_id (&attempt->deadline_id, g_source_remove);
   if (attempt->stream != NULL)
     g_input_stream_close_async (attempt->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   g_clear_object (&attempt->stream);
@@ -419,8 +424,14 @@ error_from_transport (KtApiClient *self,
   g_autoptr(GUri) uri = g_uri_parse (self->base_url, G_URI_FLAGS_NONE, NULL);
   const char *host = uri != NULL ? g_uri_get_host (uri) : self->base_url;
 
+  g_debug ("%s: %s (%s %d)", host, error->message, g_quark_to_string (error->domain), error->code);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
+  /* Not a lost connection: a server that cannot prove it is the one asked for. */
+  if (error->domain == G_TLS_ERROR)
+    return g_error_new (KT_API_ERROR, KT_API_ERROR_NETWORK,
+                        _("Could not make a secure connection to %s: its certificate is not "
+                          "valid for it or not trusted."), host);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return g_error_new (KT_API_ERROR, KT_API_ERROR_TIMEOUT,
                         _("%s did not answer in time. Check your connection and try again."), host);
@@ -565,12 +576,17 @@ kt_api_response_read (guint                status,
   return TRUE;
 }
 
-/* Ends an attempt that the network or the person cancelling stopped. */
+/* Ends an attempt that the network, the deadline or the person cancelling stopped. */
 static void
 attempt_fail (Attempt *attempt,
               GError  *error)
 {
   GTask *task = attempt->task;
+  g_autoptr(GError) timed_out = NULL;
+
+  if (attempt->past_deadline && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    error = timed_out = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "deadline");
   error = error_from_transport (g_task_get_source_object (task), error);
   attempt_abandon (attempt);
   finish_with_error (task, g_task_get_task_data (task), error);
@@ -706,6 +722,18 @@ on_call_cancelled (GCancellable *cancellable,
   g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 
+/* The session's timeout bounds each read, not a whole answer: a server that sends a byte just
+ * before each read would time out could keep a call going for days. */
+static void
+on_attempt_deadline (gpointer user_data)
+{
+  Attempt *attempt = user_data;
+
+  attempt->deadline_id = 0;
+  attempt->past_deadline = TRUE;
+  g_cancellable_cancel (attempt->cancellable);
+}
+
 static void
 send_attempt (GTask *task)
 {
@@ -715,6 +743,7 @@ send_attempt (GTask *task)
   g_autofree char *request_id = NULL;
   SoupMessageHeaders *headers;
   Attempt *attempt;
+  guint timeout = 0;
 
   if (message == NULL)
     {
@@ -762,6 +791,10 @@ send_attempt (GTask *task)
                                                    G_CALLBACK (on_call_cancelled),
                                                    g_object_ref (attempt->cancellable),
                                                    g_object_unref);
+  g_object_get (self->session, "timeout", &timeout, NULL);
+  if (timeout > 0)
+    attempt->deadline_id = g_timeout_add_once (timeout * KT_ANSWER_DEADLINE_FACTOR * 1000,
+                                               on_attempt_deadline, attempt);
   soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, attempt->cancellable,
                            on_response, attempt);
 }

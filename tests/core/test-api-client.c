@@ -75,6 +75,22 @@ on_run (GThreadedSocketService *service,
         ;
       return TRUE;
     }
+  if (g_strcmp0 (answer, "drip") == 0)
+    {
+      /* A byte every 200 ms, each well within the read timeout: 40 s for the whole answer. */
+      const char *head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         "Content-Length: 200\r\nConnection: close\r\n\r\n";
+
+      g_output_stream_write_all (out, head, strlen (head), NULL, NULL, NULL);
+      for (guint i = 0; i < 200; i++)
+        {
+          g_usleep (200 * 1000);
+          if (!g_output_stream_write_all (out, i == 0 ? "{" : " ", 1, NULL, NULL, NULL))
+            break;
+        }
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return TRUE;
+    }
   if (*answer != '\0')
     g_output_stream_write_all (out, answer, strlen (answer), NULL, NULL, NULL);
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
@@ -500,6 +516,24 @@ test_timeout (Fixture       *f,
   g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
 }
 
+/* The timeout bounds the whole answer, not only each read of it. */
+static void
+test_slow_drip (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client (f);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtVerifyResponse) response = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  g_ptr_array_add (f->answers, g_strdup ("drip"));
+  kt_api_client_set_timeout (client, 1);
+  kt_api_client_refresh_async (client, NULL, on_done, f);
+  response = kt_api_client_refresh_finish (client, wait_for (f), &error);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_TIMEOUT);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+}
+
 static void
 test_server_down (Fixture       *f,
                   gconstpointer  data)
@@ -611,6 +645,8 @@ main (int argc, char *argv[])
               fixture_set_up, test_mfa_methods, fixture_tear_down);
   g_test_add ("/api-client/timeout", Fixture, NULL,
               fixture_set_up, test_timeout, fixture_tear_down);
+  g_test_add ("/api-client/slow-drip", Fixture, NULL,
+              fixture_set_up, test_slow_drip, fixture_tear_down);
   g_test_add ("/api-client/server-down", Fixture, NULL,
               fixture_set_up, test_server_down, fixture_tear_down);
 

@@ -392,6 +392,24 @@ test_redirect_https_to_http (Fixture       *f,
   assert_redirect_refused (f, client);
 }
 
+/* A certificate the client does not trust is said to be one, not a lost connection. */
+static void
+test_untrusted_certificate (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtUser) user = NULL;
+
+  g_tls_backend_set_default_database (g_tls_backend_get_default (), NULL);
+  client = make_client ("https", f->tls_port, "elsewhere");
+  user = get_user (f, client, &error);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_NETWORK);
+  g_assert_nonnull (strstr (error->message, "secure connection"));
+  g_assert_null (user);
+  g_assert_cmpuint (f->elsewhere_requests, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -406,6 +424,8 @@ main (int   argc,
               fixture_set_up, test_redirect_other_origin, fixture_tear_down);
   g_test_add ("/api-transport/redirect-https-to-http", Fixture, NULL,
               fixture_set_up, test_redirect_https_to_http, fixture_tear_down);
+  g_test_add ("/api-transport/untrusted-certificate", Fixture, NULL,
+              fixture_set_up, test_untrusted_certificate, fixture_tear_down);
 
   return g_test_run ();
 }
