@@ -368,6 +368,19 @@ test_redirect_other_origin (Fixture       *f,
   soup_server_disconnect (elsewhere);
 }
 
+/* After a TLS connection, LeakSanitizer (GCC 12) crashes at exit while it scans the threads
+ * ("Tracer caught signal 11") and checks nothing: the TLS tests run in the other builds. */
+static gboolean
+tls_is_testable (void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  g_test_skip ("LeakSanitizer crashes after a TLS connection");
+  return FALSE;
+#else
+  return TRUE;
+#endif
+}
+
 static void
 test_redirect_https_to_http (Fixture       *f,
                              gconstpointer  data)
@@ -376,6 +389,8 @@ test_redirect_https_to_http (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(KtUser) user = NULL;
 
+  if (!tls_is_testable ())
+    return;
   /* The same server over https answers, so that a refusal below is the redirect's alone. */
   {
     g_autoptr(KtApiClient) direct = make_client ("https", f->tls_port, "elsewhere");
@@ -401,6 +416,8 @@ test_untrusted_certificate (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(KtUser) user = NULL;
 
+  if (!tls_is_testable ())
+    return;
   g_tls_backend_set_default_database (g_tls_backend_get_default (), NULL);
   client = make_client ("https", f->tls_port, "elsewhere");
   user = get_user (f, client, &error);
