@@ -11,6 +11,9 @@
 
 G_BEGIN_DECLS
 
+/* The largest answer read, counted after decompression: the client stops reading past it. */
+#define KT_MAX_RESPONSE_SIZE (1024 * 1024)
+
 /* Turns a successful answer's JSON into a call's result, or refuses it whole. */
 typedef gpointer (*KtApiParseFunc) (JsonNode  *root,
                                     GError   **error);

@@ -15,8 +15,6 @@
 #include "kt-user-private.h"
 #include "kt-verify-response-private.h"
 
-#define KT_MAX_RESPONSE_SIZE (1024 * 1024)
-
 static char *
 malformed_message (const char *detail)
 {
