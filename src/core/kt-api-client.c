@@ -324,30 +324,6 @@ error_from_transport (KtApiClient *self,
                       _("Could not reach %s. Check your connection and try again."), host);
 }
 
-/* @text from the server, fit to be shown in a message: valid UTF-8, no control or formatting
- * characters (which could reorder what is shown around it), and not too long to read. */
-static char *
-server_text_for_message (const char *text)
-{
-  g_autofree char *valid = g_utf8_make_valid (text, -1);
-  GString *shown = g_string_new (NULL);
-  guint n = 0;
-
-  for (const char *p = valid; *p != '\0' && n < 200; p = g_utf8_next_char (p), n++)
-    {
-      gunichar c = g_utf8_get_char (p);
-      GUnicodeType type = g_unichar_type (c);
-
-      if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT)
-        g_string_append_c (shown, '?');
-      else
-        g_string_append_unichar (shown, c);
-    }
-  if (*valid != '\0' && g_utf8_strlen (valid, -1) > 200)
-    g_string_append (shown, "…");
-  return g_string_free (shown, FALSE);
-}
-
 /* A redirect's target is named, never followed: the call's body and tokens were meant for this
  * server alone, and an answer from elsewhere is not its answer. */
 static GError *
@@ -365,7 +341,7 @@ error_from_redirect (SoupMessage *message)
                                   "follow. Check the server address."));
   request = g_uri_to_string (soup_message_get_uri (message));
   target = g_uri_resolve_relative (request, location, G_URI_FLAGS_NONE, NULL);
-  shown = server_text_for_message (target != NULL ? target : location);
+  shown = kt_api_response_shown_text (target != NULL ? target : location);
   return g_error_new (KT_API_ERROR, KT_API_ERROR_MALFORMED,
                       _("The server answered with a redirect to “%s”, which Keyturn does not "
                         "follow. Check the server address."), shown);

@@ -52,4 +52,8 @@ const KtApiParser *kt_api_parser        (KtApiParserKind      kind);
 /* Every parser that the calls use. */
 const KtApiParser *kt_api_parsers       (gsize               *n_parsers);
 
+/* @text from the server, fit to be shown in a message: valid UTF-8, no control or formatting
+ * characters (which could reorder what is shown around it), and no more than 200 characters. */
+char              *kt_api_response_shown_text (const char *text);
+
 G_END_DECLS

@@ -280,6 +280,9 @@ test_error_mapping (Fixture       *f,
       KT_API_ERROR_NOT_FOUND, "environment_not_found", "No such environment" },
     { 500, "<html>oops</html>", KT_API_ERROR_SERVER, NULL, NULL },
     { 422, "{\"error\": 7}", KT_API_ERROR_BAD_REQUEST, NULL, NULL },
+    /* A server's words reach a person without its control or direction-changing characters. */
+    { 400, "{\"error\":\"Bad\\nline\\u001b[31m \\u202egnp.exe\",\"code\":\"x\"}",
+      KT_API_ERROR_BAD_REQUEST, "x", "Bad?line?[31m ?gnp.exe" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
