@@ -45,7 +45,8 @@ void         kt_api_client_set_device_signer   (KtApiClient    *self,
                                                 KtDeviceSigner *signer);
 KtDeviceSigner *kt_api_client_get_device_signer (KtApiClient   *self);
 
-/* Whether @base_url may carry tokens: https, or http to this machine only. */
+/* Whether @base_url may carry tokens: https, or http to this machine only, with no user name,
+ * password, query or fragment in it. */
 gboolean     kt_api_base_url_is_acceptable     (const char    *base_url,
                                                 GError       **error);
 
