@@ -210,25 +210,11 @@ private_key_der (EVP_PKEY *key,
   return len > 0 && len <= WRAP_MAX_DER ? len : -1;
 }
 
-static gpointer
-p256_group_new (gpointer unused)
-{
-  return EC_GROUP_new_by_curve_name (NID_X9_62_prime256v1);
-}
-
-static const EC_GROUP *
-p256_group (void)
-{
-  static GOnce once = G_ONCE_INIT;
-
-  return g_once (&once, p256_group_new, NULL);
-}
-
 /* A P-256 key from its scalar, with the public point derived again. */
 static EVP_PKEY *
 p256_key_from_scalar (const guint8 scalar[P256_SCALAR_LEN])
 {
-  const EC_GROUP *group = p256_group ();
+  const EC_GROUP *group = kt_p256_group ();
   g_autoptr(EVP_PKEY_CTX) ctx = NULL;
   BIGNUM *d = BN_bin2bn (scalar, P256_SCALAR_LEN, NULL);
   EC_POINT *point = group != NULL ? EC_POINT_new (group) : NULL;
