@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kt-cose.h"
+#include "kt-hex.h"
 
 struct _KtDeviceKey
 {
@@ -59,17 +60,6 @@ kt_device_key_init (KtDeviceKey *self)
 {
 }
 
-static char *
-hex_encode (const guint8 *data,
-            gsize         len)
-{
-  char *hex = g_malloc (len * 2 + 1);
-
-  for (gsize i = 0; i < len; i++)
-    g_snprintf (hex + 2 * i, 3, "%02x", data[i]);
-  return hex;
-}
-
 /* Takes @pkey. */
 static KtDeviceKey *
 wrap (EVP_PKEY  *pkey,
@@ -85,7 +75,7 @@ wrap (EVP_PKEY  *pkey,
   /* Compressed SEC1: the parity of y, then x. */
   compressed[0] = 0x02 | (point[KT_P256_POINT_LEN - 1] & 1);
   memcpy (compressed + 1, point + 1, 32);
-  self->public_key = hex_encode (compressed, sizeof compressed);
+  self->public_key = kt_hex_encode (compressed, sizeof compressed);
   return g_steal_pointer (&self);
 }
 
@@ -147,7 +137,7 @@ kt_device_key_sign (KtDeviceKey  *self,
                            _("Could not sign with this device’s key."));
       return NULL;
     }
-  return hex_encode (raw, sizeof raw);
+  return kt_hex_encode (raw, sizeof raw);
 }
 
 /* The keyring's secret: the private key as DER (RFC 5915, with its public key), in base64. */

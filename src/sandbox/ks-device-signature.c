@@ -11,25 +11,12 @@
 #include <openssl/rand.h>
 #include <string.h>
 
+#include "kt-hex.h"
+
 #define NONCE_RANDOM_LEN    16
 #define NONCE_MAC_LEN       16
 #define NONCE_LEN           (NONCE_RANDOM_LEN + 8 + NONCE_MAC_LEN)
 #define COMPRESSED_LEN      33
-
-static gboolean hex_decode (const char *hex,
-                            guint8     *out,
-                            gsize       len);
-
-static char *
-hex_encode (const guint8 *data,
-            gsize         len)
-{
-  char *hex = g_malloc (len * 2 + 1);
-
-  for (gsize i = 0; i < len; i++)
-    g_snprintf (hex + 2 * i, 3, "%02x", data[i]);
-  return hex;
-}
 
 static GBytes *
 nonce_mac (KsSecret     *secret,
@@ -37,7 +24,7 @@ nonce_mac (KsSecret     *secret,
            const guint8 *body)
 {
   g_autofree char *context = g_strdup_printf ("device nonce %s", environment_id);
-  g_autofree char *message = hex_encode (body, NONCE_RANDOM_LEN + 8);
+  g_autofree char *message = kt_hex_encode (body, NONCE_RANDOM_LEN + 8);
 
   return ks_secret_mac (secret, context, message);
 }
@@ -56,7 +43,7 @@ ks_device_nonce_issue (KsSecret   *secret,
     nonce[NONCE_RANDOM_LEN + i] = (guint64) expires_at_ms >> (56 - 8 * i);
   mac = nonce_mac (secret, environment_id, nonce);
   memcpy (nonce + NONCE_RANDOM_LEN + 8, g_bytes_get_data (mac, NULL), NONCE_MAC_LEN);
-  return hex_encode (nonce, sizeof nonce);
+  return kt_hex_encode (nonce, sizeof nonce);
 }
 
 gboolean
@@ -74,8 +61,8 @@ ks_device_nonce_check (KsSecret   *secret,
   g_autofree char *canonical = NULL;
 
   /* Only the exact text issued: lowercase hex, so that one nonce has one spelling to spend. */
-  if (!hex_decode (nonce, bytes, sizeof bytes) ||
-      !g_str_equal (nonce, canonical = hex_encode (bytes, sizeof bytes)))
+  if (!kt_hex_decode (nonce, bytes, sizeof bytes) ||
+      !g_str_equal (nonce, canonical = kt_hex_encode (bytes, sizeof bytes)))
     return FALSE;
   full_mac = nonce_mac (secret, environment_id, bytes);
   mac = g_bytes_new_from_bytes (full_mac, 0, NONCE_MAC_LEN);
@@ -90,26 +77,6 @@ ks_device_nonce_check (KsSecret   *secret,
   return TRUE;
 }
 
-/* Exactly 2 * @len lowercase or uppercase hex digits, nothing else. */
-static gboolean
-hex_decode (const char *hex,
-            guint8     *out,
-            gsize       len)
-{
-  if (hex == NULL || strlen (hex) != len * 2)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    {
-      int hi = g_ascii_xdigit_value (hex[2 * i]);
-      int lo = g_ascii_xdigit_value (hex[2 * i + 1]);
-
-      if (hi < 0 || lo < 0)
-        return FALSE;
-      out[i] = (guint8) (hi << 4 | lo);
-    }
-  return TRUE;
-}
-
 EVP_PKEY *
 ks_device_public_key_parse (const char *hex)
 {
@@ -121,7 +88,7 @@ ks_device_public_key_parse (const char *hex)
   EVP_PKEY *pkey = NULL;
 
   /* Compressed SEC1 only, as Dynamic's client sends it: 0x02 or 0x03, then x. */
-  if (!hex_decode (hex, point, sizeof point) || (point[0] != 0x02 && point[0] != 0x03))
+  if (!kt_hex_decode (hex, point, sizeof point) || (point[0] != 0x02 && point[0] != 0x03))
     return NULL;
 
   if ((bld = OSSL_PARAM_BLD_new ()) == NULL ||
@@ -150,7 +117,7 @@ gboolean
 ks_device_signature_parse (const char *hex,
                            guint8      raw[64])
 {
-  return hex_decode (hex, raw, 64);
+  return kt_hex_decode (hex, raw, 64);
 }
 
 gboolean
