@@ -61,7 +61,7 @@ function ok (pass, name, details = []) {
     failures++;
   console.log(`${pass ? 'ok' : 'not ok'} ${testNumber} - ${name}`);
   for (const line of details)
-    console.log(`  # ${line}`);
+    console.log(`# ${line}`);
 }
 const diag = text => console.log(`# ${text}`);
 
@@ -72,7 +72,11 @@ writeFileSync(join(root, 'config.json'), JSON.stringify(config));
 const sandbox = spawn(sandboxBinary, ['--listen', '127.0.0.1:0', '--data-dir', dataDir,
                                       '--config', join(root, 'config.json')],
                       { stdio: ['ignore', 'ignore', 'inherit'] });
+let cleaned = false;
 function cleanup () {
+  if (cleaned)
+    return;
+  cleaned = true;
   sandbox.kill('SIGTERM');
   rmSync(root, { recursive: true, force: true });
 }
@@ -460,3 +464,4 @@ if (models.unknownTypes.size > 0)
 diag(`${conforming} of ${calls} calls conform`);
 console.log(`1..${testNumber}`);
 process.exitCode = failures > 0 ? 1 : 0;
+cleanup();

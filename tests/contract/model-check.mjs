@@ -5,7 +5,9 @@
 // the installed version. A member without "?" is required; one whose type has no "| null" must
 // not be null; Date is an ISO 8601 string; Array<T>, nested models and enums are checked
 // recursively. Types this reader does not know (inline object types, type aliases) pass as any
-// value, and are counted in `unknownTypes` so that a silent gap shows.
+// value, and are counted in `unknownTypes` so that a silent gap shows. The name a member has on
+// the wire is read from the model's generated .js (its FromJSONTyped reads json['wire_name']):
+// some differ from the TypeScript name, e.g. publicIdentifier is public_identifier.
 //
 // Copyright 2026 Keyturn developers
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -29,6 +31,15 @@ export class ModelReader {
     let model = null;
     if (existsSync(path))
       model = parseDeclaration(readFileSync(path, 'utf8'), name);
+    const js = join(this.dir, `${name}.js`);
+    if (model?.kind === 'interface' && existsSync(js)) {
+      const wire = new Map();
+      for (const m of readFileSync(js, 'utf8').matchAll(/^\s*'([\w$]+)': .*?json\['([^']+)'\]/gm))
+        if (!wire.has(m[1]))
+          wire.set(m[1], m[2]);
+      for (const member of model.members)
+        member.wire = wire.get(member.name) ?? member.name;
+    }
     this.cache.set(name, model);
     return model;
   }
@@ -107,14 +118,14 @@ export class ModelReader {
       return;
     }
     for (const member of model.members) {
-      const present = Object.prototype.hasOwnProperty.call(value, member.name)
-                      && value[member.name] !== undefined;
+      const key = member.wire ?? member.name;
+      const present = Object.prototype.hasOwnProperty.call(value, key) && value[key] !== undefined;
       if (!present) {
         if (!member.optional)
-          problems.push(`${path}.${member.name}: missing, required by ${type}`);
+          problems.push(`${path}.${key}: missing, required by ${type}`);
         continue;
       }
-      this.checkType(member.type, value[member.name], `${path}.${member.name}`, problems);
+      this.checkType(member.type, value[key], `${path}.${key}`, problems);
     }
   }
 }
