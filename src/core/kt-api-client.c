@@ -11,14 +11,10 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "kt-api-client-private.h"
-#include "kt-json-span.h"
-#include "kt-api-error-private.h"
-#include "kt-json.h"
+#include "kt-api-response-private.h"
 
 /* The sdk-api-core version whose models this client reads (API.md). */
 #define KT_DYNAMIC_API_VERSION "0.40.0"
-#define KT_MAX_RESPONSE_SIZE (1024 * 1024)
 #define KT_DEFAULT_TIMEOUT_SECONDS 30
 #define KT_MAX_ATTEMPTS 3
 
@@ -42,8 +38,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-typedef KtApiParseFunc ParseFunc;
-
 typedef enum {
   CALL_PLAIN = 0,
   CALL_IDEMPOTENT = 1 << 0,     /* safe to send again after a network error */
@@ -56,8 +50,7 @@ typedef struct {
   char *uri;
   char *path;                   /* for the log: no secrets in it */
   GBytes *body;
-  ParseFunc parse;
-  GDestroyNotify destroy;
+  const KtApiParser *parser;
   CallFlags flags;
   guint attempt;
   gboolean sent_mfa_token;
@@ -253,114 +246,6 @@ kt_api_client_set_timeout (KtApiClient *self,
 
 /* Errors */
 
-/* No wait a server asks for is taken to be longer than this. */
-#define KT_MAX_RETRY_AFTER_SECONDS (24 * 60 * 60)
-
-/* Retry-After (RFC 9110 §10.2.3) is either a number of seconds or an HTTP date. */
-static gint64
-retry_after_from_header (SoupMessageHeaders *headers)
-{
-  const char *value = soup_message_headers_get_one (headers, "Retry-After");
-  g_autoptr(GDateTime) date = NULL;
-  g_autoptr(GDateTime) now = NULL;
-  guint64 seconds;
-
-  if (value == NULL)
-    return 0;
-  if (g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &seconds, NULL))
-    return (gint64) seconds;
-  date = soup_date_time_new_from_http_string (value);
-  if (date == NULL)
-    return 0;
-  now = g_date_time_new_now_utc ();
-  return (g_date_time_difference (date, now) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
-}
-
-static GError *
-error_from_status (guint               status,
-                   SoupMessageHeaders *headers,
-                   JsonNode           *root)
-{
-  g_autofree char *message = NULL;
-  g_autofree char *code = NULL;
-  gint64 retry_after = retry_after_from_header (headers);
-  KtApiError kind;
-  GError *error;
-
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    {
-      JsonObject *object = json_node_get_object (root);
-      gint64 body_wait = 0;
-
-      /* A wrongly typed error body still tells the status: ignore what cannot be read. */
-      if (!kt_json_read_string (object, "error", KT_JSON_OPTIONAL, &message, NULL))
-        g_clear_pointer (&message, g_free);
-      if (!kt_json_read_string (object, "code", KT_JSON_OPTIONAL, &code, NULL))
-        g_clear_pointer (&code, g_free);
-      if (retry_after <= 0
-          && kt_json_read_int (object, "retryAfter", KT_JSON_OPTIONAL, &body_wait, NULL))
-        retry_after = body_wait;
-    }
-
-  if (g_strcmp0 (code, "mfa_invalid_code") == 0)
-    kind = KT_API_ERROR_INVALID_CODE;
-  else if (g_strcmp0 (code, "mfa_rate_limited") == 0 || status == 429 /* Too Many Requests */)
-    kind = KT_API_ERROR_RATE_LIMITED;
-  else if (status == SOUP_STATUS_UNAUTHORIZED)
-    kind = KT_API_ERROR_UNAUTHORIZED;
-  else if (status == SOUP_STATUS_FORBIDDEN)
-    kind = KT_API_ERROR_FORBIDDEN;
-  else if (status == SOUP_STATUS_NOT_FOUND)
-    kind = KT_API_ERROR_NOT_FOUND;
-  else if (status >= 500)
-    kind = KT_API_ERROR_SERVER;
-  else
-    kind = KT_API_ERROR_BAD_REQUEST;
-
-  if (message == NULL || *message == '\0')
-    {
-      const char *fallback;
-
-      switch (kind)
-        {
-        case KT_API_ERROR_INVALID_CODE:
-          fallback = _("That code is not right.");
-          break;
-        case KT_API_ERROR_RATE_LIMITED:
-          fallback = _("Too many attempts. Wait a little, then try again.");
-          break;
-        case KT_API_ERROR_UNAUTHORIZED:
-          fallback = _("Your session has ended. Sign in again.");
-          break;
-        case KT_API_ERROR_FORBIDDEN:
-          fallback = _("The server does not allow this with your current sign-in.");
-          break;
-        case KT_API_ERROR_NOT_FOUND:
-          fallback = _("The server does not know this environment or item.");
-          break;
-        case KT_API_ERROR_SERVER:
-          fallback = _("The server had a problem. Try again later.");
-          break;
-        case KT_API_ERROR_NETWORK:
-        case KT_API_ERROR_TIMEOUT:
-        case KT_API_ERROR_BAD_REQUEST:
-        case KT_API_ERROR_MALFORMED:
-        case KT_API_ERROR_CONFIGURATION:
-        default:
-          fallback = _("The server refused the request.");
-          break;
-        }
-      g_free (message);
-      message = g_strdup (fallback);
-    }
-
-  error = g_error_new_literal (KT_API_ERROR, kind, message);
-  kt_api_error_set_server_code (error, code);
-  if (kind == KT_API_ERROR_RATE_LIMITED && retry_after > 0)
-    kt_api_error_set_retry_after (error, (guint) MIN (retry_after, KT_MAX_RETRY_AFTER_SECONDS));
-  return error;
-}
-
 static GError *
 error_from_transport (KtApiClient *self,
                       GError      *error)
@@ -419,54 +304,6 @@ finish_with_error (GTask  *task,
   g_object_unref (task);
 }
 
-/* The JSON that answers a call (NULL for an empty body), or the error that its status, its
- * headers or its body mean. */
-gboolean
-kt_api_response_read (guint                status,
-                      SoupMessageHeaders  *headers,
-                      GBytes              *body,
-                      JsonParser         **parser_out,
-                      JsonNode           **root_out,
-                      GError             **error)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root = NULL;
-
-  if (g_bytes_get_size (body) > KT_MAX_RESPONSE_SIZE)
-    {
-      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
-                           _("The server's answer is far too large."));
-      return FALSE;
-    }
-
-  if (g_bytes_get_size (body) > 0)
-    {
-      parser = json_parser_new_immutable ();
-      /* Several values in one answer are malformed, not the last of them. */
-      if (kt_json_is_one_object (g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body))
-          && json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-                                      (gssize) g_bytes_get_size (body), NULL))
-        root = json_parser_get_root (parser);
-    }
-
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      g_propagate_error (error, error_from_status (status, headers, root));
-      return FALSE;
-    }
-
-  if (g_bytes_get_size (body) > 0 && root == NULL)
-    {
-      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
-                           _("The server's answer is not valid JSON."));
-      return FALSE;
-    }
-
-  *root_out = root;
-  *parser_out = g_steal_pointer (&parser);
-  return TRUE;
-}
-
 static void
 on_response (GObject      *source,
              GAsyncResult *result,
@@ -504,14 +341,14 @@ on_response (GObject      *source,
   if (call->sent_mfa_token)
     kt_api_client_set_mfa_token (self, NULL);
 
-  parsed = call->parse (root, &error);
+  parsed = call->parser->parse (root, &error);
   if (parsed == NULL)
     {
       finish_with_error (task, call, g_steal_pointer (&error));
       return;
     }
 
-  g_task_return_pointer (task, parsed, call->destroy);
+  g_task_return_pointer (task, parsed, call->parser->destroy);
   g_object_unref (task);
 }
 
@@ -567,8 +404,7 @@ start_call (KtApiClient         *self,
             const char          *path,
             JsonNode            *body,
             CallFlags            flags,
-            ParseFunc            parse,
-            GDestroyNotify       destroy,
+            KtApiParserKind      parser,
             gpointer             source_tag,
             GCancellable        *cancellable,
             GAsyncReadyCallback  callback,
@@ -583,8 +419,7 @@ start_call (KtApiClient         *self,
   call->path = g_strdup (path);
   call->uri = g_strconcat (self->base_url, "/sdk/", self->environment_id, path, NULL);
   call->flags = flags;
-  call->parse = parse;
-  call->destroy = destroy;
+  call->parser = kt_api_parser (parser);
   if (body != NULL)
     {
       g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -613,161 +448,6 @@ finish_call (KtApiClient   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* Parsers: each turns a successful answer into the call's result, or refuses it whole. */
-
-static gpointer
-malformed (GError     **error,
-           const char  *what)
-{
-  g_set_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
-               "The server's answer is not valid: %s", what);
-  return NULL;
-}
-
-static JsonObject *
-root_object (JsonNode  *root,
-             GError   **error)
-{
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return malformed (error, "expected a JSON object");
-  return json_node_get_object (root);
-}
-
-static gpointer
-parse_nothing (JsonNode  *root,
-               GError   **error)
-{
-  return GINT_TO_POINTER (TRUE);
-}
-
-static gpointer
-parse_object (JsonNode  *root,
-              GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-
-  return object != NULL ? json_object_ref (object) : NULL;
-}
-
-static gpointer
-parse_verification_uuid (JsonNode  *root,
-                         GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-  char *uuid = NULL;
-
-  if (object == NULL ||
-      !kt_json_read_string (object, "verificationUUID", KT_JSON_REQUIRED, &uuid, error))
-    return NULL;
-  return uuid;
-}
-
-static gpointer
-parse_verify_response (JsonNode  *root,
-                       GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-
-  return object != NULL ? kt_verify_response_new_from_json (object, error) : NULL;
-}
-
-static gpointer
-parse_user (JsonNode  *root,
-            GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-  JsonObject *user = NULL;
-
-  if (object == NULL)
-    return NULL;
-  /* GET /users answers {user: SdkUser}; accept a bare SdkUser as well. */
-  if (!kt_json_read_object (object, "user", KT_JSON_OPTIONAL, &user, error))
-    return NULL;
-  return kt_user_new_from_json (user != NULL ? user : object, error);
-}
-
-static gpointer
-parse_passkey (JsonNode  *root,
-               GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-
-  return object != NULL ? kt_passkey_new_from_json (object, error) : NULL;
-}
-
-static gpointer
-parse_passkeys (JsonNode  *root,
-                GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-  GListModel *passkeys = NULL;
-
-  if (object == NULL ||
-      !kt_json_read_list (object, "passkeys", KT_JSON_REQUIRED, KT_TYPE_PASSKEY,
-                          (KtJsonItemFunc) kt_passkey_new_from_json, &passkeys, error))
-    return NULL;
-  return passkeys;
-}
-
-static gpointer
-parse_mfa_devices (JsonNode  *root,
-                   GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-
-  return object != NULL ? kt_mfa_device_list_from_json (object, "devices", error) : NULL;
-}
-
-static gpointer
-parse_mfa_methods (JsonNode  *root,
-                   GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-
-  return object != NULL ? kt_mfa_methods_new_from_json (object, error) : NULL;
-}
-
-static gpointer
-parse_recovery_codes (JsonNode  *root,
-                      GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-  g_auto(GStrv) codes = NULL;
-
-  if (object == NULL ||
-      !kt_json_read_strv (object, "recoveryCodes", KT_JSON_REQUIRED, &codes, error))
-    return NULL;
-  if (codes[0] == NULL)
-    return malformed (error, "the list of recovery codes is empty");
-  for (guint i = 0; codes[i] != NULL; i++)
-    if (codes[i][0] == '\0')
-      return malformed (error, "a recovery code is empty");
-  return g_steal_pointer (&codes);
-}
-
-static void unref_object (gpointer object);
-
-/* Every parser a call may use, for readers of answers outside a call (the fuzz targets). */
-static const KtApiParser parsers[] = {
-  { "nothing", parse_nothing, NULL },
-  { "object", parse_object, unref_object },
-  { "verification-uuid", parse_verification_uuid, g_free },
-  { "verify-response", parse_verify_response, g_object_unref },
-  { "user", parse_user, g_object_unref },
-  { "passkey", parse_passkey, g_object_unref },
-  { "passkeys", parse_passkeys, g_object_unref },
-  { "mfa-devices", parse_mfa_devices, g_object_unref },
-  { "mfa-methods", parse_mfa_methods, g_object_unref },
-  { "recovery-codes", parse_recovery_codes, (GDestroyNotify) g_strfreev },
-};
-
-const KtApiParser *
-kt_api_parsers (gsize *n_parsers)
-{
-  *n_parsers = G_N_ELEMENTS (parsers);
-  return parsers;
-}
-
 static JsonNode *
 build_object (const char *first_member,
               ...)
@@ -789,12 +469,6 @@ build_object (const char *first_member,
   return json_builder_get_root (builder);
 }
 
-static void
-unref_object (gpointer object)
-{
-  json_object_unref (object);
-}
-
 /* The calls */
 
 void
@@ -804,7 +478,7 @@ kt_api_client_get_settings_async (KtApiClient         *self,
                                   gpointer             user_data)
 {
   start_call (self, "GET", "/settings", NULL, CALL_IDEMPOTENT,
-              parse_object, unref_object, kt_api_client_get_settings_async,
+              KT_API_PARSER_OBJECT, kt_api_client_get_settings_async,
               cancellable, callback, user_data);
 }
 
@@ -826,7 +500,7 @@ kt_api_client_create_email_verification_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = build_object ("email", email, NULL);
 
   start_call (self, "POST", "/emailVerifications/create", body, CALL_PLAIN,
-              parse_verification_uuid, g_free, kt_api_client_create_email_verification_async,
+              KT_API_PARSER_VERIFICATION_UUID, kt_api_client_create_email_verification_async,
               cancellable, callback, user_data);
 }
 
@@ -850,7 +524,7 @@ kt_api_client_retry_email_verification_async (KtApiClient         *self,
                                            "verificationUUID", verification_uuid, NULL);
 
   start_call (self, "POST", "/emailVerifications/retry", body, CALL_PLAIN,
-              parse_verification_uuid, g_free, kt_api_client_retry_email_verification_async,
+              KT_API_PARSER_VERIFICATION_UUID, kt_api_client_retry_email_verification_async,
               cancellable, callback, user_data);
 }
 
@@ -874,7 +548,7 @@ kt_api_client_sign_in_with_email_code_async (KtApiClient         *self,
                                            "verificationToken", code, NULL);
 
   start_call (self, "POST", "/emailVerifications/signin", body, CALL_PLAIN,
-              parse_verify_response, g_object_unref, kt_api_client_sign_in_with_email_code_async,
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_sign_in_with_email_code_async,
               cancellable, callback, user_data);
 }
 
@@ -893,7 +567,7 @@ kt_api_client_get_user_async (KtApiClient         *self,
                               gpointer             user_data)
 {
   start_call (self, "GET", "/users", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_user, g_object_unref, kt_api_client_get_user_async,
+              KT_API_PARSER_USER, kt_api_client_get_user_async,
               cancellable, callback, user_data);
 }
 
@@ -912,7 +586,7 @@ kt_api_client_refresh_async (KtApiClient         *self,
                              gpointer             user_data)
 {
   start_call (self, "POST", "/refresh", NULL, CALL_AUTHENTICATED,
-              parse_verify_response, g_object_unref, kt_api_client_refresh_async,
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_refresh_async,
               cancellable, callback, user_data);
 }
 
@@ -931,7 +605,7 @@ kt_api_client_revoke_async (KtApiClient         *self,
                             gpointer             user_data)
 {
   start_call (self, "POST", "/revoke", NULL, CALL_AUTHENTICATED,
-              parse_nothing, NULL, kt_api_client_revoke_async,
+              KT_API_PARSER_NOTHING, kt_api_client_revoke_async,
               cancellable, callback, user_data);
 }
 
@@ -950,7 +624,7 @@ kt_api_client_check_session_async (KtApiClient         *self,
                                    gpointer             user_data)
 {
   start_call (self, "GET", "/session", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_nothing, NULL, kt_api_client_check_session_async,
+              KT_API_PARSER_NOTHING, kt_api_client_check_session_async,
               cancellable, callback, user_data);
 }
 
@@ -969,7 +643,7 @@ kt_api_client_list_passkeys_async (KtApiClient         *self,
                                    gpointer             user_data)
 {
   start_call (self, "GET", "/users/passkeys", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_passkeys, g_object_unref, kt_api_client_list_passkeys_async,
+              KT_API_PARSER_PASSKEYS, kt_api_client_list_passkeys_async,
               cancellable, callback, user_data);
 }
 
@@ -988,7 +662,7 @@ kt_api_client_get_passkey_registration_options_async (KtApiClient         *self,
                                                       gpointer             user_data)
 {
   start_call (self, "GET", "/users/passkeys/register", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_object, unref_object, kt_api_client_get_passkey_registration_options_async,
+              KT_API_PARSER_OBJECT, kt_api_client_get_passkey_registration_options_async,
               cancellable, callback, user_data);
 }
 
@@ -1029,7 +703,7 @@ kt_api_client_register_passkey_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = with_mfa_token_request (registration, create_mfa_token);
 
   start_call (self, "POST", "/users/passkeys/register", body, CALL_AUTHENTICATED,
-              parse_verify_response, g_object_unref, kt_api_client_register_passkey_async,
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_register_passkey_async,
               cancellable, callback, user_data);
 }
 
@@ -1049,7 +723,7 @@ kt_api_client_get_passkey_authentication_options_async (KtApiClient         *sel
 {
   start_call (self, "GET", "/users/passkeys/authenticate", NULL,
               CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_object, unref_object, kt_api_client_get_passkey_authentication_options_async,
+              KT_API_PARSER_OBJECT, kt_api_client_get_passkey_authentication_options_async,
               cancellable, callback, user_data);
 }
 
@@ -1072,7 +746,7 @@ kt_api_client_authenticate_passkey_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = with_mfa_token_request (assertion, create_mfa_token);
 
   start_call (self, "POST", "/users/mfa/auth/passkey", body, CALL_AUTHENTICATED,
-              parse_verify_response, g_object_unref, kt_api_client_authenticate_passkey_async,
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_passkey_async,
               cancellable, callback, user_data);
 }
 
@@ -1095,7 +769,7 @@ kt_api_client_rename_passkey_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = build_object ("id", passkey_id, "alias", alias, NULL);
 
   start_call (self, "PUT", "/users/passkeys", body, CALL_AUTHENTICATED | CALL_STEP_UP,
-              parse_passkey, g_object_unref, kt_api_client_rename_passkey_async,
+              KT_API_PARSER_PASSKEY, kt_api_client_rename_passkey_async,
               cancellable, callback, user_data);
 }
 
@@ -1117,7 +791,7 @@ kt_api_client_delete_passkey_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = build_object ("passkeyId", passkey_id, NULL);
 
   start_call (self, "DELETE", "/users/passkeys", body, CALL_AUTHENTICATED | CALL_STEP_UP,
-              parse_nothing, NULL, kt_api_client_delete_passkey_async,
+              KT_API_PARSER_NOTHING, kt_api_client_delete_passkey_async,
               cancellable, callback, user_data);
 }
 
@@ -1138,8 +812,8 @@ kt_api_client_get_recovery_codes_async (KtApiClient         *self,
   /* Not idempotent on the server's side (the first call creates the codes), but a repeat
    * returns the same codes, so sending it again after a network error is safe. */
   start_call (self, "GET", "/users/mfa/recovery", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_recovery_codes, (GDestroyNotify) g_strfreev,
-              kt_api_client_get_recovery_codes_async, cancellable, callback, user_data);
+              KT_API_PARSER_RECOVERY_CODES, kt_api_client_get_recovery_codes_async,
+              cancellable, callback, user_data);
 }
 
 char **
@@ -1157,8 +831,8 @@ kt_api_client_create_recovery_codes_async (KtApiClient         *self,
                                            gpointer             user_data)
 {
   start_call (self, "POST", "/users/mfa/recovery", NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
-              parse_recovery_codes, (GDestroyNotify) g_strfreev,
-              kt_api_client_create_recovery_codes_async, cancellable, callback, user_data);
+              KT_API_PARSER_RECOVERY_CODES, kt_api_client_create_recovery_codes_async,
+              cancellable, callback, user_data);
 }
 
 char **
@@ -1182,8 +856,8 @@ kt_api_client_authenticate_recovery_code_async (KtApiClient         *self,
                                                      create_mfa_token);
 
   start_call (self, "POST", "/users/mfa/auth/recovery", body, CALL_AUTHENTICATED,
-              parse_verify_response, g_object_unref,
-              kt_api_client_authenticate_recovery_code_async, cancellable, callback, user_data);
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_recovery_code_async,
+              cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -1203,8 +877,8 @@ kt_api_client_acknowledge_recovery_codes_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = build_object ("mfaBackupCodeAcknowledgement", "complete", NULL);
 
   start_call (self, "PUT", "/users", body, CALL_AUTHENTICATED,
-              parse_verify_response, g_object_unref,
-              kt_api_client_acknowledge_recovery_codes_async, cancellable, callback, user_data);
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_acknowledge_recovery_codes_async,
+              cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -1222,7 +896,7 @@ kt_api_client_get_mfa_methods_async (KtApiClient         *self,
                                      gpointer             user_data)
 {
   start_call (self, "GET", "/users/mfa/methods", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_mfa_methods, g_object_unref, kt_api_client_get_mfa_methods_async,
+              KT_API_PARSER_MFA_METHODS, kt_api_client_get_mfa_methods_async,
               cancellable, callback, user_data);
 }
 
@@ -1241,7 +915,7 @@ kt_api_client_list_mfa_devices_async (KtApiClient         *self,
                                       gpointer             user_data)
 {
   start_call (self, "GET", "/users/mfa", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_mfa_devices, g_object_unref, kt_api_client_list_mfa_devices_async,
+              KT_API_PARSER_MFA_DEVICES, kt_api_client_list_mfa_devices_async,
               cancellable, callback, user_data);
 }
 
@@ -1264,7 +938,7 @@ kt_api_client_delete_mfa_device_async (KtApiClient         *self,
   g_autofree char *path = g_strconcat ("/users/mfa/", escaped, NULL);
 
   start_call (self, "DELETE", path, NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
-              parse_nothing, NULL, kt_api_client_delete_mfa_device_async,
+              KT_API_PARSER_NOTHING, kt_api_client_delete_mfa_device_async,
               cancellable, callback, user_data);
 }
 

@@ -18,6 +18,29 @@
 
 G_BEGIN_DECLS
 
+#define KT_MFA_CONTROLLER_ERROR (kt_mfa_controller_error_quark ())
+
+/**
+ * KtMfaControllerError:
+ * @KT_MFA_CONTROLLER_ERROR_BUSY: another operation is still running; only one runs at a time
+ * @KT_MFA_CONTROLLER_ERROR_INVALID_INPUT: what the person entered cannot be right (an email
+ *   address, a code, a passkey's name); nothing was sent
+ * @KT_MFA_CONTROLLER_ERROR_WRONG_STEP: the operation needs an earlier step first (a code checked
+ *   or sent again before any was sent)
+ *
+ * The controller's own refusals; what the server, the keyring or the key answered keeps its
+ * domain (KT_API_ERROR, KT_SESSION_STORE_ERROR, KT_WEBAUTHN_ERROR), and a cancelled operation
+ * fails with G_IO_ERROR_CANCELLED as GIO code expects. Every message in this domain is
+ * translated and fit to show as it is.
+ */
+typedef enum {
+  KT_MFA_CONTROLLER_ERROR_BUSY,
+  KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
+  KT_MFA_CONTROLLER_ERROR_WRONG_STEP,
+} KtMfaControllerError;
+
+GQuark           kt_mfa_controller_error_quark          (void);
+
 #define KT_TYPE_MFA_CONTROLLER (kt_mfa_controller_get_type ())
 
 G_DECLARE_FINAL_TYPE (KtMfaController, kt_mfa_controller, KT, MFA_CONTROLLER, GObject)
@@ -46,7 +69,7 @@ void             kt_mfa_controller_clear_error          (KtMfaController  *self)
 
 /* Every operation below finishes with TRUE, or FALSE and the error that the `error` property
  * also shows, so a caller that only watches the properties may pass no callback. Only one runs
- * at a time; starting another while busy fails with G_IO_ERROR_BUSY. */
+ * at a time; starting another while busy fails with KT_MFA_CONTROLLER_ERROR_BUSY. */
 
 void     kt_mfa_controller_restore_async               (KtMfaController     *self,
                                                         GCancellable        *cancellable,

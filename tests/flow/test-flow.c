@@ -315,7 +315,7 @@ test_email_code (Flow          *f,
   kt_mfa_controller_send_code_async (f->controller, "no-at-sign", NULL, flow_store_result,
                                      &result);
   g_assert_false (flow_await (f, &result, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, KT_MFA_CONTROLLER_ERROR, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT);
   g_clear_error (&error);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_OUT);
 
@@ -360,7 +360,7 @@ test_email_code (Flow          *f,
   while (second == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (kt_mfa_controller_operation_finish (f->controller, second, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_error (error, KT_MFA_CONTROLLER_ERROR, KT_MFA_CONTROLLER_ERROR_BUSY);
   g_clear_error (&error);
   g_clear_object (&second);
   g_assert_true (flow_await (f, &result, &error));
@@ -385,7 +385,7 @@ test_start_over (Flow          *f,
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_OUT);
   kt_mfa_controller_verify_code_async (f->controller, code, NULL, flow_store_result, &result);
   g_assert_false (flow_await (f, &result, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED);
+  g_assert_error (error, KT_MFA_CONTROLLER_ERROR, KT_MFA_CONTROLLER_ERROR_WRONG_STEP);
   g_clear_error (&error);
 
   flow_send_code (f);
@@ -521,7 +521,7 @@ test_rename_and_delete (Flow          *f,
   kt_mfa_controller_rename_passkey_async (f->controller, passkey, "   ", NULL, flow_store_result,
                                           &result);
   g_assert_false (flow_await (f, &result, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, KT_MFA_CONTROLLER_ERROR, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT);
   g_clear_error (&error);
 
   /* Renaming needs a step-up here: the key is touched, and the row's own object changes. */

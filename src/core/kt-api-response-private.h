@@ -1,5 +1,5 @@
-/* kt-api-client-private.h: how the API client reads an answer, apart from sending the call, so
- * that the fuzz targets feed it answers no server would give
+/* kt-api-response-private.h: how the API client reads an answer, apart from sending the call,
+ * so that the fuzz targets feed it answers no server would give
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -8,8 +8,6 @@
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
-
-#include "kt-api-client.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +21,20 @@ typedef struct {
   GDestroyNotify  destroy;   /* frees what parse returned; NULL when it returns a flag */
 } KtApiParser;
 
+/* The result each call expects, in the order of kt_api_parsers() (the fuzz corpus counts on it). */
+typedef enum {
+  KT_API_PARSER_NOTHING,
+  KT_API_PARSER_OBJECT,
+  KT_API_PARSER_VERIFICATION_UUID,
+  KT_API_PARSER_VERIFY_RESPONSE,
+  KT_API_PARSER_USER,
+  KT_API_PARSER_PASSKEY,
+  KT_API_PARSER_PASSKEYS,
+  KT_API_PARSER_MFA_DEVICES,
+  KT_API_PARSER_MFA_METHODS,
+  KT_API_PARSER_RECOVERY_CODES,
+} KtApiParserKind;
+
 /* The status, headers and body of an answer: its JSON (NULL, as @root_out, for an empty body;
  * owned by @parser_out), or FALSE and the KtApiError they mean. */
 gboolean           kt_api_response_read (guint                status,
@@ -31,6 +43,8 @@ gboolean           kt_api_response_read (guint                status,
                                          JsonParser         **parser_out,
                                          JsonNode           **root_out,
                                          GError             **error);
+
+const KtApiParser *kt_api_parser        (KtApiParserKind      kind);
 
 /* Every parser that the calls use. */
 const KtApiParser *kt_api_parsers       (gsize               *n_parsers);

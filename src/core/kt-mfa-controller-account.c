@@ -1,0 +1,293 @@
+/* kt-mfa-controller-account.c: what a signed-in person does with their account through the
+ * controller: their recovery codes, renaming or deleting their passkeys, and signing out
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "keyturn-flow"
+
+#include "kt-mfa-controller-private.h"
+
+#include <glib/gi18n-lib.h>
+
+/* Each runs again after a step-up, when the server asked for one. */
+static void create_recovery_codes_now (KtMfaController *self,
+                                       GTask           *task);
+static void rename_passkey_now        (KtMfaController *self,
+                                       GTask           *task);
+static void delete_passkey_now        (KtMfaController *self,
+                                       GTask           *task);
+
+/* Recovery codes */
+
+static void
+on_codes_fetched (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) codes = NULL;
+
+  if (g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async)
+    codes = kt_api_client_create_recovery_codes_finish (KT_API_CLIENT (source), result, &error);
+  else
+    codes = kt_api_client_get_recovery_codes_finish (KT_API_CLIENT (source), result, &error);
+
+  if (codes == NULL &&
+      g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async &&
+      kt_mfa_controller_step_up_once (self, task, error, create_recovery_codes_now))
+    return;
+
+  if (kt_mfa_controller_end_on_failure (self, task, codes != NULL, &error))
+    return;
+
+  if (g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async)
+    kt_session_keeper_clear_mfa_token (self->keeper);
+  kt_mfa_controller_set_recovery_codes (self, codes);
+  kt_mfa_controller_end_operation (self, task, NULL);
+}
+
+static void
+create_recovery_codes_now (KtMfaController *self,
+                           GTask           *task)
+{
+  kt_api_client_create_recovery_codes_async (self->api, g_task_get_cancellable (task),
+                                             on_codes_fetched, task);
+}
+
+void
+kt_mfa_controller_fetch_recovery_codes_async (KtMfaController     *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_fetch_recovery_codes_async,
+                                            cancellable, callback, user_data);
+  if (task != NULL)
+    kt_api_client_get_recovery_codes_async (self->api, g_task_get_cancellable (task),
+                                            on_codes_fetched, task);
+}
+
+void
+kt_mfa_controller_new_recovery_codes_async (KtMfaController     *self,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_new_recovery_codes_async,
+                                            cancellable, callback, user_data);
+  if (task != NULL)
+    create_recovery_codes_now (self, task);
+}
+
+/* Passkeys */
+
+static void
+on_passkeys_refreshed (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) passkeys = kt_api_client_list_passkeys_finish (KT_API_CLIENT (source),
+                                                                      result, &error);
+
+  if (passkeys != NULL)
+    kt_mfa_controller_set_passkeys (self, passkeys);
+  kt_mfa_controller_end_operation (self, task, g_steal_pointer (&error));
+}
+
+void
+kt_mfa_controller_refresh_passkeys_async (KtMfaController     *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_refresh_passkeys_async,
+                                            cancellable, callback, user_data);
+  if (task != NULL)
+    kt_api_client_list_passkeys_async (self->api, g_task_get_cancellable (task),
+                                       on_passkeys_refreshed, task);
+}
+
+static void
+on_passkey_renamed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  KtPasskey *passkey = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtPasskey) renamed = kt_api_client_rename_passkey_finish (KT_API_CLIENT (source),
+                                                                     result, &error);
+
+  if (renamed == NULL && kt_mfa_controller_step_up_once (self, task, error, rename_passkey_now))
+    return;
+  if (kt_mfa_controller_end_on_failure (self, task, renamed != NULL, &error))
+    return;
+
+  /* The token, if one was held, was spent by this call. */
+  kt_session_keeper_clear_mfa_token (self->keeper);
+  if (g_strcmp0 (kt_passkey_get_id (renamed), kt_passkey_get_id (passkey)) == 0)
+    kt_passkey_update_from (passkey, renamed);
+  kt_mfa_controller_end_operation (self, task, NULL);
+}
+
+static void
+rename_passkey_now (KtMfaController *self,
+                    GTask           *task)
+{
+  KtPasskey *passkey = g_task_get_task_data (task);
+
+  kt_api_client_rename_passkey_async (self->api, kt_passkey_get_id (passkey),
+                                      g_object_get_data (G_OBJECT (task), "kt-alias"),
+                                      g_task_get_cancellable (task), on_passkey_renamed, task);
+}
+
+void
+kt_mfa_controller_rename_passkey_async (KtMfaController     *self,
+                                        KtPasskey           *passkey,
+                                        const char          *alias,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (alias != NULL ? alias : ""));
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+  g_return_if_fail (KT_IS_PASSKEY (passkey));
+
+  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_rename_passkey_async,
+                                            cancellable, callback, user_data);
+  if (task == NULL)
+    return;
+
+  if (*trimmed == '\0' || g_utf8_strlen (trimmed, -1) > 64)
+    {
+      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
+                                _("A passkey's name needs 1 to 64 characters."));
+      return;
+    }
+
+  g_task_set_task_data (task, g_object_ref (passkey), g_object_unref);
+  g_object_set_data_full (G_OBJECT (task), "kt-alias", g_steal_pointer (&trimmed), g_free);
+  rename_passkey_now (self, task);
+}
+
+static void
+on_passkey_deleted (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  KtPasskey *passkey = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gboolean deleted = kt_api_client_delete_passkey_finish (KT_API_CLIENT (source), result, &error);
+  guint position;
+
+  if (!deleted && kt_mfa_controller_step_up_once (self, task, error, delete_passkey_now))
+    return;
+  if (kt_mfa_controller_end_on_failure (self, task, deleted, &error))
+    return;
+
+  /* The token, if one was held, was spent by this call. */
+  kt_session_keeper_clear_mfa_token (self->keeper);
+  if (g_list_store_find (self->passkeys, passkey, &position))
+    g_list_store_remove (self->passkeys, position);
+  kt_mfa_controller_end_operation (self, task, NULL);
+}
+
+static void
+delete_passkey_now (KtMfaController *self,
+                    GTask           *task)
+{
+  KtPasskey *passkey = g_task_get_task_data (task);
+
+  kt_api_client_delete_passkey_async (self->api, kt_passkey_get_id (passkey),
+                                      g_task_get_cancellable (task), on_passkey_deleted, task);
+}
+
+void
+kt_mfa_controller_delete_passkey_async (KtMfaController     *self,
+                                        KtPasskey           *passkey,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+  g_return_if_fail (KT_IS_PASSKEY (passkey));
+
+  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_delete_passkey_async,
+                                            cancellable, callback, user_data);
+  if (task == NULL)
+    return;
+
+  g_task_set_task_data (task, g_object_ref (passkey), g_object_unref);
+  delete_passkey_now (self, task);
+}
+
+/* Signing out */
+
+static void
+on_revoked (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+
+  /* Signing out always succeeds here: the session is dropped even when the server could not be
+   * told, and the reason is logged. */
+  if (!kt_api_client_revoke_finish (KT_API_CLIENT (source), result, &error) &&
+      !g_error_matches (error, KT_API_ERROR, KT_API_ERROR_UNAUTHORIZED))
+    g_message ("Could not revoke the session on the server: %s", error->message);
+
+  kt_mfa_controller_drop_session (self);
+  kt_mfa_controller_end_operation (self, task, NULL);
+}
+
+void
+kt_mfa_controller_sign_out_async (KtMfaController     *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_sign_out_async, cancellable,
+                                            callback, user_data);
+  if (task == NULL)
+    return;
+
+  if (!kt_api_client_has_access_token (self->api))
+    {
+      kt_mfa_controller_drop_session (self);
+      kt_mfa_controller_end_operation (self, task, NULL);
+      return;
+    }
+
+  kt_api_client_revoke_async (self->api, g_task_get_cancellable (task), on_revoked, task);
+}

@@ -1,0 +1,358 @@
+/* kt-mfa-controller-passkeys.c: the controller's security-key work: registering a passkey,
+ * proving the second factor with one, the step-up some actions need, and the key's first PIN
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "keyturn-flow"
+
+#include "kt-mfa-controller-private.h"
+
+#include <glib/gi18n-lib.h>
+
+/* Security-key ceremonies: options from the server, the key through the WebAuthn client, the
+ * answer back to the server. */
+
+typedef struct {
+  char *alias;
+  char *credential_id;
+  KtUser *user;
+  GListModel *passkeys;       /* the list fetched to find the new passkey, kept for the step */
+  KtPasskey *named;           /* the new passkey in it */
+} CeremonyData;
+
+static void
+ceremony_data_free (CeremonyData *data)
+{
+  g_free (data->alias);
+  g_free (data->credential_id);
+  g_clear_object (&data->user);
+  g_clear_object (&data->passkeys);
+  g_clear_object (&data->named);
+  g_free (data);
+}
+
+static void
+on_new_passkey_named (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  CeremonyData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtPasskey) renamed = kt_api_client_rename_passkey_finish (KT_API_CLIENT (source),
+                                                                     result, &error);
+
+  /* The token asked for at registration was for this call alone. */
+  kt_session_keeper_clear_mfa_token (self->keeper);
+  /* The key is registered either way; a name that did not stick is not worth stopping for. */
+  if (renamed == NULL)
+    g_message ("Could not name the new passkey: %s", error->message);
+  else if (g_strcmp0 (kt_passkey_get_id (renamed), kt_passkey_get_id (data->named)) == 0)
+    kt_passkey_update_from (data->named, renamed);
+  /* The list fetched to find the passkey serves the next step: no second request. */
+  kt_mfa_controller_advance (self, task, data->user, data->passkeys);
+}
+
+static void
+on_passkeys_after_registration (GObject      *source,
+                                GAsyncResult *result,
+                                gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  CeremonyData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  data->passkeys = kt_api_client_list_passkeys_finish (KT_API_CLIENT (source), result, &error);
+  for (guint i = 0; data->passkeys != NULL && i < g_list_model_get_n_items (data->passkeys); i++)
+    {
+      g_autoptr(KtPasskey) passkey = g_list_model_get_item (data->passkeys, i);
+
+      if (g_strcmp0 (kt_passkey_get_credential_id (passkey), data->credential_id) == 0)
+        {
+          data->named = g_steal_pointer (&passkey);
+          kt_api_client_rename_passkey_async (self->api, kt_passkey_get_id (data->named),
+                                              data->alias, g_task_get_cancellable (task),
+                                              on_new_passkey_named, task);
+          return;
+        }
+    }
+
+  g_message ("The new passkey is not in the list; it keeps the server's name");
+  kt_mfa_controller_advance (self, task, data->user, data->passkeys);
+}
+
+static void
+on_passkey_registered (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  CeremonyData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtVerifyResponse) response =
+    kt_api_client_register_passkey_finish (KT_API_CLIENT (source), result, &error);
+
+  if (kt_mfa_controller_end_on_failure (self, task, response != NULL, &error))
+    return;
+
+  kt_session_keeper_apply (self->keeper, response);
+  data->user = g_object_ref (kt_verify_response_get_user (response));
+
+  if (data->alias != NULL)
+    kt_api_client_list_passkeys_async (self->api, g_task_get_cancellable (task),
+                                       on_passkeys_after_registration, task);
+  else
+    kt_mfa_controller_advance (self, task, data->user, NULL);
+}
+
+static void
+on_key_registered (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  CeremonyData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) registration =
+    kt_webauthn_client_register_finish (KT_WEBAUTHN_CLIENT (source), result, &error);
+
+  if (kt_mfa_controller_end_on_failure (self, task, registration != NULL, &error))
+    return;
+
+  data->credential_id = g_strdup (json_object_get_string_member_with_default (registration,
+                                                                              "id", ""));
+  /* A name is given to the new passkey by renaming it, which a server may guard with a fresh
+   * second factor: the registration, which is one, earns the token that pays for it. */
+  kt_api_client_register_passkey_async (self->api, registration, data->alias != NULL,
+                                        g_task_get_cancellable (task), on_passkey_registered,
+                                        task);
+}
+
+static void
+on_registration_options (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) json = NULL;
+  g_autoptr(KtCreationOptions) options = NULL;
+
+  json = kt_api_client_get_passkey_registration_options_finish (KT_API_CLIENT (source), result,
+                                                                &error);
+  if (json != NULL)
+    options = kt_creation_options_new_from_json (json, &error);
+  if (kt_mfa_controller_end_on_failure (self, task, options != NULL, &error))
+    return;
+
+  kt_webauthn_client_register_async (self->authenticator, options, g_task_get_cancellable (task),
+                                     on_key_registered, task);
+}
+
+void
+kt_mfa_controller_register_passkey_async (KtMfaController     *self,
+                                          const char          *alias,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (alias != NULL ? alias : ""));
+  CeremonyData *data;
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_register_passkey_async,
+                                            cancellable, callback, user_data);
+  if (task == NULL)
+    return;
+
+  if (g_utf8_strlen (trimmed, -1) > 64)
+    {
+      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
+                                _("A passkey's name needs 1 to 64 characters."));
+      return;
+    }
+
+  data = g_new0 (CeremonyData, 1);
+  data->alias = *trimmed != '\0' ? g_steal_pointer (&trimmed) : NULL;
+  g_task_set_task_data (task, data, (GDestroyNotify) ceremony_data_free);
+  kt_api_client_get_passkey_registration_options_async (self->api, g_task_get_cancellable (task),
+                                                        on_registration_options, task);
+}
+
+static void
+on_passkey_authenticated (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtVerifyResponse) response =
+    kt_api_client_authenticate_passkey_finish (KT_API_CLIENT (source), result, &error);
+  KtMfaControllerNext next = (KtMfaControllerNext) g_object_get_data (G_OBJECT (task),
+                                                                      "kt-step-up-next");
+
+  if (kt_mfa_controller_end_on_failure (self, task, response != NULL, &error))
+    return;
+
+  kt_session_keeper_apply (self->keeper, response);
+  /* A step-up goes back to the action that asked for it; signing in moves the flow on. */
+  if (next != NULL)
+    next (self, task);
+  else
+    kt_mfa_controller_advance (self, task, kt_verify_response_get_user (response), NULL);
+}
+
+static void
+on_key_authenticated (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) assertion =
+    kt_webauthn_client_authenticate_finish (KT_WEBAUTHN_CLIENT (source), result, &error);
+
+  if (kt_mfa_controller_end_on_failure (self, task, assertion != NULL, &error))
+    return;
+
+  kt_api_client_authenticate_passkey_async (self->api, assertion, TRUE,
+                                            g_task_get_cancellable (task),
+                                            on_passkey_authenticated, task);
+}
+
+static void
+on_authentication_options (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) json = NULL;
+  g_autoptr(KtRequestOptions) options = NULL;
+
+  json = kt_api_client_get_passkey_authentication_options_finish (KT_API_CLIENT (source), result,
+                                                                  &error);
+  if (json != NULL)
+    options = kt_request_options_new_from_json (json, &error);
+  if (kt_mfa_controller_end_on_failure (self, task, options != NULL, &error))
+    return;
+
+  kt_webauthn_client_authenticate_async (self->authenticator, options,
+                                         g_task_get_cancellable (task),
+                                         on_key_authenticated, task);
+}
+
+/* Runs the authentication ceremony for the operation behind @task. */
+static void
+authenticate_with_key (KtMfaController *self,
+                       GTask           *task)
+{
+  kt_api_client_get_passkey_authentication_options_async (self->api,
+                                                          g_task_get_cancellable (task),
+                                                          on_authentication_options, task);
+}
+
+void
+kt_mfa_controller_authenticate_passkey_async (KtMfaController     *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_authenticate_passkey_async,
+                                            cancellable, callback, user_data);
+  if (task != NULL)
+    authenticate_with_key (self, task);
+}
+
+/* The server asks for a fresh second factor before some actions (Dynamic's step-up). */
+static gboolean
+error_asks_for_step_up (const GError *error)
+{
+  const char *code = kt_api_error_get_server_code (error);
+
+  return error != NULL && error->domain == KT_API_ERROR &&
+         error->code == KT_API_ERROR_FORBIDDEN && code != NULL &&
+         g_str_has_prefix (code, "mfa_token_");
+}
+
+gboolean
+kt_mfa_controller_step_up_once (KtMfaController     *self,
+                                GTask               *task,
+                                const GError        *error,
+                                KtMfaControllerNext  next)
+{
+  if (!error_asks_for_step_up (error) ||
+      g_object_get_data (G_OBJECT (task), "kt-step-up-next") != NULL)
+    return FALSE;
+
+  g_object_set_data (G_OBJECT (task), "kt-step-up-next", (gpointer) next);
+  kt_session_keeper_clear_mfa_token (self->keeper);
+  authenticate_with_key (self, task);
+  return TRUE;
+}
+
+/* The key's PIN */
+
+void
+kt_mfa_controller_answer_pin (KtMfaController *self,
+                              const char      *pin)
+{
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+  kt_webauthn_client_answer_pin (self->authenticator, pin);
+}
+
+void
+kt_mfa_controller_decline_pin (KtMfaController *self)
+{
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+  kt_webauthn_client_decline_pin (self->authenticator);
+}
+
+static void
+on_pin_set (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  kt_webauthn_client_set_pin_finish (KT_WEBAUTHN_CLIENT (source), result, &error);
+  kt_mfa_controller_end_operation (self, task, error);
+}
+
+void
+kt_mfa_controller_set_pin_async (KtMfaController     *self,
+                                 const char          *pin,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+  g_return_if_fail (pin != NULL);
+
+  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_set_pin_async, cancellable,
+                                            callback, user_data);
+  if (task == NULL)
+    return;
+
+  kt_webauthn_client_set_pin_async (self->authenticator, pin, g_task_get_cancellable (task),
+                                    on_pin_set, task);
+}

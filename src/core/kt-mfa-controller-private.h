@@ -1,0 +1,102 @@
+/* kt-mfa-controller-private.h: what the controller's files share
+ *
+ * kt-mfa-controller.c holds the object, the flow's steps and the decision of the next step;
+ * kt-mfa-controller-passkeys.c the security-key ceremonies, the step-up that guards some
+ * actions and the key's PIN; kt-mfa-controller-account.c what a signed-in person does with their
+ * passkeys and recovery codes, and signing out. The session's tokens live in a KtSessionKeeper.
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "kt-mfa-controller.h"
+#include "kt-session-keeper.h"
+
+G_BEGIN_DECLS
+
+struct _KtMfaController
+{
+  GObject parent_instance;
+
+  /* Owned */
+  KtSessionKeeper *keeper;
+  GCancellable *operation;      /* the running operation's, NULL when idle */
+  KtUser *user;
+  GListStore *passkeys;
+  char **recovery_codes;
+  char *email;
+  char *verification_uuid;
+  GError *error;
+
+  /* State */
+  KtMfaStep step;
+  gint64 code_sent_at;
+  gint64 resend_available_at;
+  guint busy : 1;
+  guint unchecked_session : 1;  /* the keyring's session waits for the server to be reachable */
+
+  /* Borrowed: the clients the caller passed in and may share (a reference is kept), and the
+   * handlers connected to them */
+  KtApiClient *api;
+  KtWebauthnClient *authenticator;
+  gulong unauthorized_handler;
+  gulong pin_handler;
+  gulong state_handler;
+  gulong retries_handler;
+};
+
+/* What an operation does next once a step-up has earned the MFA token it needed. */
+typedef void (*KtMfaControllerNext) (KtMfaController *self,
+                                     GTask           *task);
+
+/* kt-mfa-controller.c */
+
+/* Starts an operation: NULL (the task already answered) when another one runs. */
+GTask   *kt_mfa_controller_begin_operation (KtMfaController     *self,
+                                            gpointer             source_tag,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+/* Ends an operation: takes @task and @error. */
+void     kt_mfa_controller_end_operation   (KtMfaController     *self,
+                                            GTask               *task,
+                                            GError              *error);
+/* The error exit of a step: unless @succeeded, ends the operation with @error and returns TRUE,
+ * for the caller to return at once. */
+gboolean kt_mfa_controller_end_on_failure  (KtMfaController     *self,
+                                            GTask               *task,
+                                            gboolean             succeeded,
+                                            GError             **error);
+/* Ends the operation with one of the controller's own refusals (KT_MFA_CONTROLLER_ERROR). */
+void     kt_mfa_controller_refuse          (KtMfaController     *self,
+                                            GTask               *task,
+                                            KtMfaControllerError code,
+                                            const char          *message);
+
+/* Forgets everything about the session, here and in the keyring. */
+void     kt_mfa_controller_drop_session    (KtMfaController     *self);
+
+/* Moves to the step @user is at, then ends the operation behind @task; @passkeys, when not NULL,
+ * is the user's list as just fetched, which spares fetching it again. */
+void     kt_mfa_controller_advance         (KtMfaController     *self,
+                                            GTask               *task,
+                                            KtUser              *user,
+                                            GListModel          *passkeys);
+
+void     kt_mfa_controller_set_recovery_codes (KtMfaController  *self,
+                                               char            **codes);
+/* Replaces the passkeys in place, so that rows bound to unchanged passkeys stay. */
+void     kt_mfa_controller_set_passkeys    (KtMfaController     *self,
+                                            GListModel          *passkeys);
+
+/* kt-mfa-controller-passkeys.c */
+
+/* Once per operation, when @error is the server asking for a fresh second factor: touches the
+ * key for an MFA token, then calls @next to ask again. FALSE when it did not. */
+gboolean kt_mfa_controller_step_up_once    (KtMfaController     *self,
+                                            GTask               *task,
+                                            const GError        *error,
+                                            KtMfaControllerNext  next);
+
+G_END_DECLS
