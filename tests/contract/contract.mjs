@@ -300,6 +300,16 @@ try {
   ok(check?.isRequired === true && check.credentials.length === 1,
      'step-up is required for credential:unlink, with the passkey to do it');
 
+  /* What Dynamic refuses: a scope TokenScope does not have. */
+  await refused('POST /stepUp/check with an unknown scope', 400,
+                () => api.stepUpCheck({ environmentId,
+                                        stepUpCheckRequest: { scope: 'credential:everything' } }));
+  await refused('POST /users/mfa/auth/recovery with an unknown requested scope', 400,
+                () => api.authMfaRecovery({
+                  environmentId,
+                  mFAAuthRecoveryDevicePostRequest: { code: renewed.recoveryCodes[1],
+                                                      requestedScopes: ['credential:everything'] } }));
+
   /* Step-up: credential:link (single-use here) to add a second passkey while signed in. */
   const link = await stepUp(alice, ['credential:link'], 'step-up for credential:link');
   const linkClaims = claims(link.elevatedAccessToken);
