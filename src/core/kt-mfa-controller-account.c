@@ -10,7 +10,8 @@
 
 #include <glib/gi18n-lib.h>
 
-/* Each runs again after a step-up, when the server asked for one. */
+/* Each runs after a step-up when the environment enforces one, or again after the legacy
+ * step-up when the server asked for it. */
 static void create_recovery_codes_now (KtMfaController *self,
                                        GTask           *task);
 static void rename_passkey_now        (KtMfaController *self,
@@ -243,7 +244,7 @@ kt_mfa_controller_delete_passkey_async (KtMfaController     *self,
     return;
 
   g_task_set_task_data (task, g_object_ref (passkey), g_object_unref);
-  delete_passkey_now (self, task);
+  kt_mfa_controller_step_up (self, task, KT_SCOPE_CREDENTIAL_UNLINK, delete_passkey_now);
 }
 
 /* Signing out */

@@ -9,12 +9,14 @@
 #include "kt-mfa-controller-private.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 /* Security-key ceremonies: options from the server, the key through the WebAuthn client, the
  * answer back to the server. */
 
 typedef struct {
   char *alias;
+  const char *elevated_scope; /* credential:link when a signed-in user adds a key */
   char *credential_id;
   KtUser *user;
   GListModel *passkeys;       /* the list fetched to find the new passkey, kept for the step */
@@ -126,11 +128,12 @@ on_key_registered (GObject      *source,
 
   data->credential_id = g_strdup (json_object_get_string_member_with_default (registration,
                                                                               "id", ""));
-  /* A name is given to the new passkey by renaming it, which a server may guard with a fresh
-   * second factor: the registration, which is one, earns the token that pays for it. */
-  kt_api_client_register_passkey_async (self->api, registration, data->alias != NULL,
-                                        g_task_get_cancellable (task), on_passkey_registered,
-                                        task);
+  /* A name is given to the new passkey by renaming it, which a legacy server may guard with a
+   * fresh second factor: the registration, which is one, earns the token that pays for it. */
+  kt_api_client_register_passkey_async (self->api, registration,
+                                        data->alias != NULL && !self->scoped_step_up,
+                                        data->elevated_scope, g_task_get_cancellable (task),
+                                        on_passkey_registered, task);
 }
 
 static void
@@ -155,6 +158,45 @@ on_registration_options (GObject      *source,
                                      on_key_registered, task);
 }
 
+static void
+start_registration (KtMfaController *self,
+                    GTask           *task)
+{
+  kt_api_client_get_passkey_registration_options_async (self->api, g_task_get_cancellable (task),
+                                                        on_registration_options, task);
+}
+
+/* Begins a registration, or answers the task and returns NULL when @alias cannot be a name. */
+static GTask *
+begin_registration (KtMfaController     *self,
+                    gpointer             source_tag,
+                    const char          *alias,
+                    gboolean             name_required,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (alias != NULL ? alias : ""));
+  CeremonyData *data;
+  GTask *task;
+
+  task = kt_mfa_controller_begin_operation (self, source_tag, cancellable, callback, user_data);
+  if (task == NULL)
+    return NULL;
+
+  if (g_utf8_strlen (trimmed, -1) > 64 || (name_required && *trimmed == '\0'))
+    {
+      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
+                                _("A passkey's name needs 1 to 64 characters."));
+      return NULL;
+    }
+
+  data = g_new0 (CeremonyData, 1);
+  data->alias = *trimmed != '\0' ? g_steal_pointer (&trimmed) : NULL;
+  g_task_set_task_data (task, data, (GDestroyNotify) ceremony_data_free);
+  return task;
+}
+
 void
 kt_mfa_controller_register_passkey_async (KtMfaController     *self,
                                           const char          *alias,
@@ -162,29 +204,43 @@ kt_mfa_controller_register_passkey_async (KtMfaController     *self,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data)
 {
-  g_autofree char *trimmed = g_strstrip (g_strdup (alias != NULL ? alias : ""));
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  task = begin_registration (self, kt_mfa_controller_register_passkey_async, alias, FALSE,
+                             cancellable, callback, user_data);
+  if (task != NULL)
+    start_registration (self, task);
+}
+
+void
+kt_mfa_controller_add_passkey_async (KtMfaController     *self,
+                                     const char          *alias,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
   CeremonyData *data;
   GTask *task;
 
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_register_passkey_async,
-                                            cancellable, callback, user_data);
+  task = begin_registration (self, kt_mfa_controller_add_passkey_async, alias, TRUE,
+                             cancellable, callback, user_data);
   if (task == NULL)
     return;
 
-  if (g_utf8_strlen (trimmed, -1) > 64)
+  if (self->step != KT_MFA_STEP_SIGNED_IN)
     {
-      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
-                                _("A passkey's name needs 1 to 64 characters."));
+      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_WRONG_STEP,
+                                _("Sign in before adding another security key."));
       return;
     }
 
-  data = g_new0 (CeremonyData, 1);
-  data->alias = *trimmed != '\0' ? g_steal_pointer (&trimmed) : NULL;
-  g_task_set_task_data (task, data, (GDestroyNotify) ceremony_data_free);
-  kt_api_client_get_passkey_registration_options_async (self->api, g_task_get_cancellable (task),
-                                                        on_registration_options, task);
+  data = g_task_get_task_data (task);
+  data->elevated_scope = KT_SCOPE_CREDENTIAL_LINK;
+  kt_mfa_controller_step_up (self, task, KT_SCOPE_CREDENTIAL_LINK, start_registration);
 }
 
 static void
@@ -221,11 +277,14 @@ on_key_authenticated (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) assertion =
     kt_webauthn_client_authenticate_finish (KT_WEBAUTHN_CLIENT (source), result, &error);
+  const char *scope = g_object_get_data (G_OBJECT (task), "kt-step-up-scope");
 
   if (kt_mfa_controller_end_on_failure (self, task, assertion != NULL, &error))
     return;
 
-  kt_api_client_authenticate_passkey_async (self->api, assertion, TRUE,
+  /* A scoped step-up asks for an elevated token; signing in and the legacy step-up for the
+   * single-use MFA token, as the seed's authenticatePasskeyMFA does. */
+  kt_api_client_authenticate_passkey_async (self->api, assertion, scope == NULL, scope,
                                             g_task_get_cancellable (task),
                                             on_passkey_authenticated, task);
 }
@@ -304,6 +363,200 @@ kt_mfa_controller_step_up_once (KtMfaController     *self,
   kt_session_keeper_clear_mfa_token (self->keeper);
   authenticate_with_key (self, task);
   return TRUE;
+}
+
+/* Step-up with elevated access tokens (API version 2026_04_01) */
+
+/* Dynamic's ProjectSettings.sdk.minApiVersion: "2026_04_01" and later enforce step-up with
+ * scoped tokens; "2026_01_01", or no version at all, is the legacy MFA token. */
+static gboolean
+settings_enforce_scoped_step_up (JsonObject *settings)
+{
+  JsonObject *sdk = NULL;
+  const char *version = NULL;
+
+  if (json_object_has_member (settings, "sdk") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (settings, "sdk")))
+    sdk = json_object_get_object_member (settings, "sdk");
+  if (sdk != NULL && json_object_has_member (sdk, "minApiVersion") &&
+      JSON_NODE_HOLDS_VALUE (json_object_get_member (sdk, "minApiVersion")) &&
+      json_node_get_value_type (json_object_get_member (sdk, "minApiVersion")) == G_TYPE_STRING)
+    version = json_object_get_string_member (sdk, "minApiVersion");
+
+  /* The versions are dates written YYYY_MM_DD, so they sort as strings. */
+  return version != NULL && strlen (version) == 10 && strcmp (version, "2026_04_01") >= 0;
+}
+
+static void
+on_settings_for_version (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) settings = kt_api_client_get_settings_finish (KT_API_CLIENT (source),
+                                                                      result, &error);
+  KtMfaControllerNext next = (KtMfaControllerNext) g_object_get_data (G_OBJECT (task),
+                                                                      "kt-version-next");
+
+  if (kt_mfa_controller_end_on_failure (self, task, settings != NULL, &error))
+    return;
+
+  self->api_version_known = TRUE;
+  self->scoped_step_up = settings_enforce_scoped_step_up (settings);
+  g_debug ("The environment uses %s", self->scoped_step_up ? "elevated access tokens"
+                                                           : "the legacy MFA token");
+  next (self, task);
+}
+
+/* Calls @next once the environment's API version is known: its settings are read once. */
+static void
+with_api_version (KtMfaController     *self,
+                  GTask               *task,
+                  KtMfaControllerNext  next)
+{
+  if (self->api_version_known)
+    {
+      next (self, task);
+      return;
+    }
+  g_object_set_data (G_OBJECT (task), "kt-version-next", (gpointer) next);
+  kt_api_client_get_settings_async (self->api, g_task_get_cancellable (task),
+                                    on_settings_for_version, task);
+}
+
+static void
+on_step_up_checked (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  KtMfaControllerNext next = (KtMfaControllerNext) g_object_get_data (G_OBJECT (task),
+                                                                      "kt-step-up-next");
+  gboolean required = TRUE;
+
+  if (!kt_api_client_check_step_up_finish (KT_API_CLIENT (source), result, &required, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          g_error_matches (error, KT_API_ERROR, KT_API_ERROR_UNAUTHORIZED))
+        {
+          kt_mfa_controller_end_operation (self, task, g_steal_pointer (&error));
+          return;
+        }
+      /* As Dynamic's client does: a check that failed counts as "required". */
+      g_debug ("The step-up check failed (%s); asking for the key", error->message);
+      required = TRUE;
+    }
+
+  if (!required)
+    {
+      g_object_set_data (G_OBJECT (task), "kt-step-up-next", NULL);
+      g_object_set_data (G_OBJECT (task), "kt-step-up-scope", NULL);
+      next (self, task);
+      return;
+    }
+  authenticate_with_key (self, task);
+}
+
+static void
+step_up_with_version (KtMfaController *self,
+                      GTask           *task)
+{
+  KtMfaControllerNext next = (KtMfaControllerNext) g_object_get_data (G_OBJECT (task),
+                                                                      "kt-step-up-next");
+  const char *scope = g_object_get_data (G_OBJECT (task), "kt-step-up-scope");
+
+  /* A token held for the scope spares both the check and the key, until it expires. */
+  if (!self->scoped_step_up || kt_api_client_has_elevated_token (self->api, scope))
+    {
+      g_object_set_data (G_OBJECT (task), "kt-step-up-next", NULL);
+      g_object_set_data (G_OBJECT (task), "kt-step-up-scope", NULL);
+      next (self, task);
+      return;
+    }
+
+  kt_api_client_check_step_up_async (self->api, scope, g_task_get_cancellable (task),
+                                     on_step_up_checked, task);
+}
+
+void
+kt_mfa_controller_step_up (KtMfaController     *self,
+                           GTask               *task,
+                           const char          *scope,
+                           KtMfaControllerNext  next)
+{
+  g_object_set_data (G_OBJECT (task), "kt-step-up-next", (gpointer) next);
+  g_object_set_data (G_OBJECT (task), "kt-step-up-scope", (gpointer) scope);
+  with_api_version (self, task, step_up_with_version);
+}
+
+/* A recovery code in place of the key: earns the token for @scope and ends, and the action
+ * asked again then finds it held. */
+static void
+on_recovery_code_stepped_up (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtVerifyResponse) response =
+    kt_api_client_authenticate_recovery_code_finish (KT_API_CLIENT (source), result, &error);
+
+  if (kt_mfa_controller_end_on_failure (self, task, response != NULL, &error))
+    return;
+
+  kt_session_keeper_apply (self->keeper, response);
+  kt_mfa_controller_end_operation (self, task, NULL);
+}
+
+static void
+step_up_with_recovery_code_now (KtMfaController *self,
+                                GTask           *task)
+{
+  const char *scope = g_object_get_data (G_OBJECT (task), "kt-recovery-scope");
+
+  kt_api_client_authenticate_recovery_code_async (self->api, g_task_get_task_data (task),
+                                                  !self->scoped_step_up,
+                                                  self->scoped_step_up ? scope : NULL,
+                                                  g_task_get_cancellable (task),
+                                                  on_recovery_code_stepped_up, task);
+}
+
+void
+kt_mfa_controller_step_up_with_recovery_code_async (KtMfaController     *self,
+                                                    const char          *scope,
+                                                    const char          *code,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (code != NULL ? code : ""));
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+  g_return_if_fail (scope != NULL);
+
+  task = kt_mfa_controller_begin_operation (self,
+                                            kt_mfa_controller_step_up_with_recovery_code_async,
+                                            cancellable, callback, user_data);
+  if (task == NULL)
+    return;
+
+  if (*trimmed == '\0')
+    {
+      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
+                                _("Enter one of your recovery codes."));
+      return;
+    }
+
+  g_task_set_task_data (task, g_steal_pointer (&trimmed), (GDestroyNotify) kt_secret_free);
+  g_object_set_data_full (G_OBJECT (task), "kt-recovery-scope", g_strdup (scope), g_free);
+  /* The version decides what the code is asked to earn. */
+  with_api_version (self, task, step_up_with_recovery_code_now);
 }
 
 /* The key's PIN */

@@ -35,6 +35,8 @@ struct _KtMfaController
   gint64 resend_available_at;
   guint busy : 1;
   guint unchecked_session : 1;  /* the keyring's session waits for the server to be reachable */
+  guint api_version_known : 1;  /* the environment's settings were read once */
+  guint scoped_step_up : 1;     /* it is on API version 2026_04_01: elevated access tokens */
 
   /* Borrowed: the clients the caller passed in and may share (a reference is kept), and the
    * handlers connected to them */
@@ -46,7 +48,7 @@ struct _KtMfaController
   gulong retries_handler;
 };
 
-/* What an operation does next once a step-up has earned the MFA token it needed. */
+/* What an operation does next once a step-up has earned the token it needed. */
 typedef void (*KtMfaControllerNext) (KtMfaController *self,
                                      GTask           *task);
 
@@ -91,6 +93,15 @@ void     kt_mfa_controller_set_passkeys    (KtMfaController     *self,
                                             GListModel          *passkeys);
 
 /* kt-mfa-controller-passkeys.c */
+
+/* Calls @next once the action behind @task may go ahead: at once in a legacy environment (API
+ * version 2026_01_01, where the server asks with a 403 and step_up_once answers) or while an
+ * elevated token for @scope is held; otherwise after POST /stepUp/check and, when that says
+ * required or fails, the key's ceremony asking for @scope. */
+void     kt_mfa_controller_step_up         (KtMfaController     *self,
+                                            GTask               *task,
+                                            const char          *scope,
+                                            KtMfaControllerNext  next);
 
 /* Once per operation, when @error is the server asking for a fresh second factor: touches the
  * key for an MFA token, then calls @next to ask again. FALSE when it did not. */
