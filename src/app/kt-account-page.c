@@ -33,6 +33,7 @@ struct _KtAccountPage
   const char *pending_scope;    /* KT_SCOPE_*, NULL when none is pending */
   KtPasskey  *pending_delete;
   char       *pending_alias;
+  gboolean    new_key_turn;     /* the step-up for the new key is done: its turn now */
   gboolean    switching_to_code;
 };
 
@@ -81,16 +82,22 @@ update_step_up (KtAccountPage   *self,
 
       text = g_strdup_printf (_("Confirm with your security key to remove “%s”."), title);
     }
+  else if (self->pending_alias != NULL && !self->new_key_turn)
+    text = g_strdup_printf (_("Confirm with a security key you already have to add “%s”."),
+                            self->pending_alias);
+  else if (self->pending_alias != NULL && idle)
+    text = g_strdup_printf (_("Insert the new key “%s” in place of the other one, then choose "
+                              "Continue With the New Key."), self->pending_alias);
   else if (self->pending_alias != NULL)
-    text = g_strdup_printf (_("Confirm with a security key you already have, then insert the new "
-                              "key “%s” and touch it."), self->pending_alias);
+    text = g_strdup_printf (_("Touch the new key “%s” to add it."), self->pending_alias);
 
   gtk_label_set_text (self->step_label, text != NULL ? text : "");
   gtk_widget_set_visible (GTK_WIDGET (self->step_label), text != NULL);
   gtk_widget_set_visible (self->recovery_button,
-                          self->pending_scope != NULL && !idle
+                          self->pending_scope != NULL && !self->new_key_turn && !idle
                           && state != KT_WEBAUTHN_STATE_IDLE);
-  gtk_widget_set_visible (self->retry_button, self->pending_alias != NULL && idle);
+  gtk_widget_set_visible (self->retry_button,
+                          self->pending_alias != NULL && self->new_key_turn && idle);
   gtk_widget_set_visible (self->set_pin_button,
                           self->pending_alias != NULL && idle
                           && state == KT_WEBAUTHN_STATE_PIN_NOT_SET);
@@ -105,6 +112,7 @@ clear_pending (KtAccountPage *self)
   self->pending_scope = NULL;
   g_clear_object (&self->pending_delete);
   g_clear_pointer (&self->pending_alias, g_free);
+  self->new_key_turn = FALSE;
   self->switching_to_code = FALSE;
 }
 
@@ -162,6 +170,47 @@ kt_account_page_controller_changed (KtFlowPage *page)
   KT_FLOW_PAGE_CLASS (kt_account_page_parent_class)->controller_changed (page);
 }
 
+/* A dialog asking for one line of text, named @entry_label for a screen reader, with Cancel and
+ * @response (suggested, the default), connected to @on_response and shown. */
+static void
+present_entry_dialog (KtAccountPage *self,
+                      const char    *heading,
+                      const char    *body,
+                      const char    *entry_label,
+                      const char    *text,
+                      const char    *response,
+                      const char    *response_label,
+                      GCallback      on_response,
+                      KtPasskey     *passkey)
+{
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root
+                                                                   (GTK_WIDGET (self))),
+                                                       heading, body));
+  entry = gtk_entry_new ();
+  gtk_editable_set_text (GTK_EDITABLE (entry), text != NULL ? text : "");
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, entry_label,
+                                  -1);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    response, response_label,
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, response, ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, response);
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  if (passkey != NULL)
+    g_object_set_data_full (G_OBJECT (dialog), "passkey", g_object_ref (passkey),
+                            g_object_unref);
+  g_signal_connect_object (dialog, "response", on_response, self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
 static void
 on_rename_response (AdwMessageDialog *dialog,
                     const char       *response,
@@ -192,35 +241,11 @@ rename_action (GtkWidget  *widget,
 {
   KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
   g_autoptr(KtPasskey) passkey = find_passkey (self, g_variant_get_string (parameter, NULL));
-  GtkRoot *root = gtk_widget_get_root (widget);
-  AdwMessageDialog *dialog;
-  GtkWidget *entry;
 
-  if (passkey == NULL)
-    return;
-
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (root),
-                                                       _("Rename Security Key"), NULL));
-  entry = gtk_entry_new ();
-  gtk_editable_set_text (GTK_EDITABLE (entry),
-                         kt_passkey_get_alias (passkey) != NULL
-                           ? kt_passkey_get_alias (passkey) : "");
-  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Name"),
-                                  -1);
-  adw_message_dialog_set_extra_child (dialog, entry);
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "rename", _("_Rename"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "rename", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (dialog, "rename");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "passkey", g_object_ref (passkey), g_object_unref);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_rename_response), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-  gtk_widget_grab_focus (entry);
+  if (passkey != NULL)
+    present_entry_dialog (self, _("Rename Security Key"), NULL, _("Name"),
+                          kt_passkey_get_alias (passkey), "rename", _("_Rename"),
+                          G_CALLBACK (on_rename_response), passkey);
 }
 
 /* The end of an action that may have asked for a step-up. */
@@ -250,7 +275,7 @@ on_protected_action_done (GObject      *source,
   else if (self->switching_to_code)
     self->switching_to_code = FALSE;
   /* A new key can be tried again (another key inserted, a PIN set); a removal is asked anew. */
-  else if (self->pending_alias == NULL)
+  else if (self->pending_alias == NULL || !self->new_key_turn)
     clear_pending (self);
   kt_flow_page_update (KT_FLOW_PAGE (self));
 }
@@ -261,6 +286,23 @@ start_delete (KtAccountPage *self)
   kt_mfa_controller_delete_passkey_async (kt_flow_page_get_controller (KT_FLOW_PAGE (self)),
                                           self->pending_delete, NULL, on_protected_action_done,
                                           g_object_ref (self));
+}
+
+/* The key already registered has confirmed (or none was needed): the new key's turn. */
+static void
+on_add_stepped_up (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(KtAccountPage) self = user_data;
+
+  if (kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, NULL))
+    self->new_key_turn = self->pending_alias != NULL;
+  else if (self->switching_to_code)
+    self->switching_to_code = FALSE;
+  else
+    clear_pending (self);
+  kt_flow_page_update (KT_FLOW_PAGE (self));
 }
 
 static void
@@ -427,7 +469,10 @@ on_add_response (AdwMessageDialog *dialog,
   self->pending_scope = KT_SCOPE_CREDENTIAL_LINK;
   self->pending_alias = g_steal_pointer (&alias);
   kt_flow_page_update (KT_FLOW_PAGE (self));
-  start_add (self);
+  /* Two touches, each of its own key and each announced: the old key first, then the new. */
+  kt_mfa_controller_step_up_async (kt_flow_page_get_controller (KT_FLOW_PAGE (self)),
+                                   KT_SCOPE_CREDENTIAL_LINK, NULL, on_add_stepped_up,
+                                   g_object_ref (self));
 }
 
 static void
@@ -435,33 +480,12 @@ add_key_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
-  KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
-  AdwMessageDialog *dialog;
-  GtkWidget *entry;
-
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
-                                                       _("Add Security Key"),
-                                                       _("A backup key lets you sign in when "
-                                                         "the other is lost. You will confirm "
-                                                         "with a key you already have, then "
-                                                         "insert the new key and touch it.")));
-  entry = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("For example: Backup key"));
-  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Name of the new key"),
-                                  -1);
-  adw_message_dialog_set_extra_child (dialog, entry);
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "add", _("_Add"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "add", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (dialog, "add");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_add_response), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-  gtk_widget_grab_focus (entry);
+  present_entry_dialog (KT_ACCOUNT_PAGE (widget), _("Add Security Key"),
+                        _("A backup key lets you sign in when the other is lost. You will "
+                          "confirm with a key you already have, then insert the new key and "
+                          "touch it."),
+                        _("Name of the new key"), NULL, "add", _("_Add"),
+                        G_CALLBACK (on_add_response), NULL);
 }
 
 static void
@@ -497,7 +521,8 @@ on_recovery_step_up_done (GObject      *source,
   if (self->pending_delete != NULL)
     start_delete (self);
   else if (self->pending_alias != NULL)
-    start_add (self);
+    self->new_key_turn = TRUE;
+  kt_flow_page_update (KT_FLOW_PAGE (self));
 }
 
 static void
@@ -526,34 +551,15 @@ step_up_recovery_action (GtkWidget  *widget,
                          GVariant   *parameter)
 {
   KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
-  AdwMessageDialog *dialog;
-  GtkWidget *entry;
 
   if (self->pending_scope == NULL)
     return;
   /* The key's ceremony stops; the action waits for the code instead. */
   self->switching_to_code = TRUE;
   kt_mfa_controller_cancel (kt_flow_page_get_controller (KT_FLOW_PAGE (self)));
-
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
-                                                       _("Confirm With a Recovery Code"),
-                                                       _("Each recovery code works once.")));
-  entry = gtk_entry_new ();
-  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Recovery code"),
-                                  -1);
-  adw_message_dialog_set_extra_child (dialog, entry);
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "confirm", _("C_onfirm"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "confirm", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (dialog, "confirm");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_recovery_code_response), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-  gtk_widget_grab_focus (entry);
+  present_entry_dialog (self, _("Confirm With a Recovery Code"),
+                        _("Each recovery code works once."), _("Recovery code"), NULL,
+                        "confirm", _("C_onfirm"), G_CALLBACK (on_recovery_code_response), NULL);
 }
 
 static void

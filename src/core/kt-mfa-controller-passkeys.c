@@ -493,6 +493,34 @@ kt_mfa_controller_step_up (KtMfaController     *self,
   with_api_version (self, task, step_up_with_version);
 }
 
+static void
+end_stepped_up (KtMfaController *self,
+                GTask           *task)
+{
+  kt_mfa_controller_end_operation (self, task, NULL);
+}
+
+void
+kt_mfa_controller_step_up_async (KtMfaController     *self,
+                                 const char          *scope,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+  g_return_if_fail (scope != NULL);
+
+  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_step_up_async, cancellable,
+                                            callback, user_data);
+  if (task == NULL)
+    return;
+  g_object_set_data_full (G_OBJECT (task), "kt-scope-copy", g_strdup (scope), g_free);
+  kt_mfa_controller_step_up (self, task, g_object_get_data (G_OBJECT (task), "kt-scope-copy"),
+                             end_stepped_up);
+}
+
 /* A recovery code in place of the key: earns the token for @scope and ends, and the action
  * asked again then finds it held. */
 static void

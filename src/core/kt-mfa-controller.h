@@ -103,6 +103,15 @@ void     kt_mfa_controller_add_passkey_async           (KtMfaController     *sel
                                                         GCancellable        *cancellable,
                                                         GAsyncReadyCallback  callback,
                                                         gpointer             user_data);
+/* Earns the elevated token an action of @scope (KT_SCOPE_*) will need, with a registered key,
+ * where the environment enforces step-up and holds none yet; ends at once otherwise. Adding a key
+ * calls this first, so that the key already registered is touched before the new one is
+ * inserted; kt_mfa_controller_add_passkey_async() then uses the token. */
+void     kt_mfa_controller_step_up_async               (KtMfaController     *self,
+                                                        const char          *scope,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
 /* The alternative to the key for an action's step-up: spends @code for an elevated token for
  * @scope (KT_SCOPE_*), or the legacy MFA token, and ends; asking for the action again then uses
  * it without touching the key. */

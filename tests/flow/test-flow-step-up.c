@@ -94,6 +94,7 @@ static void
 test_second_key (Flow          *f,
                  gconstpointer  data)
 {
+  GAsyncResult *result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(KtPasskey) first = NULL;
   g_autoptr(KtPasskey) second = NULL;
@@ -109,8 +110,12 @@ test_second_key (Flow          *f,
   g_assert_error (error, KT_MFA_CONTROLLER_ERROR, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT);
   g_clear_error (&error);
 
-  /* Adding with the first key still in: the step-up takes it (credential:link), the
-   * registration then finds it registered. */
+  /* As the account page does it: the step-up first, with the first key (credential:link)... */
+  kt_mfa_controller_step_up_async (f->controller, KT_SCOPE_CREDENTIAL_LINK, NULL,
+                                   flow_store_result, &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+  /* ... which would not register again, if asked to. */
   add_with_registered_key (f);
   if (flow_step_up_enforced (f))
     {
@@ -313,6 +318,102 @@ test_expired_asks_again (Flow          *f,
   g_assert_cmpuint (PROOFS (f), ==, proofs + 2);
 }
 
+/* A relay in the test that passes every request on to the sandbox but answers POST /stepUp/check
+ * itself with a 503, as a server in trouble would. The sandbox is another process, so waiting
+ * for it here does not stall the client. */
+typedef struct {
+  KsTestServer *server;
+  SoupSession  *session;
+  guint         refused;
+} FailingCheck;
+
+static void
+on_relay_request (SoupServer        *soup,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  FailingCheck *relay = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  const char *sdk = strstr (path, "/sdk/");
+  g_autofree char *uri = NULL;
+  g_autoptr(SoupMessage) forwarded = NULL;
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  const char *names[] = { "Authorization", "Content-Type", "x-dyn-elevated-access-token",
+                          "x-mfa-auth-token", "x-dyn-request-id" };
+
+  if (g_str_has_suffix (path, "/stepUp/check"))
+    {
+      static const char body[] = "{\"error\":\"Try again later\",\"code\":\"unavailable\"}";
+
+      relay->refused++;
+      soup_server_message_set_status (msg, 503, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body,
+                                        strlen (body));
+      return;
+    }
+
+  g_assert_nonnull (sdk);
+  uri = g_strconcat (relay->server->base_url, sdk, NULL);
+  forwarded = soup_message_new (method, uri);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *value =
+        soup_message_headers_get_one (soup_server_message_get_request_headers (msg), names[i]);
+
+      if (value != NULL)
+        soup_message_headers_replace (soup_message_get_request_headers (forwarded), names[i],
+                                      value);
+    }
+  request = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  if (g_bytes_get_size (request) > 0)
+    soup_message_set_request_body_from_bytes (forwarded, "application/json", request);
+  answer = soup_session_send_and_read (relay->session, forwarded, NULL, NULL);
+  g_assert_nonnull (answer);
+  soup_server_message_set_status (msg, soup_message_get_status (forwarded), NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+}
+
+/* When the check itself fails, the action is treated as needing a step-up, as Dynamic's client
+ * does: the key is asked, and the action goes through. */
+static void
+test_failed_check_counts_as_required (Flow          *f,
+                                      gconstpointer  data)
+{
+  g_autoptr(SoupServer) soup = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtPasskey) passkey = NULL;
+  g_autoptr(GSList) uris = NULL;
+  FailingCheck relay = { f->server, soup_session_new (), 0 };
+  g_autoptr(GUri) uri = NULL;
+  guint proofs;
+
+  soup_server_add_handler (soup, NULL, on_relay_request, &relay, NULL);
+  g_assert_true (soup_server_listen_local (soup, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (soup);
+  uri = g_uri_ref (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  g_free (f->base_url);
+  f->base_url = g_strdup_printf ("http://127.0.0.1:%d/api/v0", g_uri_get_port (uri));
+
+  flow_sign_up (f);
+  passkey = passkey_at (f, 0);
+  proofs = PROOFS (f);
+  g_assert_true (delete_passkey (f, passkey, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (relay.refused, ==, 1);
+  g_assert_cmpuint (PROOFS (f), ==, proofs + 1);
+  g_assert_cmpuint (count_passkeys (f), ==, 0);
+
+  flow_drop_controller (f);
+  soup_server_disconnect (soup);
+  g_object_unref (relay.session);
+}
+
 static const FlowOptions cookie_sessions = { .cookie_sessions = TRUE };
 
 /* An environment with cookie-based sessions gives no token: the sign-in says so at once. */
@@ -352,6 +453,8 @@ main (int   argc,
                      test_single_use_dropped);
       ADD_FLOW_TEST ("/flow/step-up/expired-asks-again", &short_elevated,
                      test_expired_asks_again);
+      ADD_FLOW_TEST ("/flow/step-up/failed-check-counts-as-required", NULL,
+                     test_failed_check_counts_as_required);
     }
 
   return g_test_run ();
