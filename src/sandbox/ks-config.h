@@ -49,6 +49,11 @@ typedef struct {
   gint64    mfa_token_lifetime;
   gint64    elevated_single_use_lifetime;
   gint64    elevated_time_bound_lifetime;
+
+  /* Limits on email codes ("limits" in the file). */
+  gint64    email_guesses_per_verification;   /* wrong guesses in all, resends included */
+  gint64    email_guesses_per_address_hour;   /* wrong guesses at one address in an hour */
+  gint64    email_codes_per_minute;           /* codes sent in the environment in a minute */
 } KsEnvironment;
 
 /* Dynamic's API versions (ProjectSettings.sdk.minApiVersion): step-up is enforced since the

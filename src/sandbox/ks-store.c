@@ -61,6 +61,19 @@ static const char schema[] =
   "  token_hash BLOB PRIMARY KEY, session_id TEXT NOT NULL, expires_at INTEGER NOT NULL,"
   "  single_use INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
 
+/* One row per code sent and per wrong guess: the limits count them across resends, verifications
+ * and addresses, and a restart keeps them. */
+static const char email_events_schema[] =
+  "CREATE TABLE IF NOT EXISTS email_events ("
+  "  environment_id TEXT NOT NULL, email TEXT NOT NULL, verification_id TEXT NOT NULL,"
+  "  kind INTEGER NOT NULL, at INTEGER NOT NULL);"
+  "CREATE INDEX IF NOT EXISTS email_events_by_environment"
+  "  ON email_events (environment_id, kind, at);"
+  "CREATE INDEX IF NOT EXISTS email_events_by_email"
+  "  ON email_events (environment_id, email, kind, at);"
+  "CREATE INDEX IF NOT EXISTS email_events_by_verification"
+  "  ON email_events (verification_id, kind, at);";
+
 gint64
 ks_now_ms (void)
 {
@@ -394,7 +407,8 @@ ks_store_open (const char  *path,
   sqlite3_busy_timeout (self->db, 5000);
   if (!exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
              "PRAGMA wal_autocheckpoint=4000;", error)
-      || !exec (self, schema, error))
+      || !exec (self, schema, error)
+      || !exec (self, email_events_schema, error))
     return NULL;
 
   return g_steal_pointer (&self);
@@ -685,6 +699,95 @@ ks_store_count_verifications_since (KsStore     *self,
   count = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   return count;
+}
+
+/* Email events */
+
+gboolean
+ks_store_add_email_event (KsStore                    *self,
+                          KsEmailEvent                kind,
+                          const KsEmailVerification  *verification,
+                          gint64                      at,
+                          GError                    **error)
+{
+  sqlite3_stmt *stmt = statement (self, "INSERT INTO email_events (environment_id, email, "
+                                  "verification_id, kind, at) VALUES (?, ?, ?, ?, ?)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, verification->environment_id);
+  bind_text (stmt, 2, verification->email);
+  bind_text (stmt, 3, verification->id);
+  sqlite3_bind_int (stmt, 4, kind);
+  sqlite3_bind_int64 (stmt, 5, at);
+  return run (self, stmt, error);
+}
+
+gint64
+ks_store_count_email_events (KsStore     *self,
+                             KsEmailEvent kind,
+                             const char  *environment_id,
+                             const char  *email,
+                             const char  *verification_id,
+                             gint64       since,
+                             gint64      *oldest,
+                             GError     **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 count;
+
+  /* One statement per scope, each served by its own index. */
+  if (verification_id != NULL)
+    {
+      stmt = statement (self, "SELECT count(*), min(at) FROM email_events "
+                        "WHERE verification_id = ? AND kind = ? AND at >= ?", error);
+      if (stmt != NULL)
+        bind_text (stmt, 1, verification_id);
+    }
+  else if (email != NULL)
+    {
+      stmt = statement (self, "SELECT count(*), min(at) FROM email_events "
+                        "WHERE environment_id = ? AND email = ? AND kind = ? AND at >= ?",
+                        error);
+      if (stmt != NULL)
+        {
+          bind_text (stmt, 1, environment_id);
+          bind_text (stmt, 2, email);
+        }
+    }
+  else
+    {
+      stmt = statement (self, "SELECT count(*), min(at) FROM email_events "
+                        "WHERE environment_id = ? AND kind = ? AND at >= ?", error);
+      if (stmt != NULL)
+        bind_text (stmt, 1, environment_id);
+    }
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int (stmt, sqlite3_bind_parameter_count (stmt) - 1, kind);
+  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_count (stmt), since);
+  if (!step_row (self, stmt, error))
+    return -1;
+  count = sqlite3_column_int64 (stmt, 0);
+  if (oldest != NULL)
+    *oldest = sqlite3_column_int64 (stmt, 1);
+  sqlite3_reset (stmt);
+  return count;
+}
+
+gboolean
+ks_store_delete_old_email_events (KsStore  *self,
+                                  gint64    before,
+                                  GError  **error)
+{
+  sqlite3_stmt *stmt = statement (self, "DELETE FROM email_events WHERE at < ? AND "
+                                  "verification_id NOT IN (SELECT id FROM email_verifications)",
+                                  error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, before);
+  return run (self, stmt, error);
 }
 
 /* Sessions */
