@@ -20,6 +20,9 @@
 #define KT_MAX_ATTEMPTS 3
 /* x-dynamic-platform: Dynamic's client sends "web" or "react-native"; Keyturn names its own. */
 #define KT_PLATFORM "linux-desktop"
+#define KT_READ_CHUNK_SIZE (16 * 1024)
+/* A whole answer, from connecting to its last byte, may take this many times the timeout. */
+#define KT_ANSWER_DEADLINE_FACTOR 2
 
 struct _KtApiClient
 {
@@ -72,6 +75,44 @@ call_free (Call *call)
 }
 
 static void send_attempt (GTask *task);
+
+/* One attempt of a call: its message and the answer's body as it is read. */
+typedef struct {
+  GTask *task;                  /* the call's; it stays alive until the call returns */
+  SoupMessage *message;
+  GCancellable *cancellable;    /* stops this attempt; follows the call's cancellable */
+  gulong cancelled_id;
+  GInputStream *stream;
+  GByteArray *body;             /* never more than KT_MAX_RESPONSE_SIZE + 1 bytes */
+  guint8 chunk[KT_READ_CHUNK_SIZE];
+  guint deadline_id;
+  gboolean past_deadline;
+} Attempt;
+
+static void read_answer_chunk (Attempt *attempt);
+
+static void
+attempt_free (Attempt *attempt)
+{
+  g_cancellable_disconnect (g_task_get_cancellable (attempt->task), attempt->cancelled_id);
+  g_clear_handle_id (&attempt->deadline_id, g_source_remove);
+  if (attempt->stream != NULL)
+    g_input_stream_close_async (attempt->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_clear_object (&attempt->stream);
+  g_clear_object (&attempt->message);
+  g_clear_object (&attempt->cancellable);
+  g_clear_pointer (&attempt->body, g_byte_array_unref);
+  g_free (attempt);
+}
+
+/* Ends an attempt whose answer is refused: whatever the server still had to send is dropped
+ * with its connection, never read. */
+static void
+attempt_abandon (Attempt *attempt)
+{
+  g_cancellable_cancel (attempt->cancellable);
+  attempt_free (attempt);
+}
 
 static void
 kt_api_client_finalize (GObject *object)
@@ -147,6 +188,21 @@ kt_api_base_url_is_acceptable (const char  *base_url,
     {
       g_set_error (error, KT_API_ERROR, KT_API_ERROR_CONFIGURATION,
                    _("“%s” is not a server address."), base_url);
+      return FALSE;
+    }
+
+  /* A user name (or password) would be sent to the server by no one and shown to everyone. */
+  if (g_uri_get_userinfo (uri) != NULL)
+    {
+      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_CONFIGURATION,
+                           _("The server address must not contain a user name or password."));
+      return FALSE;
+    }
+  /* Each call's path is appended to the address: after a “?” or “#” it would not be a path. */
+  if (g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error (error, KT_API_ERROR, KT_API_ERROR_CONFIGURATION,
+                   _("The server address must not contain a “?” or “#” part: “%s”."), base_url);
       return FALSE;
     }
 
@@ -296,13 +352,42 @@ error_from_transport (KtApiClient *self,
   g_autoptr(GUri) uri = g_uri_parse (self->base_url, G_URI_FLAGS_NONE, NULL);
   const char *host = uri != NULL ? g_uri_get_host (uri) : self->base_url;
 
+  g_debug ("%s: %s (%s %d)", host, error->message, g_quark_to_string (error->domain), error->code);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
+  /* Not a lost connection: a server that cannot prove it is the one asked for. */
+  if (error->domain == G_TLS_ERROR)
+    return g_error_new (KT_API_ERROR, KT_API_ERROR_NETWORK,
+                        _("Could not make a secure connection to %s: its certificate is not "
+                          "valid for it or not trusted."), host);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return g_error_new (KT_API_ERROR, KT_API_ERROR_TIMEOUT,
                         _("%s did not answer in time. Check your connection and try again."), host);
   return g_error_new (KT_API_ERROR, KT_API_ERROR_NETWORK,
                       _("Could not reach %s. Check your connection and try again."), host);
+}
+
+/* A redirect's target is named, never followed: the call's body and tokens were meant for this
+ * server alone, and an answer from elsewhere is not its answer. */
+static GError *
+error_from_redirect (SoupMessage *message)
+{
+  const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                       "Location");
+  g_autofree char *request = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *shown = NULL;
+
+  if (location == NULL || *location == '\0')
+    return g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                                _("The server answered with a redirect, which Keyturn does not "
+                                  "follow. Check the server address."));
+  request = g_uri_to_string (soup_message_get_uri (message));
+  target = g_uri_resolve_relative (request, location, G_URI_FLAGS_NONE, NULL);
+  shown = kt_api_response_shown_text (target != NULL ? target : location);
+  return g_error_new (KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                      _("The server answered with a redirect to “%s”, which Keyturn does not "
+                        "follow. Check the server address."), shown);
 }
 
 /* The call engine */
@@ -347,34 +432,76 @@ finish_with_error (GTask  *task,
   g_object_unref (task);
 }
 
+/* Ends an attempt that the network, the deadline or the person cancelling stopped. */
+static void
+attempt_fail (Attempt *attempt,
+              GError  *error)
+{
+  GTask *task = attempt->task;
+  g_autoptr(GError) timed_out = NULL;
+
+  if (attempt->past_deadline && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    error = timed_out = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "deadline");
+  error = error_from_transport (g_task_get_source_object (task), error);
+  attempt_abandon (attempt);
+  finish_with_error (task, g_task_get_task_data (task), error);
+}
+
+/* The answer's status and headers have come; its body is read in chunks from here on. */
 static void
 on_response (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  GTask *task = user_data;
-  KtApiClient *self = g_task_get_source_object (task);
+  Attempt *attempt = user_data;
+  GTask *task = attempt->task;
   Call *call = g_task_get_task_data (task);
-  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root = NULL;
-  gpointer parsed;
   guint status;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  if (body == NULL)
+  attempt->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (attempt->stream == NULL)
     {
-      finish_with_error (task, call, error_from_transport (self, error));
+      attempt_fail (attempt, error);
       return;
     }
 
-  status = soup_message_get_status (message);
+  status = soup_message_get_status (attempt->message);
+  if (SOUP_STATUS_IS_REDIRECTION (status))
+    {
+      /* Never followed: the token would go, or the answer come, from elsewhere. */
+      g_debug ("%s %s → %u", call->method, call->path, status);
+      error = error_from_redirect (attempt->message);
+      attempt_abandon (attempt);
+      finish_with_error (task, call, g_steal_pointer (&error));
+      return;
+    }
+
+  read_answer_chunk (attempt);
+}
+
+/* The whole answer, no larger than the cap, is read: what it means ends the call. */
+static void
+answer_read (Attempt *attempt)
+{
+  GTask *task = attempt->task;
+  KtApiClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = g_byte_array_free_to_bytes (g_steal_pointer (&attempt->body));
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root = NULL;
+  gpointer parsed;
+  guint status = soup_message_get_status (attempt->message);
+  gboolean read_ok;
+
   g_debug ("%s %s → %u", call->method, call->path, status);
 
-  if (!kt_api_response_read (status, soup_message_get_response_headers (message), body,
-                             &parser, &root, &error))
+  read_ok = kt_api_response_read (status, soup_message_get_response_headers (attempt->message),
+                                  body, &parser, &root, &error);
+  attempt_free (attempt);
+  if (!read_ok)
     {
       finish_with_error (task, call, g_steal_pointer (&error));
       return;
@@ -410,6 +537,74 @@ add_elevated_token (KtApiClient        *self,
 }
 
 static void
+on_answer_chunk_read (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Attempt *attempt = user_data;
+  GTask *task = attempt->task;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (n < 0)
+    {
+      attempt_fail (attempt, error);
+      return;
+    }
+  g_byte_array_append (attempt->body, attempt->chunk, (guint) n);
+  /* What is counted is what libsoup's content decoder gives: a small gzip bomb is stopped here
+   * too, after at most the cap of decoded bytes. */
+  if (attempt->body->len > KT_MAX_RESPONSE_SIZE)
+    {
+      g_debug ("%s %s: answer over %d bytes; dropped", call->method, call->path,
+               KT_MAX_RESPONSE_SIZE);
+      attempt_abandon (attempt);
+      finish_with_error (task, call,
+                         g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                                              _("The server's answer is far too large.")));
+      return;
+    }
+  if (n > 0)
+    {
+      read_answer_chunk (attempt);
+      return;
+    }
+  answer_read (attempt);
+}
+
+static void
+read_answer_chunk (Attempt *attempt)
+{
+  /* One byte more than the cap is asked for, so that an answer of exactly the cap is read whole
+   * and a larger one is known to be larger without reading further. */
+  gsize room = KT_MAX_RESPONSE_SIZE + 1 - attempt->body->len;
+
+  g_input_stream_read_async (attempt->stream, attempt->chunk, MIN (room, sizeof attempt->chunk),
+                             G_PRIORITY_DEFAULT, attempt->cancellable, on_answer_chunk_read,
+                             attempt);
+}
+
+static void
+on_call_cancelled (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+/* The session's timeout bounds each read, not a whole answer: a server that sends a byte just
+ * before each read would time out could keep a call going for days. */
+static void
+on_attempt_deadline (gpointer user_data)
+{
+  Attempt *attempt = user_data;
+
+  attempt->deadline_id = 0;
+  attempt->past_deadline = TRUE;
+  g_cancellable_cancel (attempt->cancellable);
+}
+
+static void
 send_attempt (GTask *task)
 {
   KtApiClient *self = g_task_get_source_object (task);
@@ -417,6 +612,8 @@ send_attempt (GTask *task)
   g_autoptr(SoupMessage) message = soup_message_new (call->method, call->uri);
   g_autofree char *request_id = NULL;
   SoupMessageHeaders *headers;
+  Attempt *attempt;
+  guint timeout = 0;
 
   if (message == NULL)
     {
@@ -427,6 +624,9 @@ send_attempt (GTask *task)
     }
 
   call->attempt++;
+  /* A redirect is an answer like any other, refused in on_response: libsoup must not follow it
+   * with the call's body to another origin, or from https to http. */
+  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
   request_id = g_uuid_string_random ();
   headers = soup_message_get_request_headers (message);
   soup_message_headers_replace (headers, "Accept", "application/json");
@@ -456,8 +656,22 @@ send_attempt (GTask *task)
   if (call->body != NULL)
     soup_message_set_request_body_from_bytes (message, "application/json", call->body);
 
-  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), on_response, task);
+  attempt = g_new0 (Attempt, 1);
+  attempt->task = task;
+  attempt->message = g_object_ref (message);
+  attempt->body = g_byte_array_new ();
+  attempt->cancellable = g_cancellable_new ();
+  if (g_task_get_cancellable (task) != NULL)
+    attempt->cancelled_id = g_cancellable_connect (g_task_get_cancellable (task),
+                                                   G_CALLBACK (on_call_cancelled),
+                                                   g_object_ref (attempt->cancellable),
+                                                   g_object_unref);
+  g_object_get (self->session, "timeout", &timeout, NULL);
+  if (timeout > 0)
+    attempt->deadline_id = g_timeout_add_once (timeout * KT_ANSWER_DEADLINE_FACTOR * 1000,
+                                               on_attempt_deadline, attempt);
+  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, attempt->cancellable,
+                           on_response, attempt);
 }
 
 static void

@@ -11,6 +11,9 @@
 
 G_BEGIN_DECLS
 
+/* The largest answer read, counted after decompression: the client stops reading past it. */
+#define KT_MAX_RESPONSE_SIZE (1024 * 1024)
+
 /* Turns a successful answer's JSON into a call's result, or refuses it whole. */
 typedef gpointer (*KtApiParseFunc) (JsonNode  *root,
                                     GError   **error);
@@ -48,5 +51,9 @@ const KtApiParser *kt_api_parser        (KtApiParserKind      kind);
 
 /* Every parser that the calls use. */
 const KtApiParser *kt_api_parsers       (gsize               *n_parsers);
+
+/* @text from the server, fit to be shown in a message: valid UTF-8, no control or formatting
+ * characters (which could reorder what is shown around it), and no more than 200 characters. */
+char              *kt_api_response_shown_text (const char *text);
 
 G_END_DECLS

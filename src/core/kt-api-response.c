@@ -15,7 +15,27 @@
 #include "kt-user-private.h"
 #include "kt-verify-response-private.h"
 
-#define KT_MAX_RESPONSE_SIZE (1024 * 1024)
+char *
+kt_api_response_shown_text (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  GString *shown = g_string_new (NULL);
+  guint n = 0;
+
+  for (const char *p = valid; *p != '\0' && n < 200; p = g_utf8_next_char (p), n++)
+    {
+      gunichar c = g_utf8_get_char (p);
+      GUnicodeType type = g_unichar_type (c);
+
+      if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT)
+        g_string_append_c (shown, '?');
+      else
+        g_string_append_unichar (shown, c);
+    }
+  if (*valid != '\0' && g_utf8_strlen (valid, -1) > 200)
+    g_string_append (shown, "…");
+  return g_string_free (shown, FALSE);
+}
 
 static char *
 malformed_message (const char *detail)
@@ -143,6 +163,14 @@ error_from_status (guint               status,
         }
       g_free (message);
       message = g_strdup (fallback);
+    }
+  else
+    {
+      /* The server's own words are shown to a person: never its control characters. */
+      char *shown = kt_api_response_shown_text (message);
+
+      g_free (message);
+      message = shown;
     }
 
   error = g_error_new_literal (KT_API_ERROR, kind, message);
