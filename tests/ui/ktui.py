@@ -434,11 +434,12 @@ class Session:
     their own, and keyturn pointed at them; everything started is stopped on leaving.
 
     @sandbox_config, a dict, replaces the sandbox's demo environment (its --config file).
+    @api_version is the demo environment's (--demo-api-version), None for its own 2026_04_01.
     With @keep_logs, what every process writes to stderr is kept for logs() to read, and
     shown when the session ends. @catalog is the language keyturn speaks (English without)."""
 
     def __init__(self, keyturn, sandbox, virtual_key, sandbox_config=None, keep_logs=False,
-                 catalog=None, api_version="2026_01_01"):
+                 catalog=None, api_version=None):
         self.keyturn = keyturn
         # The language keyturn runs in and the names its controls have in it.
         self.catalog = catalog or Catalog()
@@ -519,9 +520,8 @@ class Session:
             with open(config, "w", encoding="utf-8") as f:
                 json.dump(self.sandbox_config, f)
             args += ["--config", config]
-        else:
-            # The demo environment at the session's API version: the tests that came before
-            # step-up keep the legacy one they were written for.
+        elif self.api_version is not None:
+            # The demo is 2026_04_01 (step-up enforced) unless told otherwise.
             args += ["--demo-api-version", self.api_version]
         self.sandbox_process = self._spawn("sandbox", args, self.env, stdout=subprocess.DEVNULL)
         wait_for("sandbox.json", lambda: os.path.exists(described))

@@ -25,6 +25,7 @@ BACKUP = "Green key"
 
 
 def main():
+    # The demo environment's own API version, said here as the test is about it.
     with Session(*sys.argv[1:4], api_version="2026_04_01") as session:
         app = session.start_app()
         session.sign_in(app, EMAIL)
