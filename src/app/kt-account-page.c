@@ -1,4 +1,5 @@
-/* kt-account-page.c: who is signed in, their passkeys, and signing out
+/* kt-account-page.c: who is signed in, their passkeys (adding, renaming and removing them, with
+ * the step-up the server asks for), and signing out
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,6 +10,7 @@
 #include "kt-flow-status.h"
 #include "kt-key-status.h"
 #include "kt-passkey-row.h"
+#include "kt-set-pin-dialog.h"
 #include "kt-window.h"
 
 struct _KtAccountPage
@@ -20,6 +22,19 @@ struct _KtAccountPage
   GtkLabel   *not_remembered_label;
   GtkListBox *passkeys_list;
   GtkWidget  *key_status;
+  GtkLabel   *backup_hint;
+  GtkLabel   *step_label;
+  GtkWidget  *recovery_button;
+  GtkWidget  *retry_button;
+  GtkWidget  *set_pin_button;
+
+  /* The action that asks for a step-up, kept so that it can go on after a recovery code or be
+   * tried again with another key */
+  const char *pending_scope;    /* KT_SCOPE_*, NULL when none is pending */
+  KtPasskey  *pending_delete;
+  char       *pending_alias;
+  gboolean    new_key_turn;     /* the step-up for the new key is done: its turn now */
+  gboolean    switching_to_code;
 };
 
 G_DEFINE_FINAL_TYPE (KtAccountPage, kt_account_page, KT_TYPE_FLOW_PAGE)
@@ -46,6 +61,59 @@ create_passkey_row (gpointer item,
                     gpointer user_data)
 {
   return GTK_WIDGET (kt_passkey_row_new (KT_PASSKEY (item)));
+}
+
+/* The one step a protected action asks for, said before the key is; the recovery code as the
+ * alternative while the key is asked; trying again once the new key is in. */
+static void
+update_step_up (KtAccountPage   *self,
+                KtMfaController *controller)
+{
+  GListModel *passkeys = controller != NULL ? kt_mfa_controller_get_passkeys (controller) : NULL;
+  KtWebauthnState state = controller != NULL
+                          ? kt_mfa_controller_get_authenticator_state (controller)
+                          : KT_WEBAUTHN_STATE_IDLE;
+  gboolean idle = kt_flow_page_is_idle (KT_FLOW_PAGE (self));
+  g_autofree char *text = NULL;
+
+  if (self->pending_delete != NULL)
+    {
+      g_autofree char *title = kt_passkey_row_dup_title (self->pending_delete);
+
+      text = g_strdup_printf (_("Confirm with your security key to remove “%s”."), title);
+    }
+  else if (self->pending_alias != NULL && !self->new_key_turn)
+    text = g_strdup_printf (_("Confirm with a security key you already have to add “%s”."),
+                            self->pending_alias);
+  else if (self->pending_alias != NULL && idle)
+    text = g_strdup_printf (_("Insert the new key “%s” in place of the other one, then choose "
+                              "Continue With the New Key."), self->pending_alias);
+  else if (self->pending_alias != NULL)
+    text = g_strdup_printf (_("Touch the new key “%s” to add it."), self->pending_alias);
+
+  gtk_label_set_text (self->step_label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->step_label), text != NULL);
+  gtk_widget_set_visible (self->recovery_button,
+                          self->pending_scope != NULL && !self->new_key_turn && !idle
+                          && state != KT_WEBAUTHN_STATE_IDLE);
+  gtk_widget_set_visible (self->retry_button,
+                          self->pending_alias != NULL && self->new_key_turn && idle);
+  gtk_widget_set_visible (self->set_pin_button,
+                          self->pending_alias != NULL && idle
+                          && state == KT_WEBAUTHN_STATE_PIN_NOT_SET);
+  /* One key is one loss away from the recovery codes. */
+  gtk_widget_set_visible (GTK_WIDGET (self->backup_hint),
+                          passkeys != NULL && g_list_model_get_n_items (passkeys) == 1);
+}
+
+static void
+clear_pending (KtAccountPage *self)
+{
+  self->pending_scope = NULL;
+  g_clear_object (&self->pending_delete);
+  g_clear_pointer (&self->pending_alias, g_free);
+  self->new_key_turn = FALSE;
+  self->switching_to_code = FALSE;
 }
 
 static void
@@ -80,6 +148,8 @@ kt_account_page_update (KtFlowPage *page)
 
   gtk_label_set_text (self->not_remembered_label, reason != NULL ? reason : "");
   gtk_widget_set_visible (GTK_WIDGET (self->not_remembered_label), reason != NULL);
+
+  update_step_up (self, controller);
 }
 
 /* The list follows the controller's passkeys, whichever controller the page has. */
@@ -89,11 +159,56 @@ kt_account_page_controller_changed (KtFlowPage *page)
   KtAccountPage *self = KT_ACCOUNT_PAGE (page);
   KtMfaController *controller = kt_flow_page_get_controller (page);
 
+  clear_pending (self);
   gtk_list_box_bind_model (self->passkeys_list,
                            controller != NULL ? kt_mfa_controller_get_passkeys (controller) : NULL,
                            create_passkey_row, NULL, NULL);
+  if (controller != NULL)
+    g_signal_connect_object (kt_mfa_controller_get_passkeys (controller), "items-changed",
+                             G_CALLBACK (kt_flow_page_update), self, G_CONNECT_SWAPPED);
 
   KT_FLOW_PAGE_CLASS (kt_account_page_parent_class)->controller_changed (page);
+}
+
+/* A dialog asking for one line of text, named @entry_label for a screen reader, with Cancel and
+ * @response (suggested, the default), connected to @on_response and shown. */
+static void
+present_entry_dialog (KtAccountPage *self,
+                      const char    *heading,
+                      const char    *body,
+                      const char    *entry_label,
+                      const char    *text,
+                      const char    *response,
+                      const char    *response_label,
+                      GCallback      on_response,
+                      KtPasskey     *passkey)
+{
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root
+                                                                   (GTK_WIDGET (self))),
+                                                       heading, body));
+  entry = gtk_entry_new ();
+  gtk_editable_set_text (GTK_EDITABLE (entry), text != NULL ? text : "");
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, entry_label,
+                                  -1);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    response, response_label,
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, response, ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, response);
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  if (passkey != NULL)
+    g_object_set_data_full (G_OBJECT (dialog), "passkey", g_object_ref (passkey),
+                            g_object_unref);
+  g_signal_connect_object (dialog, "response", on_response, self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
 }
 
 static void
@@ -126,35 +241,76 @@ rename_action (GtkWidget  *widget,
 {
   KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
   g_autoptr(KtPasskey) passkey = find_passkey (self, g_variant_get_string (parameter, NULL));
-  GtkRoot *root = gtk_widget_get_root (widget);
-  AdwMessageDialog *dialog;
-  GtkWidget *entry;
 
-  if (passkey == NULL)
-    return;
+  if (passkey != NULL)
+    present_entry_dialog (self, _("Rename Security Key"), NULL, _("Name"),
+                          kt_passkey_get_alias (passkey), "rename", _("_Rename"),
+                          G_CALLBACK (on_rename_response), passkey);
+}
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (root),
-                                                       _("Rename Security Key"), NULL));
-  entry = gtk_entry_new ();
-  gtk_editable_set_text (GTK_EDITABLE (entry),
-                         kt_passkey_get_alias (passkey) != NULL
-                           ? kt_passkey_get_alias (passkey) : "");
-  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Name"),
-                                  -1);
-  adw_message_dialog_set_extra_child (dialog, entry);
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "rename", _("_Rename"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "rename", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (dialog, "rename");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "passkey", g_object_ref (passkey), g_object_unref);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_rename_response), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-  gtk_widget_grab_focus (entry);
+/* The end of an action that may have asked for a step-up. */
+static void
+on_protected_action_done (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(KtAccountPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, &error))
+    {
+      if (self->pending_delete != NULL)
+        {
+          g_autofree char *title = kt_passkey_row_dup_title (self->pending_delete);
+
+          message = g_strdup_printf (_("“%s” removed"), title);
+        }
+      else if (self->pending_alias != NULL)
+        message = g_strdup_printf (_("“%s” added"), self->pending_alias);
+      clear_pending (self);
+      if (message != NULL)
+        gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", message);
+    }
+  else if (self->switching_to_code)
+    self->switching_to_code = FALSE;
+  /* A new key can be tried again (another key inserted, a PIN set); a removal is asked anew. */
+  else if (self->pending_alias == NULL || !self->new_key_turn)
+    clear_pending (self);
+  kt_flow_page_update (KT_FLOW_PAGE (self));
+}
+
+static void
+start_delete (KtAccountPage *self)
+{
+  kt_mfa_controller_delete_passkey_async (kt_flow_page_get_controller (KT_FLOW_PAGE (self)),
+                                          self->pending_delete, NULL, on_protected_action_done,
+                                          g_object_ref (self));
+}
+
+/* The key already registered has confirmed (or none was needed): the new key's turn. */
+static void
+on_add_stepped_up (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(KtAccountPage) self = user_data;
+
+  if (kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, NULL))
+    self->new_key_turn = self->pending_alias != NULL;
+  else if (self->switching_to_code)
+    self->switching_to_code = FALSE;
+  else
+    clear_pending (self);
+  kt_flow_page_update (KT_FLOW_PAGE (self));
+}
+
+static void
+start_add (KtAccountPage *self)
+{
+  kt_mfa_controller_add_passkey_async (kt_flow_page_get_controller (KT_FLOW_PAGE (self)),
+                                       self->pending_alias, NULL, on_protected_action_done,
+                                       g_object_ref (self));
 }
 
 static void
@@ -163,18 +319,14 @@ on_delete_response (AdwMessageDialog *dialog,
                     KtAccountPage    *self)
 {
   KtPasskey *passkey = g_object_get_data (G_OBJECT (dialog), "passkey");
-  g_autofree char *title = NULL;
-  g_autofree char *message = NULL;
 
   if (g_strcmp0 (response, "delete") != 0 || !kt_flow_page_is_idle (KT_FLOW_PAGE (self)))
     return;
-  title = kt_passkey_row_dup_title (passkey);
-  message = g_strdup_printf (_("“%s” removed"), title);
-  kt_mfa_controller_delete_passkey_async (kt_flow_page_get_controller (KT_FLOW_PAGE (self)),
-                                          passkey, NULL,
-                                          kt_window_toast_on_success,
-                                          kt_window_toast_on_success_data (GTK_WIDGET (self),
-                                                                           message));
+  clear_pending (self);
+  self->pending_scope = KT_SCOPE_CREDENTIAL_UNLINK;
+  self->pending_delete = g_object_ref (passkey);
+  kt_flow_page_update (KT_FLOW_PAGE (self));
+  start_delete (self);
 }
 
 static void
@@ -194,9 +346,16 @@ delete_action (GtkWidget  *widget,
   title = kt_passkey_row_dup_title (passkey);
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (root),
                                                        _("Remove Security Key?"), NULL));
-  adw_message_dialog_format_body (dialog,
-                                  _("You will no longer be able to sign in with “%s”."),
-                                  title);
+  if (g_list_model_get_n_items (kt_mfa_controller_get_passkeys (kt_flow_page_get_controller
+                                                                (KT_FLOW_PAGE (self)))) == 1)
+    adw_message_dialog_format_body (dialog,
+                                    _("“%s” is your only security key. Without it you can sign "
+                                      "in only with a recovery code, and the next sign-in will "
+                                      "ask you to register a key again."), title);
+  else
+    adw_message_dialog_format_body (dialog,
+                                    _("You will no longer be able to sign in with “%s”."),
+                                    title);
   adw_message_dialog_add_responses (dialog,
                                     "cancel", _("_Cancel"),
                                     "delete", _("_Remove"),
@@ -296,13 +455,130 @@ new_recovery_codes_action (GtkWidget  *widget,
 }
 
 static void
+on_add_response (AdwMessageDialog *dialog,
+                 const char       *response,
+                 KtAccountPage    *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_autofree char *alias = NULL;
+
+  if (g_strcmp0 (response, "add") != 0 || !kt_flow_page_is_idle (KT_FLOW_PAGE (self)))
+    return;
+  alias = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  clear_pending (self);
+  self->pending_scope = KT_SCOPE_CREDENTIAL_LINK;
+  self->pending_alias = g_steal_pointer (&alias);
+  kt_flow_page_update (KT_FLOW_PAGE (self));
+  /* Two touches, each of its own key and each announced: the old key first, then the new. */
+  kt_mfa_controller_step_up_async (kt_flow_page_get_controller (KT_FLOW_PAGE (self)),
+                                   KT_SCOPE_CREDENTIAL_LINK, NULL, on_add_stepped_up,
+                                   g_object_ref (self));
+}
+
+static void
+add_key_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  present_entry_dialog (KT_ACCOUNT_PAGE (widget), _("Add Security Key"),
+                        _("A backup key lets you sign in when the other is lost. You will "
+                          "confirm with a key you already have, then insert the new key and "
+                          "touch it."),
+                        _("Name of the new key"), NULL, "add", _("_Add"),
+                        G_CALLBACK (on_add_response), NULL);
+}
+
+static void
+retry_add_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
+
+  if (self->pending_alias != NULL)
+    start_add (self);
+}
+
+static void
+set_pin_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  kt_set_pin_dialog_present (widget, kt_flow_page_get_controller (KT_FLOW_PAGE (widget)),
+                             "account.retry-add");
+}
+
+/* A recovery code earned the token: the action goes on, without the key for the step-up. */
+static void
+on_recovery_step_up_done (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(KtAccountPage) self = user_data;
+
+  if (!kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, NULL))
+    return;
+  if (self->pending_delete != NULL)
+    start_delete (self);
+  else if (self->pending_alias != NULL)
+    self->new_key_turn = TRUE;
+  kt_flow_page_update (KT_FLOW_PAGE (self));
+}
+
+static void
+on_recovery_code_response (AdwMessageDialog *dialog,
+                           const char       *response,
+                           KtAccountPage    *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+
+  if (g_strcmp0 (response, "confirm") != 0 || self->pending_scope == NULL ||
+      !kt_flow_page_is_idle (KT_FLOW_PAGE (self)))
+    {
+      if (g_strcmp0 (response, "confirm") != 0)
+        clear_pending (self);
+      kt_flow_page_update (KT_FLOW_PAGE (self));
+      return;
+    }
+  kt_mfa_controller_step_up_with_recovery_code_async (
+    kt_flow_page_get_controller (KT_FLOW_PAGE (self)), self->pending_scope,
+    gtk_editable_get_text (entry), NULL, on_recovery_step_up_done, g_object_ref (self));
+}
+
+static void
+step_up_recovery_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
+
+  if (self->pending_scope == NULL)
+    return;
+  /* The key's ceremony stops; the action waits for the code instead. */
+  self->switching_to_code = TRUE;
+  kt_mfa_controller_cancel (kt_flow_page_get_controller (KT_FLOW_PAGE (self)));
+  present_entry_dialog (self, _("Confirm With a Recovery Code"),
+                        _("Each recovery code works once."), _("Recovery code"), NULL,
+                        "confirm", _("C_onfirm"), G_CALLBACK (on_recovery_code_response), NULL);
+}
+
+static void
 sign_out_action (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *parameter)
 {
+  clear_pending (KT_ACCOUNT_PAGE (widget));
   kt_mfa_controller_sign_out_async (kt_flow_page_get_controller (KT_FLOW_PAGE (widget)), NULL,
                                     kt_window_toast_on_success,
                                     kt_window_toast_on_success_data (widget, _("Signed out")));
+}
+
+static void
+kt_account_page_finalize (GObject *object)
+{
+  clear_pending (KT_ACCOUNT_PAGE (object));
+
+  G_OBJECT_CLASS (kt_account_page_parent_class)->finalize (object);
 }
 
 static void
@@ -310,6 +586,8 @@ kt_account_page_class_init (KtAccountPageClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   KtFlowPageClass *page_class = KT_FLOW_PAGE_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = kt_account_page_finalize;
 
   page_class->update = kt_account_page_update;
   page_class->controller_changed = kt_account_page_controller_changed;
@@ -323,11 +601,22 @@ kt_account_page_class_init (KtAccountPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, not_remembered_label);
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, passkeys_list);
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, key_status);
+  gtk_widget_class_bind_template_child (widget_class, KtAccountPage, backup_hint);
+  gtk_widget_class_bind_template_child (widget_class, KtAccountPage, step_label);
+  gtk_widget_class_bind_template_child (widget_class, KtAccountPage, recovery_button);
+  gtk_widget_class_bind_template_child (widget_class, KtAccountPage, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, KtAccountPage, set_pin_button);
   kt_flow_page_class_install_action (page_class, "account.rename", "s", rename_action);
   kt_flow_page_class_install_action (page_class, "account.delete", "s", delete_action);
   kt_flow_page_class_install_action (page_class, "account.new-recovery-codes", NULL,
                                      new_recovery_codes_action);
   kt_flow_page_class_install_action (page_class, "account.sign-out", NULL, sign_out_action);
+  kt_flow_page_class_install_action (page_class, "account.add-key", NULL, add_key_action);
+  kt_flow_page_class_install_action (page_class, "account.retry-add", NULL, retry_add_action);
+  kt_flow_page_class_install_action (page_class, "account.set-pin", NULL, set_pin_action);
+  /* Offered while the key is asked, so not one of the actions kept for an idle controller. */
+  gtk_widget_class_install_action (widget_class, "account.step-up-recovery", NULL,
+                                   step_up_recovery_action);
 }
 
 static void

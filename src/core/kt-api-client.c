@@ -13,11 +13,14 @@
 
 #include "kt-api-response-private.h"
 #include "kt-device-signer.h"
+#include "kt-elevated-tokens.h"
 
 /* The sdk-api-core version whose models this client reads (API.md). */
 #define KT_DYNAMIC_API_VERSION "0.40.0"
 #define KT_DEFAULT_TIMEOUT_SECONDS 30
 #define KT_MAX_ATTEMPTS 3
+/* x-dynamic-platform: Dynamic's client sends "web" or "react-native"; Keyturn names its own. */
+#define KT_PLATFORM "linux-desktop"
 #define KT_READ_CHUNK_SIZE (16 * 1024)
 /* A whole answer, from connecting to its last byte, may take this many times the timeout. */
 #define KT_ANSWER_DEADLINE_FACTOR 2
@@ -32,6 +35,8 @@ struct _KtApiClient
   char *access_token;
   char *mfa_token;
   KtDeviceSigner *device_signer;
+  KtElevatedTokens *elevated;
+  char *sdk_session_id;         /* x-dyn-session-id: one per client, as Dynamic's per SDK load */
 };
 
 G_DEFINE_FINAL_TYPE (KtApiClient, kt_api_client, G_TYPE_OBJECT)
@@ -57,6 +62,7 @@ typedef struct {
   GBytes *body;
   const KtApiParser *parser;
   CallFlags flags;
+  const char *elevated_scope;   /* the step-up scope the call needs, or NULL */
   guint attempt;
   gboolean sent_mfa_token;
 } Call;
@@ -122,6 +128,8 @@ kt_api_client_finalize (GObject *object)
   kt_secret_free (self->access_token);
   kt_secret_free (self->mfa_token);
   g_clear_object (&self->device_signer);
+  g_clear_object (&self->elevated);
+  g_free (self->sdk_session_id);
 
   G_OBJECT_CLASS (kt_api_client_parent_class)->finalize (object);
 }
@@ -148,6 +156,8 @@ kt_api_client_init (KtApiClient *self)
                                                  "timeout", KT_DEFAULT_TIMEOUT_SECONDS,
                                                  "idle-timeout", 60,
                                                  NULL);
+  self->elevated = kt_elevated_tokens_new ();
+  self->sdk_session_id = g_uuid_string_random ();
 }
 
 static gboolean
@@ -271,6 +281,9 @@ kt_api_client_set_access_token (KtApiClient *self,
   g_return_if_fail (KT_IS_API_CLIENT (self));
   kt_secret_free (self->access_token);
   self->access_token = g_strdup (token);
+  /* Elevated tokens belong to the session: none outlives it. */
+  if (token == NULL)
+    kt_elevated_tokens_clear (self->elevated);
 }
 
 gboolean
@@ -294,6 +307,36 @@ kt_api_client_has_mfa_token (KtApiClient *self)
 {
   g_return_val_if_fail (KT_IS_API_CLIENT (self), FALSE);
   return self->mfa_token != NULL;
+}
+
+static gint64
+now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+gboolean
+kt_api_client_add_elevated_token (KtApiClient *self,
+                                  const char  *token)
+{
+  g_return_val_if_fail (KT_IS_API_CLIENT (self), FALSE);
+  g_return_val_if_fail (token != NULL, FALSE);
+  return kt_elevated_tokens_add (self->elevated, token, now_seconds ());
+}
+
+gboolean
+kt_api_client_has_elevated_token (KtApiClient *self,
+                                  const char  *scope)
+{
+  g_return_val_if_fail (KT_IS_API_CLIENT (self), FALSE);
+  return kt_elevated_tokens_has (self->elevated, scope, now_seconds ());
+}
+
+guint
+kt_api_client_count_elevated_tokens (KtApiClient *self)
+{
+  g_return_val_if_fail (KT_IS_API_CLIENT (self), 0);
+  return kt_elevated_tokens_count (self->elevated);
 }
 
 void
@@ -499,6 +542,20 @@ answer_read (Attempt *attempt)
   g_object_unref (task);
 }
 
+/* Beside Authorization; a single-use token leaves the store as it is sent. */
+static void
+add_elevated_token (KtApiClient        *self,
+                    Call               *call,
+                    SoupMessageHeaders *headers)
+{
+  char *token = kt_elevated_tokens_use (self->elevated, call->elevated_scope, now_seconds ());
+
+  if (token == NULL)
+    return;
+  soup_message_headers_replace (headers, "x-dyn-elevated-access-token", token);
+  kt_secret_free (token);
+}
+
 static void
 on_answer_chunk_read (GObject      *source,
                       GAsyncResult *result,
@@ -598,6 +655,8 @@ send_attempt (GTask *task)
   soup_message_headers_replace (headers, "x-dyn-request-id", request_id);
   soup_message_headers_replace (headers, "x-dyn-version", "Keyturn/" KT_VERSION);
   soup_message_headers_replace (headers, "x-dyn-api-version", "API/" KT_DYNAMIC_API_VERSION);
+  soup_message_headers_replace (headers, "x-dynamic-platform", KT_PLATFORM);
+  soup_message_headers_replace (headers, "x-dyn-session-id", self->sdk_session_id);
 
   if ((call->flags & CALL_AUTHENTICATED) != 0 && self->access_token != NULL)
     {
@@ -623,6 +682,9 @@ send_attempt (GTask *task)
           return;
         }
     }
+
+  if (call->elevated_scope != NULL)
+    add_elevated_token (self, call, headers);
 
   if (call->body != NULL)
     soup_message_set_request_body_from_bytes (message, "application/json", call->body);
@@ -717,16 +779,17 @@ device_headers_ready (GTask *task)
 }
 
 static void
-start_call (KtApiClient         *self,
-            const char          *method,
-            const char          *path,
-            JsonNode            *body,
-            CallFlags            flags,
-            KtApiParserKind      parser,
-            gpointer             source_tag,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
+start_elevated_call (KtApiClient         *self,
+                     const char          *method,
+                     const char          *path,
+                     JsonNode            *body,
+                     CallFlags            flags,
+                     const char          *elevated_scope,
+                     KtApiParserKind      parser,
+                     gpointer             source_tag,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Call *call = g_new0 (Call, 1);
@@ -737,6 +800,7 @@ start_call (KtApiClient         *self,
   call->path = g_strdup (path);
   call->uri = g_strconcat (self->base_url, "/sdk/", self->environment_id, path, NULL);
   call->flags = flags;
+  call->elevated_scope = elevated_scope;
   call->parser = kt_api_parser (parser);
   if (body != NULL)
     {
@@ -751,6 +815,22 @@ start_call (KtApiClient         *self,
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
 
   send_attempt (task);
+}
+
+static void
+start_call (KtApiClient         *self,
+            const char          *method,
+            const char          *path,
+            JsonNode            *body,
+            CallFlags            flags,
+            KtApiParserKind      parser,
+            gpointer             source_tag,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  start_elevated_call (self, method, path, body, flags, NULL, parser, source_tag, cancellable,
+                       callback, user_data);
 }
 
 static gpointer
@@ -788,6 +868,45 @@ build_object (const char *first_member,
 }
 
 /* The calls */
+
+void
+kt_api_client_check_step_up_async (KtApiClient         *self,
+                                   const char          *scope,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(JsonNode) body = build_object ("scope", scope, NULL);
+
+  start_call (self, "POST", "/stepUp/check", body, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
+              KT_API_PARSER_OBJECT, kt_api_client_check_step_up_async,
+              cancellable, callback, user_data);
+}
+
+gboolean
+kt_api_client_check_step_up_finish (KtApiClient   *self,
+                                    GAsyncResult  *result,
+                                    gboolean      *is_required,
+                                    GError       **error)
+{
+  g_autoptr(JsonObject) answer = finish_call (self, result, kt_api_client_check_step_up_async,
+                                              error);
+  JsonNode *node;
+
+  if (answer == NULL)
+    return FALSE;
+  node = json_object_get_member (answer, "isRequired");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                           _("The server’s answer is not what Keyturn expected: isRequired "
+                             "should be a boolean."));
+      return FALSE;
+    }
+  *is_required = json_node_get_boolean (node);
+  return TRUE;
+}
 
 void
 kt_api_client_get_settings_async (KtApiClient         *self,
@@ -875,7 +994,21 @@ kt_api_client_sign_in_with_email_code_finish (KtApiClient   *self,
                                               GAsyncResult  *result,
                                               GError       **error)
 {
-  return finish_call (self, result, kt_api_client_sign_in_with_email_code_async, error);
+  g_autoptr(KtVerifyResponse) response =
+    finish_call (self, result, kt_api_client_sign_in_with_email_code_async, error);
+
+  /* An environment that keeps sessions in cookies answers without minifiedJwt: there is no
+   * token to carry, and every later call would fail without saying why. */
+  if (response != NULL && kt_verify_response_get_access_token (response) == NULL)
+    {
+      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_CONFIGURATION,
+                           _("This environment keeps its sessions in browser cookies, which "
+                             "Keyturn cannot use. Its owner must choose token-based sessions "
+                             "(in Dynamic’s dashboard, Security › Authentication storage: not "
+                             "cookie) for Keyturn to sign in."));
+      return NULL;
+    }
+  return g_steal_pointer (&response);
 }
 
 void
@@ -992,10 +1125,13 @@ kt_api_client_get_passkey_registration_options_finish (KtApiClient   *self,
   return finish_call (self, result, kt_api_client_get_passkey_registration_options_async, error);
 }
 
-/* A copy of @request with createMfaToken {singleUse: true} added when asked for. */
+/* A copy of @request asking for what the step proves: createMfaToken {singleUse: true} (the
+ * legacy token) when @create_mfa_token, requestedScopes [@requested_scope] (an elevated access
+ * token) when one is named. */
 static JsonNode *
-with_mfa_token_request (JsonObject *request,
-                        gboolean    create_mfa_token)
+with_step_up_request (JsonObject *request,
+                      gboolean    create_mfa_token,
+                      const char *requested_scope)
 {
   g_autoptr(JsonNode) original = json_node_init_object (json_node_alloc (), request);
   g_autoptr(JsonNode) copy = json_node_copy (original);
@@ -1007,6 +1143,13 @@ with_mfa_token_request (JsonObject *request,
       json_object_set_boolean_member (create, "singleUse", TRUE);
       json_object_set_object_member (json_node_get_object (copy), "createMfaToken", create);
     }
+  if (requested_scope != NULL)
+    {
+      JsonArray *scopes = json_array_new ();
+
+      json_array_add_string_element (scopes, requested_scope);
+      json_object_set_array_member (json_node_get_object (copy), "requestedScopes", scopes);
+    }
   return g_steal_pointer (&copy);
 }
 
@@ -1014,15 +1157,16 @@ void
 kt_api_client_register_passkey_async (KtApiClient         *self,
                                       JsonObject          *registration,
                                       gboolean             create_mfa_token,
+                                      const char          *elevated_scope,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(JsonNode) body = with_mfa_token_request (registration, create_mfa_token);
+  g_autoptr(JsonNode) body = with_step_up_request (registration, create_mfa_token, NULL);
 
-  start_call (self, "POST", "/users/passkeys/register", body, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_register_passkey_async,
-              cancellable, callback, user_data);
+  start_elevated_call (self, "POST", "/users/passkeys/register", body, CALL_AUTHENTICATED,
+                       elevated_scope, KT_API_PARSER_VERIFY_RESPONSE,
+                       kt_api_client_register_passkey_async, cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -1057,11 +1201,13 @@ void
 kt_api_client_authenticate_passkey_async (KtApiClient         *self,
                                           JsonObject          *assertion,
                                           gboolean             create_mfa_token,
+                                          const char          *requested_scope,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data)
 {
-  g_autoptr(JsonNode) body = with_mfa_token_request (assertion, create_mfa_token);
+  g_autoptr(JsonNode) body = with_step_up_request (assertion, create_mfa_token,
+                                                   requested_scope);
 
   start_call (self, "POST", "/users/mfa/auth/passkey", body, CALL_AUTHENTICATED,
               KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_passkey_async,
@@ -1108,9 +1254,10 @@ kt_api_client_delete_passkey_async (KtApiClient         *self,
 {
   g_autoptr(JsonNode) body = build_object ("passkeyId", passkey_id, NULL);
 
-  start_call (self, "DELETE", "/users/passkeys", body, CALL_AUTHENTICATED | CALL_STEP_UP,
-              KT_API_PARSER_NOTHING, kt_api_client_delete_passkey_async,
-              cancellable, callback, user_data);
+  start_elevated_call (self, "DELETE", "/users/passkeys", body,
+                       CALL_AUTHENTICATED | CALL_STEP_UP, KT_SCOPE_CREDENTIAL_UNLINK,
+                       KT_API_PARSER_NOTHING, kt_api_client_delete_passkey_async,
+                       cancellable, callback, user_data);
 }
 
 gboolean
@@ -1165,13 +1312,14 @@ void
 kt_api_client_authenticate_recovery_code_async (KtApiClient         *self,
                                                 const char          *code,
                                                 gboolean             create_mfa_token,
+                                                const char          *requested_scope,
                                                 GCancellable        *cancellable,
                                                 GAsyncReadyCallback  callback,
                                                 gpointer             user_data)
 {
   g_autoptr(JsonNode) plain = build_object ("code", code, NULL);
-  g_autoptr(JsonNode) body = with_mfa_token_request (json_node_get_object (plain),
-                                                     create_mfa_token);
+  g_autoptr(JsonNode) body = with_step_up_request (json_node_get_object (plain),
+                                                   create_mfa_token, requested_scope);
 
   start_call (self, "POST", "/users/mfa/auth/recovery", body, CALL_AUTHENTICATED,
               KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_recovery_code_async,
@@ -1255,9 +1403,9 @@ kt_api_client_delete_mfa_device_async (KtApiClient         *self,
   g_autofree char *escaped = g_uri_escape_string (device_id, NULL, FALSE);
   g_autofree char *path = g_strconcat ("/users/mfa/", escaped, NULL);
 
-  start_call (self, "DELETE", path, NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
-              KT_API_PARSER_NOTHING, kt_api_client_delete_mfa_device_async,
-              cancellable, callback, user_data);
+  start_elevated_call (self, "DELETE", path, NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
+                       KT_SCOPE_CREDENTIAL_UNLINK, KT_API_PARSER_NOTHING,
+                       kt_api_client_delete_mfa_device_async, cancellable, callback, user_data);
 }
 
 gboolean

@@ -2,7 +2,10 @@
  *
  * One SoupSession per client. Every call is an _async/_finish pair; errors are KT_API_ERROR
  * (or G_IO_ERROR_CANCELLED). The client holds the access token and, after a step-up, the
- * single-use MFA token; it never writes either anywhere.
+ * legacy single-use MFA token or the elevated access tokens (KtElevatedTokens) each action's
+ * scope needs; it never writes any of them anywhere. Every request carries Dynamic's client
+ * headers (x-dyn-version, x-dyn-api-version, x-dyn-request-id, x-dynamic-platform,
+ * x-dyn-session-id) with Keyturn's own values.
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -14,6 +17,7 @@
 
 #include "kt-api-error.h"
 #include "kt-device-signer.h"
+#include "kt-elevated-tokens.h"
 #include "kt-mfa-device.h"
 #include "kt-passkey.h"
 #include "kt-user.h"
@@ -36,6 +40,13 @@ gboolean     kt_api_client_has_access_token    (KtApiClient   *self);
 void         kt_api_client_set_mfa_token       (KtApiClient   *self,
                                                 const char    *token);
 gboolean     kt_api_client_has_mfa_token       (KtApiClient   *self);
+/* Keeps the elevatedAccessToken a step-up answered with (FALSE when it is unusable); the calls
+ * that need its scope send it. Setting the access token to NULL drops them all. */
+gboolean     kt_api_client_add_elevated_token  (KtApiClient   *self,
+                                                const char    *token);
+gboolean     kt_api_client_has_elevated_token  (KtApiClient   *self,
+                                                const char    *scope);
+guint        kt_api_client_count_elevated_tokens (KtApiClient *self);
 void         kt_api_client_set_timeout         (KtApiClient   *self,
                                                 guint          seconds);
 
@@ -59,6 +70,17 @@ JsonObject *kt_api_client_get_settings_finish (KtApiClient        *self,
                                                GAsyncResult       *result,
                                                GError            **error);
 
+/* POST /stepUp/check {scope}: whether the action behind @scope needs an elevated token. */
+void        kt_api_client_check_step_up_async  (KtApiClient        *self,
+                                                const char         *scope,
+                                                GCancellable       *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer            user_data);
+gboolean    kt_api_client_check_step_up_finish (KtApiClient        *self,
+                                                GAsyncResult       *result,
+                                                gboolean           *is_required,
+                                                GError            **error);
+
 /* POST /emailVerifications/create: the verificationUUID. */
 void        kt_api_client_create_email_verification_async (KtApiClient        *self,
                                                            const char         *email,
@@ -80,7 +102,8 @@ char       *kt_api_client_retry_email_verification_finish (KtApiClient        *s
                                                            GAsyncResult       *result,
                                                            GError            **error);
 
-/* POST /emailVerifications/signin */
+/* POST /emailVerifications/signin; an answer without an access token (an environment using
+ * cookie-based sessions) is KT_API_ERROR_CONFIGURATION, saying what its owner must change. */
 void        kt_api_client_sign_in_with_email_code_async (KtApiClient        *self,
                                                          const char         *verification_uuid,
                                                          const char         *code,
@@ -145,10 +168,13 @@ JsonObject *kt_api_client_get_passkey_registration_options_finish (KtApiClient  
                                                                    GAsyncResult       *result,
                                                                    GError            **error);
 
-/* POST /users/passkeys/register, asking for a single-use MFA token when @create_mfa_token. */
+/* POST /users/passkeys/register, asking for a single-use MFA token when @create_mfa_token; a
+ * signed-in user adding a key passes KT_SCOPE_CREDENTIAL_LINK as @elevated_scope, and the
+ * elevated token held for it is sent. */
 void        kt_api_client_register_passkey_async (KtApiClient        *self,
                                                   JsonObject         *registration,
                                                   gboolean            create_mfa_token,
+                                                  const char         *elevated_scope,
                                                   GCancellable       *cancellable,
                                                   GAsyncReadyCallback callback,
                                                   gpointer            user_data);
@@ -165,10 +191,12 @@ JsonObject *kt_api_client_get_passkey_authentication_options_finish (KtApiClient
                                                                      GAsyncResult       *result,
                                                                      GError            **error);
 
-/* POST /users/mfa/auth/passkey, asking for a single-use MFA token when @create_mfa_token. */
+/* POST /users/mfa/auth/passkey, asking for a single-use MFA token when @create_mfa_token and
+ * for an elevated access token for @requested_scope when not NULL. */
 void        kt_api_client_authenticate_passkey_async (KtApiClient        *self,
                                                       JsonObject         *assertion,
                                                       gboolean            create_mfa_token,
+                                                      const char         *requested_scope,
                                                       GCancellable       *cancellable,
                                                       GAsyncReadyCallback callback,
                                                       gpointer            user_data);
@@ -187,7 +215,8 @@ KtPasskey  *kt_api_client_rename_passkey_finish (KtApiClient        *self,
                                                  GAsyncResult       *result,
                                                  GError            **error);
 
-/* DELETE /users/passkeys (sends the MFA token when one is held) */
+/* DELETE /users/passkeys (sends the MFA token when one is held, and the credential:unlink
+ * elevated token) */
 void        kt_api_client_delete_passkey_async (KtApiClient        *self,
                                                 const char         *passkey_id,
                                                 GCancellable       *cancellable,
@@ -215,10 +244,11 @@ char *     *kt_api_client_create_recovery_codes_finish (KtApiClient        *self
                                                         GAsyncResult       *result,
                                                         GError            **error);
 
-/* POST /users/mfa/auth/recovery: spends @code. */
+/* POST /users/mfa/auth/recovery: spends @code (tokens asked for as for passkeys). */
 void        kt_api_client_authenticate_recovery_code_async (KtApiClient        *self,
                                                             const char         *code,
                                                             gboolean            create_mfa_token,
+                                                            const char         *requested_scope,
                                                             GCancellable       *cancellable,
                                                             GAsyncReadyCallback callback,
                                                             gpointer            user_data);
@@ -253,7 +283,8 @@ GListModel   *kt_api_client_list_mfa_devices_finish (KtApiClient        *self,
                                                      GAsyncResult       *result,
                                                      GError            **error);
 
-/* DELETE /users/mfa/{mfaDeviceId} (sends the MFA token when one is held) */
+/* DELETE /users/mfa/{mfaDeviceId} (sends the MFA token when one is held, and the
+ * credential:unlink elevated token) */
 void        kt_api_client_delete_mfa_device_async (KtApiClient        *self,
                                                    const char         *device_id,
                                                    GCancellable       *cancellable,

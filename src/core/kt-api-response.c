@@ -101,6 +101,16 @@ error_from_status (guint               status,
       if (retry_after <= 0
           && kt_json_read_int (&body, "retryAfter", KT_JSON_OPTIONAL, &body_wait, NULL))
         retry_after = body_wait;
+      /* Where Dynamic's error body and the sandbox put it: {"payload": {"retryAfter": N}}. */
+      if (retry_after <= 0)
+        {
+          KtJsonReader payload;
+
+          if (kt_json_read_object (&body, "payload", KT_JSON_OPTIONAL, &payload, NULL)
+              && payload.object != NULL
+              && kt_json_read_int (&payload, "retryAfter", KT_JSON_OPTIONAL, &body_wait, NULL))
+            retry_after = body_wait;
+        }
     }
 
   if (g_strcmp0 (code, "mfa_invalid_code") == 0)

@@ -1,5 +1,5 @@
 /* kt-mfa-controller-account.c: what a signed-in person does with their account through the
- * controller: their recovery codes, renaming or deleting their passkeys, and signing out
+ * controller: their recovery codes, adding, renaming or deleting their passkeys, and signing out
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -10,7 +10,8 @@
 
 #include <glib/gi18n-lib.h>
 
-/* Each runs again after a step-up, when the server asked for one. */
+/* Each runs after a step-up when the environment enforces one, or again after the legacy
+ * step-up when the server asked for it. */
 static void create_recovery_codes_now (KtMfaController *self,
                                        GTask           *task);
 static void rename_passkey_now        (KtMfaController *self,
@@ -243,7 +244,37 @@ kt_mfa_controller_delete_passkey_async (KtMfaController     *self,
     return;
 
   g_task_set_task_data (task, g_object_ref (passkey), g_object_unref);
-  delete_passkey_now (self, task);
+  kt_mfa_controller_step_up (self, task, KT_SCOPE_CREDENTIAL_UNLINK, delete_passkey_now);
+}
+
+/* A signed-in user's next key: after the step-up (credential:link), the registration as for the
+ * first, whose token it sends. */
+void
+kt_mfa_controller_add_passkey_async (KtMfaController     *self,
+                                     const char          *alias,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  task = kt_mfa_controller_begin_registration (self, kt_mfa_controller_add_passkey_async, alias,
+                                               TRUE, KT_SCOPE_CREDENTIAL_LINK, cancellable,
+                                               callback, user_data);
+  if (task == NULL)
+    return;
+
+  if (self->step != KT_MFA_STEP_SIGNED_IN)
+    {
+      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_WRONG_STEP,
+                                _("Sign in before adding another security key."));
+      return;
+    }
+
+  kt_mfa_controller_step_up (self, task, KT_SCOPE_CREDENTIAL_LINK,
+                             kt_mfa_controller_start_registration);
 }
 
 /* Signing out */

@@ -1,5 +1,5 @@
 /* kt-mfa-controller-passkeys.c: the controller's security-key work: registering a passkey,
- * proving the second factor with one, the step-up some actions need, and the key's first PIN
+ * proving the second factor with one, and the key's first PIN
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -15,6 +15,7 @@
 
 typedef struct {
   char *alias;
+  const char *elevated_scope; /* credential:link when a signed-in user adds a key */
   char *credential_id;
   KtUser *user;
   GListModel *passkeys;       /* the list fetched to find the new passkey, kept for the step */
@@ -126,11 +127,12 @@ on_key_registered (GObject      *source,
 
   data->credential_id = g_strdup (json_object_get_string_member_with_default (registration,
                                                                               "id", ""));
-  /* A name is given to the new passkey by renaming it, which a server may guard with a fresh
-   * second factor: the registration, which is one, earns the token that pays for it. */
-  kt_api_client_register_passkey_async (self->api, registration, data->alias != NULL,
-                                        g_task_get_cancellable (task), on_passkey_registered,
-                                        task);
+  /* A name is given to the new passkey by renaming it, which a legacy server may guard with a
+   * fresh second factor: the registration, which is one, earns the token that pays for it. */
+  kt_api_client_register_passkey_async (self->api, registration,
+                                        data->alias != NULL && !self->scoped_step_up,
+                                        data->elevated_scope, g_task_get_cancellable (task),
+                                        on_passkey_registered, task);
 }
 
 static void
@@ -156,35 +158,61 @@ on_registration_options (GObject      *source,
 }
 
 void
+kt_mfa_controller_start_registration (KtMfaController *self,
+                                      GTask           *task)
+{
+  kt_api_client_get_passkey_registration_options_async (self->api, g_task_get_cancellable (task),
+                                                        on_registration_options, task);
+}
+
+GTask *
+kt_mfa_controller_begin_registration (KtMfaController     *self,
+                                      gpointer             source_tag,
+                                      const char          *alias,
+                                      gboolean             name_required,
+                                      const char          *elevated_scope,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (alias != NULL ? alias : ""));
+  CeremonyData *data;
+  GTask *task;
+
+  task = kt_mfa_controller_begin_operation (self, source_tag, cancellable, callback, user_data);
+  if (task == NULL)
+    return NULL;
+
+  if (g_utf8_strlen (trimmed, -1) > 64 || (name_required && *trimmed == '\0'))
+    {
+      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
+                                _("A passkey's name needs 1 to 64 characters."));
+      return NULL;
+    }
+
+  data = g_new0 (CeremonyData, 1);
+  data->alias = *trimmed != '\0' ? g_steal_pointer (&trimmed) : NULL;
+  data->elevated_scope = elevated_scope;
+  g_task_set_task_data (task, data, (GDestroyNotify) ceremony_data_free);
+  return task;
+}
+
+void
 kt_mfa_controller_register_passkey_async (KtMfaController     *self,
                                           const char          *alias,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data)
 {
-  g_autofree char *trimmed = g_strstrip (g_strdup (alias != NULL ? alias : ""));
-  CeremonyData *data;
   GTask *task;
 
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_register_passkey_async,
-                                            cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-
-  if (g_utf8_strlen (trimmed, -1) > 64)
-    {
-      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
-                                _("A passkey's name needs 1 to 64 characters."));
-      return;
-    }
-
-  data = g_new0 (CeremonyData, 1);
-  data->alias = *trimmed != '\0' ? g_steal_pointer (&trimmed) : NULL;
-  g_task_set_task_data (task, data, (GDestroyNotify) ceremony_data_free);
-  kt_api_client_get_passkey_registration_options_async (self->api, g_task_get_cancellable (task),
-                                                        on_registration_options, task);
+  task = kt_mfa_controller_begin_registration (self, kt_mfa_controller_register_passkey_async,
+                                               alias, FALSE, NULL, cancellable, callback,
+                                               user_data);
+  if (task != NULL)
+    kt_mfa_controller_start_registration (self, task);
 }
 
 static void
@@ -221,11 +249,14 @@ on_key_authenticated (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) assertion =
     kt_webauthn_client_authenticate_finish (KT_WEBAUTHN_CLIENT (source), result, &error);
+  const char *scope = g_object_get_data (G_OBJECT (task), "kt-step-up-scope");
 
   if (kt_mfa_controller_end_on_failure (self, task, assertion != NULL, &error))
     return;
 
-  kt_api_client_authenticate_passkey_async (self->api, assertion, TRUE,
+  /* A scoped step-up asks for an elevated token; signing in and the legacy step-up for the
+   * single-use MFA token, as the seed's authenticatePasskeyMFA does. */
+  kt_api_client_authenticate_passkey_async (self->api, assertion, scope == NULL, scope,
                                             g_task_get_cancellable (task),
                                             on_passkey_authenticated, task);
 }
@@ -253,10 +284,9 @@ on_authentication_options (GObject      *source,
                                          on_key_authenticated, task);
 }
 
-/* Runs the authentication ceremony for the operation behind @task. */
-static void
-authenticate_with_key (KtMfaController *self,
-                       GTask           *task)
+void
+kt_mfa_controller_authenticate_with_key (KtMfaController *self,
+                                         GTask           *task)
 {
   kt_api_client_get_passkey_authentication_options_async (self->api,
                                                           g_task_get_cancellable (task),
@@ -276,34 +306,7 @@ kt_mfa_controller_authenticate_passkey_async (KtMfaController     *self,
   task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_authenticate_passkey_async,
                                             cancellable, callback, user_data);
   if (task != NULL)
-    authenticate_with_key (self, task);
-}
-
-/* The server asks for a fresh second factor before some actions (Dynamic's step-up). */
-static gboolean
-error_asks_for_step_up (const GError *error)
-{
-  const char *code = kt_api_error_get_server_code (error);
-
-  return error != NULL && error->domain == KT_API_ERROR &&
-         error->code == KT_API_ERROR_FORBIDDEN && code != NULL &&
-         g_str_has_prefix (code, "mfa_token_");
-}
-
-gboolean
-kt_mfa_controller_step_up_once (KtMfaController     *self,
-                                GTask               *task,
-                                const GError        *error,
-                                KtMfaControllerNext  next)
-{
-  if (!error_asks_for_step_up (error) ||
-      g_object_get_data (G_OBJECT (task), "kt-step-up-next") != NULL)
-    return FALSE;
-
-  g_object_set_data (G_OBJECT (task), "kt-step-up-next", (gpointer) next);
-  kt_session_keeper_clear_mfa_token (self->keeper);
-  authenticate_with_key (self, task);
-  return TRUE;
+    kt_mfa_controller_authenticate_with_key (self, task);
 }
 
 /* The key's PIN */

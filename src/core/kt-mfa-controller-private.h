@@ -1,9 +1,12 @@
 /* kt-mfa-controller-private.h: what the controller's files share
  *
  * kt-mfa-controller.c holds the object, the flow's steps and the decision of the next step;
- * kt-mfa-controller-passkeys.c the security-key ceremonies, the step-up that guards some
- * actions and the key's PIN; kt-mfa-controller-account.c what a signed-in person does with their
- * passkeys and recovery codes, and signing out. The session's tokens live in a KtSessionKeeper.
+ * kt-mfa-controller-passkeys.c the security-key ceremonies and the key's PIN;
+ * kt-mfa-controller-step-up.c the step-up that guards some actions; kt-mfa-controller-account.c
+ * what a signed-in person does with their passkeys and recovery codes, and signing out. Each
+ * calls only the files listed before it (account calls step-up and passkeys, step-up calls
+ * passkeys). The session's tokens live in a KtSessionKeeper; a step-up's next action and scope
+ * travel on its task as "kt-step-up-next" and "kt-step-up-scope".
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -35,6 +38,8 @@ struct _KtMfaController
   gint64 resend_available_at;
   guint busy : 1;
   guint unchecked_session : 1;  /* the keyring's session waits for the server to be reachable */
+  guint api_version_known : 1;  /* the environment's settings were read once */
+  guint scoped_step_up : 1;     /* it is on API version 2026_04_01: elevated access tokens */
 
   /* Borrowed: the clients the caller passed in and may share (a reference is kept), and the
    * handlers connected to them */
@@ -46,7 +51,7 @@ struct _KtMfaController
   gulong retries_handler;
 };
 
-/* What an operation does next once a step-up has earned the MFA token it needed. */
+/* What an operation does next once a step-up has earned the token it needed. */
 typedef void (*KtMfaControllerNext) (KtMfaController *self,
                                      GTask           *task);
 
@@ -91,6 +96,35 @@ void     kt_mfa_controller_set_passkeys    (KtMfaController     *self,
                                             GListModel          *passkeys);
 
 /* kt-mfa-controller-passkeys.c */
+
+/* Begins a registration of a key named @alias, whose answer carries the token held for
+ * @elevated_scope (NULL: none); NULL (the task already answered) when @alias cannot be a name. */
+GTask   *kt_mfa_controller_begin_registration (KtMfaController     *self,
+                                               gpointer             source_tag,
+                                               const char          *alias,
+                                               gboolean             name_required,
+                                               const char          *elevated_scope,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+/* Runs the registration ceremony for the operation behind @task. */
+void     kt_mfa_controller_start_registration (KtMfaController  *self,
+                                               GTask            *task);
+/* Runs the authentication ceremony for the operation behind @task: a step-up when the task
+ * carries "kt-step-up-next", signing in otherwise. */
+void     kt_mfa_controller_authenticate_with_key (KtMfaController *self,
+                                                  GTask           *task);
+
+/* kt-mfa-controller-step-up.c */
+
+/* Calls @next once the action behind @task may go ahead: at once in a legacy environment (API
+ * version 2026_01_01, where the server asks with a 403 and step_up_once answers) or while an
+ * elevated token for @scope is held; otherwise after POST /stepUp/check and, when that says
+ * required or fails, the key's ceremony asking for @scope. */
+void     kt_mfa_controller_step_up         (KtMfaController     *self,
+                                            GTask               *task,
+                                            const char          *scope,
+                                            KtMfaControllerNext  next);
 
 /* Once per operation, when @error is the server asking for a fresh second factor: touches the
  * key for an MFA token, then calls @next to ask again. FALSE when it did not. */

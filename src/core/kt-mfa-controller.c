@@ -701,7 +701,7 @@ kt_mfa_controller_use_recovery_code_async (KtMfaController     *self,
       return;
     }
 
-  kt_api_client_authenticate_recovery_code_async (self->api, trimmed, TRUE,
+  kt_api_client_authenticate_recovery_code_async (self->api, trimmed, TRUE, NULL,
                                                   g_task_get_cancellable (task), on_verified, task);
 }
 

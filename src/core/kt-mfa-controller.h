@@ -95,6 +95,32 @@ void     kt_mfa_controller_register_passkey_async      (KtMfaController     *sel
                                                         GCancellable        *cancellable,
                                                         GAsyncReadyCallback  callback,
                                                         gpointer             user_data);
+/* A signed-in user adds another security key, named @alias (required): after a step-up with a
+ * key already registered (credential:link) where the environment enforces one, the same
+ * ceremony as registering the first. */
+void     kt_mfa_controller_add_passkey_async           (KtMfaController     *self,
+                                                        const char          *alias,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+/* Earns the elevated token an action of @scope (KT_SCOPE_*) will need, with a registered key,
+ * where the environment enforces step-up and holds none yet; ends at once otherwise. Adding a key
+ * calls this first, so that the key already registered is touched before the new one is
+ * inserted; kt_mfa_controller_add_passkey_async() then uses the token. */
+void     kt_mfa_controller_step_up_async               (KtMfaController     *self,
+                                                        const char          *scope,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+/* The alternative to the key for an action's step-up: spends @code for an elevated token for
+ * @scope (KT_SCOPE_*), or the legacy MFA token, and ends; asking for the action again then uses
+ * it without touching the key. */
+void     kt_mfa_controller_step_up_with_recovery_code_async (KtMfaController *self,
+                                                        const char          *scope,
+                                                        const char          *code,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
 /* Proves the second factor with a registered key; the server's single-use MFA token is kept
  * (see has-mfa-token and kt_mfa_controller_take_mfa_token()). */
 void     kt_mfa_controller_authenticate_passkey_async  (KtMfaController     *self,
@@ -170,7 +196,7 @@ void     kt_mfa_controller_set_pin_async               (KtMfaController     *sel
 /* Cancels whatever operation runs now (a ceremony waiting for a touch, a request). */
 void     kt_mfa_controller_cancel                      (KtMfaController     *self);
 
-/* Takes the single-use MFA token the last step-up produced; NULL when there is none. */
+/* Takes the single-use MFA token the last legacy step-up produced; NULL when there is none. */
 char    *kt_mfa_controller_take_mfa_token              (KtMfaController     *self);
 
 G_END_DECLS

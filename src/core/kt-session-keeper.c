@@ -498,6 +498,10 @@ kt_session_keeper_apply (KtSessionKeeper  *self,
 
   if (kt_verify_response_get_mfa_token (response) != NULL)
     set_mfa_token (self, kt_verify_response_get_mfa_token (response));
+  if (kt_verify_response_get_elevated_access_token (response) != NULL &&
+      !kt_api_client_add_elevated_token (self->api,
+                                         kt_verify_response_get_elevated_access_token (response)))
+    g_message ("The server's elevated access token names no scope or has expired; not kept");
 
   if (access_token == NULL)
     return;

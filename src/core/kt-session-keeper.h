@@ -36,7 +36,8 @@ gboolean     kt_session_keeper_get_working      (KtSessionKeeper  *self);
 void         kt_session_keeper_set_label        (KtSessionKeeper  *self,
                                                  const char       *label);
 
-/* Takes the tokens of a successful step: the MFA token when there is one; the access token for
+/* Takes the tokens of a successful step: the MFA token or the elevated access token when there
+ * is one (for the API client, in memory only); the access token for
  * the API client, the keyring and the refresh timer when there is one. */
 void         kt_session_keeper_apply            (KtSessionKeeper  *self,
                                                  KtVerifyResponse *response);

@@ -17,6 +17,7 @@ struct _KtVerifyResponse
   char *access_token;
   char *id_token;
   char *mfa_token;
+  char *elevated_access_token;
   char *next_view;
   gint64 expires_at;
 };
@@ -41,6 +42,7 @@ kt_verify_response_finalize (GObject *object)
   kt_secret_free (self->access_token);
   kt_secret_free (self->id_token);
   kt_secret_free (self->mfa_token);
+  kt_secret_free (self->elevated_access_token);
   g_free (self->next_view);
 
   G_OBJECT_CLASS (kt_verify_response_parent_class)->finalize (object);
@@ -68,6 +70,8 @@ kt_verify_response_new_from_json (const KtJsonReader  *reader,
       !kt_json_read_string (reader, "minifiedJwt", KT_JSON_OPTIONAL, &self->access_token, error) ||
       !kt_json_read_string (reader, "jwt", KT_JSON_OPTIONAL, &self->id_token, error) ||
       !kt_json_read_string (reader, "mfaToken", KT_JSON_OPTIONAL, &self->mfa_token, error) ||
+      !kt_json_read_string (reader, "elevatedAccessToken", KT_JSON_OPTIONAL,
+                            &self->elevated_access_token, error) ||
       !kt_json_read_string (reader, "nextView", KT_JSON_OPTIONAL, &self->next_view, error) ||
       !kt_json_read_int (reader, "expiresAt", KT_JSON_OPTIONAL, &self->expires_at, error))
     return NULL;
@@ -105,6 +109,13 @@ kt_verify_response_get_mfa_token (KtVerifyResponse *self)
 {
   g_return_val_if_fail (KT_IS_VERIFY_RESPONSE (self), NULL);
   return self->mfa_token;
+}
+
+const char *
+kt_verify_response_get_elevated_access_token (KtVerifyResponse *self)
+{
+  g_return_val_if_fail (KT_IS_VERIFY_RESPONSE (self), NULL);
+  return self->elevated_access_token;
 }
 
 gint64

@@ -22,6 +22,7 @@ KtUser           *kt_verify_response_get_user          (KtVerifyResponse  *self)
 const char       *kt_verify_response_get_access_token  (KtVerifyResponse  *self);
 const char       *kt_verify_response_get_id_token      (KtVerifyResponse  *self);
 const char       *kt_verify_response_get_mfa_token     (KtVerifyResponse  *self);
+const char       *kt_verify_response_get_elevated_access_token (KtVerifyResponse *self);
 gint64            kt_verify_response_get_expires_at    (KtVerifyResponse  *self);
 const char       *kt_verify_response_get_next_view     (KtVerifyResponse  *self);
 

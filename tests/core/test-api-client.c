@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kt-api-client.h"
+#include "kt-base64url.h"
 
 typedef struct {
   GSocketService *service;
@@ -354,6 +355,11 @@ test_retry_after (Fixture       *f,
     { g_strdup_printf ("HTTP/1.1 429 Too Many Requests\r\nRetry-After: soon\r\n"
                        "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
                        strlen (limited), limited), 0, 0 },
+    /* Dynamic's error body, as the sandbox writes it too. */
+    { http_answer (429, "Too Many Requests",
+                   "{\"error\":\"Slow down\",\"code\":\"mfa_rate_limited\","
+                   "\"payload\":{\"retryAfter\":23}}"),
+      23, 23 },
     /* Only a rate limit carries a wait. */
     { http_answer (400, "Bad Request",
                    "{\"error\":\"Wrong code\",\"code\":\"mfa_invalid_code\",\"retryAfter\":5}"),
@@ -429,6 +435,152 @@ test_step_up_token_spent (Fixture       *f,
                                 "\r\nx-mfa-auth-token: secret-mfa\r\n"));
   g_assert_nonnull (strstr (g_ptr_array_index (f->requests, 1), "{\"passkeyId\":\"pk-1\"}"));
   g_assert_false (kt_api_client_has_mfa_token (client));
+}
+
+/* An unsigned JWT with @claims: the client reads a token's claims, the server checks it. */
+static char *
+fake_jwt (const char *claims)
+{
+  g_autofree char *header = kt_base64url_encode ((const guint8 *) "{\"alg\":\"RS256\"}", 15);
+  g_autofree char *payload = kt_base64url_encode ((const guint8 *) claims, strlen (claims));
+
+  return g_strconcat (header, ".", payload, ".c2ln", NULL);
+}
+
+static char *
+claims_for (const char *scope,
+            gint64      exp_from_now,
+            gboolean    single_use)
+{
+  return g_strdup_printf ("{\"sub\":\"u\",\"scope\":\"%s\",\"exp\":%" G_GINT64_FORMAT
+                          ",\"singleUse\":%s}", scope,
+                          g_get_real_time () / G_USEC_PER_SEC + exp_from_now,
+                          single_use ? "true" : "false");
+}
+
+/* Elevated access tokens: one per scope set, kept while live, a single-use one handed out once. */
+static void
+test_elevated_tokens (void)
+{
+  g_autoptr(KtElevatedTokens) tokens = kt_elevated_tokens_new ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *claims = NULL;
+  g_autofree char *unlink_token = NULL;
+  g_autofree char *link_token = NULL;
+  g_autofree char *both_token = NULL;
+  char *used;
+
+  claims = claims_for ("credential:unlink", 600, FALSE);
+  unlink_token = fake_jwt (claims);
+  g_clear_pointer (&claims, g_free);
+  claims = claims_for ("credential:link", 300, TRUE);
+  link_token = fake_jwt (claims);
+  g_clear_pointer (&claims, g_free);
+  claims = claims_for ("credential:unlink  credential:link", 600, FALSE);
+  both_token = fake_jwt (claims);
+  g_clear_pointer (&claims, g_free);
+
+  /* Refused: not a JWT, no scope, no exp, expired. */
+  g_assert_false (kt_elevated_tokens_add (tokens, "not-a-jwt", now));
+  {
+    g_autofree char *no_scope = fake_jwt ("{\"exp\":99999999999}");
+    g_autofree char *no_exp = fake_jwt ("{\"scope\":\"credential:link\"}");
+    g_autofree char *expired_claims = claims_for ("credential:link", -1, FALSE);
+    g_autofree char *expired = fake_jwt (expired_claims);
+
+    g_assert_false (kt_elevated_tokens_add (tokens, no_scope, now));
+    g_assert_false (kt_elevated_tokens_add (tokens, no_exp, now));
+    g_assert_false (kt_elevated_tokens_add (tokens, expired, now));
+  }
+  g_assert_cmpuint (kt_elevated_tokens_count (tokens), ==, 0);
+
+  /* A time-bound token serves until its exp. */
+  g_assert_true (kt_elevated_tokens_add (tokens, unlink_token, now));
+  g_assert_false (kt_elevated_tokens_has (tokens, KT_SCOPE_CREDENTIAL_LINK, now));
+  g_assert_null (kt_elevated_tokens_use (tokens, KT_SCOPE_CREDENTIAL_LINK, now));
+  for (int i = 0; i < 2; i++)
+    {
+      used = kt_elevated_tokens_use (tokens, KT_SCOPE_CREDENTIAL_UNLINK, now);
+      g_assert_cmpstr (used, ==, unlink_token);
+      kt_secret_free (used);
+    }
+  g_assert_false (kt_elevated_tokens_has (tokens, KT_SCOPE_CREDENTIAL_UNLINK, now + 600));
+  g_assert_cmpuint (kt_elevated_tokens_count (tokens), ==, 0);
+
+  /* A single-use one is handed out once. */
+  g_assert_true (kt_elevated_tokens_add (tokens, link_token, now));
+  g_assert_true (kt_elevated_tokens_has (tokens, KT_SCOPE_CREDENTIAL_LINK, now));
+  used = kt_elevated_tokens_use (tokens, KT_SCOPE_CREDENTIAL_LINK, now);
+  g_assert_cmpstr (used, ==, link_token);
+  kt_secret_free (used);
+  g_assert_false (kt_elevated_tokens_has (tokens, KT_SCOPE_CREDENTIAL_LINK, now));
+
+  /* One token per scope set, whatever the order or spacing of its scopes. */
+  g_assert_true (kt_elevated_tokens_add (tokens, both_token, now));
+  g_assert_true (kt_elevated_tokens_add (tokens, both_token, now));
+  g_assert_cmpuint (kt_elevated_tokens_count (tokens), ==, 1);
+  g_assert_true (kt_elevated_tokens_has (tokens, KT_SCOPE_CREDENTIAL_LINK, now));
+  g_assert_true (kt_elevated_tokens_has (tokens, KT_SCOPE_CREDENTIAL_UNLINK, now));
+  kt_elevated_tokens_clear (tokens);
+  g_assert_cmpuint (kt_elevated_tokens_count (tokens), ==, 0);
+}
+
+/* The client sends an elevated token beside the access token on the calls of its scope only,
+ * and drops a single-use one once sent; every request carries Dynamic's client headers. */
+static void
+test_elevated_token_sent (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client (f);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *claims = claims_for ("credential:unlink", 300, TRUE);
+  g_autofree char *token = fake_jwt (claims);
+  g_autofree char *header = g_strdup_printf ("\r\nx-dyn-elevated-access-token: %s\r\n", token);
+  gboolean required = FALSE;
+
+  kt_api_client_set_access_token (client, "secret-access");
+  g_assert_true (kt_api_client_add_elevated_token (client, token));
+  g_assert_true (kt_api_client_has_elevated_token (client, KT_SCOPE_CREDENTIAL_UNLINK));
+  g_ptr_array_add (f->answers, http_answer (200, "OK",
+                                            "{\"isRequired\":true,\"credentials\":[]}"));
+  g_ptr_array_add (f->answers, http_answer (200, "OK", "{\"passkeys\":[],\"count\":0}"));
+  g_ptr_array_add (f->answers, g_strdup ("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"));
+  g_ptr_array_add (f->answers, g_strdup ("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"));
+
+  kt_api_client_check_step_up_async (client, KT_SCOPE_CREDENTIAL_UNLINK, NULL, on_done, f);
+  g_assert_true (kt_api_client_check_step_up_finish (client, wait_for (f), &required, &error));
+  g_assert_no_error (error);
+  g_assert_true (required);
+  g_assert_nonnull (strstr (g_ptr_array_index (f->requests, 0),
+                            "{\"scope\":\"credential:unlink\"}"));
+
+  kt_api_client_list_passkeys_async (client, NULL, on_done, f);
+  g_object_unref (kt_api_client_list_passkeys_finish (client, wait_for (f), &error));
+  g_assert_no_error (error);
+  g_assert_null (strcasestr (g_ptr_array_index (f->requests, 1), "x-dyn-elevated-access-token"));
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *request = g_ptr_array_index (f->requests, i);
+
+      g_assert_nonnull (strcasestr (request, "\r\nx-dyn-version: Keyturn/"));
+      g_assert_nonnull (strcasestr (request, "\r\nx-dyn-api-version: API/"));
+      g_assert_nonnull (strcasestr (request, "\r\nx-dyn-request-id: "));
+      g_assert_nonnull (strcasestr (request, "\r\nx-dynamic-platform: "));
+      g_assert_nonnull (strcasestr (request, "\r\nx-dyn-session-id: "));
+    }
+
+  kt_api_client_delete_passkey_async (client, "pk-1", NULL, on_done, f);
+  g_assert_true (kt_api_client_delete_passkey_finish (client, wait_for (f), &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strcasestr (g_ptr_array_index (f->requests, 2), header));
+  g_assert_nonnull (strstr (g_ptr_array_index (f->requests, 2),
+                            "\r\nAuthorization: Bearer secret-access\r\n"));
+  g_assert_false (kt_api_client_has_elevated_token (client, KT_SCOPE_CREDENTIAL_UNLINK));
+
+  /* Spent: the next deletion goes without. */
+  kt_api_client_delete_passkey_async (client, "pk-2", NULL, on_done, f);
+  g_assert_true (kt_api_client_delete_passkey_finish (client, wait_for (f), &error));
+  g_assert_null (strcasestr (g_ptr_array_index (f->requests, 3), "x-dyn-elevated-access-token"));
 }
 
 static void
@@ -642,6 +794,9 @@ main (int argc, char *argv[])
               fixture_set_up, test_unauthorized_drops_tokens, fixture_tear_down);
   g_test_add ("/api-client/step-up-token-spent", Fixture, NULL,
               fixture_set_up, test_step_up_token_spent, fixture_tear_down);
+  g_test_add_func ("/api-client/elevated-tokens", test_elevated_tokens);
+  g_test_add ("/api-client/elevated-token-sent", Fixture, NULL,
+              fixture_set_up, test_elevated_token_sent, fixture_tear_down);
   g_test_add ("/api-client/get-retried-post-not", Fixture, NULL,
               fixture_set_up, test_get_retried_post_not, fixture_tear_down);
   g_test_add ("/api-client/mfa-methods", Fixture, NULL,

@@ -146,28 +146,91 @@ start_proxy (Flow *f)
 /* ------------------------------------------------------------------------------------------ */
 /* Fixture                                                                                     */
 
+/* The suite runs twice, once per API version (tests/flow/meson.build); a test that is about one
+ * of them names it in its options. */
+static const char *
+api_version_for (const FlowOptions *options)
+{
+  const char *from_env = g_getenv ("KEYTURN_FLOW_API_VERSION");
+
+  if (options->api_version != NULL)
+    return options->api_version;
+  return from_env != NULL && *from_env != '\0' ? from_env : FLOW_STEP_UP_API;
+}
+
 static char *
 config_for (const FlowOptions *options)
 {
+  g_autofree char *step_up = NULL;
+
+  if (options->single_use_scopes != NULL)
+    step_up = g_strdup_printf ("  \"stepUp\": {\"singleUseScopes\": [%s]},",
+                               options->single_use_scopes);
   return g_strdup_printf (
     "{\"environments\": [{"
     "  \"id\": \"" FLOW_ENVIRONMENT_ID "\","
     "  \"displayName\": \"Keyturn flow tests\","
-    /* Legacy for now: Keyturn's client deletes a key with x-mfa-auth-token until it speaks
-     * step-up (2026_04_01). */
-    "  \"minApiVersion\": \"2026_01_01\","
+    "  \"minApiVersion\": \"%s\","
+    "  \"sessions\": \"%s\","
+    "%s"
     "  \"rp\": {\"id\": \"localhost\", \"name\": \"Keyturn flow tests\"},"
     "  \"origin\": \"" FLOW_ORIGIN "\","
     "  \"requireDeviceSignature\": %s,"
     "  \"mfa\": {\"required\": true, \"userVerification\": \"%s\","
     "            \"mfaTokenRequiredFor\": [%s]},"
     "  \"lifetimes\": {\"accessToken\": %d, \"session\": 3600, \"emailCode\": 600,"
-    "                  \"emailRetry\": 1, \"challenge\": 300, \"mfaToken\": 300}"
+    "                  \"emailRetry\": 1, \"challenge\": 300, \"mfaToken\": 300,"
+    "                  \"elevatedTimeBound\": %d}"
     "}]}",
+    api_version_for (options),
+    options->cookie_sessions ? "cookie" : "token",
+    step_up != NULL ? step_up : "",
     options->require_device_signature ? "true" : "false",
     options->user_verification != NULL ? options->user_verification : "preferred",
     options->token_required_for != NULL ? options->token_required_for : "\"delete-passkey\"",
-    options->access_token_lifetime > 0 ? options->access_token_lifetime : 900);
+    options->access_token_lifetime > 0 ? options->access_token_lifetime : 900,
+    options->elevated_lifetime > 0 ? options->elevated_lifetime : 600);
+}
+
+void
+flow_swap_keys (Flow *f)
+{
+  KvTestKey *unplugged = f->key;
+
+  g_assert_nonnull (f->second_key);
+  kv_test_key_stop (unplugged);
+  f->key = f->second_key;
+  f->second_key = unplugged;
+  kv_test_key_launch (f->key, "--presence",
+                      f->options.presence != NULL ? f->options.presence : "auto", NULL);
+}
+
+gboolean
+flow_step_up_enforced (Flow *f)
+{
+  return strcmp (f->api_version, FLOW_LEGACY_API) != 0;
+}
+
+guint
+flow_count_requests (Flow       *f,
+                     const char *method,
+                     const char *path)
+{
+  g_autofree char *log_path = g_build_filename (f->server->root, "server.log", NULL);
+  g_autofree char *log = NULL;
+  g_autofree char *verb = g_strdup_printf (" %s /", method);
+  g_autofree char *target = g_strdup_printf ("/sdk/%s%s -> ", f->server->environment_id, path);
+  g_auto(GStrv) lines = NULL;
+  guint count = 0;
+
+  /* The sandbox writes its log through a buffer it flushes every 250 ms. */
+  flow_spin (350);
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], verb) != NULL && strstr (lines[i], target) != NULL)
+      count++;
+  return count;
 }
 
 void
@@ -178,12 +241,15 @@ flow_setup (Flow          *f,
   static const FlowOptions defaults = { 0 };
 
   f->options = data != NULL ? *(const FlowOptions *) data : defaults;
+  f->api_version = api_version_for (&f->options);
   config = config_for (&f->options);
   f->server = ks_test_server_start (config);
   g_assert_cmpstr (f->server->origin, ==, FLOW_ORIGIN);
   f->key = kv_test_key_start (NULL, "--presence",
                               f->options.presence != NULL ? f->options.presence : "auto",
                               NULL);
+  if (f->options.second_key)
+    f->second_key = kv_test_key_new (NULL, NULL);
   f->email = ks_test_unique_email ("flow");
   f->pin_answers = g_ptr_array_new_with_free_func (g_free);
   f->pin_retries = g_array_new (FALSE, FALSE, sizeof (int));
@@ -207,6 +273,7 @@ flow_teardown (Flow          *f,
       g_clear_object (&f->proxy);
     }
   g_clear_pointer (&f->key, kv_test_key_free);
+  g_clear_pointer (&f->second_key, kv_test_key_free);
   g_clear_pointer (&f->server, ks_test_server_free);
   g_clear_pointer (&f->email, g_free);
   g_clear_pointer (&f->base_url, g_free);
@@ -242,9 +309,11 @@ flow_new_controller (Flow *f)
   g_autoptr(KtSessionStore) store = NULL;
   g_autoptr(KtOrigin) origin = NULL;
   g_autoptr(KtWebauthnClient) authenticator = NULL;
-  const char *sockets[] = { f->key->socket, NULL };
+  const char *sockets[] = { f->key->socket, NULL, NULL };
 
   g_assert_null (f->controller);
+  if (f->second_key != NULL)
+    sockets[1] = f->second_key->socket;
   api = kt_api_client_new (f->base_url, f->server->environment_id, &error);
   g_assert_no_error (error);
   /* The loopback sandbox answers in milliseconds; a short timeout keeps a hang visible. */

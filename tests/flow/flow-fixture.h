@@ -23,13 +23,23 @@ typedef struct {
   const char *token_required_for;      /* JSON array members, NULL for delete-passkey only */
   const char *presence;                /* the key's --presence, NULL for auto */
   gboolean    through_proxy;           /* reach the sandbox through a relay that can outlive it */
+  const char *api_version;             /* NULL for $KEYTURN_FLOW_API_VERSION, else 2026_04_01 */
+  const char *single_use_scopes;       /* JSON array members, NULL for the sandbox's default */
+  int         elevated_lifetime;       /* seconds of a time-bound elevated token; 0: 600 */
+  gboolean    second_key;              /* a second key, not plugged in until flow_swap_keys() */
+  gboolean    cookie_sessions;         /* the environment keeps sessions in cookies */
   gboolean    require_device_signature; /* the environment's requireDeviceSignature */
 } FlowOptions;
 
+#define FLOW_LEGACY_API "2026_01_01"
+#define FLOW_STEP_UP_API "2026_04_01"
+
 typedef struct {
   FlowOptions      options;
+  const char      *api_version;        /* the environment's, as the sandbox was told */
   KsTestServer    *server;
   KvTestKey       *key;
+  KvTestKey       *second_key;         /* with FlowOptions.second_key; NULL otherwise */
   char            *email;
   char            *base_url;           /* what the controller is told: the sandbox or the relay */
   GSocketService  *proxy;
@@ -80,6 +90,14 @@ void             flow_register        (Flow          *f,
                                        const char    *alias);
 void             flow_acknowledge     (Flow          *f);
 void             flow_authenticate    (Flow          *f);
+/* Unplugs the key in use and plugs in the other one (FlowOptions.second_key). */
+void             flow_swap_keys       (Flow          *f);
+/* Whether the environment enforces step-up with elevated access tokens. */
+gboolean         flow_step_up_enforced (Flow         *f);
+/* How many requests the sandbox logged for @method on a path ending in @path. */
+guint            flow_count_requests  (Flow          *f,
+                                       const char    *method,
+                                       const char    *path);
 /* New user from the email to signed in. */
 void             flow_sign_up         (Flow          *f);
 /* Returning user: email code then the key. */

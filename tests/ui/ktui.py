@@ -434,17 +434,20 @@ class Session:
     their own, and keyturn pointed at them; everything started is stopped on leaving.
 
     @sandbox_config, a dict, replaces the sandbox's demo environment (its --config file).
+    @api_version is the demo environment's (--demo-api-version), None for its own 2026_04_01.
     With @keep_logs, what every process writes to stderr is kept for logs() to read, and
     shown when the session ends. @catalog is the language keyturn speaks (English without)."""
 
     def __init__(self, keyturn, sandbox, virtual_key, sandbox_config=None, keep_logs=False,
-                 catalog=None):
+                 catalog=None, api_version=None):
         self.keyturn = keyturn
         # The language keyturn runs in and the names its controls have in it.
         self.catalog = catalog or Catalog()
         self.workdir = tempfile.mkdtemp(prefix="keyturn-ui-")
         self.processes = []
         self.sandbox_config = sandbox_config
+        self.api_version = api_version
+        self.keys_made = 0
         self.log_files = [] if keep_logs else None
         self.app_process = None
         # Only keyturn gets the suite's fatal warnings: they hold the app to account, not the
@@ -489,11 +492,22 @@ class Session:
         self._start_sandbox("127.0.0.1:0")
 
         self.key_socket = os.path.join(self.workdir, "key.sock")
-        self._spawn("virtual-key",
-                    [self.virtual_key, "--socket", self.key_socket,
-                     "--state", os.path.join(self.workdir, "key.state"), "--presence", "manual"],
-                    self.env, stdout=subprocess.DEVNULL)
+        self._start_key("key.state")
+
+    def _start_key(self, state):
+        self.key_process = self._spawn(
+            "virtual-key",
+            [self.virtual_key, "--socket", self.key_socket,
+             "--state", os.path.join(self.workdir, state), "--presence", "manual"],
+            self.env, stdout=subprocess.DEVNULL)
         wait_for("the key's socket", lambda: os.path.exists(self.key_socket))
+
+    def replace_key(self):
+        """Unplugs the key and plugs another, new one in its place."""
+        stop(self.key_process)
+        wait_for("the key's socket to go", lambda: not os.path.exists(self.key_socket))
+        self.keys_made += 1
+        self._start_key(f"key-{self.keys_made}.state")
 
     def _start_sandbox(self, listen):
         data = os.path.join(self.workdir, "sandbox")
@@ -506,10 +520,9 @@ class Session:
             with open(config, "w", encoding="utf-8") as f:
                 json.dump(self.sandbox_config, f)
             args += ["--config", config]
-        else:
-            # Legacy for now: Keyturn's client deletes a key with x-mfa-auth-token until it
-            # speaks step-up; the demo itself is 2026_04_01.
-            args += ["--demo-api-version", "2026_01_01"]
+        elif self.api_version is not None:
+            # The demo is 2026_04_01 (step-up enforced) unless told otherwise.
+            args += ["--demo-api-version", self.api_version]
         self.sandbox_process = self._spawn("sandbox", args, self.env, stdout=subprocess.DEVNULL)
         wait_for("sandbox.json", lambda: os.path.exists(described))
         with open(described, encoding="utf-8") as f:

@@ -1,0 +1,263 @@
+/* kt-mfa-controller-step-up.c: the fresh second factor some actions need: on API version
+ * 2026_04_01 an elevated access token for the action's scope, asked for before the action
+ * (POST /stepUp/check, then the key or a recovery code); on a legacy environment the single-use MFA
+ * token, once the server refuses the action without it
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "keyturn-flow"
+
+#include "kt-mfa-controller-private.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+/* The server asks for a fresh second factor before some actions (Dynamic's step-up). */
+static gboolean
+error_asks_for_step_up (const GError *error)
+{
+  const char *code = kt_api_error_get_server_code (error);
+
+  return error != NULL && error->domain == KT_API_ERROR &&
+         error->code == KT_API_ERROR_FORBIDDEN && code != NULL &&
+         g_str_has_prefix (code, "mfa_token_");
+}
+
+gboolean
+kt_mfa_controller_step_up_once (KtMfaController     *self,
+                                GTask               *task,
+                                const GError        *error,
+                                KtMfaControllerNext  next)
+{
+  if (!error_asks_for_step_up (error) ||
+      g_object_get_data (G_OBJECT (task), "kt-step-up-next") != NULL)
+    return FALSE;
+
+  g_object_set_data (G_OBJECT (task), "kt-step-up-next", (gpointer) next);
+  kt_session_keeper_clear_mfa_token (self->keeper);
+  kt_mfa_controller_authenticate_with_key (self, task);
+  return TRUE;
+}
+
+/* Step-up with elevated access tokens (API version 2026_04_01) */
+
+/* Dynamic's ProjectSettings.sdk.minApiVersion: "2026_04_01" and later enforce step-up with
+ * scoped tokens; "2026_01_01", or no version at all, is the legacy MFA token. */
+static gboolean
+settings_enforce_scoped_step_up (JsonObject *settings)
+{
+  JsonObject *sdk = NULL;
+  const char *version = NULL;
+
+  if (json_object_has_member (settings, "sdk") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (settings, "sdk")))
+    sdk = json_object_get_object_member (settings, "sdk");
+  if (sdk != NULL && json_object_has_member (sdk, "minApiVersion") &&
+      JSON_NODE_HOLDS_VALUE (json_object_get_member (sdk, "minApiVersion")) &&
+      json_node_get_value_type (json_object_get_member (sdk, "minApiVersion")) == G_TYPE_STRING)
+    version = json_object_get_string_member (sdk, "minApiVersion");
+
+  /* The versions are dates written YYYY_MM_DD, so they sort as strings. */
+  return version != NULL && strlen (version) == 10 && strcmp (version, "2026_04_01") >= 0;
+}
+
+static void
+on_settings_for_version (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) settings = kt_api_client_get_settings_finish (KT_API_CLIENT (source),
+                                                                      result, &error);
+  KtMfaControllerNext next = (KtMfaControllerNext) g_object_get_data (G_OBJECT (task),
+                                                                      "kt-version-next");
+
+  if (kt_mfa_controller_end_on_failure (self, task, settings != NULL, &error))
+    return;
+
+  self->api_version_known = TRUE;
+  self->scoped_step_up = settings_enforce_scoped_step_up (settings);
+  g_debug ("The environment uses %s", self->scoped_step_up ? "elevated access tokens"
+                                                           : "the legacy MFA token");
+  next (self, task);
+}
+
+/* Calls @next once the environment's API version is known: its settings are read once. */
+static void
+with_api_version (KtMfaController     *self,
+                  GTask               *task,
+                  KtMfaControllerNext  next)
+{
+  if (self->api_version_known)
+    {
+      next (self, task);
+      return;
+    }
+  g_object_set_data (G_OBJECT (task), "kt-version-next", (gpointer) next);
+  kt_api_client_get_settings_async (self->api, g_task_get_cancellable (task),
+                                    on_settings_for_version, task);
+}
+
+static void
+on_step_up_checked (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  KtMfaControllerNext next = (KtMfaControllerNext) g_object_get_data (G_OBJECT (task),
+                                                                      "kt-step-up-next");
+  gboolean required = TRUE;
+
+  if (!kt_api_client_check_step_up_finish (KT_API_CLIENT (source), result, &required, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          g_error_matches (error, KT_API_ERROR, KT_API_ERROR_UNAUTHORIZED))
+        {
+          kt_mfa_controller_end_operation (self, task, g_steal_pointer (&error));
+          return;
+        }
+      /* As Dynamic's client does: a check that failed counts as "required". */
+      g_debug ("The step-up check failed (%s); asking for the key", error->message);
+      required = TRUE;
+    }
+
+  if (!required)
+    {
+      g_object_set_data (G_OBJECT (task), "kt-step-up-next", NULL);
+      g_object_set_data (G_OBJECT (task), "kt-step-up-scope", NULL);
+      next (self, task);
+      return;
+    }
+  kt_mfa_controller_authenticate_with_key (self, task);
+}
+
+static void
+step_up_with_version (KtMfaController *self,
+                      GTask           *task)
+{
+  KtMfaControllerNext next = (KtMfaControllerNext) g_object_get_data (G_OBJECT (task),
+                                                                      "kt-step-up-next");
+  const char *scope = g_object_get_data (G_OBJECT (task), "kt-step-up-scope");
+
+  /* A token held for the scope spares both the check and the key, until it expires. */
+  if (!self->scoped_step_up || kt_api_client_has_elevated_token (self->api, scope))
+    {
+      g_object_set_data (G_OBJECT (task), "kt-step-up-next", NULL);
+      g_object_set_data (G_OBJECT (task), "kt-step-up-scope", NULL);
+      next (self, task);
+      return;
+    }
+
+  kt_api_client_check_step_up_async (self->api, scope, g_task_get_cancellable (task),
+                                     on_step_up_checked, task);
+}
+
+void
+kt_mfa_controller_step_up (KtMfaController     *self,
+                           GTask               *task,
+                           const char          *scope,
+                           KtMfaControllerNext  next)
+{
+  g_object_set_data (G_OBJECT (task), "kt-step-up-next", (gpointer) next);
+  g_object_set_data (G_OBJECT (task), "kt-step-up-scope", (gpointer) scope);
+  with_api_version (self, task, step_up_with_version);
+}
+
+static void
+end_stepped_up (KtMfaController *self,
+                GTask           *task)
+{
+  kt_mfa_controller_end_operation (self, task, NULL);
+}
+
+void
+kt_mfa_controller_step_up_async (KtMfaController     *self,
+                                 const char          *scope,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+  g_return_if_fail (scope != NULL);
+
+  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_step_up_async, cancellable,
+                                            callback, user_data);
+  if (task == NULL)
+    return;
+  g_object_set_data_full (G_OBJECT (task), "kt-scope-copy", g_strdup (scope), g_free);
+  kt_mfa_controller_step_up (self, task, g_object_get_data (G_OBJECT (task), "kt-scope-copy"),
+                             end_stepped_up);
+}
+
+/* A recovery code in place of the key: earns the token for @scope and ends, and the action
+ * asked again then finds it held. */
+static void
+on_recovery_code_stepped_up (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtVerifyResponse) response =
+    kt_api_client_authenticate_recovery_code_finish (KT_API_CLIENT (source), result, &error);
+
+  if (kt_mfa_controller_end_on_failure (self, task, response != NULL, &error))
+    return;
+
+  kt_session_keeper_apply (self->keeper, response);
+  kt_mfa_controller_end_operation (self, task, NULL);
+}
+
+static void
+step_up_with_recovery_code_now (KtMfaController *self,
+                                GTask           *task)
+{
+  const char *scope = g_object_get_data (G_OBJECT (task), "kt-recovery-scope");
+
+  kt_api_client_authenticate_recovery_code_async (self->api, g_task_get_task_data (task),
+                                                  !self->scoped_step_up,
+                                                  self->scoped_step_up ? scope : NULL,
+                                                  g_task_get_cancellable (task),
+                                                  on_recovery_code_stepped_up, task);
+}
+
+void
+kt_mfa_controller_step_up_with_recovery_code_async (KtMfaController     *self,
+                                                    const char          *scope,
+                                                    const char          *code,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (code != NULL ? code : ""));
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+  g_return_if_fail (scope != NULL);
+
+  task = kt_mfa_controller_begin_operation (self,
+                                            kt_mfa_controller_step_up_with_recovery_code_async,
+                                            cancellable, callback, user_data);
+  if (task == NULL)
+    return;
+
+  if (*trimmed == '\0')
+    {
+      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
+                                _("Enter one of your recovery codes."));
+      return;
+    }
+
+  g_task_set_task_data (task, g_steal_pointer (&trimmed), (GDestroyNotify) kt_secret_free);
+  g_object_set_data_full (G_OBJECT (task), "kt-recovery-scope", g_strdup (scope), g_free);
+  /* The version decides what the code is asked to earn. */
+  with_api_version (self, task, step_up_with_recovery_code_now);
+}
