@@ -8,46 +8,28 @@
 #include "kt-account-page.h"
 #include "kt-flow-status.h"
 #include "kt-key-status.h"
-#include "kt-mfa-controller.h"
 #include "kt-passkey-row.h"
 #include "kt-window.h"
 
 struct _KtAccountPage
 {
-  AdwBin           parent_instance;
+  KtFlowPage  parent_instance;
 
   /* Template widgets */
-  GtkLabel         *who_label;
-  GtkLabel         *not_remembered_label;
-  GtkListBox       *passkeys_list;
-  GtkWidget        *key_status;
-
-  /* Owned */
-  KtMfaController *controller;
-  GSignalGroup    *controller_signals;
+  GtkLabel   *who_label;
+  GtkLabel   *not_remembered_label;
+  GtkListBox *passkeys_list;
+  GtkWidget  *key_status;
 };
 
-G_DEFINE_FINAL_TYPE (KtAccountPage, kt_account_page, ADW_TYPE_BIN)
-
-enum {
-  PROP_0,
-  PROP_CONTROLLER,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
-
-static gboolean
-is_idle (KtAccountPage *self)
-{
-  return self->controller != NULL && !kt_mfa_controller_get_busy (self->controller);
-}
+G_DEFINE_FINAL_TYPE (KtAccountPage, kt_account_page, KT_TYPE_FLOW_PAGE)
 
 static KtPasskey *
 find_passkey (KtAccountPage *self,
               const char    *id)
 {
-  GListModel *passkeys = kt_mfa_controller_get_passkeys (self->controller);
+  GListModel *passkeys =
+    kt_mfa_controller_get_passkeys (kt_flow_page_get_controller (KT_FLOW_PAGE (self)));
 
   for (guint i = 0; i < g_list_model_get_n_items (passkeys); i++)
     {
@@ -67,17 +49,18 @@ create_passkey_row (gpointer item,
 }
 
 static void
-update_account_page (KtAccountPage *self)
+kt_account_page_update (KtFlowPage *page)
 {
+  KtAccountPage *self = KT_ACCOUNT_PAGE (page);
+  KtMfaController *controller = kt_flow_page_get_controller (page);
   KtUser *user = NULL;
   const char *reason = NULL;
-  gboolean idle = is_idle (self);
 
-  if (self->controller != NULL)
+  if (controller != NULL)
     {
-      user = kt_mfa_controller_get_user (self->controller);
-      if (!kt_mfa_controller_get_remembered (self->controller))
-        reason = kt_mfa_controller_get_not_remembered_reason (self->controller);
+      user = kt_mfa_controller_get_user (controller);
+      if (!kt_mfa_controller_get_remembered (controller))
+        reason = kt_mfa_controller_get_not_remembered_reason (controller);
     }
 
   if (user != NULL && kt_user_get_email (user) != NULL)
@@ -91,28 +74,26 @@ update_account_page (KtAccountPage *self)
 
   /* Removing a key may need a fresh touch of one first: say so where it is asked. */
   gtk_widget_set_visible (self->key_status,
-                          self->controller != NULL
-                          && kt_mfa_controller_get_authenticator_state (self->controller)
+                          controller != NULL
+                          && kt_mfa_controller_get_authenticator_state (controller)
                              != KT_WEBAUTHN_STATE_IDLE);
 
   gtk_label_set_text (self->not_remembered_label, reason != NULL ? reason : "");
   gtk_widget_set_visible (GTK_WIDGET (self->not_remembered_label), reason != NULL);
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "account.rename", idle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "account.delete", idle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "account.new-recovery-codes", idle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "account.sign-out", idle);
 }
 
+/* The list follows the controller's passkeys, whichever controller the page has. */
 static void
-bind_passkeys (KtAccountPage *self)
+kt_account_page_controller_changed (KtFlowPage *page)
 {
+  KtAccountPage *self = KT_ACCOUNT_PAGE (page);
+  KtMfaController *controller = kt_flow_page_get_controller (page);
+
   gtk_list_box_bind_model (self->passkeys_list,
-                           self->controller != NULL
-                             ? kt_mfa_controller_get_passkeys (self->controller)
-                             : NULL,
+                           controller != NULL ? kt_mfa_controller_get_passkeys (controller) : NULL,
                            create_passkey_row, NULL, NULL);
-  update_account_page (self);
+
+  KT_FLOW_PAGE_CLASS (kt_account_page_parent_class)->controller_changed (page);
 }
 
 static void
@@ -125,13 +106,14 @@ on_rename_response (AdwMessageDialog *dialog,
   g_autofree char *alias = NULL;
   g_autofree char *message = NULL;
 
-  if (g_strcmp0 (response, "rename") != 0 || !is_idle (self))
+  if (g_strcmp0 (response, "rename") != 0 || !kt_flow_page_is_idle (KT_FLOW_PAGE (self)))
     return;
   alias = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
   if (*alias == '\0')
     return;
   message = g_strdup_printf (_("Security key renamed to “%s”"), alias);
-  kt_mfa_controller_rename_passkey_async (self->controller, passkey, alias, NULL,
+  kt_mfa_controller_rename_passkey_async (kt_flow_page_get_controller (KT_FLOW_PAGE (self)),
+                                          passkey, alias, NULL,
                                           kt_window_toast_on_success,
                                           kt_window_toast_on_success_data (GTK_WIDGET (self),
                                                                            message));
@@ -184,11 +166,12 @@ on_delete_response (AdwMessageDialog *dialog,
   g_autofree char *title = NULL;
   g_autofree char *message = NULL;
 
-  if (g_strcmp0 (response, "delete") != 0 || !is_idle (self))
+  if (g_strcmp0 (response, "delete") != 0 || !kt_flow_page_is_idle (KT_FLOW_PAGE (self)))
     return;
   title = kt_passkey_row_dup_title (passkey);
   message = g_strdup_printf (_("“%s” removed"), title);
-  kt_mfa_controller_delete_passkey_async (self->controller, passkey, NULL,
+  kt_mfa_controller_delete_passkey_async (kt_flow_page_get_controller (KT_FLOW_PAGE (self)),
+                                          passkey, NULL,
                                           kt_window_toast_on_success,
                                           kt_window_toast_on_success_data (GTK_WIDGET (self),
                                                                            message));
@@ -246,7 +229,8 @@ on_new_codes_response (AdwMessageDialog *dialog,
 static void
 show_new_codes (KtAccountPage *self)
 {
-  const char * const *codes = kt_mfa_controller_get_recovery_codes (self->controller);
+  const char * const *codes =
+    kt_mfa_controller_get_recovery_codes (kt_flow_page_get_controller (KT_FLOW_PAGE (self)));
   g_autofree char *text = NULL;
   AdwMessageDialog *dialog;
   GtkWidget *label;
@@ -295,7 +279,8 @@ on_new_codes_made (GObject      *source,
 
   /* A failure is the controller's error, which the page shows. */
   if (kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, NULL)
-      && self->controller != NULL && gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
+      && kt_flow_page_get_controller (KT_FLOW_PAGE (self)) != NULL
+      && gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
     show_new_codes (self);
 }
 
@@ -304,11 +289,10 @@ new_recovery_codes_action (GtkWidget  *widget,
                            const char *action_name,
                            GVariant   *parameter)
 {
-  KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
+  KtMfaController *controller = kt_flow_page_get_controller (KT_FLOW_PAGE (widget));
 
-  if (is_idle (self))
-    kt_mfa_controller_new_recovery_codes_async (self->controller, NULL, on_new_codes_made,
-                                                g_object_ref (self));
+  kt_mfa_controller_new_recovery_codes_async (controller, NULL, on_new_codes_made,
+                                              g_object_ref (widget));
 }
 
 static void
@@ -316,87 +300,19 @@ sign_out_action (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *parameter)
 {
-  KtAccountPage *self = KT_ACCOUNT_PAGE (widget);
-
-  if (is_idle (self))
-    kt_mfa_controller_sign_out_async (self->controller, NULL, kt_window_toast_on_success,
-                                      kt_window_toast_on_success_data (widget, _("Signed out")));
-}
-
-static void
-kt_account_page_set_controller (KtAccountPage   *self,
-                                KtMfaController *controller)
-{
-  if (!g_set_object (&self->controller, controller))
-    return;
-
-  g_signal_group_set_target (self->controller_signals, controller);
-  bind_passkeys (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
-}
-
-static void
-kt_account_page_dispose (GObject *object)
-{
-  KtAccountPage *self = KT_ACCOUNT_PAGE (object);
-
-  gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_ACCOUNT_PAGE);
-  g_clear_object (&self->controller_signals);
-  g_clear_object (&self->controller);
-
-  G_OBJECT_CLASS (kt_account_page_parent_class)->dispose (object);
-}
-
-static void
-kt_account_page_get_property (GObject    *object,
-                              guint       prop_id,
-                              GValue     *value,
-                              GParamSpec *pspec)
-{
-  KtAccountPage *self = KT_ACCOUNT_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTROLLER:
-      g_value_set_object (value, self->controller);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-kt_account_page_set_property (GObject      *object,
-                              guint         prop_id,
-                              const GValue *value,
-                              GParamSpec   *pspec)
-{
-  KtAccountPage *self = KT_ACCOUNT_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTROLLER:
-      kt_account_page_set_controller (self, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  kt_mfa_controller_sign_out_async (kt_flow_page_get_controller (KT_FLOW_PAGE (widget)), NULL,
+                                    kt_window_toast_on_success,
+                                    kt_window_toast_on_success_data (widget, _("Signed out")));
 }
 
 static void
 kt_account_page_class_init (KtAccountPageClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  KtFlowPageClass *page_class = KT_FLOW_PAGE_CLASS (klass);
 
-  object_class->dispose = kt_account_page_dispose;
-  object_class->get_property = kt_account_page_get_property;
-  object_class->set_property = kt_account_page_set_property;
-
-  properties[PROP_CONTROLLER] =
-    g_param_spec_object ("controller", NULL, NULL, KT_TYPE_MFA_CONTROLLER,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  page_class->update = kt_account_page_update;
+  page_class->controller_changed = kt_account_page_controller_changed;
 
   g_type_ensure (KT_TYPE_FLOW_STATUS);
   g_type_ensure (KT_TYPE_KEY_STATUS);
@@ -407,28 +323,18 @@ kt_account_page_class_init (KtAccountPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, not_remembered_label);
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, passkeys_list);
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, key_status);
-  gtk_widget_class_install_action (widget_class, "account.rename", "s", rename_action);
-  gtk_widget_class_install_action (widget_class, "account.delete", "s", delete_action);
-  gtk_widget_class_install_action (widget_class, "account.new-recovery-codes", NULL, new_recovery_codes_action);
-  gtk_widget_class_install_action (widget_class, "account.sign-out", NULL, sign_out_action);
+  kt_flow_page_class_install_action (page_class, "account.rename", "s", rename_action);
+  kt_flow_page_class_install_action (page_class, "account.delete", "s", delete_action);
+  kt_flow_page_class_install_action (page_class, "account.new-recovery-codes", NULL,
+                                     new_recovery_codes_action);
+  kt_flow_page_class_install_action (page_class, "account.sign-out", NULL, sign_out_action);
 }
 
 static void
 kt_account_page_init (KtAccountPage *self)
 {
-  self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
-  g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
-                                  G_CALLBACK (update_account_page), self);
-  g_signal_group_connect_swapped (self->controller_signals, "notify::authenticator-state",
-                                  G_CALLBACK (update_account_page), self);
-  g_signal_group_connect_swapped (self->controller_signals, "notify::user",
-                                  G_CALLBACK (update_account_page), self);
-  g_signal_group_connect_swapped (self->controller_signals, "notify::remembered",
-                                  G_CALLBACK (update_account_page), self);
-  g_signal_group_connect_swapped (self->controller_signals, "notify::not-remembered-reason",
-                                  G_CALLBACK (update_account_page), self);
+  kt_flow_page_watch (KT_FLOW_PAGE (self), "authenticator-state", "user", "remembered",
+                      "not-remembered-reason", NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  update_account_page (self);
 }

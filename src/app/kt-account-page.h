@@ -5,12 +5,12 @@
  */
 #pragma once
 
-#include <adwaita.h>
+#include "kt-flow-page.h"
 
 G_BEGIN_DECLS
 
 #define KT_TYPE_ACCOUNT_PAGE (kt_account_page_get_type ())
 
-G_DECLARE_FINAL_TYPE (KtAccountPage, kt_account_page, KT, ACCOUNT_PAGE, AdwBin)
+G_DECLARE_FINAL_TYPE (KtAccountPage, kt_account_page, KT, ACCOUNT_PAGE, KtFlowPage)
 
 G_END_DECLS

@@ -5,12 +5,12 @@
  */
 #pragma once
 
-#include <adwaita.h>
+#include "kt-flow-page.h"
 
 G_BEGIN_DECLS
 
 #define KT_TYPE_AUTHENTICATE_PAGE (kt_authenticate_page_get_type ())
 
-G_DECLARE_FINAL_TYPE (KtAuthenticatePage, kt_authenticate_page, KT, AUTHENTICATE_PAGE, AdwBin)
+G_DECLARE_FINAL_TYPE (KtAuthenticatePage, kt_authenticate_page, KT, AUTHENTICATE_PAGE, KtFlowPage)
 
 G_END_DECLS

@@ -5,12 +5,12 @@
  */
 #pragma once
 
-#include <adwaita.h>
+#include "kt-flow-page.h"
 
 G_BEGIN_DECLS
 
 #define KT_TYPE_CODE_PAGE (kt_code_page_get_type ())
 
-G_DECLARE_FINAL_TYPE (KtCodePage, kt_code_page, KT, CODE_PAGE, AdwBin)
+G_DECLARE_FINAL_TYPE (KtCodePage, kt_code_page, KT, CODE_PAGE, KtFlowPage)
 
 G_END_DECLS

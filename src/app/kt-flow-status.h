@@ -5,12 +5,12 @@
  */
 #pragma once
 
-#include <adwaita.h>
+#include "kt-flow-page.h"
 
 G_BEGIN_DECLS
 
 #define KT_TYPE_FLOW_STATUS (kt_flow_status_get_type ())
 
-G_DECLARE_FINAL_TYPE (KtFlowStatus, kt_flow_status, KT, FLOW_STATUS, AdwBin)
+G_DECLARE_FINAL_TYPE (KtFlowStatus, kt_flow_status, KT, FLOW_STATUS, KtFlowPage)
 
 G_END_DECLS

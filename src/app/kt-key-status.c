@@ -6,30 +6,17 @@
 #include <glib/gi18n.h>
 
 #include "kt-key-status.h"
-#include "kt-mfa-controller.h"
 
 struct _KtKeyStatus
 {
-  AdwBin           parent_instance;
+  KtFlowPage  parent_instance;
 
   /* Template widgets */
-  GtkImage         *image;
-  GtkLabel         *label;
-
-  /* Owned */
-  KtMfaController *controller;
-  GSignalGroup    *controller_signals;
+  GtkImage   *image;
+  GtkLabel   *label;
 };
 
-G_DEFINE_FINAL_TYPE (KtKeyStatus, kt_key_status, ADW_TYPE_BIN)
-
-enum {
-  PROP_0,
-  PROP_CONTROLLER,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+G_DEFINE_FINAL_TYPE (KtKeyStatus, kt_key_status, KT_TYPE_FLOW_PAGE)
 
 static const char *
 describe_state (KtWebauthnState state)
@@ -108,16 +95,19 @@ icon_for_state (KtWebauthnState state)
 }
 
 static void
-update_key_status (KtKeyStatus *self)
+kt_key_status_update (KtFlowPage *page)
 {
+  KtKeyStatus *self = KT_KEY_STATUS (page);
+  KtMfaController *controller = kt_flow_page_get_controller (page);
   KtWebauthnState state = KT_WEBAUTHN_STATE_IDLE;
   int retries = -1;
   g_autofree char *text = NULL;
+  const char *icon;
 
-  if (self->controller != NULL)
+  if (controller != NULL)
     {
-      state = kt_mfa_controller_get_authenticator_state (self->controller);
-      retries = kt_mfa_controller_get_pin_retries (self->controller);
+      state = kt_mfa_controller_get_authenticator_state (controller);
+      retries = kt_mfa_controller_get_pin_retries (controller);
     }
 
   if ((state == KT_WEBAUTHN_STATE_PIN_NEEDED || state == KT_WEBAUTHN_STATE_WRONG_PIN)
@@ -134,83 +124,19 @@ update_key_status (KtKeyStatus *self)
     text = g_strdup (describe_state (state));
 
   gtk_label_set_text (self->label, text);
-  gtk_image_set_from_icon_name (self->image, icon_for_state (state));
-}
-
-static void
-kt_key_status_set_controller (KtKeyStatus     *self,
-                              KtMfaController *controller)
-{
-  if (!g_set_object (&self->controller, controller))
-    return;
-
-  g_signal_group_set_target (self->controller_signals, controller);
-  update_key_status (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
-}
-
-static void
-kt_key_status_dispose (GObject *object)
-{
-  KtKeyStatus *self = KT_KEY_STATUS (object);
-
-  gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_KEY_STATUS);
-  g_clear_object (&self->controller_signals);
-  g_clear_object (&self->controller);
-
-  G_OBJECT_CLASS (kt_key_status_parent_class)->dispose (object);
-}
-
-static void
-kt_key_status_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
-{
-  KtKeyStatus *self = KT_KEY_STATUS (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTROLLER:
-      g_value_set_object (value, self->controller);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-kt_key_status_set_property (GObject      *object,
-                            guint         prop_id,
-                            const GValue *value,
-                            GParamSpec   *pspec)
-{
-  KtKeyStatus *self = KT_KEY_STATUS (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTROLLER:
-      kt_key_status_set_controller (self, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  /* Called on every change of the controller's busy state too, which changes no picture. */
+  icon = icon_for_state (state);
+  if (g_strcmp0 (gtk_image_get_icon_name (self->image), icon) != 0)
+    gtk_image_set_from_icon_name (self->image, icon);
 }
 
 static void
 kt_key_status_class_init (KtKeyStatusClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  KtFlowPageClass *page_class = KT_FLOW_PAGE_CLASS (klass);
 
-  object_class->dispose = kt_key_status_dispose;
-  object_class->get_property = kt_key_status_get_property;
-  object_class->set_property = kt_key_status_set_property;
-
-  properties[PROP_CONTROLLER] =
-    g_param_spec_object ("controller", NULL, NULL, KT_TYPE_MFA_CONTROLLER,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  page_class->update = kt_key_status_update;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keyturn/Keyturn/kt-key-status.ui");
@@ -221,13 +147,7 @@ kt_key_status_class_init (KtKeyStatusClass *klass)
 static void
 kt_key_status_init (KtKeyStatus *self)
 {
-  self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
-  g_signal_group_connect_swapped (self->controller_signals, "notify::authenticator-state",
-                                  G_CALLBACK (update_key_status), self);
-  g_signal_group_connect_swapped (self->controller_signals, "notify::pin-retries",
-                                  G_CALLBACK (update_key_status), self);
+  kt_flow_page_watch (KT_FLOW_PAGE (self), "authenticator-state", "pin-retries", NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  update_key_status (self);
 }

@@ -5,12 +5,12 @@
  */
 #pragma once
 
-#include <adwaita.h>
+#include "kt-flow-page.h"
 
 G_BEGIN_DECLS
 
 #define KT_TYPE_KEY_STATUS (kt_key_status_get_type ())
 
-G_DECLARE_FINAL_TYPE (KtKeyStatus, kt_key_status, KT, KEY_STATUS, AdwBin)
+G_DECLARE_FINAL_TYPE (KtKeyStatus, kt_key_status, KT, KEY_STATUS, KtFlowPage)
 
 G_END_DECLS

@@ -6,45 +6,26 @@
 #include <glib/gi18n.h>
 
 #include "kt-flow-status.h"
-#include "kt-mfa-controller.h"
 #include "kt-recovery-code-page.h"
 
 struct _KtRecoveryCodePage
 {
-  AdwBin           parent_instance;
+  KtFlowPage  parent_instance;
 
   /* Template widgets */
-  GtkEntry         *code_entry;
-
-  /* Owned */
-  KtMfaController *controller;
-  GSignalGroup    *controller_signals;
+  GtkEntry   *code_entry;
 };
 
-G_DEFINE_FINAL_TYPE (KtRecoveryCodePage, kt_recovery_code_page, ADW_TYPE_BIN)
-
-enum {
-  PROP_0,
-  PROP_CONTROLLER,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
-
-static gboolean
-is_idle (KtRecoveryCodePage *self)
-{
-  return self->controller != NULL && !kt_mfa_controller_get_busy (self->controller);
-}
+G_DEFINE_FINAL_TYPE (KtRecoveryCodePage, kt_recovery_code_page, KT_TYPE_FLOW_PAGE)
 
 static void
-update_recovery_code_page (KtRecoveryCodePage *self)
+kt_recovery_code_page_update (KtFlowPage *page)
 {
+  KtRecoveryCodePage *self = KT_RECOVERY_CODE_PAGE (page);
   const char *code = gtk_editable_get_text (GTK_EDITABLE (self->code_entry));
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-code.submit",
-                                 is_idle (self) && *code != '\0');
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "recovery-code.use-passkey", is_idle (self));
+                                 kt_flow_page_is_idle (page) && *code != '\0');
 }
 
 static void
@@ -55,13 +36,13 @@ submit_action (GtkWidget  *widget,
   KtRecoveryCodePage *self = KT_RECOVERY_CODE_PAGE (widget);
   g_autofree char *code = NULL;
 
-  if (!is_idle (self))
+  if (!kt_flow_page_is_idle (KT_FLOW_PAGE (self)))
     return;
   code = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->code_entry))));
   if (*code == '\0')
     return;
-  kt_mfa_controller_use_recovery_code_async (self->controller, code, NULL,
-                                             NULL, NULL);
+  kt_mfa_controller_use_recovery_code_async (kt_flow_page_get_controller (KT_FLOW_PAGE (self)),
+                                             code, NULL, NULL, NULL);
 }
 
 static void
@@ -69,10 +50,7 @@ use_passkey_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
 {
-  KtRecoveryCodePage *self = KT_RECOVERY_CODE_PAGE (widget);
-
-  if (is_idle (self))
-    kt_mfa_controller_choose_passkey (self->controller);
+  kt_mfa_controller_choose_passkey (kt_flow_page_get_controller (KT_FLOW_PAGE (widget)));
 }
 
 static void
@@ -85,95 +63,26 @@ static void
 on_step_changed (KtRecoveryCodePage *self)
 {
   /* A recovery code is a secret: it does not stay in the field once used or left. */
-  if (kt_mfa_controller_get_step (self->controller) != KT_MFA_STEP_USE_RECOVERY_CODE)
+  if (kt_mfa_controller_get_step (kt_flow_page_get_controller (KT_FLOW_PAGE (self)))
+      != KT_MFA_STEP_USE_RECOVERY_CODE)
     gtk_editable_set_text (GTK_EDITABLE (self->code_entry), "");
-  update_recovery_code_page (self);
+  kt_flow_page_update (KT_FLOW_PAGE (self));
 }
 
-static void
-kt_recovery_code_page_set_controller (KtRecoveryCodePage *self,
-                                      KtMfaController    *controller)
+static GtkWidget *
+kt_recovery_code_page_get_primary_control (KtFlowPage *page)
 {
-  if (!g_set_object (&self->controller, controller))
-    return;
-
-  g_signal_group_set_target (self->controller_signals, controller);
-  update_recovery_code_page (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
-}
-
-static gboolean
-kt_recovery_code_page_grab_focus (GtkWidget *widget)
-{
-  KtRecoveryCodePage *self = KT_RECOVERY_CODE_PAGE (widget);
-
-  return gtk_widget_grab_focus (GTK_WIDGET (self->code_entry));
-}
-
-static void
-kt_recovery_code_page_dispose (GObject *object)
-{
-  KtRecoveryCodePage *self = KT_RECOVERY_CODE_PAGE (object);
-
-  gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_RECOVERY_CODE_PAGE);
-  g_clear_object (&self->controller_signals);
-  g_clear_object (&self->controller);
-
-  G_OBJECT_CLASS (kt_recovery_code_page_parent_class)->dispose (object);
-}
-
-static void
-kt_recovery_code_page_get_property (GObject    *object,
-                                    guint       prop_id,
-                                    GValue     *value,
-                                    GParamSpec *pspec)
-{
-  KtRecoveryCodePage *self = KT_RECOVERY_CODE_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTROLLER:
-      g_value_set_object (value, self->controller);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-kt_recovery_code_page_set_property (GObject      *object,
-                                    guint         prop_id,
-                                    const GValue *value,
-                                    GParamSpec   *pspec)
-{
-  KtRecoveryCodePage *self = KT_RECOVERY_CODE_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTROLLER:
-      kt_recovery_code_page_set_controller (self, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  return GTK_WIDGET (KT_RECOVERY_CODE_PAGE (page)->code_entry);
 }
 
 static void
 kt_recovery_code_page_class_init (KtRecoveryCodePageClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  KtFlowPageClass *page_class = KT_FLOW_PAGE_CLASS (klass);
 
-  object_class->dispose = kt_recovery_code_page_dispose;
-  object_class->get_property = kt_recovery_code_page_get_property;
-  object_class->set_property = kt_recovery_code_page_set_property;
-
-  widget_class->grab_focus = kt_recovery_code_page_grab_focus;
-
-  properties[PROP_CONTROLLER] =
-    g_param_spec_object ("controller", NULL, NULL, KT_TYPE_MFA_CONTROLLER,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  page_class->update = kt_recovery_code_page_update;
+  page_class->get_primary_control = kt_recovery_code_page_get_primary_control;
 
   g_type_ensure (KT_TYPE_FLOW_STATUS);
 
@@ -181,21 +90,16 @@ kt_recovery_code_page_class_init (KtRecoveryCodePageClass *klass)
                                                "/io/github/keyturn/Keyturn/kt-recovery-code-page.ui");
   gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodePage, code_entry);
   gtk_widget_class_bind_template_callback (widget_class, on_code_activated);
-  gtk_widget_class_bind_template_callback (widget_class, update_recovery_code_page);
+  gtk_widget_class_bind_template_callback (widget_class, kt_flow_page_update);
   gtk_widget_class_install_action (widget_class, "recovery-code.submit", NULL, submit_action);
-  gtk_widget_class_install_action (widget_class, "recovery-code.use-passkey", NULL, use_passkey_action);
+  kt_flow_page_class_install_action (page_class, "recovery-code.use-passkey", NULL,
+                                     use_passkey_action);
 }
 
 static void
 kt_recovery_code_page_init (KtRecoveryCodePage *self)
 {
-  self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
-  g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
-                                  G_CALLBACK (update_recovery_code_page), self);
-  g_signal_group_connect_swapped (self->controller_signals, "notify::step",
-                                  G_CALLBACK (on_step_changed), self);
+  kt_flow_page_connect (KT_FLOW_PAGE (self), "notify::step", G_CALLBACK (on_step_changed));
 
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  update_recovery_code_page (self);
 }

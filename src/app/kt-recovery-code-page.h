@@ -5,12 +5,13 @@
  */
 #pragma once
 
-#include <adwaita.h>
+#include "kt-flow-page.h"
 
 G_BEGIN_DECLS
 
 #define KT_TYPE_RECOVERY_CODE_PAGE (kt_recovery_code_page_get_type ())
 
-G_DECLARE_FINAL_TYPE (KtRecoveryCodePage, kt_recovery_code_page, KT, RECOVERY_CODE_PAGE, AdwBin)
+G_DECLARE_FINAL_TYPE (KtRecoveryCodePage, kt_recovery_code_page, KT, RECOVERY_CODE_PAGE,
+                      KtFlowPage)
 
 G_END_DECLS

@@ -7,45 +7,33 @@
 #include <string.h>
 
 #include "kt-flow-status.h"
-#include "kt-mfa-controller.h"
 #include "kt-recovery-codes-page.h"
 
 struct _KtRecoveryCodesPage
 {
-  AdwBin           parent_instance;
+  KtFlowPage         parent_instance;
 
   /* Template widgets */
-  GtkLabel         *codes_label;
-  GtkLabel         *keep_error_label;
-  GtkSwitch        *confirm_switch;
+  GtkLabel          *codes_label;
+  GtkLabel          *keep_error_label;
+  GtkSwitch         *confirm_switch;
 
   /* Owned */
-  KtMfaController *controller;
-  GSignalGroup    *controller_signals;
-  gboolean         kept;          /* copied or saved since the codes came */
-  GCancellable    *cancellable;
+  gboolean           kept;             /* copied or saved since the codes came */
+  GCancellable      *cancellable;
   GtkPrintOperation *print_operation;  /* the last one, kept while it may still be running */
 };
 
-G_DEFINE_FINAL_TYPE (KtRecoveryCodesPage, kt_recovery_codes_page, ADW_TYPE_BIN)
-
-enum {
-  PROP_0,
-  PROP_CONTROLLER,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
-
-static void update_recovery_codes_page (KtRecoveryCodesPage *self);
+G_DEFINE_FINAL_TYPE (KtRecoveryCodesPage, kt_recovery_codes_page, KT_TYPE_FLOW_PAGE)
 
 static char *
 dup_codes_text (KtRecoveryCodesPage *self)
 {
+  KtMfaController *controller = kt_flow_page_get_controller (KT_FLOW_PAGE (self));
   const char * const *codes = NULL;
 
-  if (self->controller != NULL)
-    codes = kt_mfa_controller_get_recovery_codes (self->controller);
+  if (controller != NULL)
+    codes = kt_mfa_controller_get_recovery_codes (controller);
   if (codes == NULL)
     return g_strdup ("");
   return g_strjoinv ("\n", (char **) codes);
@@ -60,7 +48,7 @@ show_kept (KtRecoveryCodesPage *self,
   self->kept = TRUE;
   gtk_widget_set_visible (GTK_WIDGET (self->keep_error_label), FALSE);
   gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", message);
-  update_recovery_codes_page (self);
+  kt_flow_page_update (KT_FLOW_PAGE (self));
 }
 
 static void
@@ -72,15 +60,17 @@ show_keep_error (KtRecoveryCodesPage *self,
 }
 
 static void
-update_recovery_codes_page (KtRecoveryCodesPage *self)
+kt_recovery_codes_page_update (KtFlowPage *page)
 {
-  gboolean idle = self->controller != NULL && !kt_mfa_controller_get_busy (self->controller);
+  KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (page);
+  KtMfaController *controller = kt_flow_page_get_controller (page);
+  gboolean idle = kt_flow_page_is_idle (page);
   gboolean kept = self->kept || gtk_switch_get_active (self->confirm_switch);
   gboolean has_codes = FALSE;
 
-  if (self->controller != NULL)
+  if (controller != NULL)
     {
-      const char * const *codes = kt_mfa_controller_get_recovery_codes (self->controller);
+      const char * const *codes = kt_mfa_controller_get_recovery_codes (controller);
 
       has_codes = codes != NULL && codes[0] != NULL;
     }
@@ -101,7 +91,7 @@ on_codes_changed (KtRecoveryCodesPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->keep_error_label), FALSE);
   gtk_switch_set_active (self->confirm_switch, FALSE);
   gtk_label_set_text (self->codes_label, text);
-  update_recovery_codes_page (self);
+  kt_flow_page_update (KT_FLOW_PAGE (self));
 }
 
 static void
@@ -188,33 +178,25 @@ acknowledge_action (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
 {
-  KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (widget);
+  KtFlowPage *page = KT_FLOW_PAGE (widget);
 
-  if (self->controller == NULL || kt_mfa_controller_get_busy (self->controller))
+  if (!kt_flow_page_is_idle (page))
     return;
-  kt_mfa_controller_acknowledge_recovery_codes_async (self->controller, NULL,
+  kt_mfa_controller_acknowledge_recovery_codes_async (kt_flow_page_get_controller (page), NULL,
                                                       NULL, NULL);
 }
 
+/* The window builds this page when its step comes, after the codes have arrived. */
 static void
-kt_recovery_codes_page_set_controller (KtRecoveryCodesPage *self,
-                                       KtMfaController     *controller)
+kt_recovery_codes_page_controller_changed (KtFlowPage *page)
 {
-  if (!g_set_object (&self->controller, controller))
-    return;
-
-  g_signal_group_set_target (self->controller_signals, controller);
-  /* The window builds this page when its step comes, after the codes have arrived. */
-  on_codes_changed (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
+  on_codes_changed (KT_RECOVERY_CODES_PAGE (page));
 }
 
-static gboolean
-kt_recovery_codes_page_grab_focus (GtkWidget *widget)
+static GtkWidget *
+kt_recovery_codes_page_get_primary_control (KtFlowPage *page)
 {
-  KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (widget);
-
-  return gtk_widget_grab_focus (GTK_WIDGET (self->confirm_switch));
+  return GTK_WIDGET (KT_RECOVERY_CODES_PAGE (page)->confirm_switch);
 }
 
 static void
@@ -293,47 +275,8 @@ kt_recovery_codes_page_dispose (GObject *object)
   if (self->print_operation != NULL)
     g_signal_handlers_disconnect_by_data (self->print_operation, self);
   g_clear_object (&self->print_operation);
-  gtk_widget_dispose_template (GTK_WIDGET (self), KT_TYPE_RECOVERY_CODES_PAGE);
-  g_clear_object (&self->controller_signals);
-  g_clear_object (&self->controller);
 
   G_OBJECT_CLASS (kt_recovery_codes_page_parent_class)->dispose (object);
-}
-
-static void
-kt_recovery_codes_page_get_property (GObject    *object,
-                                     guint       prop_id,
-                                     GValue     *value,
-                                     GParamSpec *pspec)
-{
-  KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTROLLER:
-      g_value_set_object (value, self->controller);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-kt_recovery_codes_page_set_property (GObject      *object,
-                                     guint         prop_id,
-                                     const GValue *value,
-                                     GParamSpec   *pspec)
-{
-  KtRecoveryCodesPage *self = KT_RECOVERY_CODES_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTROLLER:
-      kt_recovery_codes_page_set_controller (self, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -341,17 +284,13 @@ kt_recovery_codes_page_class_init (KtRecoveryCodesPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  KtFlowPageClass *page_class = KT_FLOW_PAGE_CLASS (klass);
 
   object_class->dispose = kt_recovery_codes_page_dispose;
-  object_class->get_property = kt_recovery_codes_page_get_property;
-  object_class->set_property = kt_recovery_codes_page_set_property;
 
-  widget_class->grab_focus = kt_recovery_codes_page_grab_focus;
-
-  properties[PROP_CONTROLLER] =
-    g_param_spec_object ("controller", NULL, NULL, KT_TYPE_MFA_CONTROLLER,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  page_class->update = kt_recovery_codes_page_update;
+  page_class->controller_changed = kt_recovery_codes_page_controller_changed;
+  page_class->get_primary_control = kt_recovery_codes_page_get_primary_control;
 
   g_type_ensure (KT_TYPE_FLOW_STATUS);
 
@@ -360,7 +299,7 @@ kt_recovery_codes_page_class_init (KtRecoveryCodesPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, codes_label);
   gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, keep_error_label);
   gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodesPage, confirm_switch);
-  gtk_widget_class_bind_template_callback (widget_class, update_recovery_codes_page);
+  gtk_widget_class_bind_template_callback (widget_class, kt_flow_page_update);
   gtk_widget_class_install_action (widget_class, "recovery-codes.copy", NULL, copy_action);
   gtk_widget_class_install_action (widget_class, "recovery-codes.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "recovery-codes.print", NULL, print_action);
@@ -370,15 +309,11 @@ kt_recovery_codes_page_class_init (KtRecoveryCodesPageClass *klass)
 static void
 kt_recovery_codes_page_init (KtRecoveryCodesPage *self)
 {
-  self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
   self->cancellable = g_cancellable_new ();
-  g_signal_group_connect_swapped (self->controller_signals, "notify::busy",
-                                  G_CALLBACK (update_recovery_codes_page), self);
-  g_signal_group_connect_swapped (self->controller_signals, "notify::recovery-codes",
-                                  G_CALLBACK (on_codes_changed), self);
+  kt_flow_page_connect (KT_FLOW_PAGE (self), "notify::recovery-codes",
+                        G_CALLBACK (on_codes_changed));
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
   on_codes_changed (self);
-  update_recovery_codes_page (self);
 }

@@ -5,12 +5,13 @@
  */
 #pragma once
 
-#include <adwaita.h>
+#include "kt-flow-page.h"
 
 G_BEGIN_DECLS
 
 #define KT_TYPE_RECOVERY_CODES_PAGE (kt_recovery_codes_page_get_type ())
 
-G_DECLARE_FINAL_TYPE (KtRecoveryCodesPage, kt_recovery_codes_page, KT, RECOVERY_CODES_PAGE, AdwBin)
+G_DECLARE_FINAL_TYPE (KtRecoveryCodesPage, kt_recovery_codes_page, KT, RECOVERY_CODES_PAGE,
+                      KtFlowPage)
 
 G_END_DECLS

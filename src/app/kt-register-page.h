@@ -5,12 +5,12 @@
  */
 #pragma once
 
-#include <adwaita.h>
+#include "kt-flow-page.h"
 
 G_BEGIN_DECLS
 
 #define KT_TYPE_REGISTER_PAGE (kt_register_page_get_type ())
 
-G_DECLARE_FINAL_TYPE (KtRegisterPage, kt_register_page, KT, REGISTER_PAGE, AdwBin)
+G_DECLARE_FINAL_TYPE (KtRegisterPage, kt_register_page, KT, REGISTER_PAGE, KtFlowPage)
 
 G_END_DECLS

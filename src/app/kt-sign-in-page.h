@@ -5,12 +5,12 @@
  */
 #pragma once
 
-#include <adwaita.h>
+#include "kt-flow-page.h"
 
 G_BEGIN_DECLS
 
 #define KT_TYPE_SIGN_IN_PAGE (kt_sign_in_page_get_type ())
 
-G_DECLARE_FINAL_TYPE (KtSignInPage, kt_sign_in_page, KT, SIGN_IN_PAGE, AdwBin)
+G_DECLARE_FINAL_TYPE (KtSignInPage, kt_sign_in_page, KT, SIGN_IN_PAGE, KtFlowPage)
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "kt-account-page.h"
 #include "kt-authenticate-page.h"
 #include "kt-code-page.h"
+#include "kt-flow-page.h"
 #include "kt-pin-dialog.h"
 #include "kt-recovery-code-page.h"
 #include "kt-recovery-codes-page.h"
@@ -76,7 +77,7 @@ ensure_page_for_step (KtWindow  *self,
       if (page != NULL || step_pages[i].get_type == NULL)
         return page;
       page = g_object_new (step_pages[i].get_type (), NULL);
-      g_object_bind_property (self, "controller", page, "controller", G_BINDING_SYNC_CREATE);
+      kt_flow_page_set_controller (KT_FLOW_PAGE (page), self->controller);
       gtk_stack_add_named (self->stack, page, step_pages[i].name);
       return page;
     }
@@ -369,6 +370,12 @@ kt_window_set_controller (KtWindow        *self,
 
   g_set_object (&self->controller, controller);
   g_signal_group_set_target (self->controller_signals, controller);
+  /* The pages built so far follow; the others are given it when they are built. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->stack));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (KT_IS_FLOW_PAGE (child))
+      kt_flow_page_set_controller (KT_FLOW_PAGE (child), controller);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLLER]);
   show_step (self);
 }
