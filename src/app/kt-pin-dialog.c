@@ -5,6 +5,7 @@
  */
 #include <glib/gi18n.h>
 
+#include "kt-flow-page.h"
 #include "kt-pin-dialog.h"
 
 /* Counting down only near the end keeps the count from alarming anyone with a typo to spare,
@@ -79,6 +80,7 @@ kt_pin_dialog_new (GtkWindow       *parent,
   adw_message_dialog_set_response_appearance (dialog, "unlock", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (dialog, "unlock");
   adw_message_dialog_set_close_response (dialog, "cancel");
+  kt_flow_page_name_buttons (GTK_WIDGET (dialog));
   /* After the owner's handlers, which read the PIN: it does not outlive the answer. */
   g_signal_connect_after (dialog, "response", G_CALLBACK (forget_pin), NULL);
   return dialog;

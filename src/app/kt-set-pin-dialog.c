@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "kt-flow-page.h"
 #include "kt-set-pin-dialog.h"
 
 typedef struct {
@@ -210,6 +211,7 @@ kt_set_pin_dialog_present (GtkWidget       *page,
                             again_entry);
   g_signal_connect_swapped (again_entry, "activate", G_CALLBACK (on_again_activated), dialog);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_response), controller, 0);
+  kt_flow_page_name_buttons (GTK_WIDGET (dialog));
 
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (pin_entry);

@@ -149,6 +149,8 @@ on_pin_requested (KtWindow *self,
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->pin_dialog);
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (GTK_WIDGET (kt_pin_dialog_get_entry (dialog)));
+  /* What the dialog says (a wrong PIN, the attempts left) is said on the entry it opens in. */
+  kt_flow_page_announce (GTK_WIDGET (dialog), adw_message_dialog_get_body (dialog));
 }
 
 /* The key stopped waiting for its PIN (the time ran out, or the ceremony ended otherwise): a
@@ -194,6 +196,21 @@ show_shortcuts_action (GtkWidget  *widget,
   gtk_window_present (shortcuts);
 }
 
+/* libadwaita 1.2 gives a toast's close button an icon and no name: it is named here. */
+static void
+name_close_buttons (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget)
+      && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), "window-close-symbolic") == 0)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, _("Close"),
+                                    -1);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    name_close_buttons (child);
+}
+
 /* Room a toast leaves for its text: its margins, padding and close button take the rest. */
 #define TOAST_CHROME_WIDTH 140
 
@@ -233,7 +250,13 @@ toast_action (GtkWidget  *widget,
   if (room > 0)
     gtk_label_set_max_width_chars (GTK_LABEL (title), MAX (8, room / char_width));
   adw_toast_set_custom_title (toast, title);
+  /* Shown at once, ahead of any other, so that its close button is there to be named; and
+   * said at once, as the alert's own name change reaches no screen reader (see
+   * kt_flow_page_announce()). */
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   adw_toast_overlay_add_toast (self->toast_overlay, g_steal_pointer (&toast));
+  name_close_buttons (GTK_WIDGET (self->toast_overlay));
+  kt_flow_page_announce (widget, message);
 }
 
 static void
