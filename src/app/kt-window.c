@@ -9,6 +9,7 @@
 #include "kt-authenticate-page.h"
 #include "kt-code-page.h"
 #include "kt-flow-page.h"
+#include "kt-pin-buffer.h"
 #include "kt-pin-dialog.h"
 #include "kt-recovery-code-page.h"
 #include "kt-recovery-codes-page.h"
@@ -123,7 +124,7 @@ on_pin_dialog_response (KtWindow         *self,
     {
       self->pin_answered = TRUE;
       if (g_strcmp0 (response, "unlock") == 0)
-        kt_mfa_controller_answer_pin (self->controller, gtk_editable_get_text (entry));
+        kt_mfa_controller_answer_pin (self->controller, kt_pin_buffer_get_pin (entry));
       else
         kt_mfa_controller_decline_pin (self->controller);
     }
@@ -149,8 +150,6 @@ on_pin_requested (KtWindow *self,
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->pin_dialog);
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (GTK_WIDGET (kt_pin_dialog_get_entry (dialog)));
-  /* What the dialog says (a wrong PIN, the attempts left) is said on the entry it opens in. */
-  kt_flow_page_announce (GTK_WIDGET (dialog), adw_message_dialog_get_body (dialog));
 }
 
 /* The key stopped waiting for its PIN (the time ran out, or the ceremony ended otherwise): a

@@ -195,6 +195,7 @@ class EventRecorder:
         self.events = []
         self.focus = None   # (role, role name, name, description) of the last object focused
         self.locus = None   # that object, as a screen reader keeps it: its locus of focus
+        self.lost = []      # the events whose object could not be asked about
         pyatspi.Registry.registerEventListener(self._on_event, *_EVENTS)
 
     def close(self):
@@ -202,8 +203,10 @@ class EventRecorder:
 
     def _on_event(self, event):
         try:
+            # Keyturn is the only application on the test's accessibility bus; an object new
+            # enough (a dialog's, as it opens) may not answer for its application yet.
             source = event.source
-            if source is None or source.getApplication().name != "keyturn":
+            if source is None:
                 return
             what = (source.getRoleName(), source.name, source.description)
             role = source.getRole()
@@ -216,7 +219,8 @@ class EventRecorder:
             # AXUtilitiesEvent.is_presentable_description_change); the locus stays where the
             # focus last went when the focus leaves for nowhere.
             focused = source.getState().contains(pyatspi.STATE_FOCUSED) or self._holds_locus(source)
-        except Exception:
+        except Exception as e:
+            self.lost.append(f"{event.type}: {e}")
             return
         data = event.any_data if isinstance(event.any_data, str) else ""
         self.events.append((time.monotonic(), event.type, what, focused, data))
@@ -258,7 +262,7 @@ class EventRecorder:
                            lambda: self._telling(message, since), timeout)
         except AssertionError:
             heard = [e[1:] for e in self.events if e[0] >= since and e[2][0] != "status bar"]
-            log(f"heard since, status bars aside: {heard[-12:]}")
+            log(f"heard since, status bars aside: {heard[-12:]} ({len(self.events)} in all; lost: {self.lost[-5:]})")
             raise
         log(f"told “{message}”: {how}")
         return how
