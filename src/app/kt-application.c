@@ -297,7 +297,7 @@ kt_application_activate (GApplication *app)
 
   if (window == NULL)
     {
-      window = GTK_WINDOW (kt_window_new (self));
+      window = GTK_WINDOW (kt_window_new (GTK_APPLICATION (self)));
       show_configuration (self, KT_WINDOW (window));
     }
   gtk_window_present (window);

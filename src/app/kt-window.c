@@ -363,7 +363,7 @@ kt_window_init (KtWindow *self)
 }
 
 KtWindow *
-kt_window_new (KtApplication *application)
+kt_window_new (GtkApplication *application)
 {
   return g_object_new (KT_TYPE_WINDOW, "application", application, NULL);
 }

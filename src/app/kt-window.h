@@ -7,7 +7,6 @@
 
 #include <adwaita.h>
 
-#include "kt-application.h"
 #include "kt-mfa-controller.h"
 
 G_BEGIN_DECLS
@@ -16,7 +15,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (KtWindow, kt_window, KT, WINDOW, AdwApplicationWindow)
 
-KtWindow        *kt_window_new                     (KtApplication   *application);
+KtWindow        *kt_window_new                     (GtkApplication  *application);
 KtMfaController *kt_window_get_controller          (KtWindow        *self);
 void             kt_window_set_controller          (KtWindow        *self,
                                                     KtMfaController *controller);

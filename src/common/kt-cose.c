@@ -25,16 +25,24 @@ invalid (GError     **error,
 }
 
 gboolean
+kt_p256_key_is (EVP_PKEY *pkey)
+{
+  char group[32] = { 0 };
+
+  return EVP_PKEY_is_a (pkey, "EC") &&
+         EVP_PKEY_get_utf8_string_param (pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                         NULL) &&
+         (strcmp (group, "prime256v1") == 0 || strcmp (group, "P-256") == 0);
+}
+
+gboolean
 kt_p256_public_point (EVP_PKEY *pkey,
                       guint8    point[KT_P256_POINT_LEN],
                       GError  **error)
 {
-  char group[32] = { 0 };
   size_t len = 0;
 
-  if (!EVP_PKEY_is_a (pkey, "EC") ||
-      !EVP_PKEY_get_utf8_string_param (pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) ||
-      (strcmp (group, "prime256v1") != 0 && strcmp (group, "P-256") != 0))
+  if (!kt_p256_key_is (pkey))
     return invalid (error, "the key is not on P-256");
 
   if (!EVP_PKEY_get_octet_string_param (pkey, OSSL_PKEY_PARAM_PUB_KEY, point, KT_P256_POINT_LEN, &len) ||
@@ -153,6 +161,67 @@ read_int (cbor_item_t *item,
   return FALSE;
 }
 
+gboolean
+kt_cose_map_find (cbor_item_t  *map,
+                  gint64        label,
+                  cbor_item_t **value)
+{
+  struct cbor_pair *pairs = cbor_map_handle (map);
+
+  *value = NULL;
+  for (gsize i = 0; i < cbor_map_size (map); i++)
+    {
+      gint64 key;
+
+      if (!read_int (pairs[i].key, &key) || key != label)
+        continue;
+      if (*value != NULL)
+        return FALSE;
+      *value = pairs[i].value;
+    }
+  return TRUE;
+}
+
+gboolean
+kt_cose_map_int (cbor_item_t *map,
+                 gint64       label,
+                 gint64      *value,
+                 gboolean    *found)
+{
+  cbor_item_t *item;
+
+  if (!kt_cose_map_find (map, label, &item))
+    return FALSE;
+  *found = item != NULL;
+  return item == NULL || read_int (item, value);
+}
+
+static gboolean
+coordinate (cbor_item_t *item)
+{
+  return item != NULL && cbor_isa_bytestring (item) && cbor_bytestring_is_definite (item) &&
+         cbor_bytestring_length (item) == 32;
+}
+
+gboolean
+kt_cose_read_p256_point (cbor_item_t *map,
+                         guint8       point[KT_P256_POINT_LEN])
+{
+  cbor_item_t *x, *y;
+  gint64 crv = 0;
+  gboolean have_crv = FALSE;
+
+  if (!kt_cose_map_int (map, -1, &crv, &have_crv) || !have_crv || crv != KT_COSE_CRV_P256 ||
+      !kt_cose_map_find (map, -2, &x) || !kt_cose_map_find (map, -3, &y) ||
+      !coordinate (x) || !coordinate (y))
+    return FALSE;
+
+  point[0] = 0x04;
+  memcpy (point + 1, cbor_bytestring_handle (x), 32);
+  memcpy (point + 33, cbor_bytestring_handle (y), 32);
+  return TRUE;
+}
+
 EVP_PKEY *
 kt_cose_decode_es256_key (const guint8 *data,
                           gsize         len,
@@ -161,12 +230,9 @@ kt_cose_decode_es256_key (const guint8 *data,
 {
   gsize end = 0;
   g_autoptr(cbor_item_t) map = kt_cbor_load (data, len, &end, NULL);
-  struct cbor_pair *pairs;
-  const guint8 *x = NULL, *y = NULL;
-  gint64 kty = 0, alg = 0, crv = 0;
-  gboolean have_kty = FALSE, have_alg = FALSE, have_crv = FALSE;
+  gint64 kty = 0, alg = 0;
+  gboolean have_kty = FALSE, have_alg = FALSE;
   guint8 point[KT_P256_POINT_LEN];
-  gsize i, n;
 
   if (map == NULL)
     {
@@ -179,62 +245,10 @@ kt_cose_decode_es256_key (const guint8 *data,
       return NULL;
     }
 
-  pairs = cbor_map_handle (map);
-  n = cbor_map_size (map);
-  for (i = 0; i < n; i++)
-    {
-      gint64 label;
-
-      if (!read_int (pairs[i].key, &label))
-        continue;
-
-      switch (label)
-        {
-        case 1:
-          if (have_kty || !read_int (pairs[i].value, &kty))
-            goto bad;
-          have_kty = TRUE;
-          break;
-        case 3:
-          if (have_alg || !read_int (pairs[i].value, &alg))
-            goto bad;
-          have_alg = TRUE;
-          break;
-        case -1:
-          if (have_crv || !read_int (pairs[i].value, &crv))
-            goto bad;
-          have_crv = TRUE;
-          break;
-        case -2:
-        case -3:
-          if (!cbor_isa_bytestring (pairs[i].value) || !cbor_bytestring_is_definite (pairs[i].value) ||
-              cbor_bytestring_length (pairs[i].value) != 32)
-            goto bad;
-          if (label == -2)
-            {
-              if (x != NULL)
-                goto bad;
-              x = cbor_bytestring_handle (pairs[i].value);
-            }
-          else
-            {
-              if (y != NULL)
-                goto bad;
-              y = cbor_bytestring_handle (pairs[i].value);
-            }
-          break;
-        default:
-          break;
-        }
-    }
-
-  if (!have_kty || kty != KT_COSE_KTY_EC2 || !have_alg || alg != KT_COSE_ALG_ES256 ||
-      !have_crv || crv != KT_COSE_CRV_P256 || x == NULL || y == NULL)
+  if (!kt_cose_map_int (map, 1, &kty, &have_kty) || !kt_cose_map_int (map, 3, &alg, &have_alg) ||
+      !have_kty || kty != KT_COSE_KTY_EC2 || !have_alg || alg != KT_COSE_ALG_ES256 ||
+      !kt_cose_read_p256_point (map, point))
     goto bad;
-
-  point[0] = 0x04;
-  memcpy (point + 1, x, 32);
-  memcpy (point + 33, y, 32);
 
   if (consumed != NULL)
     *consumed = end;

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <cbor.h>
 #include <glib.h>
 #include <openssl/evp.h>
 
@@ -31,6 +32,21 @@ EVP_PKEY *kt_cose_decode_es256_key   (const guint8  *data,
                                       gsize          len,
                                       gsize         *consumed,
                                       GError       **error);
+/* The value under @label of a COSE_Key map, borrowed, or NULL: FALSE if the label is repeated. */
+gboolean  kt_cose_map_find           (cbor_item_t   *map,
+                                      gint64         label,
+                                      cbor_item_t  **value);
+/* The integer under @label: FALSE if repeated or not an integer; *found says whether it is
+ * there. */
+gboolean  kt_cose_map_int            (cbor_item_t   *map,
+                                      gint64         label,
+                                      gint64        *value,
+                                      gboolean      *found);
+/* Reads crv, x and y of an EC2 COSE_Key map into the point (kty and alg are the caller's to
+ * check): FALSE when one is missing, repeated or not as P-256 has them. */
+gboolean  kt_cose_read_p256_point    (cbor_item_t   *map,
+                                      guint8         point[KT_P256_POINT_LEN]);
+gboolean  kt_p256_key_is             (EVP_PKEY      *pkey);
 gboolean  kt_p256_public_point       (EVP_PKEY      *pkey,
                                       guint8         point[KT_P256_POINT_LEN],
                                       GError       **error);

@@ -1,7 +1,8 @@
 /* kt-json-span.c
  *
- * Hand-written: json-glib offers no way to stop after one value, and this needs only to find
- * where the first object ends (strings and nesting), not to parse it.
+ * Hand-written: json-glib offers no way to stop after one value or to bound its recursion, and
+ * this needs only to find where the first object ends and how deep it nests (strings and
+ * brackets), not to parse it.
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -36,7 +37,10 @@ kt_json_is_one_object (const char *data,
       else if (c == '"')
         in_string = TRUE;
       else if (c == '{' || c == '[')
-        depth++;
+        {
+          if (++depth > KT_JSON_MAX_DEPTH)
+            return FALSE;
+        }
       else if ((c == '}' || c == ']') && --depth == 0)
         break;
     }

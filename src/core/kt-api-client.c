@@ -11,16 +11,15 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "kt-api-client-private.h"
-#include "kt-json-span.h"
-#include "kt-api-error-private.h"
-#include "kt-json.h"
+#include "kt-api-response-private.h"
 
 /* The sdk-api-core version whose models this client reads (API.md). */
 #define KT_DYNAMIC_API_VERSION "0.40.0"
-#define KT_MAX_RESPONSE_SIZE (1024 * 1024)
 #define KT_DEFAULT_TIMEOUT_SECONDS 30
 #define KT_MAX_ATTEMPTS 3
+#define KT_READ_CHUNK_SIZE (16 * 1024)
+/* A whole answer, from connecting to its last byte, may take this many times the timeout. */
+#define KT_ANSWER_DEADLINE_FACTOR 2
 
 struct _KtApiClient
 {
@@ -42,8 +41,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-typedef KtApiParseFunc ParseFunc;
-
 typedef enum {
   CALL_PLAIN = 0,
   CALL_IDEMPOTENT = 1 << 0,     /* safe to send again after a network error */
@@ -56,8 +53,7 @@ typedef struct {
   char *uri;
   char *path;                   /* for the log: no secrets in it */
   GBytes *body;
-  ParseFunc parse;
-  GDestroyNotify destroy;
+  const KtApiParser *parser;
   CallFlags flags;
   guint attempt;
   gboolean sent_mfa_token;
@@ -73,6 +69,44 @@ call_free (Call *call)
 }
 
 static void send_attempt (GTask *task);
+
+/* One attempt of a call: its message and the answer's body as it is read. */
+typedef struct {
+  GTask *task;                  /* the call's; it stays alive until the call returns */
+  SoupMessage *message;
+  GCancellable *cancellable;    /* stops this attempt; follows the call's cancellable */
+  gulong cancelled_id;
+  GInputStream *stream;
+  GByteArray *body;             /* never more than KT_MAX_RESPONSE_SIZE + 1 bytes */
+  guint8 chunk[KT_READ_CHUNK_SIZE];
+  guint deadline_id;
+  gboolean past_deadline;
+} Attempt;
+
+static void read_answer_chunk (Attempt *attempt);
+
+static void
+attempt_free (Attempt *attempt)
+{
+  g_cancellable_disconnect (g_task_get_cancellable (attempt->task), attempt->cancelled_id);
+  g_clear_handle_id (&attempt->deadline_id, g_source_remove);
+  if (attempt->stream != NULL)
+    g_input_stream_close_async (attempt->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_clear_object (&attempt->stream);
+  g_clear_object (&attempt->message);
+  g_clear_object (&attempt->cancellable);
+  g_clear_pointer (&attempt->body, g_byte_array_unref);
+  g_free (attempt);
+}
+
+/* Ends an attempt whose answer is refused: whatever the server still had to send is dropped
+ * with its connection, never read. */
+static void
+attempt_abandon (Attempt *attempt)
+{
+  g_cancellable_cancel (attempt->cancellable);
+  attempt_free (attempt);
+}
 
 static void
 kt_api_client_finalize (GObject *object)
@@ -144,6 +178,21 @@ kt_api_base_url_is_acceptable (const char  *base_url,
     {
       g_set_error (error, KT_API_ERROR, KT_API_ERROR_CONFIGURATION,
                    _("“%s” is not a server address."), base_url);
+      return FALSE;
+    }
+
+  /* A user name (or password) would be sent to the server by no one and shown to everyone. */
+  if (g_uri_get_userinfo (uri) != NULL)
+    {
+      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_CONFIGURATION,
+                           _("The server address must not contain a user name or password."));
+      return FALSE;
+    }
+  /* Each call's path is appended to the address: after a “?” or “#” it would not be a path. */
+  if (g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error (error, KT_API_ERROR, KT_API_ERROR_CONFIGURATION,
+                   _("The server address must not contain a “?” or “#” part: “%s”."), base_url);
       return FALSE;
     }
 
@@ -261,114 +310,6 @@ kt_api_client_set_timeout (KtApiClient *self,
 
 /* Errors */
 
-/* No wait a server asks for is taken to be longer than this. */
-#define KT_MAX_RETRY_AFTER_SECONDS (24 * 60 * 60)
-
-/* Retry-After (RFC 9110 §10.2.3) is either a number of seconds or an HTTP date. */
-static gint64
-retry_after_from_header (SoupMessageHeaders *headers)
-{
-  const char *value = soup_message_headers_get_one (headers, "Retry-After");
-  g_autoptr(GDateTime) date = NULL;
-  g_autoptr(GDateTime) now = NULL;
-  guint64 seconds;
-
-  if (value == NULL)
-    return 0;
-  if (g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &seconds, NULL))
-    return (gint64) seconds;
-  date = soup_date_time_new_from_http_string (value);
-  if (date == NULL)
-    return 0;
-  now = g_date_time_new_now_utc ();
-  return (g_date_time_difference (date, now) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
-}
-
-static GError *
-error_from_status (guint               status,
-                   SoupMessageHeaders *headers,
-                   JsonNode           *root)
-{
-  g_autofree char *message = NULL;
-  g_autofree char *code = NULL;
-  gint64 retry_after = retry_after_from_header (headers);
-  KtApiError kind;
-  GError *error;
-
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    {
-      JsonObject *object = json_node_get_object (root);
-      gint64 body_wait = 0;
-
-      /* A wrongly typed error body still tells the status: ignore what cannot be read. */
-      if (!kt_json_read_string (object, "error", KT_JSON_OPTIONAL, &message, NULL))
-        g_clear_pointer (&message, g_free);
-      if (!kt_json_read_string (object, "code", KT_JSON_OPTIONAL, &code, NULL))
-        g_clear_pointer (&code, g_free);
-      if (retry_after <= 0
-          && kt_json_read_int (object, "retryAfter", KT_JSON_OPTIONAL, &body_wait, NULL))
-        retry_after = body_wait;
-    }
-
-  if (g_strcmp0 (code, "mfa_invalid_code") == 0)
-    kind = KT_API_ERROR_INVALID_CODE;
-  else if (g_strcmp0 (code, "mfa_rate_limited") == 0 || status == 429 /* Too Many Requests */)
-    kind = KT_API_ERROR_RATE_LIMITED;
-  else if (status == SOUP_STATUS_UNAUTHORIZED)
-    kind = KT_API_ERROR_UNAUTHORIZED;
-  else if (status == SOUP_STATUS_FORBIDDEN)
-    kind = KT_API_ERROR_FORBIDDEN;
-  else if (status == SOUP_STATUS_NOT_FOUND)
-    kind = KT_API_ERROR_NOT_FOUND;
-  else if (status >= 500)
-    kind = KT_API_ERROR_SERVER;
-  else
-    kind = KT_API_ERROR_BAD_REQUEST;
-
-  if (message == NULL || *message == '\0')
-    {
-      const char *fallback;
-
-      switch (kind)
-        {
-        case KT_API_ERROR_INVALID_CODE:
-          fallback = _("That code is not right.");
-          break;
-        case KT_API_ERROR_RATE_LIMITED:
-          fallback = _("Too many attempts. Wait a little, then try again.");
-          break;
-        case KT_API_ERROR_UNAUTHORIZED:
-          fallback = _("Your session has ended. Sign in again.");
-          break;
-        case KT_API_ERROR_FORBIDDEN:
-          fallback = _("The server does not allow this with your current sign-in.");
-          break;
-        case KT_API_ERROR_NOT_FOUND:
-          fallback = _("The server does not know this environment or item.");
-          break;
-        case KT_API_ERROR_SERVER:
-          fallback = _("The server had a problem. Try again later.");
-          break;
-        case KT_API_ERROR_NETWORK:
-        case KT_API_ERROR_TIMEOUT:
-        case KT_API_ERROR_BAD_REQUEST:
-        case KT_API_ERROR_MALFORMED:
-        case KT_API_ERROR_CONFIGURATION:
-        default:
-          fallback = _("The server refused the request.");
-          break;
-        }
-      g_free (message);
-      message = g_strdup (fallback);
-    }
-
-  error = g_error_new_literal (KT_API_ERROR, kind, message);
-  kt_api_error_set_server_code (error, code);
-  if (kind == KT_API_ERROR_RATE_LIMITED && retry_after > 0)
-    kt_api_error_set_retry_after (error, (guint) MIN (retry_after, KT_MAX_RETRY_AFTER_SECONDS));
-  return error;
-}
-
 static GError *
 error_from_transport (KtApiClient *self,
                       GError      *error)
@@ -376,13 +317,42 @@ error_from_transport (KtApiClient *self,
   g_autoptr(GUri) uri = g_uri_parse (self->base_url, G_URI_FLAGS_NONE, NULL);
   const char *host = uri != NULL ? g_uri_get_host (uri) : self->base_url;
 
+  g_debug ("%s: %s (%s %d)", host, error->message, g_quark_to_string (error->domain), error->code);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
+  /* Not a lost connection: a server that cannot prove it is the one asked for. */
+  if (error->domain == G_TLS_ERROR)
+    return g_error_new (KT_API_ERROR, KT_API_ERROR_NETWORK,
+                        _("Could not make a secure connection to %s: its certificate is not "
+                          "valid for it or not trusted."), host);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return g_error_new (KT_API_ERROR, KT_API_ERROR_TIMEOUT,
                         _("%s did not answer in time. Check your connection and try again."), host);
   return g_error_new (KT_API_ERROR, KT_API_ERROR_NETWORK,
                       _("Could not reach %s. Check your connection and try again."), host);
+}
+
+/* A redirect's target is named, never followed: the call's body and tokens were meant for this
+ * server alone, and an answer from elsewhere is not its answer. */
+static GError *
+error_from_redirect (SoupMessage *message)
+{
+  const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                       "Location");
+  g_autofree char *request = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *shown = NULL;
+
+  if (location == NULL || *location == '\0')
+    return g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                                _("The server answered with a redirect, which Keyturn does not "
+                                  "follow. Check the server address."));
+  request = g_uri_to_string (soup_message_get_uri (message));
+  target = g_uri_resolve_relative (request, location, G_URI_FLAGS_NONE, NULL);
+  shown = kt_api_response_shown_text (target != NULL ? target : location);
+  return g_error_new (KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                      _("The server answered with a redirect to “%s”, which Keyturn does not "
+                        "follow. Check the server address."), shown);
 }
 
 /* The call engine */
@@ -427,82 +397,76 @@ finish_with_error (GTask  *task,
   g_object_unref (task);
 }
 
-/* The JSON that answers a call (NULL for an empty body), or the error that its status, its
- * headers or its body mean. */
-gboolean
-kt_api_response_read (guint                status,
-                      SoupMessageHeaders  *headers,
-                      GBytes              *body,
-                      JsonParser         **parser_out,
-                      JsonNode           **root_out,
-                      GError             **error)
+/* Ends an attempt that the network, the deadline or the person cancelling stopped. */
+static void
+attempt_fail (Attempt *attempt,
+              GError  *error)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root = NULL;
+  GTask *task = attempt->task;
+  g_autoptr(GError) timed_out = NULL;
 
-  if (g_bytes_get_size (body) > KT_MAX_RESPONSE_SIZE)
-    {
-      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
-                           _("The server's answer is far too large."));
-      return FALSE;
-    }
-
-  if (g_bytes_get_size (body) > 0)
-    {
-      parser = json_parser_new_immutable ();
-      /* Several values in one answer are malformed, not the last of them. */
-      if (kt_json_is_one_object (g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body))
-          && json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-                                      (gssize) g_bytes_get_size (body), NULL))
-        root = json_parser_get_root (parser);
-    }
-
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      g_propagate_error (error, error_from_status (status, headers, root));
-      return FALSE;
-    }
-
-  if (g_bytes_get_size (body) > 0 && root == NULL)
-    {
-      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
-                           _("The server's answer is not valid JSON."));
-      return FALSE;
-    }
-
-  *root_out = root;
-  *parser_out = g_steal_pointer (&parser);
-  return TRUE;
+  if (attempt->past_deadline && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    error = timed_out = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "deadline");
+  error = error_from_transport (g_task_get_source_object (task), error);
+  attempt_abandon (attempt);
+  finish_with_error (task, g_task_get_task_data (task), error);
 }
 
+/* The answer's status and headers have come; its body is read in chunks from here on. */
 static void
 on_response (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  GTask *task = user_data;
-  KtApiClient *self = g_task_get_source_object (task);
+  Attempt *attempt = user_data;
+  GTask *task = attempt->task;
   Call *call = g_task_get_task_data (task);
-  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root = NULL;
-  gpointer parsed;
   guint status;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  if (body == NULL)
+  attempt->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (attempt->stream == NULL)
     {
-      finish_with_error (task, call, error_from_transport (self, error));
+      attempt_fail (attempt, error);
       return;
     }
 
-  status = soup_message_get_status (message);
+  status = soup_message_get_status (attempt->message);
+  if (SOUP_STATUS_IS_REDIRECTION (status))
+    {
+      /* Never followed: the token would go, or the answer come, from elsewhere. */
+      g_debug ("%s %s → %u", call->method, call->path, status);
+      error = error_from_redirect (attempt->message);
+      attempt_abandon (attempt);
+      finish_with_error (task, call, g_steal_pointer (&error));
+      return;
+    }
+
+  read_answer_chunk (attempt);
+}
+
+/* The whole answer, no larger than the cap, is read: what it means ends the call. */
+static void
+answer_read (Attempt *attempt)
+{
+  GTask *task = attempt->task;
+  KtApiClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = g_byte_array_free_to_bytes (g_steal_pointer (&attempt->body));
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root = NULL;
+  gpointer parsed;
+  guint status = soup_message_get_status (attempt->message);
+  gboolean read_ok;
+
   g_debug ("%s %s → %u", call->method, call->path, status);
 
-  if (!kt_api_response_read (status, soup_message_get_response_headers (message), body,
-                             &parser, &root, &error))
+  read_ok = kt_api_response_read (status, soup_message_get_response_headers (attempt->message),
+                                  body, &parser, &root, &error);
+  attempt_free (attempt);
+  if (!read_ok)
     {
       finish_with_error (task, call, g_steal_pointer (&error));
       return;
@@ -512,15 +476,83 @@ on_response (GObject      *source,
   if (call->sent_mfa_token)
     kt_api_client_set_mfa_token (self, NULL);
 
-  parsed = call->parse (root, &error);
+  parsed = call->parser->parse (root, &error);
   if (parsed == NULL)
     {
       finish_with_error (task, call, g_steal_pointer (&error));
       return;
     }
 
-  g_task_return_pointer (task, parsed, call->destroy);
+  g_task_return_pointer (task, parsed, call->parser->destroy);
   g_object_unref (task);
+}
+
+static void
+on_answer_chunk_read (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Attempt *attempt = user_data;
+  GTask *task = attempt->task;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (n < 0)
+    {
+      attempt_fail (attempt, error);
+      return;
+    }
+  g_byte_array_append (attempt->body, attempt->chunk, (guint) n);
+  /* What is counted is what libsoup's content decoder gives: a small gzip bomb is stopped here
+   * too, after at most the cap of decoded bytes. */
+  if (attempt->body->len > KT_MAX_RESPONSE_SIZE)
+    {
+      g_debug ("%s %s: answer over %d bytes; dropped", call->method, call->path,
+               KT_MAX_RESPONSE_SIZE);
+      attempt_abandon (attempt);
+      finish_with_error (task, call,
+                         g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                                              _("The server's answer is far too large.")));
+      return;
+    }
+  if (n > 0)
+    {
+      read_answer_chunk (attempt);
+      return;
+    }
+  answer_read (attempt);
+}
+
+static void
+read_answer_chunk (Attempt *attempt)
+{
+  /* One byte more than the cap is asked for, so that an answer of exactly the cap is read whole
+   * and a larger one is known to be larger without reading further. */
+  gsize room = KT_MAX_RESPONSE_SIZE + 1 - attempt->body->len;
+
+  g_input_stream_read_async (attempt->stream, attempt->chunk, MIN (room, sizeof attempt->chunk),
+                             G_PRIORITY_DEFAULT, attempt->cancellable, on_answer_chunk_read,
+                             attempt);
+}
+
+static void
+on_call_cancelled (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+/* The session's timeout bounds each read, not a whole answer: a server that sends a byte just
+ * before each read would time out could keep a call going for days. */
+static void
+on_attempt_deadline (gpointer user_data)
+{
+  Attempt *attempt = user_data;
+
+  attempt->deadline_id = 0;
+  attempt->past_deadline = TRUE;
+  g_cancellable_cancel (attempt->cancellable);
 }
 
 static void
@@ -531,6 +563,8 @@ send_attempt (GTask *task)
   g_autoptr(SoupMessage) message = soup_message_new (call->method, call->uri);
   g_autofree char *request_id = NULL;
   SoupMessageHeaders *headers;
+  Attempt *attempt;
+  guint timeout = 0;
 
   if (message == NULL)
     {
@@ -541,6 +575,9 @@ send_attempt (GTask *task)
     }
 
   call->attempt++;
+  /* A redirect is an answer like any other, refused in on_response: libsoup must not follow it
+   * with the call's body to another origin, or from https to http. */
+  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
   request_id = g_uuid_string_random ();
   headers = soup_message_get_request_headers (message);
   soup_message_headers_replace (headers, "Accept", "application/json");
@@ -565,8 +602,22 @@ send_attempt (GTask *task)
   if (call->body != NULL)
     soup_message_set_request_body_from_bytes (message, "application/json", call->body);
 
-  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), on_response, task);
+  attempt = g_new0 (Attempt, 1);
+  attempt->task = task;
+  attempt->message = g_object_ref (message);
+  attempt->body = g_byte_array_new ();
+  attempt->cancellable = g_cancellable_new ();
+  if (g_task_get_cancellable (task) != NULL)
+    attempt->cancelled_id = g_cancellable_connect (g_task_get_cancellable (task),
+                                                   G_CALLBACK (on_call_cancelled),
+                                                   g_object_ref (attempt->cancellable),
+                                                   g_object_unref);
+  g_object_get (self->session, "timeout", &timeout, NULL);
+  if (timeout > 0)
+    attempt->deadline_id = g_timeout_add_once (timeout * KT_ANSWER_DEADLINE_FACTOR * 1000,
+                                               on_attempt_deadline, attempt);
+  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, attempt->cancellable,
+                           on_response, attempt);
 }
 
 static void
@@ -575,8 +626,7 @@ start_call (KtApiClient         *self,
             const char          *path,
             JsonNode            *body,
             CallFlags            flags,
-            ParseFunc            parse,
-            GDestroyNotify       destroy,
+            KtApiParserKind      parser,
             gpointer             source_tag,
             GCancellable        *cancellable,
             GAsyncReadyCallback  callback,
@@ -591,8 +641,7 @@ start_call (KtApiClient         *self,
   call->path = g_strdup (path);
   call->uri = g_strconcat (self->base_url, "/sdk/", self->environment_id, path, NULL);
   call->flags = flags;
-  call->parse = parse;
-  call->destroy = destroy;
+  call->parser = kt_api_parser (parser);
   if (body != NULL)
     {
       g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -621,161 +670,6 @@ finish_call (KtApiClient   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* Parsers: each turns a successful answer into the call's result, or refuses it whole. */
-
-static gpointer
-malformed (GError     **error,
-           const char  *what)
-{
-  g_set_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
-               "The server's answer is not valid: %s", what);
-  return NULL;
-}
-
-static JsonObject *
-root_object (JsonNode  *root,
-             GError   **error)
-{
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return malformed (error, "expected a JSON object");
-  return json_node_get_object (root);
-}
-
-static gpointer
-parse_nothing (JsonNode  *root,
-               GError   **error)
-{
-  return GINT_TO_POINTER (TRUE);
-}
-
-static gpointer
-parse_object (JsonNode  *root,
-              GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-
-  return object != NULL ? json_object_ref (object) : NULL;
-}
-
-static gpointer
-parse_verification_uuid (JsonNode  *root,
-                         GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-  char *uuid = NULL;
-
-  if (object == NULL ||
-      !kt_json_read_string (object, "verificationUUID", KT_JSON_REQUIRED, &uuid, error))
-    return NULL;
-  return uuid;
-}
-
-static gpointer
-parse_verify_response (JsonNode  *root,
-                       GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-
-  return object != NULL ? kt_verify_response_new_from_json (object, error) : NULL;
-}
-
-static gpointer
-parse_user (JsonNode  *root,
-            GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-  JsonObject *user = NULL;
-
-  if (object == NULL)
-    return NULL;
-  /* GET /users answers {user: SdkUser}; accept a bare SdkUser as well. */
-  if (!kt_json_read_object (object, "user", KT_JSON_OPTIONAL, &user, error))
-    return NULL;
-  return kt_user_new_from_json (user != NULL ? user : object, error);
-}
-
-static gpointer
-parse_passkey (JsonNode  *root,
-               GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-
-  return object != NULL ? kt_passkey_new_from_json (object, error) : NULL;
-}
-
-static gpointer
-parse_passkeys (JsonNode  *root,
-                GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-  GListModel *passkeys = NULL;
-
-  if (object == NULL ||
-      !kt_json_read_list (object, "passkeys", KT_JSON_REQUIRED, KT_TYPE_PASSKEY,
-                          (KtJsonItemFunc) kt_passkey_new_from_json, &passkeys, error))
-    return NULL;
-  return passkeys;
-}
-
-static gpointer
-parse_mfa_devices (JsonNode  *root,
-                   GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-
-  return object != NULL ? kt_mfa_device_list_from_json (object, "devices", error) : NULL;
-}
-
-static gpointer
-parse_mfa_methods (JsonNode  *root,
-                   GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-
-  return object != NULL ? kt_mfa_methods_new_from_json (object, error) : NULL;
-}
-
-static gpointer
-parse_recovery_codes (JsonNode  *root,
-                      GError   **error)
-{
-  JsonObject *object = root_object (root, error);
-  g_auto(GStrv) codes = NULL;
-
-  if (object == NULL ||
-      !kt_json_read_strv (object, "recoveryCodes", KT_JSON_REQUIRED, &codes, error))
-    return NULL;
-  if (codes[0] == NULL)
-    return malformed (error, "the list of recovery codes is empty");
-  for (guint i = 0; codes[i] != NULL; i++)
-    if (codes[i][0] == '\0')
-      return malformed (error, "a recovery code is empty");
-  return g_steal_pointer (&codes);
-}
-
-static void unref_object (gpointer object);
-
-/* Every parser a call may use, for readers of answers outside a call (the fuzz targets). */
-static const KtApiParser parsers[] = {
-  { "nothing", parse_nothing, NULL },
-  { "object", parse_object, unref_object },
-  { "verification-uuid", parse_verification_uuid, g_free },
-  { "verify-response", parse_verify_response, g_object_unref },
-  { "user", parse_user, g_object_unref },
-  { "passkey", parse_passkey, g_object_unref },
-  { "passkeys", parse_passkeys, g_object_unref },
-  { "mfa-devices", parse_mfa_devices, g_object_unref },
-  { "mfa-methods", parse_mfa_methods, g_object_unref },
-  { "recovery-codes", parse_recovery_codes, (GDestroyNotify) g_strfreev },
-};
-
-const KtApiParser *
-kt_api_parsers (gsize *n_parsers)
-{
-  *n_parsers = G_N_ELEMENTS (parsers);
-  return parsers;
-}
-
 static JsonNode *
 build_object (const char *first_member,
               ...)
@@ -797,12 +691,6 @@ build_object (const char *first_member,
   return json_builder_get_root (builder);
 }
 
-static void
-unref_object (gpointer object)
-{
-  json_object_unref (object);
-}
-
 /* The calls */
 
 void
@@ -812,7 +700,7 @@ kt_api_client_get_settings_async (KtApiClient         *self,
                                   gpointer             user_data)
 {
   start_call (self, "GET", "/settings", NULL, CALL_IDEMPOTENT,
-              parse_object, unref_object, kt_api_client_get_settings_async,
+              KT_API_PARSER_OBJECT, kt_api_client_get_settings_async,
               cancellable, callback, user_data);
 }
 
@@ -834,7 +722,7 @@ kt_api_client_create_email_verification_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = build_object ("email", email, NULL);
 
   start_call (self, "POST", "/emailVerifications/create", body, CALL_PLAIN,
-              parse_verification_uuid, g_free, kt_api_client_create_email_verification_async,
+              KT_API_PARSER_VERIFICATION_UUID, kt_api_client_create_email_verification_async,
               cancellable, callback, user_data);
 }
 
@@ -858,7 +746,7 @@ kt_api_client_retry_email_verification_async (KtApiClient         *self,
                                            "verificationUUID", verification_uuid, NULL);
 
   start_call (self, "POST", "/emailVerifications/retry", body, CALL_PLAIN,
-              parse_verification_uuid, g_free, kt_api_client_retry_email_verification_async,
+              KT_API_PARSER_VERIFICATION_UUID, kt_api_client_retry_email_verification_async,
               cancellable, callback, user_data);
 }
 
@@ -882,7 +770,7 @@ kt_api_client_sign_in_with_email_code_async (KtApiClient         *self,
                                            "verificationToken", code, NULL);
 
   start_call (self, "POST", "/emailVerifications/signin", body, CALL_PLAIN,
-              parse_verify_response, g_object_unref, kt_api_client_sign_in_with_email_code_async,
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_sign_in_with_email_code_async,
               cancellable, callback, user_data);
 }
 
@@ -901,7 +789,7 @@ kt_api_client_get_user_async (KtApiClient         *self,
                               gpointer             user_data)
 {
   start_call (self, "GET", "/users", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_user, g_object_unref, kt_api_client_get_user_async,
+              KT_API_PARSER_USER, kt_api_client_get_user_async,
               cancellable, callback, user_data);
 }
 
@@ -920,7 +808,7 @@ kt_api_client_refresh_async (KtApiClient         *self,
                              gpointer             user_data)
 {
   start_call (self, "POST", "/refresh", NULL, CALL_AUTHENTICATED,
-              parse_verify_response, g_object_unref, kt_api_client_refresh_async,
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_refresh_async,
               cancellable, callback, user_data);
 }
 
@@ -939,7 +827,7 @@ kt_api_client_revoke_async (KtApiClient         *self,
                             gpointer             user_data)
 {
   start_call (self, "POST", "/revoke", NULL, CALL_AUTHENTICATED,
-              parse_nothing, NULL, kt_api_client_revoke_async,
+              KT_API_PARSER_NOTHING, kt_api_client_revoke_async,
               cancellable, callback, user_data);
 }
 
@@ -958,7 +846,7 @@ kt_api_client_check_session_async (KtApiClient         *self,
                                    gpointer             user_data)
 {
   start_call (self, "GET", "/session", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_nothing, NULL, kt_api_client_check_session_async,
+              KT_API_PARSER_NOTHING, kt_api_client_check_session_async,
               cancellable, callback, user_data);
 }
 
@@ -977,7 +865,7 @@ kt_api_client_list_passkeys_async (KtApiClient         *self,
                                    gpointer             user_data)
 {
   start_call (self, "GET", "/users/passkeys", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_passkeys, g_object_unref, kt_api_client_list_passkeys_async,
+              KT_API_PARSER_PASSKEYS, kt_api_client_list_passkeys_async,
               cancellable, callback, user_data);
 }
 
@@ -996,7 +884,7 @@ kt_api_client_get_passkey_registration_options_async (KtApiClient         *self,
                                                       gpointer             user_data)
 {
   start_call (self, "GET", "/users/passkeys/register", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_object, unref_object, kt_api_client_get_passkey_registration_options_async,
+              KT_API_PARSER_OBJECT, kt_api_client_get_passkey_registration_options_async,
               cancellable, callback, user_data);
 }
 
@@ -1037,7 +925,7 @@ kt_api_client_register_passkey_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = with_mfa_token_request (registration, create_mfa_token);
 
   start_call (self, "POST", "/users/passkeys/register", body, CALL_AUTHENTICATED,
-              parse_verify_response, g_object_unref, kt_api_client_register_passkey_async,
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_register_passkey_async,
               cancellable, callback, user_data);
 }
 
@@ -1057,7 +945,7 @@ kt_api_client_get_passkey_authentication_options_async (KtApiClient         *sel
 {
   start_call (self, "GET", "/users/passkeys/authenticate", NULL,
               CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_object, unref_object, kt_api_client_get_passkey_authentication_options_async,
+              KT_API_PARSER_OBJECT, kt_api_client_get_passkey_authentication_options_async,
               cancellable, callback, user_data);
 }
 
@@ -1080,7 +968,7 @@ kt_api_client_authenticate_passkey_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = with_mfa_token_request (assertion, create_mfa_token);
 
   start_call (self, "POST", "/users/mfa/auth/passkey", body, CALL_AUTHENTICATED,
-              parse_verify_response, g_object_unref, kt_api_client_authenticate_passkey_async,
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_passkey_async,
               cancellable, callback, user_data);
 }
 
@@ -1103,7 +991,7 @@ kt_api_client_rename_passkey_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = build_object ("id", passkey_id, "alias", alias, NULL);
 
   start_call (self, "PUT", "/users/passkeys", body, CALL_AUTHENTICATED | CALL_STEP_UP,
-              parse_passkey, g_object_unref, kt_api_client_rename_passkey_async,
+              KT_API_PARSER_PASSKEY, kt_api_client_rename_passkey_async,
               cancellable, callback, user_data);
 }
 
@@ -1125,7 +1013,7 @@ kt_api_client_delete_passkey_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = build_object ("passkeyId", passkey_id, NULL);
 
   start_call (self, "DELETE", "/users/passkeys", body, CALL_AUTHENTICATED | CALL_STEP_UP,
-              parse_nothing, NULL, kt_api_client_delete_passkey_async,
+              KT_API_PARSER_NOTHING, kt_api_client_delete_passkey_async,
               cancellable, callback, user_data);
 }
 
@@ -1146,8 +1034,8 @@ kt_api_client_get_recovery_codes_async (KtApiClient         *self,
   /* Not idempotent on the server's side (the first call creates the codes), but a repeat
    * returns the same codes, so sending it again after a network error is safe. */
   start_call (self, "GET", "/users/mfa/recovery", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_recovery_codes, (GDestroyNotify) g_strfreev,
-              kt_api_client_get_recovery_codes_async, cancellable, callback, user_data);
+              KT_API_PARSER_RECOVERY_CODES, kt_api_client_get_recovery_codes_async,
+              cancellable, callback, user_data);
 }
 
 char **
@@ -1165,8 +1053,8 @@ kt_api_client_create_recovery_codes_async (KtApiClient         *self,
                                            gpointer             user_data)
 {
   start_call (self, "POST", "/users/mfa/recovery", NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
-              parse_recovery_codes, (GDestroyNotify) g_strfreev,
-              kt_api_client_create_recovery_codes_async, cancellable, callback, user_data);
+              KT_API_PARSER_RECOVERY_CODES, kt_api_client_create_recovery_codes_async,
+              cancellable, callback, user_data);
 }
 
 char **
@@ -1190,8 +1078,8 @@ kt_api_client_authenticate_recovery_code_async (KtApiClient         *self,
                                                      create_mfa_token);
 
   start_call (self, "POST", "/users/mfa/auth/recovery", body, CALL_AUTHENTICATED,
-              parse_verify_response, g_object_unref,
-              kt_api_client_authenticate_recovery_code_async, cancellable, callback, user_data);
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_recovery_code_async,
+              cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -1211,8 +1099,8 @@ kt_api_client_acknowledge_recovery_codes_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = build_object ("mfaBackupCodeAcknowledgement", "complete", NULL);
 
   start_call (self, "PUT", "/users", body, CALL_AUTHENTICATED,
-              parse_verify_response, g_object_unref,
-              kt_api_client_acknowledge_recovery_codes_async, cancellable, callback, user_data);
+              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_acknowledge_recovery_codes_async,
+              cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -1230,7 +1118,7 @@ kt_api_client_get_mfa_methods_async (KtApiClient         *self,
                                      gpointer             user_data)
 {
   start_call (self, "GET", "/users/mfa/methods", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_mfa_methods, g_object_unref, kt_api_client_get_mfa_methods_async,
+              KT_API_PARSER_MFA_METHODS, kt_api_client_get_mfa_methods_async,
               cancellable, callback, user_data);
 }
 
@@ -1249,7 +1137,7 @@ kt_api_client_list_mfa_devices_async (KtApiClient         *self,
                                       gpointer             user_data)
 {
   start_call (self, "GET", "/users/mfa", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              parse_mfa_devices, g_object_unref, kt_api_client_list_mfa_devices_async,
+              KT_API_PARSER_MFA_DEVICES, kt_api_client_list_mfa_devices_async,
               cancellable, callback, user_data);
 }
 
@@ -1272,7 +1160,7 @@ kt_api_client_delete_mfa_device_async (KtApiClient         *self,
   g_autofree char *path = g_strconcat ("/users/mfa/", escaped, NULL);
 
   start_call (self, "DELETE", path, NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
-              parse_nothing, NULL, kt_api_client_delete_mfa_device_async,
+              KT_API_PARSER_NOTHING, kt_api_client_delete_mfa_device_async,
               cancellable, callback, user_data);
 }
 

@@ -39,7 +39,8 @@ gboolean     kt_api_client_has_mfa_token       (KtApiClient   *self);
 void         kt_api_client_set_timeout         (KtApiClient   *self,
                                                 guint          seconds);
 
-/* Whether @base_url may carry tokens: https, or http to this machine only. */
+/* Whether @base_url may carry tokens: https, or http to this machine only, with no user name,
+ * password, query or fragment in it. */
 gboolean     kt_api_base_url_is_acceptable     (const char    *base_url,
                                                 GError       **error);
 

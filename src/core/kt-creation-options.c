@@ -63,31 +63,30 @@ kt_creation_options_free (KtCreationOptions *self)
 }
 
 static gboolean
-read_algorithms (JsonObject  *root,
-                 GArray      *algorithms,
-                 GError     **error)
+read_algorithms (const KtJsonReader  *root,
+                 GArray              *algorithms,
+                 GError             **error)
 {
   JsonArray *params = NULL;
 
-  if (!kt_options_json_array (root, "", "pubKeyCredParams", TRUE, &params, error))
+  if (!kt_json_read_array (root, "pubKeyCredParams", KT_JSON_REQUIRED, &params, error))
     return FALSE;
 
   for (guint i = 0; i < json_array_get_length (params); i++)
     {
-      g_autofree char *where = g_strdup_printf ("pubKeyCredParams[%u]", i);
-      JsonNode *node = json_array_get_element (params, i);
-      const char *type = NULL;
+      KtJsonReader param;
+      g_autofree char *type = NULL;
       JsonNode *alg;
       gint64 value;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        return kt_options_json_fail (error, "%s is not an object", where);
-      if (!kt_options_json_string (json_node_get_object (node), where, "type", TRUE, &type, error))
+      if (!kt_json_read_element (root, "pubKeyCredParams", params, i, &param, error)
+          || !kt_json_read_string (&param, "type", KT_JSON_REQUIRED, &type, error))
         return FALSE;
-      alg = json_object_get_member (json_node_get_object (node), "alg");
+      /* An integer as JSON writes it: COSE names no algorithm 1.0 or -7e0. */
+      alg = json_object_get_member (param.object, "alg");
       if (alg == NULL || !JSON_NODE_HOLDS_VALUE (alg)
           || json_node_get_value_type (alg) != G_TYPE_INT64)
-        return kt_options_json_fail (error, "%s.alg is not an integer", where);
+        return kt_json_fail (&param, "alg", error, "should be an integer");
       value = json_node_get_int (alg);
       /* Unknown credential types are skipped (WebAuthn §5.1.3 step 10). */
       if (g_str_equal (type, "public-key"))
@@ -104,55 +103,52 @@ read_algorithms (JsonObject  *root,
 }
 
 KtCreationOptions *
-kt_creation_options_new_from_json (JsonObject  *root,
+kt_creation_options_new_from_json (JsonObject  *object,
                                    GError     **error)
 {
   g_autoptr(KtCreationOptions) self = g_new0 (KtCreationOptions, 1);
-  JsonObject *rp = NULL;
-  JsonObject *user = NULL;
-  JsonObject *selection = NULL;
-  const char *rp_id = NULL, *rp_name = NULL;
-  const char *user_name = NULL, *user_display_name = NULL;
-  const char *attachment = NULL, *attestation = "none";
+  KtJsonReader root, rp, user, selection;
   gboolean require_resident_key = FALSE;
   KtRequirement resident_key = (KtRequirement) -1;
 
-  g_return_val_if_fail (root != NULL, NULL);
+  g_return_val_if_fail (object != NULL, NULL);
 
+  kt_options_json_reader_init (&root, object);
   self->algorithms = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->user_verification = KT_REQUIREMENT_PREFERRED;
+  self->attestation = g_strdup ("none");
 
-  if (!kt_options_json_base64url (root, "", "challenge", TRUE, &self->challenge, error)
-      || !kt_options_json_object (root, "", "rp", TRUE, &rp, error)
-      || !kt_options_json_string (rp, "rp", "id", FALSE, &rp_id, error)
-      || !kt_options_json_string (rp, "rp", "name", TRUE, &rp_name, error)
-      || !kt_options_json_object (root, "", "user", TRUE, &user, error)
-      || !kt_options_json_base64url (user, "user", "id", TRUE, &self->user_id, error)
-      || !kt_options_json_string (user, "user", "name", TRUE, &user_name, error)
-      || !kt_options_json_string (user, "user", "displayName", TRUE, &user_display_name, error)
-      || !read_algorithms (root, self->algorithms, error)
-      || !kt_options_json_timeout (root, "timeout", &self->timeout_ms, error)
-      || !kt_options_json_descriptors (root, "excludeCredentials", &self->exclude_credentials,
+  if (!kt_options_json_base64url (&root, "challenge", KT_JSON_REQUIRED, &self->challenge, error)
+      || !kt_json_read_object (&root, "rp", KT_JSON_REQUIRED, &rp, error)
+      || !kt_json_read_string (&rp, "id", KT_JSON_OPTIONAL, &self->rp_id, error)
+      || !kt_json_read_string (&rp, "name", KT_JSON_REQUIRED, &self->rp_name, error)
+      || !kt_json_read_object (&root, "user", KT_JSON_REQUIRED, &user, error)
+      || !kt_options_json_base64url (&user, "id", KT_JSON_REQUIRED, &self->user_id, error)
+      || !kt_json_read_string (&user, "name", KT_JSON_REQUIRED, &self->user_name, error)
+      || !kt_json_read_string (&user, "displayName", KT_JSON_REQUIRED,
+                               &self->user_display_name, error)
+      || !read_algorithms (&root, self->algorithms, error)
+      || !kt_options_json_timeout (&root, "timeout", &self->timeout_ms, error)
+      || !kt_options_json_descriptors (&root, "excludeCredentials", &self->exclude_credentials,
                                        error)
-      || !kt_options_json_object (root, "", "authenticatorSelection", FALSE, &selection, error)
-      || !kt_options_json_string (root, "", "attestation", FALSE, &attestation, error))
+      || !kt_json_read_object (&root, "authenticatorSelection", KT_JSON_OPTIONAL, &selection,
+                               error)
+      || !kt_json_read_string (&root, "attestation", KT_JSON_OPTIONAL, &self->attestation, error))
     return NULL;
 
-  if (selection != NULL
-      && (!kt_options_json_string (selection, "authenticatorSelection",
-                                   "authenticatorAttachment", FALSE, &attachment, error)
-          || !kt_options_json_requirement (selection, "authenticatorSelection", "residentKey",
-                                           &resident_key, error)
-          || !kt_options_json_boolean (selection, "authenticatorSelection",
-                                       "requireResidentKey", &require_resident_key, error)
-          || !kt_options_json_requirement (selection, "authenticatorSelection",
-                                           "userVerification", &self->user_verification,
-                                           error)))
+  if (selection.object != NULL
+      && (!kt_json_read_string (&selection, "authenticatorAttachment", KT_JSON_OPTIONAL,
+                                &self->authenticator_attachment, error)
+          || !kt_options_json_requirement (&selection, "residentKey", &resident_key, error)
+          || !kt_json_read_boolean (&selection, "requireResidentKey", KT_JSON_OPTIONAL,
+                                    &require_resident_key, error)
+          || !kt_options_json_requirement (&selection, "userVerification",
+                                           &self->user_verification, error)))
     return NULL;
 
   if (g_bytes_get_size (self->challenge) == 0)
     {
-      kt_options_json_fail (error, "challenge is empty");
+      kt_json_fail (&root, "challenge", error, "is empty");
       return NULL;
     }
 
@@ -160,13 +156,6 @@ kt_creation_options_new_from_json (JsonObject  *root,
   if (resident_key == (KtRequirement) -1)
     resident_key = require_resident_key ? KT_REQUIREMENT_REQUIRED : KT_REQUIREMENT_DISCOURAGED;
   self->resident_key = resident_key;
-
-  self->rp_id = g_strdup (rp_id);
-  self->rp_name = g_strdup (rp_name);
-  self->user_name = g_strdup (user_name);
-  self->user_display_name = g_strdup (user_display_name);
-  self->authenticator_attachment = g_strdup (attachment);
-  self->attestation = g_strdup (attestation);
 
   return g_steal_pointer (&self);
 }
@@ -176,12 +165,8 @@ kt_creation_options_new_from_data (const char  *json,
                                    gssize       length,
                                    GError     **error)
 {
-  g_autoptr(JsonObject) root = NULL;
-
   g_return_val_if_fail (json != NULL, NULL);
 
-  root = kt_options_json_root (json, length, error);
-  if (root == NULL)
-    return NULL;
-  return kt_creation_options_new_from_json (root, error);
+  return kt_options_json_parse (json, length, (KtOptionsFunc) kt_creation_options_new_from_json,
+                                error);
 }

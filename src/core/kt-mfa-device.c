@@ -3,10 +3,9 @@
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "kt-mfa-device.h"
+#include "kt-mfa-device-private.h"
 
-#include "kt-json.h"
-#include "kt-passkey.h"
+#include "kt-passkey-private.h"
 
 struct _KtMfaDevice
 {
@@ -50,18 +49,18 @@ kt_mfa_device_init (KtMfaDevice *self)
 
 /* Every field of MFADevice is optional in the API; those present must have their type. */
 KtMfaDevice *
-kt_mfa_device_new_from_json (JsonObject  *object,
-                             GError     **error)
+kt_mfa_device_new_from_json (const KtJsonReader  *reader,
+                             GError             **error)
 {
   g_autoptr(KtMfaDevice) self = g_object_new (KT_TYPE_MFA_DEVICE, NULL);
 
-  if (!kt_json_read_string (object, "id", KT_JSON_OPTIONAL, &self->id, error) ||
-      !kt_json_read_string (object, "type", KT_JSON_OPTIONAL, &self->kind, error) ||
-      !kt_json_read_string (object, "alias", KT_JSON_OPTIONAL, &self->alias, error) ||
-      !kt_json_read_boolean (object, "verified", KT_JSON_OPTIONAL, &self->verified, error) ||
-      !kt_json_read_boolean (object, "default", KT_JSON_OPTIONAL, &self->is_default, error) ||
-      !kt_json_read_datetime (object, "createdAt", KT_JSON_OPTIONAL, &self->created_at, error) ||
-      !kt_json_read_datetime (object, "verifiedAt", KT_JSON_OPTIONAL, &self->verified_at, error))
+  if (!kt_json_read_string (reader, "id", KT_JSON_OPTIONAL, &self->id, error) ||
+      !kt_json_read_string (reader, "type", KT_JSON_OPTIONAL, &self->kind, error) ||
+      !kt_json_read_string (reader, "alias", KT_JSON_OPTIONAL, &self->alias, error) ||
+      !kt_json_read_boolean (reader, "verified", KT_JSON_OPTIONAL, &self->verified, error) ||
+      !kt_json_read_boolean (reader, "default", KT_JSON_OPTIONAL, &self->is_default, error) ||
+      !kt_json_read_datetime (reader, "createdAt", KT_JSON_OPTIONAL, &self->created_at, error) ||
+      !kt_json_read_datetime (reader, "verifiedAt", KT_JSON_OPTIONAL, &self->verified_at, error))
     return NULL;
 
   return g_steal_pointer (&self);
@@ -117,13 +116,13 @@ kt_mfa_device_get_verified_at (KtMfaDevice *self)
 }
 
 GListModel *
-kt_mfa_device_list_from_json (JsonObject  *object,
-                              const char  *member,
-                              GError     **error)
+kt_mfa_device_list_from_json (const KtJsonReader  *reader,
+                              const char          *member,
+                              GError             **error)
 {
   GListModel *devices = NULL;
 
-  if (!kt_json_read_list (object, member, KT_JSON_REQUIRED, KT_TYPE_MFA_DEVICE,
+  if (!kt_json_read_list (reader, member, KT_JSON_REQUIRED, KT_TYPE_MFA_DEVICE,
                           (KtJsonItemFunc) kt_mfa_device_new_from_json, &devices, error))
     return NULL;
   return devices;
@@ -163,16 +162,16 @@ kt_mfa_methods_init (KtMfaMethods *self)
 }
 
 KtMfaMethods *
-kt_mfa_methods_new_from_json (JsonObject  *object,
-                              GError     **error)
+kt_mfa_methods_new_from_json (const KtJsonReader  *reader,
+                              GError             **error)
 {
   g_autoptr(KtMfaMethods) self = g_object_new (KT_TYPE_MFA_METHODS, NULL);
 
-  if (!kt_json_read_list (object, "devices", KT_JSON_REQUIRED, KT_TYPE_MFA_DEVICE,
+  if (!kt_json_read_list (reader, "devices", KT_JSON_REQUIRED, KT_TYPE_MFA_DEVICE,
                           (KtJsonItemFunc) kt_mfa_device_new_from_json, &self->devices, error) ||
-      !kt_json_read_list (object, "passkeys", KT_JSON_OPTIONAL, KT_TYPE_PASSKEY,
+      !kt_json_read_list (reader, "passkeys", KT_JSON_OPTIONAL, KT_TYPE_PASSKEY,
                           (KtJsonItemFunc) kt_passkey_new_from_json, &self->passkeys, error) ||
-      !kt_json_read_boolean (object, "userHasVerifiedMfaMethods", KT_JSON_OPTIONAL,
+      !kt_json_read_boolean (reader, "userHasVerifiedMfaMethods", KT_JSON_OPTIONAL,
                              &self->has_verified_methods, error))
     return NULL;
 

@@ -15,8 +15,6 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (KtMfaDevice, kt_mfa_device, KT, MFA_DEVICE, GObject)
 
-KtMfaDevice *kt_mfa_device_new_from_json   (JsonObject   *object,
-                                            GError      **error);
 const char  *kt_mfa_device_get_id          (KtMfaDevice  *self);
 /* "passkey", "totp", "email", or whatever newer kind the server names; NULL when unsaid. */
 const char  *kt_mfa_device_get_kind        (KtMfaDevice  *self);
@@ -26,18 +24,10 @@ gboolean     kt_mfa_device_get_is_default  (KtMfaDevice  *self);
 GDateTime   *kt_mfa_device_get_created_at  (KtMfaDevice  *self);
 GDateTime   *kt_mfa_device_get_verified_at (KtMfaDevice  *self);
 
-/* The list of MFADevice objects in @object's @member as a GListModel of KtMfaDevice; NULL and
- * KT_API_ERROR_MALFORMED when it is missing or any element is not one. */
-GListModel  *kt_mfa_device_list_from_json  (JsonObject   *object,
-                                            const char   *member,
-                                            GError      **error);
-
 #define KT_TYPE_MFA_METHODS (kt_mfa_methods_get_type ())
 
 G_DECLARE_FINAL_TYPE (KtMfaMethods, kt_mfa_methods, KT, MFA_METHODS, GObject)
 
-KtMfaMethods *kt_mfa_methods_new_from_json          (JsonObject    *object,
-                                                     GError       **error);
 GListModel   *kt_mfa_methods_get_devices            (KtMfaMethods  *self);
 GListModel   *kt_mfa_methods_get_passkeys           (KtMfaMethods  *self);
 gboolean      kt_mfa_methods_get_has_verified_methods (KtMfaMethods *self);

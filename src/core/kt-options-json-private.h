@@ -1,7 +1,8 @@
-/* kt-options-json-private.h: strict readers for the members of WebAuthn options JSON
+/* kt-options-json-private.h: what reading WebAuthn options JSON adds to the readers of
+ * kt-json-private.h: base64url members, the timeout, requirement levels and credential lists
  *
- * Each reader fails with KT_WEBAUTHN_ERROR_INVALID_OPTIONS naming the member, so that a
- * malformed request never turns into a half-filled struct.
+ * Every error is KT_WEBAUTHN_ERROR_INVALID_OPTIONS naming the member, so that a malformed
+ * request never turns into a half-filled struct.
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -10,63 +11,45 @@
 
 #include <json-glib/json-glib.h>
 
+#include "kt-json-private.h"
 #include "kt-requirement.h"
 
 G_BEGIN_DECLS
 
-gboolean kt_options_json_fail         (GError       **error,
-                                       const char    *format,
-                                       ...) G_GNUC_PRINTF (2, 3);
+/* Builds options from their JSON object; NULL with an error when it cannot. */
+typedef gpointer (*KtOptionsFunc) (JsonObject  *object,
+                                   GError     **error);
 
-JsonObject *kt_options_json_root      (const char    *json,
-                                       gssize         length,
-                                       GError       **error);
+/* Options from @json, which must be one JSON object, built by @new_from_json. */
+gpointer    kt_options_json_parse         (const char          *json,
+                                           gssize               length,
+                                           KtOptionsFunc        new_from_json,
+                                           GError             **error);
 
-/* Each returns FALSE with @error set when the member has the wrong type, or is missing and
- * @required; a missing optional member leaves *out untouched. */
-gboolean kt_options_json_string       (JsonObject    *object,
-                                       const char    *where,
-                                       const char    *member,
-                                       gboolean       required,
-                                       const char   **out,
-                                       GError       **error);
-gboolean kt_options_json_base64url    (JsonObject    *object,
-                                       const char    *where,
-                                       const char    *member,
-                                       gboolean       required,
-                                       GBytes       **out,
-                                       GError       **error);
-gboolean kt_options_json_object       (JsonObject    *object,
-                                       const char    *where,
-                                       const char    *member,
-                                       gboolean       required,
-                                       JsonObject   **out,
-                                       GError       **error);
-gboolean kt_options_json_array        (JsonObject    *object,
-                                       const char    *where,
-                                       const char    *member,
-                                       gboolean       required,
-                                       JsonArray    **out,
-                                       GError       **error);
-gboolean kt_options_json_boolean      (JsonObject    *object,
-                                       const char    *where,
-                                       const char    *member,
-                                       gboolean      *out,
-                                       GError       **error);
-gboolean kt_options_json_timeout      (JsonObject    *object,
-                                       const char    *member,
-                                       guint         *out,
-                                       GError       **error);
-gboolean kt_options_json_requirement  (JsonObject    *object,
-                                       const char    *where,
-                                       const char    *member,
-                                       KtRequirement *out,
-                                       GError       **error);
+/* A reader of options whose errors are KT_WEBAUTHN_ERROR_INVALID_OPTIONS. */
+void        kt_options_json_reader_init   (KtJsonReader        *reader,
+                                           JsonObject          *object);
+
+gboolean    kt_options_json_base64url     (const KtJsonReader  *reader,
+                                           const char          *member,
+                                           KtJsonPresence       presence,
+                                           GBytes             **out,
+                                           GError             **error);
+/* Milliseconds, kept within a guint; an absent member leaves *out untouched. */
+gboolean    kt_options_json_timeout       (const KtJsonReader  *reader,
+                                           const char          *member,
+                                           guint               *out,
+                                           GError             **error);
+/* An unknown level leaves *out untouched, as WebAuthn asks. */
+gboolean    kt_options_json_requirement   (const KtJsonReader  *reader,
+                                           const char          *member,
+                                           KtRequirement       *out,
+                                           GError             **error);
 
 /* A list of PublicKeyCredentialDescriptor: the ids (GBytes) of those of type "public-key". */
-gboolean kt_options_json_descriptors  (JsonObject    *object,
-                                       const char    *member,
-                                       GPtrArray    **out,
-                                       GError       **error);
+gboolean    kt_options_json_descriptors   (const KtJsonReader  *reader,
+                                           const char          *member,
+                                           GPtrArray          **out,
+                                           GError             **error);
 
 G_END_DECLS

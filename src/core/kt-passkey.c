@@ -3,10 +3,7 @@
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "kt-passkey.h"
-
-#include "kt-api-error.h"
-#include "kt-json.h"
+#include "kt-passkey-private.h"
 
 struct _KtPasskey
 {
@@ -125,24 +122,25 @@ kt_passkey_init (KtPasskey *self)
 }
 
 KtPasskey *
-kt_passkey_new_from_json (JsonObject  *object,
-                          GError     **error)
+kt_passkey_new_from_json (const KtJsonReader  *reader,
+                          GError             **error)
 {
   g_autoptr(KtPasskey) self = g_object_new (KT_TYPE_PASSKEY, NULL);
-  JsonObject *storage = NULL;
+  KtJsonReader storage;
 
-  if (!kt_json_read_string (object, "id", KT_JSON_REQUIRED, &self->id, error) ||
-      !kt_json_read_string (object, "credentialId", KT_JSON_REQUIRED, &self->credential_id, error) ||
-      !kt_json_read_string (object, "alias", KT_JSON_OPTIONAL, &self->alias, error) ||
-      !kt_json_read_string (object, "origin", KT_JSON_OPTIONAL, &self->origin, error) ||
-      !kt_json_read_string (object, "userAgent", KT_JSON_OPTIONAL, &self->user_agent, error) ||
-      !kt_json_read_datetime (object, "createdAt", KT_JSON_REQUIRED, &self->created_at, error) ||
-      !kt_json_read_datetime (object, "updatedAt", KT_JSON_OPTIONAL, &self->updated_at, error) ||
-      !kt_json_read_object (object, "storage", KT_JSON_OPTIONAL, &storage, error))
+  if (!kt_json_read_string (reader, "id", KT_JSON_REQUIRED, &self->id, error) ||
+      !kt_json_read_string (reader, "credentialId", KT_JSON_REQUIRED, &self->credential_id,
+                            error) ||
+      !kt_json_read_string (reader, "alias", KT_JSON_OPTIONAL, &self->alias, error) ||
+      !kt_json_read_string (reader, "origin", KT_JSON_OPTIONAL, &self->origin, error) ||
+      !kt_json_read_string (reader, "userAgent", KT_JSON_OPTIONAL, &self->user_agent, error) ||
+      !kt_json_read_datetime (reader, "createdAt", KT_JSON_REQUIRED, &self->created_at, error) ||
+      !kt_json_read_datetime (reader, "updatedAt", KT_JSON_OPTIONAL, &self->updated_at, error) ||
+      !kt_json_read_object (reader, "storage", KT_JSON_OPTIONAL, &storage, error))
     return NULL;
 
-  if (storage != NULL &&
-      !kt_json_read_string (storage, "name", KT_JSON_OPTIONAL, &self->authenticator_name, error))
+  if (storage.object != NULL &&
+      !kt_json_read_string (&storage, "name", KT_JSON_OPTIONAL, &self->authenticator_name, error))
     return NULL;
 
   return g_steal_pointer (&self);

@@ -13,8 +13,6 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (KtPasskey, kt_passkey, KT, PASSKEY, GObject)
 
-KtPasskey  *kt_passkey_new_from_json          (JsonObject  *object,
-                                               GError     **error);
 const char *kt_passkey_get_id                 (KtPasskey   *self);
 const char *kt_passkey_get_credential_id      (KtPasskey   *self);
 const char *kt_passkey_get_alias              (KtPasskey   *self);

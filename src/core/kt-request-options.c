@@ -42,32 +42,32 @@ kt_request_options_free (KtRequestOptions *self)
 }
 
 KtRequestOptions *
-kt_request_options_new_from_json (JsonObject  *root,
+kt_request_options_new_from_json (JsonObject  *object,
                                   GError     **error)
 {
   g_autoptr(KtRequestOptions) self = g_new0 (KtRequestOptions, 1);
-  const char *rp_id = NULL;
+  KtJsonReader root;
 
-  g_return_val_if_fail (root != NULL, NULL);
+  g_return_val_if_fail (object != NULL, NULL);
 
+  kt_options_json_reader_init (&root, object);
   self->user_verification = KT_REQUIREMENT_PREFERRED;
 
-  if (!kt_options_json_base64url (root, "", "challenge", TRUE, &self->challenge, error)
-      || !kt_options_json_string (root, "", "rpId", FALSE, &rp_id, error)
-      || !kt_options_json_timeout (root, "timeout", &self->timeout_ms, error)
-      || !kt_options_json_requirement (root, "", "userVerification", &self->user_verification,
+  if (!kt_options_json_base64url (&root, "challenge", KT_JSON_REQUIRED, &self->challenge, error)
+      || !kt_json_read_string (&root, "rpId", KT_JSON_OPTIONAL, &self->rp_id, error)
+      || !kt_options_json_timeout (&root, "timeout", &self->timeout_ms, error)
+      || !kt_options_json_requirement (&root, "userVerification", &self->user_verification,
                                        error)
-      || !kt_options_json_descriptors (root, "allowCredentials", &self->allow_credentials,
+      || !kt_options_json_descriptors (&root, "allowCredentials", &self->allow_credentials,
                                        error))
     return NULL;
 
   if (g_bytes_get_size (self->challenge) == 0)
     {
-      kt_options_json_fail (error, "challenge is empty");
+      kt_json_fail (&root, "challenge", error, "is empty");
       return NULL;
     }
 
-  self->rp_id = g_strdup (rp_id);
   return g_steal_pointer (&self);
 }
 
@@ -76,12 +76,8 @@ kt_request_options_new_from_data (const char  *json,
                                   gssize       length,
                                   GError     **error)
 {
-  g_autoptr(JsonObject) root = NULL;
-
   g_return_val_if_fail (json != NULL, NULL);
 
-  root = kt_options_json_root (json, length, error);
-  if (root == NULL)
-    return NULL;
-  return kt_request_options_new_from_json (root, error);
+  return kt_options_json_parse (json, length, (KtOptionsFunc) kt_request_options_new_from_json,
+                                error);
 }

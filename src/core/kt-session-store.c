@@ -12,7 +12,7 @@
 #include <libsecret/secret.h>
 #include <string.h>
 
-#include "kt-json.h"
+#include "kt-json-private.h"
 #include "kt-verify-response.h"
 
 struct _KtSessionStore
@@ -268,28 +268,35 @@ kt_session_store_save_finish (KtSessionStore  *self,
 /* Load */
 
 static KtStoredSession *
+corrupt (GError **error)
+{
+  g_set_error_literal (error, KT_SESSION_STORE_ERROR, KT_SESSION_STORE_ERROR_CORRUPT,
+                       _("The sign-in kept in your keyring could not be read."));
+  return NULL;
+}
+
+static KtStoredSession *
 parse_secret (const char  *secret,
               GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(KtStoredSession) session = g_new0 (KtStoredSession, 1);
+  KtJsonReader reader;
   JsonNode *root;
 
   if (!json_parser_load_from_data (parser, secret, -1, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
-      !kt_json_read_string (json_node_get_object (root), "userId", KT_JSON_REQUIRED,
-                            &session->user_id, NULL) ||
-      !kt_json_read_string (json_node_get_object (root), "accessToken", KT_JSON_REQUIRED,
-                            &session->access_token, NULL) ||
-      !kt_json_read_string (json_node_get_object (root), "idToken", KT_JSON_OPTIONAL,
-                            &session->id_token, NULL) ||
-      !kt_json_read_int (json_node_get_object (root), "expiresAt", KT_JSON_OPTIONAL,
-                         &session->expires_at, NULL))
-    {
-      g_set_error_literal (error, KT_SESSION_STORE_ERROR, KT_SESSION_STORE_ERROR_CORRUPT,
-                           _("The sign-in kept in your keyring could not be read."));
-      return NULL;
-    }
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return corrupt (error);
+
+  /* Which member is wrong is not told: the one message of corrupt() is all a person can act on. */
+  kt_json_reader_init (&reader, json_node_get_object (root), KT_SESSION_STORE_ERROR,
+                       KT_SESSION_STORE_ERROR_CORRUPT, NULL);
+  if (!kt_json_read_string (&reader, "userId", KT_JSON_REQUIRED, &session->user_id, NULL) ||
+      !kt_json_read_string (&reader, "accessToken", KT_JSON_REQUIRED, &session->access_token,
+                            NULL) ||
+      !kt_json_read_string (&reader, "idToken", KT_JSON_OPTIONAL, &session->id_token, NULL) ||
+      !kt_json_read_int (&reader, "expiresAt", KT_JSON_OPTIONAL, &session->expires_at, NULL))
+    return corrupt (error);
 
   return g_steal_pointer (&session);
 }

@@ -3,10 +3,7 @@
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "kt-user.h"
-
-#include "kt-api-error.h"
-#include "kt-json.h"
+#include "kt-user-private.h"
 
 struct _KtUser
 {
@@ -97,29 +94,28 @@ kt_user_init (KtUser *self)
 }
 
 KtUser *
-kt_user_new_from_json (JsonObject  *object,
-                       GError     **error)
+kt_user_new_from_json (const KtJsonReader  *reader,
+                       GError             **error)
 {
   g_autoptr(KtUser) self = g_object_new (KT_TYPE_USER, NULL);
   g_autofree char *scope = NULL;
   g_autofree char *acknowledgement = NULL;
 
-  if (!kt_json_read_string (object, "id", KT_JSON_REQUIRED, &self->id, error) ||
-      !kt_json_read_string (object, "projectEnvironmentId", KT_JSON_OPTIONAL,
+  if (!kt_json_read_string (reader, "id", KT_JSON_REQUIRED, &self->id, error) ||
+      !kt_json_read_string (reader, "projectEnvironmentId", KT_JSON_OPTIONAL,
                             &self->environment_id, error) ||
-      !kt_json_read_string (object, "email", KT_JSON_OPTIONAL, &self->email, error) ||
-      !kt_json_read_string (object, "alias", KT_JSON_OPTIONAL, &self->alias, error) ||
-      !kt_json_read_string (object, "sessionId", KT_JSON_OPTIONAL, &self->session_id, error) ||
-      !kt_json_read_string (object, "scope", KT_JSON_OPTIONAL, &scope, error) ||
-      !kt_json_read_string (object, "mfaBackupCodeAcknowledgement", KT_JSON_OPTIONAL,
+      !kt_json_read_string (reader, "email", KT_JSON_OPTIONAL, &self->email, error) ||
+      !kt_json_read_string (reader, "alias", KT_JSON_OPTIONAL, &self->alias, error) ||
+      !kt_json_read_string (reader, "sessionId", KT_JSON_OPTIONAL, &self->session_id, error) ||
+      !kt_json_read_string (reader, "scope", KT_JSON_OPTIONAL, &scope, error) ||
+      !kt_json_read_string (reader, "mfaBackupCodeAcknowledgement", KT_JSON_OPTIONAL,
                             &acknowledgement, error) ||
-      !kt_json_read_boolean (object, "newUser", KT_JSON_OPTIONAL, &self->new_user, error))
+      !kt_json_read_boolean (reader, "newUser", KT_JSON_OPTIONAL, &self->new_user, error))
     return NULL;
 
   if (self->id[0] == '\0')
     {
-      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
-                           "The server's answer is not valid: the user has no id");
+      kt_json_fail (reader, "id", error, "is empty");
       return NULL;
     }
 
@@ -149,24 +145,19 @@ kt_user_new_from_json (JsonObject  *object,
     {
       JsonArray *credentials = NULL;
 
-      if (!kt_json_read_array (object, "verifiedCredentials", KT_JSON_OPTIONAL, &credentials, error))
+      if (!kt_json_read_array (reader, "verifiedCredentials", KT_JSON_OPTIONAL, &credentials,
+                               error))
         return NULL;
       for (guint i = 0; credentials != NULL && i < json_array_get_length (credentials); i++)
         {
-          JsonNode *node = json_array_get_element (credentials, i);
+          KtJsonReader credential;
           g_autofree char *format = NULL;
           g_autofree char *email = NULL;
 
-          if (!JSON_NODE_HOLDS_OBJECT (node))
-            {
-              g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
-                                   "The server's answer is not valid: a verified credential is not an object");
-              return NULL;
-            }
-          if (!kt_json_read_string (json_node_get_object (node), "format", KT_JSON_OPTIONAL,
-                                    &format, error) ||
-              !kt_json_read_string (json_node_get_object (node), "email", KT_JSON_OPTIONAL,
-                                    &email, error))
+          if (!kt_json_read_element (reader, "verifiedCredentials", credentials, i, &credential,
+                                     error) ||
+              !kt_json_read_string (&credential, "format", KT_JSON_OPTIONAL, &format, error) ||
+              !kt_json_read_string (&credential, "email", KT_JSON_OPTIONAL, &email, error))
             return NULL;
           if (g_strcmp0 (format, "email") == 0 && email != NULL)
             {

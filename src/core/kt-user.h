@@ -19,8 +19,6 @@ typedef enum {
 
 G_DECLARE_FINAL_TYPE (KtUser, kt_user, KT, USER, GObject)
 
-KtUser                    *kt_user_new_from_json              (JsonObject  *object,
-                                                               GError     **error);
 const char                *kt_user_get_id                     (KtUser      *self);
 const char                *kt_user_get_environment_id         (KtUser      *self);
 const char                *kt_user_get_email                  (KtUser      *self);

@@ -3,12 +3,11 @@
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "kt-verify-response.h"
+#include "kt-verify-response-private.h"
 
 #include <string.h>
 
-#include "kt-api-error.h"
-#include "kt-json.h"
+#include "kt-user-private.h"
 
 struct _KtVerifyResponse
 {
@@ -59,21 +58,21 @@ kt_verify_response_init (KtVerifyResponse *self)
 }
 
 KtVerifyResponse *
-kt_verify_response_new_from_json (JsonObject  *object,
-                                  GError     **error)
+kt_verify_response_new_from_json (const KtJsonReader  *reader,
+                                  GError             **error)
 {
   g_autoptr(KtVerifyResponse) self = g_object_new (KT_TYPE_VERIFY_RESPONSE, NULL);
-  JsonObject *user = NULL;
+  KtJsonReader user;
 
-  if (!kt_json_read_object (object, "user", KT_JSON_REQUIRED, &user, error) ||
-      !kt_json_read_string (object, "minifiedJwt", KT_JSON_OPTIONAL, &self->access_token, error) ||
-      !kt_json_read_string (object, "jwt", KT_JSON_OPTIONAL, &self->id_token, error) ||
-      !kt_json_read_string (object, "mfaToken", KT_JSON_OPTIONAL, &self->mfa_token, error) ||
-      !kt_json_read_string (object, "nextView", KT_JSON_OPTIONAL, &self->next_view, error) ||
-      !kt_json_read_int (object, "expiresAt", KT_JSON_OPTIONAL, &self->expires_at, error))
+  if (!kt_json_read_object (reader, "user", KT_JSON_REQUIRED, &user, error) ||
+      !kt_json_read_string (reader, "minifiedJwt", KT_JSON_OPTIONAL, &self->access_token, error) ||
+      !kt_json_read_string (reader, "jwt", KT_JSON_OPTIONAL, &self->id_token, error) ||
+      !kt_json_read_string (reader, "mfaToken", KT_JSON_OPTIONAL, &self->mfa_token, error) ||
+      !kt_json_read_string (reader, "nextView", KT_JSON_OPTIONAL, &self->next_view, error) ||
+      !kt_json_read_int (reader, "expiresAt", KT_JSON_OPTIONAL, &self->expires_at, error))
     return NULL;
 
-  self->user = kt_user_new_from_json (user, error);
+  self->user = kt_user_new_from_json (&user, error);
   if (self->user == NULL)
     return NULL;
 

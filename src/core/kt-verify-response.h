@@ -18,8 +18,6 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (KtVerifyResponse, kt_verify_response, KT, VERIFY_RESPONSE, GObject)
 
-KtVerifyResponse *kt_verify_response_new_from_json     (JsonObject        *object,
-                                                        GError           **error);
 KtUser           *kt_verify_response_get_user          (KtVerifyResponse  *self);
 const char       *kt_verify_response_get_access_token  (KtVerifyResponse  *self);
 const char       *kt_verify_response_get_id_token      (KtVerifyResponse  *self);

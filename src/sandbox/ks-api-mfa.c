@@ -951,14 +951,10 @@ ks_api_auth_recovery (KsRequest *req)
     }
   if (user->recovery_failures >= KS_RECOVERY_ATTEMPTS)
     {
-      g_autoptr(JsonObject) payload = json_object_new ();
       gint64 wait = (user->recovery_window_start + KS_RECOVERY_WINDOW_MS - now + 999) / 1000;
 
-      json_object_set_int_member (payload, "retryAfter", wait);
-      ks_request_reply_error_payload (req, KS_STATUS_TOO_MANY_REQUESTS,
-                                      "mfa_rate_limited",
-                                      "Too many wrong recovery codes: wait, then try again",
-                                      payload);
+      ks_request_reply_rate_limited (req, wait,
+                                     "Too many wrong recovery codes: wait, then try again");
       return;
     }
 

@@ -127,6 +127,55 @@ send_code (KsRequest            *req,
   return TRUE;
 }
 
+/* Codes sent per minute are bounded per environment, whatever the addresses: answers FALSE
+ * (having replied 429) past the limit. */
+static gboolean
+check_send_rate (KsRequest *req,
+                 gint64     now)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 oldest = now;
+  gint64 sent = ks_store_count_email_events (req->server->store, KS_EMAIL_EVENT_SENT,
+                                             req->env->id, NULL, NULL, now - 60 * 1000, &oldest,
+                                             &error);
+
+  if (sent < 0)
+    {
+      ks_request_reply_internal (req, error);
+      return FALSE;
+    }
+  if (sent >= req->env->email_codes_per_minute)
+    {
+      ks_request_reply_rate_limited (req, (oldest + 60 * 1000 - now + 999) / 1000,
+                                     "Too many sign-in codes sent from this environment this "
+                                     "minute: wait, then ask again");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Wrong guesses at @verification in all, resends included; -1 (having replied) on error. */
+static gint64
+count_wrong_guesses (KsRequest                 *req,
+                     const KsEmailVerification *verification)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 wrong = ks_store_count_email_events (req->server->store, KS_EMAIL_EVENT_WRONG_GUESS,
+                                              req->env->id, NULL, verification->id, 0, NULL,
+                                              &error);
+
+  if (wrong < 0)
+    ks_request_reply_internal (req, error);
+  return wrong;
+}
+
+static void
+reply_locked (KsRequest *req)
+{
+  ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "verification_locked",
+                          "Too many wrong codes: this code no longer works; ask for a new one");
+}
+
 static void
 reply_verification (KsRequest           *req,
                     KsEmailVerification *verification)
@@ -136,21 +185,6 @@ reply_verification (KsRequest           *req,
   json_object_set_string_member (reply, "verificationUUID", verification->id);
   json_object_set_string_member (reply, "email", verification->email);
   ks_request_reply_json (req, SOUP_STATUS_OK, reply);
-}
-
-static void
-reply_rate_limited (KsRequest  *req,
-                    gint64      retry_after,
-                    const char *message)
-{
-  g_autoptr(JsonObject) payload = json_object_new ();
-  g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (retry_after, 1));
-
-  json_object_set_int_member (payload, "retryAfter", MAX (retry_after, 1));
-  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                "Retry-After", seconds);
-  ks_request_reply_error_payload (req, KS_STATUS_TOO_MANY_REQUESTS, "mfa_rate_limited", message,
-                                  payload);
 }
 
 void
@@ -184,9 +218,12 @@ ks_api_email_create (KsRequest *req)
     }
   if (recent >= VERIFICATIONS_PER_HOUR)
     {
-      reply_rate_limited (req, 60 * 60, "Too many sign-in codes for this address this hour");
+      ks_request_reply_rate_limited (req, 60 * 60,
+                                     "Too many sign-in codes for this address this hour");
       return;
     }
+  if (!check_send_rate (req, now))
+    return;
 
   verification = g_new0 (KsEmailVerification, 1);
   verification->id = g_uuid_string_random ();
@@ -196,11 +233,14 @@ ks_api_email_create (KsRequest *req)
   verification->expires_at = now + req->env->email_code_lifetime * 1000;
   verification->last_sent_at = now;
   verification->sends = 1;
-  verification->attempts_left = KS_EMAIL_CODE_ATTEMPTS;
+  verification->attempts_left = MIN (KS_EMAIL_CODE_ATTEMPTS,
+                                     req->env->email_guesses_per_verification);
 
   if (!send_code (req, verification))
     return;
-  if (!ks_store_insert_verification (req->server->store, verification, &error))
+  if (!ks_store_insert_verification (req->server->store, verification, &error)
+      || !ks_store_add_email_event (req->server->store, KS_EMAIL_EVENT_SENT, verification, now,
+                                    &error))
     {
       ks_request_reply_internal (req, error);
       return;
@@ -240,7 +280,7 @@ ks_api_email_retry (KsRequest *req)
   g_autofree char *email = NULL;
   const char *given, *id;
   gint64 now = ks_now_ms ();
-  gint64 wait_ms;
+  gint64 wait_ms, wrong;
 
   if (!ks_request_get_string (req, req->body, "email", TRUE, &given)
       || !ks_request_get_string (req, req->body, "verificationUUID", TRUE, &id))
@@ -263,27 +303,44 @@ ks_api_email_retry (KsRequest *req)
       return;
     }
 
+  /* Resends give the new code its own tries, but never past the verification's total. */
+  wrong = count_wrong_guesses (req, verification);
+  if (wrong < 0)
+    return;
+  if (wrong >= req->env->email_guesses_per_verification)
+    {
+      reply_locked (req);
+      return;
+    }
+
   wait_ms = verification->last_sent_at + req->env->email_retry_interval * 1000 - now;
   if (wait_ms > 0)
     {
-      reply_rate_limited (req, (wait_ms + 999) / 1000,
-                          "A code was sent moments ago: wait before asking again");
+      ks_request_reply_rate_limited (req, (wait_ms + 999) / 1000,
+                                     "A code was sent moments ago: wait before asking again");
       return;
     }
   if (verification->sends >= KS_EMAIL_MAX_SENDS)
     {
-      reply_rate_limited (req, 60 * 60, "Too many codes for this sign-in: start again later");
+      ks_request_reply_rate_limited (req, 60 * 60,
+                                     "Too many codes for this sign-in: start again later");
       return;
     }
 
-  /* A new code replaces the old one, with a fresh life and a fresh set of tries. */
+  if (!check_send_rate (req, now))
+    return;
+
+  /* A new code replaces the old one, with a fresh life and fresh tries, within the total. */
   verification->sends++;
   verification->last_sent_at = now;
   verification->expires_at = now + req->env->email_code_lifetime * 1000;
-  verification->attempts_left = KS_EMAIL_CODE_ATTEMPTS;
+  verification->attempts_left = MIN (KS_EMAIL_CODE_ATTEMPTS,
+                                     req->env->email_guesses_per_verification - wrong);
   if (!send_code (req, verification))
     return;
-  if (!ks_store_update_verification (req->server->store, verification, &error))
+  if (!ks_store_update_verification (req->server->store, verification, &error)
+      || !ks_store_add_email_event (req->server->store, KS_EMAIL_EVENT_SENT, verification, now,
+                                    &error))
     {
       ks_request_reply_internal (req, error);
       return;
@@ -337,6 +394,7 @@ ks_api_email_signin (KsRequest *req)
   const char *id, *code;
   gboolean created = FALSE;
   gint64 now = ks_now_ms ();
+  gint64 wrong;
 
   if (!ks_request_get_string (req, req->body, "verificationUUID", TRUE, &id)
       || !ks_request_get_string (req, req->body, "verificationToken", TRUE, &code))
@@ -351,11 +409,12 @@ ks_api_email_signin (KsRequest *req)
                               "This sign-in code was already used: ask for a new one");
       return;
     }
-  if (verification->attempts_left <= 0)
+  wrong = count_wrong_guesses (req, verification);
+  if (wrong < 0)
+    return;
+  if (verification->attempts_left <= 0 || wrong >= req->env->email_guesses_per_verification)
     {
-      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "verification_locked",
-                              "Too many wrong codes: this code no longer works; ask for a "
-                              "new one");
+      reply_locked (req);
       return;
     }
   if (verification->expires_at <= now)
@@ -365,6 +424,28 @@ ks_api_email_signin (KsRequest *req)
       return;
     }
 
+  /* Guesses at one address are bounded per hour across all its verifications: past the limit,
+   * no code is even checked. */
+  {
+    gint64 oldest = now;
+    gint64 recent = ks_store_count_email_events (req->server->store, KS_EMAIL_EVENT_WRONG_GUESS,
+                                                 req->env->id, verification->email, NULL,
+                                                 now - 60 * 60 * 1000, &oldest, &error);
+
+    if (recent < 0)
+      {
+        ks_request_reply_internal (req, error);
+        return;
+      }
+    if (recent >= req->env->email_guesses_per_address_hour)
+      {
+        ks_request_reply_rate_limited (req, (oldest + 60 * 60 * 1000 - now + 999) / 1000,
+                                       "Too many wrong codes for this address this hour: "
+                                       "wait, then try again");
+        return;
+      }
+  }
+
   mac = email_code_mac (req, verification->id, code);
   if (strlen (code) != 6 || !ks_secret_mac_equal (mac, verification->code_mac))
     {
@@ -372,17 +453,19 @@ ks_api_email_signin (KsRequest *req)
 
       /* A wrong try is spent even though the answer is an error. */
       verification->attempts_left--;
+      if (wrong + 1 >= req->env->email_guesses_per_verification)
+        verification->attempts_left = 0;
       req->keep_changes = TRUE;
-      if (!ks_store_update_verification (req->server->store, verification, &error))
+      if (!ks_store_update_verification (req->server->store, verification, &error)
+          || !ks_store_add_email_event (req->server->store, KS_EMAIL_EVENT_WRONG_GUESS,
+                                        verification, now, &error))
         {
           ks_request_reply_internal (req, error);
           return;
         }
       if (verification->attempts_left <= 0)
         {
-          ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "verification_locked",
-                                  "Too many wrong codes: this code no longer works; ask for "
-                                  "a new one");
+          reply_locked (req);
           return;
         }
       json_object_set_int_member (payload, "attemptsLeft", verification->attempts_left);

@@ -58,6 +58,9 @@ ks_environment_new_default (const char *id)
   env->email_retry_interval = 30;
   env->challenge_lifetime = 5 * 60;
   env->mfa_token_lifetime = 5 * 60;
+  env->email_guesses_per_verification = 10;
+  env->email_guesses_per_address_hour = 20;
+  env->email_codes_per_minute = 60;
   return env;
 }
 
@@ -153,10 +156,13 @@ read_boolean (JsonObject  *object,
   return TRUE;
 }
 
+/* A whole number from 1 to @max; @what says what it counts in the error. */
 static gboolean
-read_seconds (JsonObject  *object,
+read_bounded (JsonObject  *object,
               const char  *where,
               const char  *key,
+              gint64       max,
+              const char  *what,
               gint64      *out,
               GError     **error)
 {
@@ -165,14 +171,35 @@ read_seconds (JsonObject  *object,
   if (node == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
-      || json_node_get_int (node) < 1 || json_node_get_int (node) > 366 * 24 * 60 * 60)
+      || json_node_get_int (node) < 1 || json_node_get_int (node) > max)
     {
       g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.%s must be a whole number of seconds between 1 and a year", where, key);
+                   "%s.%s must be a whole number %s", where, key, what);
       return FALSE;
     }
   *out = json_node_get_int (node);
   return TRUE;
+}
+
+static gboolean
+read_seconds (JsonObject  *object,
+              const char  *where,
+              const char  *key,
+              gint64      *out,
+              GError     **error)
+{
+  return read_bounded (object, where, key, 366 * 24 * 60 * 60,
+                       "of seconds between 1 and a year", out, error);
+}
+
+static gboolean
+read_count (JsonObject  *object,
+            const char  *where,
+            const char  *key,
+            gint64      *out,
+            GError     **error)
+{
+  return read_bounded (object, where, key, 1000000, "between 1 and 1000000", out, error);
 }
 
 static JsonObject *
@@ -275,7 +302,11 @@ parse_environment (JsonNode  *node,
                    GError   **error)
 {
   static const char * const keys[] = {
-    "id", "displayName", "rp", "origin", "mfa", "lifetimes", NULL
+    "id", "displayName", "rp", "origin", "mfa", "lifetimes", "limits", NULL
+  };
+  static const char * const limit_keys[] = {
+    "emailCodeGuessesPerVerification", "emailCodeGuessesPerAddressPerHour",
+    "emailCodesPerMinute", NULL
   };
   static const char * const rp_keys[] = { "id", "name", NULL };
   static const char * const lifetime_keys[] = {
@@ -285,9 +316,10 @@ parse_environment (JsonNode  *node,
   g_autofree char *rp_where = g_strdup_printf ("environments[%u].rp", index);
   g_autofree char *mfa_where = g_strdup_printf ("environments[%u].mfa", index);
   g_autofree char *life_where = g_strdup_printf ("environments[%u].lifetimes", index);
+  g_autofree char *limits_where = g_strdup_printf ("environments[%u].limits", index);
   g_autoptr(GError) local_error = NULL;
   KsEnvironment *env;
-  JsonObject *object, *rp, *mfa, *lifetimes;
+  JsonObject *object, *rp, *mfa, *lifetimes, *limits;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -361,6 +393,19 @@ parse_environment (JsonNode  *node,
           || !read_seconds (lifetimes, life_where, "emailRetry", &env->email_retry_interval, error)
           || !read_seconds (lifetimes, life_where, "challenge", &env->challenge_lifetime, error)
           || !read_seconds (lifetimes, life_where, "mfaToken", &env->mfa_token_lifetime, error)))
+    goto fail;
+
+  limits = get_object (object, where, "limits", &local_error);
+  if (local_error != NULL)
+    goto fail_local;
+  if (limits != NULL
+      && (!check_keys (limits, limits_where, limit_keys, error)
+          || !read_count (limits, limits_where, "emailCodeGuessesPerVerification",
+                          &env->email_guesses_per_verification, error)
+          || !read_count (limits, limits_where, "emailCodeGuessesPerAddressPerHour",
+                          &env->email_guesses_per_address_hour, error)
+          || !read_count (limits, limits_where, "emailCodesPerMinute",
+                          &env->email_codes_per_minute, error)))
     goto fail;
 
   return env;

@@ -42,6 +42,11 @@ typedef struct {
   gint64    email_retry_interval;
   gint64    challenge_lifetime;
   gint64    mfa_token_lifetime;
+
+  /* Limits on email codes ("limits" in the file). */
+  gint64    email_guesses_per_verification;   /* wrong guesses in all, resends included */
+  gint64    email_guesses_per_address_hour;   /* wrong guesses at one address in an hour */
+  gint64    email_codes_per_minute;           /* codes sent in the environment in a minute */
 } KsEnvironment;
 
 typedef struct {

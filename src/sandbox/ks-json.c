@@ -175,3 +175,26 @@ ks_json_member_boolean (GString    *out,
   ks_json_member (out, name);
   ks_json_boolean (out, value);
 }
+
+gboolean
+ks_json_text_has_nul (const char *text,
+                      gsize       len)
+{
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (text[i] == '\0')
+        return TRUE;
+      if (text[i] == '"')
+        in_string = !in_string;
+      else if (in_string && text[i] == '\\' && i + 1 < len)
+        {
+          /* Escapes are skipped whole, so that \\u0000 is a backslash and text. */
+          if (text[i + 1] == 'u' && i + 5 < len && memcmp (text + i + 2, "0000", 4) == 0)
+            return TRUE;
+          i++;
+        }
+    }
+  return FALSE;
+}

@@ -47,4 +47,9 @@ void ks_json_member_boolean (GString    *out,
                              const char *name,
                              gboolean    value);
 
+/* Whether JSON text holds a NUL, raw or as the escape \u0000 in a string: json-glib takes it
+ * into a string that C then reads cut short at the NUL. */
+gboolean ks_json_text_has_nul (const char *text,
+                               gsize       len);
+
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "ks-log.h"
 #include "ks-server.h"
@@ -38,8 +39,18 @@ print_banner (KsServer *server)
 {
   KsEnvironment *env = ks_config_get_default (ks_server_get_config (server));
   g_autofree char *description = ks_server_describe (server);
+  g_autoptr(GString) one_line = g_string_new (NULL);
 
-  ks_log ("listening: %s", description);
+  /* The log escapes line breaks: the pretty JSON goes into it on one line instead. */
+  for (const char *p = description; *p != '\0'; p++)
+    {
+      if (*p != '\n')
+        g_string_append_c (one_line, *p);
+      else
+        while (p[1] == ' ')
+          p++;
+    }
+  ks_log ("listening: %s", one_line->str);
   g_print ("\n"
            "  keyturn-sandbox %s is running.\n"
            "\n"
@@ -96,6 +107,18 @@ serve (int    argc,
                   "(see --help)\n");
       return 2;
     }
+
+  /* A connection is a descriptor: with the usual soft limit of 1024, a burst past it would make
+   * accepting fail, and libsoup stops accepting for good when it does. */
+  {
+    struct rlimit limit;
+
+    if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+      {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit (RLIMIT_NOFILE, &limit);
+      }
+  }
 
   /* SIGTERM is handled before sandbox.json exists: whoever reads it may stop the server at once,
    * and must get a clean stop. */

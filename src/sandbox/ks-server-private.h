@@ -80,6 +80,10 @@ void      ks_request_reply_error_payload (KsRequest   *req,
                                           const char  *code,
                                           const char  *message,
                                           JsonObject  *payload);
+/* 429 mfa_rate_limited, with Retry-After and payload.retryAfter (seconds, at least 1). */
+void      ks_request_reply_rate_limited  (KsRequest   *req,
+                                          gint64       retry_after,
+                                          const char  *message);
 void      ks_request_reply_internal      (KsRequest   *req,
                                           GError      *error);
 

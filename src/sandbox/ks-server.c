@@ -10,12 +10,14 @@
 #include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <openssl/evp.h>
 #include <string.h>
 
 #include "kt-json-span.h"
 #include "ks-log.h"
+#include "ks-refusal.h"
 #include "ks-webauthn.h"
 
 typedef enum {
@@ -161,6 +163,21 @@ ks_request_reply_error (KsRequest  *req,
                         const char *message)
 {
   ks_request_reply_error_payload (req, status, code, message, NULL);
+}
+
+void
+ks_request_reply_rate_limited (KsRequest  *req,
+                               gint64      retry_after,
+                               const char *message)
+{
+  g_autoptr(JsonObject) payload = json_object_new ();
+  g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (retry_after, 1));
+
+  json_object_set_int_member (payload, "retryAfter", MAX (retry_after, 1));
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                "Retry-After", seconds);
+  ks_request_reply_error_payload (req, KS_STATUS_TOO_MANY_REQUESTS, "mfa_rate_limited", message,
+                                  payload);
 }
 
 void
@@ -552,6 +569,12 @@ parse_body (KsRequest  *req,
                               "The body must be one JSON object");
       return FALSE;
     }
+  if (ks_json_text_has_nul ((const char *) body->data, body->len))
+    {
+      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json",
+                              "Strings in the body may not hold NUL (\\u0000)");
+      return FALSE;
+    }
   /* json-glib refuses text that is not UTF-8 itself. */
   if (!json_parser_load_from_data (parser, (const char *) body->data, body->len, &error))
     {
@@ -685,6 +708,47 @@ got_chunk_cb (SoupServerMessage *msg,
   g_byte_array_append (buffer->data, data, len);
 }
 
+/* libsoup reads a whole body before it lets a server answer, unless the client sent "Expect:
+ * 100-continue": a declared length over the limit is answered here, from the headers, on the
+ * connection taken over from libsoup, before a byte of the body is read. */
+static void
+refuse_declared_length (SoupServerMessage *msg,
+                        const char        *path,
+                        goffset            length)
+{
+  g_autoptr(JsonObject) object = error_object ("payload_too_large",
+                                               "Request bodies are limited to 64 KiB", NULL);
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+  g_autofree char *body = json_to_string (node, FALSE);
+  g_autofree char *request_id = request_id_for (msg);
+  GIOStream *stream;
+  char *answer;
+
+  ks_log ("req=%s %s %s -> 413 (body of %" G_GOFFSET_FORMAT " bytes refused unread)", request_id,
+          soup_server_message_get_method (msg), path, length);
+
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL)
+    {
+      /* Not ours to take: libsoup answers once the body is read, as it would anyway. */
+      soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL);
+      set_json_body (msg, object);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
+      return;
+    }
+
+  answer = g_strdup_printf ("HTTP/1.1 413 Payload Too Large\r\n"
+                            "Server: keyturn-sandbox/" KT_VERSION "\r\n"
+                            "Content-Type: application/json\r\n"
+                            "Content-Length: %zu\r\n"
+                            "Cache-Control: no-store\r\n"
+                            "x-dyn-request-id: %s\r\n"
+                            "Connection: close\r\n"
+                            "\r\n%s", strlen (body), request_id, body);
+  ks_refusal_start (stream, g_bytes_new_take (answer, strlen (answer)));
+}
+
 static void
 early_handler_cb (SoupServer        *soup,
                   SoupServerMessage *msg,
@@ -706,20 +770,7 @@ early_handler_cb (SoupServer        *soup,
 
   if (encoding == SOUP_ENCODING_CONTENT_LENGTH)
     {
-      g_autoptr(JsonObject) object = error_object ("payload_too_large",
-                                                   "Request bodies are limited to 64 KiB", NULL);
-      g_autofree char *request_id = request_id_for (msg);
-
-      /* Answered from the headers: the body is never buffered, and the connection closes. */
-      soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL);
-      set_json_body (msg, object);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Connection", "close");
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "x-dyn-request-id", request_id);
-      ks_log ("req=%s %s %s -> 413 (body of %" G_GOFFSET_FORMAT " bytes refused)", request_id,
-              soup_server_message_get_method (msg), path,
-              soup_message_headers_get_content_length (headers));
+      refuse_declared_length (msg, path, soup_message_headers_get_content_length (headers));
       return;
     }
 
@@ -808,6 +859,7 @@ cleanup_cb (gpointer user_data)
 
   if (!ks_store_begin (self->store, &error)
       || !ks_store_delete_expired (self->store, ks_now_ms (), &error)
+      || !ks_store_delete_old_email_events (self->store, ks_now_ms () - 60 * 60 * 1000, &error)
       || !ks_store_commit (self->store, &error))
     {
       ks_store_rollback (self->store);
@@ -1021,19 +1073,54 @@ ks_server_describe (KsServer *self)
   return json_to_string (root, TRUE);
 }
 
+/* The kernel's limit on a listen queue, or SOMAXCONN when it cannot be read. */
+static int
+listen_backlog (void)
+{
+  g_autofree char *text = NULL;
+  gint64 value = 0;
+
+  if (g_file_get_contents ("/proc/sys/net/core/somaxconn", &text, NULL, NULL))
+    value = g_ascii_strtoll (text, NULL, 10);
+  return value > 0 ? (int) MIN (value, 65535) : SOMAXCONN;
+}
+
+/* libsoup listens with a queue of 10: a burst of clients connecting at once overflowed it, and
+ * the kernel dropped their handshakes (resets, or a retry seconds later). The socket is made
+ * here with a queue as long as the kernel allows. */
+static GSocket *
+listen_socket (GSocketAddress  *address,
+               GError         **error)
+{
+  GSocketFamily family = g_socket_address_get_family (address);
+  g_autoptr(GSocket) socket = g_socket_new (family, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_DEFAULT, error);
+
+  if (socket == NULL)
+    return NULL;
+  if (family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
+  g_socket_set_listen_backlog (socket, listen_backlog ());
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
 gboolean
 ks_server_listen (KsServer    *self,
                   const char  *address,
                   GError     **error)
 {
   g_autoptr(GSocketAddress) socket_address = parse_address (address, error);
+  g_autoptr(GSocket) listener = NULL;
   g_autofree char *json = NULL;
   g_autofree char *path = NULL;
   GSList *uris;
 
   if (socket_address == NULL)
     return FALSE;
-  if (!soup_server_listen (self->soup, socket_address, 0, error))
+  listener = listen_socket (socket_address, error);
+  if (listener == NULL || !soup_server_listen_socket (self->soup, listener, 0, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->soup);

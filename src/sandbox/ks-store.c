@@ -61,6 +61,19 @@ static const char schema[] =
   "  token_hash BLOB PRIMARY KEY, session_id TEXT NOT NULL, expires_at INTEGER NOT NULL,"
   "  single_use INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;";
 
+/* One row per code sent and per wrong guess: the limits count them across resends, verifications
+ * and addresses, and a restart keeps them. */
+static const char email_events_schema[] =
+  "CREATE TABLE IF NOT EXISTS email_events ("
+  "  environment_id TEXT NOT NULL, email TEXT NOT NULL, verification_id TEXT NOT NULL,"
+  "  kind INTEGER NOT NULL, at INTEGER NOT NULL);"
+  "CREATE INDEX IF NOT EXISTS email_events_by_environment"
+  "  ON email_events (environment_id, kind, at);"
+  "CREATE INDEX IF NOT EXISTS email_events_by_email"
+  "  ON email_events (environment_id, email, kind, at);"
+  "CREATE INDEX IF NOT EXISTS email_events_by_verification"
+  "  ON email_events (verification_id, kind, at);";
+
 gint64
 ks_now_ms (void)
 {
@@ -260,6 +273,99 @@ step_row (KsStore       *self,
   return FALSE;
 }
 
+/* A value for one ? of a statement: write TEXT (s), BYTES (b), BLOB (data, len) or INT (n). */
+typedef struct {
+  enum { PARAM_TEXT, PARAM_BYTES, PARAM_BLOB, PARAM_INT } kind;
+  const char   *text;                   /* NULL binds NULL */
+  GBytes       *bytes;
+  const void   *blob;
+  gsize         blob_len;
+  gint64        number;
+} Param;
+
+#define TEXT(value)        ((Param) { .kind = PARAM_TEXT, .text = (value) })
+#define BYTES(value)       ((Param) { .kind = PARAM_BYTES, .bytes = (value) })
+#define BLOB(value, len)   ((Param) { .kind = PARAM_BLOB, .blob = (value), .blob_len = (len) })
+#define INT(value)         ((Param) { .kind = PARAM_INT, .number = (value) })
+
+/* The parameters of one statement in the order of its ?s: the array and its length, as the
+ * helpers below take them. */
+#define PARAMS(...) \
+  (const Param[]) { __VA_ARGS__ }, G_N_ELEMENTS (((const Param[]) { __VA_ARGS__ }))
+
+/* The kept statement for @sql with @params bound; NULL with the error. */
+static sqlite3_stmt *
+prepare (KsStore      *self,
+         const char   *sql,
+         const Param  *params,
+         gsize         n_params,
+         GError      **error)
+{
+  sqlite3_stmt *stmt = statement (self, sql, error);
+
+  if (stmt == NULL)
+    return NULL;
+  for (gsize i = 0; i < n_params; i++)
+    {
+      const Param *param = &params[i];
+      int index = (int) i + 1;
+
+      switch (param->kind)
+        {
+        case PARAM_TEXT:
+          bind_text (stmt, index, param->text);
+          break;
+        case PARAM_BYTES:
+          bind_bytes (stmt, index, param->bytes);
+          break;
+        case PARAM_BLOB:
+          sqlite3_bind_blob (stmt, index, param->blob, param->blob_len, SQLITE_TRANSIENT);
+          break;
+        case PARAM_INT:
+          sqlite3_bind_int64 (stmt, index, param->number);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+  return stmt;
+}
+
+/* Runs @sql, which returns no rows, with @params. */
+static gboolean
+execute (KsStore      *self,
+         const char   *sql,
+         const Param  *params,
+         gsize         n_params,
+         GError      **error)
+{
+  sqlite3_stmt *stmt = prepare (self, sql, params, n_params, error);
+
+  return stmt != NULL && run (self, stmt, error);
+}
+
+typedef gpointer (*ReadRowFunc) (sqlite3_stmt *stmt);
+
+/* The first row of @sql with @params, made by @read_row: NULL with no row (and no error) or on
+ * error. */
+static gpointer
+lookup (KsStore      *self,
+        const char   *sql,
+        const Param  *params,
+        gsize         n_params,
+        ReadRowFunc   read_row,
+        GError      **error)
+{
+  sqlite3_stmt *stmt = prepare (self, sql, params, n_params, error);
+  gpointer item;
+
+  if (stmt == NULL || !step_row (self, stmt, error))
+    return NULL;
+  item = read_row (stmt);
+  sqlite3_reset (stmt);
+  return item;
+}
+
 static gboolean
 exec (KsStore     *self,
       const char  *sql,
@@ -301,7 +407,8 @@ ks_store_open (const char  *path,
   sqlite3_busy_timeout (self->db, 5000);
   if (!exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
              "PRAGMA wal_autocheckpoint=4000;", error)
-      || !exec (self, schema, error))
+      || !exec (self, schema, error)
+      || !exec (self, email_events_schema, error))
     return NULL;
 
   return g_steal_pointer (&self);
@@ -358,22 +465,19 @@ ks_store_rollback (KsStore *self)
     exec (self, "ROLLBACK", NULL);
 }
 
+static char *
+read_text (sqlite3_stmt *stmt)
+{
+  return column_text (stmt, 0);
+}
+
 char *
 ks_store_get_meta (KsStore     *self,
                    const char  *key,
                    GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT value FROM meta WHERE key = ?", error);
-  char *value;
-
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, key);
-  if (!step_row (self, stmt, error))
-    return NULL;
-  value = column_text (stmt, 0);
-  sqlite3_reset (stmt);
-  return value;
+  return lookup (self, "SELECT value FROM meta WHERE key = ?", PARAMS (TEXT (key)),
+                 (ReadRowFunc) read_text, error);
 }
 
 gboolean
@@ -382,14 +486,8 @@ ks_store_set_meta (KsStore     *self,
                    const char  *value,
                    GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                                  error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, key);
-  bind_text (stmt, 2, value);
-  return run (self, stmt, error);
+  return execute (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                  PARAMS (TEXT (key), TEXT (value)), error);
 }
 
 /* Users */
@@ -426,17 +524,8 @@ ks_store_get_user (KsStore     *self,
                    const char  *id,
                    GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT " USER_COLUMNS " FROM users WHERE id = ?", error);
-  KsUser *user;
-
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, id);
-  if (!step_row (self, stmt, error))
-    return NULL;
-  user = read_user (stmt);
-  sqlite3_reset (stmt);
-  return user;
+  return lookup (self, "SELECT " USER_COLUMNS " FROM users WHERE id = ?", PARAMS (TEXT (id)),
+                 (ReadRowFunc) read_user, error);
 }
 
 KsUser *
@@ -445,23 +534,11 @@ ks_store_get_user_by_email (KsStore     *self,
                             const char  *email,
                             GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT " USER_COLUMNS " FROM users "
-                                  "WHERE environment_id = ? AND email = ?", error);
-  KsUser *user;
-
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, environment_id);
-  bind_text (stmt, 2, email);
-  if (!step_row (self, stmt, error))
-    return NULL;
-  user = read_user (stmt);
-  sqlite3_reset (stmt);
-  return user;
+  return lookup (self, "SELECT " USER_COLUMNS " FROM users WHERE environment_id = ? AND email = ?",
+                 PARAMS (TEXT (environment_id), TEXT (email)), (ReadRowFunc) read_user, error);
 }
 
 /* Steps @stmt to its end, making one item of each row; NULL with the error if a step fails. */
-typedef gpointer (*ReadRowFunc) (sqlite3_stmt *stmt);
 
 static GPtrArray *
 collect_rows (KsStore         *self,
@@ -501,20 +578,11 @@ ks_store_insert_user (KsStore       *self,
                       const KsUser  *user,
                       GError       **error)
 {
-  sqlite3_stmt *stmt = statement (self, "INSERT INTO users (" USER_COLUMNS ") "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, user->id);
-  bind_text (stmt, 2, user->environment_id);
-  bind_text (stmt, 3, user->email);
-  bind_text (stmt, 4, user->email_credential_id);
-  bind_text (stmt, 5, user->mfa_acknowledgement);
-  sqlite3_bind_int64 (stmt, 6, user->created_at);
-  sqlite3_bind_int (stmt, 7, user->recovery_failures);
-  sqlite3_bind_int64 (stmt, 8, user->recovery_window_start);
-  return run (self, stmt, error);
+  return execute (self, "INSERT INTO users (" USER_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  PARAMS (TEXT (user->id), TEXT (user->environment_id), TEXT (user->email),
+                          TEXT (user->email_credential_id), TEXT (user->mfa_acknowledgement),
+                          INT (user->created_at), INT (user->recovery_failures),
+                          INT (user->recovery_window_start)), error);
 }
 
 gboolean
@@ -523,14 +591,8 @@ ks_store_set_acknowledgement (KsStore     *self,
                               const char  *value,
                               GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "UPDATE users SET mfa_acknowledgement = ? WHERE id = ?",
-                                  error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, value);
-  bind_text (stmt, 2, user_id);
-  return run (self, stmt, error);
+  return execute (self, "UPDATE users SET mfa_acknowledgement = ? WHERE id = ?",
+                  PARAMS (TEXT (value), TEXT (user_id)), error);
 }
 
 gboolean
@@ -540,15 +602,9 @@ ks_store_set_recovery_failures (KsStore     *self,
                                 gint64       window_start,
                                 GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "UPDATE users SET recovery_failures = ?, "
-                                  "recovery_window_start = ? WHERE id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int (stmt, 1, failures);
-  sqlite3_bind_int64 (stmt, 2, window_start);
-  bind_text (stmt, 3, user_id);
-  return run (self, stmt, error);
+  return execute (self, "UPDATE users SET recovery_failures = ?, recovery_window_start = ? "
+                  "WHERE id = ?", PARAMS (INT (failures), INT (window_start), TEXT (user_id)),
+                  error);
 }
 
 gboolean
@@ -564,15 +620,8 @@ ks_store_reset_mfa (KsStore     *self,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (sql); i++)
-    {
-      sqlite3_stmt *stmt = statement (self, sql[i], error);
-
-      if (stmt == NULL)
-        return FALSE;
-      bind_text (stmt, 1, user_id);
-      if (!run (self, stmt, error))
-        return FALSE;
-    }
+    if (!execute (self, sql[i], PARAMS (TEXT (user_id)), error))
+      return FALSE;
   return TRUE;
 }
 
@@ -586,22 +635,12 @@ ks_store_insert_verification (KsStore                    *self,
                               const KsEmailVerification  *v,
                               GError                    **error)
 {
-  sqlite3_stmt *stmt = statement (self, "INSERT INTO email_verifications (" VERIFICATION_COLUMNS
-                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, v->id);
-  bind_text (stmt, 2, v->environment_id);
-  bind_text (stmt, 3, v->email);
-  bind_bytes (stmt, 4, v->code_mac);
-  sqlite3_bind_int64 (stmt, 5, v->created_at);
-  sqlite3_bind_int64 (stmt, 6, v->expires_at);
-  sqlite3_bind_int64 (stmt, 7, v->last_sent_at);
-  sqlite3_bind_int (stmt, 8, v->sends);
-  sqlite3_bind_int (stmt, 9, v->attempts_left);
-  sqlite3_bind_int (stmt, 10, v->used);
-  return run (self, stmt, error);
+  return execute (self, "INSERT INTO email_verifications (" VERIFICATION_COLUMNS ") "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  PARAMS (TEXT (v->id), TEXT (v->environment_id), TEXT (v->email),
+                          BYTES (v->code_mac), INT (v->created_at), INT (v->expires_at),
+                          INT (v->last_sent_at), INT (v->sends), INT (v->attempts_left),
+                          INT (v->used)), error);
 }
 
 gboolean
@@ -609,37 +648,18 @@ ks_store_update_verification (KsStore                    *self,
                               const KsEmailVerification  *v,
                               GError                    **error)
 {
-  sqlite3_stmt *stmt = statement (self, "UPDATE email_verifications SET code_mac = ?, "
-                                  "expires_at = ?, last_sent_at = ?, sends = ?, "
-                                  "attempts_left = ?, used = ? WHERE id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_bytes (stmt, 1, v->code_mac);
-  sqlite3_bind_int64 (stmt, 2, v->expires_at);
-  sqlite3_bind_int64 (stmt, 3, v->last_sent_at);
-  sqlite3_bind_int (stmt, 4, v->sends);
-  sqlite3_bind_int (stmt, 5, v->attempts_left);
-  sqlite3_bind_int (stmt, 6, v->used);
-  bind_text (stmt, 7, v->id);
-  return run (self, stmt, error);
+  return execute (self, "UPDATE email_verifications SET code_mac = ?, expires_at = ?, "
+                  "last_sent_at = ?, sends = ?, attempts_left = ?, used = ? WHERE id = ?",
+                  PARAMS (BYTES (v->code_mac), INT (v->expires_at), INT (v->last_sent_at),
+                          INT (v->sends), INT (v->attempts_left), INT (v->used), TEXT (v->id)),
+                  error);
 }
 
-KsEmailVerification *
-ks_store_get_verification (KsStore     *self,
-                           const char  *id,
-                           GError     **error)
+static KsEmailVerification *
+read_verification (sqlite3_stmt *stmt)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT " VERIFICATION_COLUMNS
-                                  " FROM email_verifications WHERE id = ?", error);
-  KsEmailVerification *v;
+  KsEmailVerification *v = g_new0 (KsEmailVerification, 1);
 
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, id);
-  if (!step_row (self, stmt, error))
-    return NULL;
-  v = g_new0 (KsEmailVerification, 1);
   v->id = column_text (stmt, 0);
   v->environment_id = column_text (stmt, 1);
   v->email = column_text (stmt, 2);
@@ -650,8 +670,16 @@ ks_store_get_verification (KsStore     *self,
   v->sends = sqlite3_column_int (stmt, 7);
   v->attempts_left = sqlite3_column_int (stmt, 8);
   v->used = sqlite3_column_int (stmt, 9);
-  sqlite3_reset (stmt);
   return v;
+}
+
+KsEmailVerification *
+ks_store_get_verification (KsStore     *self,
+                           const char  *id,
+                           GError     **error)
+{
+  return lookup (self, "SELECT " VERIFICATION_COLUMNS " FROM email_verifications WHERE id = ?",
+                 PARAMS (TEXT (id)), (ReadRowFunc) read_verification, error);
 }
 
 gint64
@@ -661,21 +689,105 @@ ks_store_count_verifications_since (KsStore     *self,
                                     gint64       since,
                                     GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT count(*) FROM email_verifications "
-                                  "WHERE environment_id = ? AND email = ? AND created_at >= ?",
-                                  error);
+  sqlite3_stmt *stmt = prepare (self, "SELECT count(*) FROM email_verifications "
+                                "WHERE environment_id = ? AND email = ? AND created_at >= ?",
+                                PARAMS (TEXT (environment_id), TEXT (email), INT (since)), error);
   gint64 count;
 
-  if (stmt == NULL)
-    return -1;
-  bind_text (stmt, 1, environment_id);
-  bind_text (stmt, 2, email);
-  sqlite3_bind_int64 (stmt, 3, since);
-  if (!step_row (self, stmt, error))
+  if (stmt == NULL || !step_row (self, stmt, error))
     return -1;
   count = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   return count;
+}
+
+/* Email events */
+
+gboolean
+ks_store_add_email_event (KsStore                    *self,
+                          KsEmailEvent                kind,
+                          const KsEmailVerification  *verification,
+                          gint64                      at,
+                          GError                    **error)
+{
+  sqlite3_stmt *stmt = statement (self, "INSERT INTO email_events (environment_id, email, "
+                                  "verification_id, kind, at) VALUES (?, ?, ?, ?, ?)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, verification->environment_id);
+  bind_text (stmt, 2, verification->email);
+  bind_text (stmt, 3, verification->id);
+  sqlite3_bind_int (stmt, 4, kind);
+  sqlite3_bind_int64 (stmt, 5, at);
+  return run (self, stmt, error);
+}
+
+gint64
+ks_store_count_email_events (KsStore     *self,
+                             KsEmailEvent kind,
+                             const char  *environment_id,
+                             const char  *email,
+                             const char  *verification_id,
+                             gint64       since,
+                             gint64      *oldest,
+                             GError     **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 count;
+
+  /* One statement per scope, each served by its own index. */
+  if (verification_id != NULL)
+    {
+      stmt = statement (self, "SELECT count(*), min(at) FROM email_events "
+                        "WHERE verification_id = ? AND kind = ? AND at >= ?", error);
+      if (stmt != NULL)
+        bind_text (stmt, 1, verification_id);
+    }
+  else if (email != NULL)
+    {
+      stmt = statement (self, "SELECT count(*), min(at) FROM email_events "
+                        "WHERE environment_id = ? AND email = ? AND kind = ? AND at >= ?",
+                        error);
+      if (stmt != NULL)
+        {
+          bind_text (stmt, 1, environment_id);
+          bind_text (stmt, 2, email);
+        }
+    }
+  else
+    {
+      stmt = statement (self, "SELECT count(*), min(at) FROM email_events "
+                        "WHERE environment_id = ? AND kind = ? AND at >= ?", error);
+      if (stmt != NULL)
+        bind_text (stmt, 1, environment_id);
+    }
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int (stmt, sqlite3_bind_parameter_count (stmt) - 1, kind);
+  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_count (stmt), since);
+  if (!step_row (self, stmt, error))
+    return -1;
+  count = sqlite3_column_int64 (stmt, 0);
+  if (oldest != NULL)
+    *oldest = sqlite3_column_int64 (stmt, 1);
+  sqlite3_reset (stmt);
+  return count;
+}
+
+gboolean
+ks_store_delete_old_email_events (KsStore  *self,
+                                  gint64    before,
+                                  GError  **error)
+{
+  sqlite3_stmt *stmt = statement (self, "DELETE FROM email_events WHERE at < ? AND "
+                                  "verification_id NOT IN (SELECT id FROM email_verifications)",
+                                  error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, before);
+  return run (self, stmt, error);
 }
 
 /* Sessions */
@@ -685,21 +797,13 @@ ks_store_insert_session (KsStore          *self,
                          const KsSession  *session,
                          GError          **error)
 {
-  sqlite3_stmt *stmt = statement (self, "INSERT INTO sessions (id, environment_id, user_id, "
-                                  "created_at, expires_at, revoked, mfa_done, last_credential_id) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, session->id);
-  bind_text (stmt, 2, session->environment_id);
-  bind_text (stmt, 3, session->user_id);
-  sqlite3_bind_int64 (stmt, 4, session->created_at);
-  sqlite3_bind_int64 (stmt, 5, session->expires_at);
-  sqlite3_bind_int (stmt, 6, session->revoked);
-  sqlite3_bind_int (stmt, 7, session->mfa_done);
-  bind_text (stmt, 8, session->last_credential_id);
-  return run (self, stmt, error);
+  return execute (self, "INSERT INTO sessions (id, environment_id, user_id, created_at, "
+                  "expires_at, revoked, mfa_done, last_credential_id) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  PARAMS (TEXT (session->id), TEXT (session->environment_id),
+                          TEXT (session->user_id), INT (session->created_at),
+                          INT (session->expires_at), INT (session->revoked),
+                          INT (session->mfa_done), TEXT (session->last_credential_id)), error);
 }
 
 #define SESSION_COLUMNS "s.id, s.environment_id, s.user_id, s.created_at, s.expires_at, " \
@@ -727,18 +831,8 @@ ks_store_get_session (KsStore     *self,
                       const char  *id,
                       GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT " SESSION_COLUMNS " FROM sessions s "
-                                  "WHERE s.id = ?", error);
-  KsSession *session;
-
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, id);
-  if (!step_row (self, stmt, error))
-    return NULL;
-  session = read_session (stmt);
-  sqlite3_reset (stmt);
-  return session;
+  return lookup (self, "SELECT " SESSION_COLUMNS " FROM sessions s WHERE s.id = ?",
+                 PARAMS (TEXT (id)), (ReadRowFunc) read_session, error);
 }
 
 KsSession *
@@ -748,18 +842,15 @@ ks_store_get_session_with_user (KsStore     *self,
                                 GError     **error)
 {
   /* Every authenticated request reads both: one statement rather than two. */
-  sqlite3_stmt *stmt = statement (self, "SELECT " SESSION_COLUMNS ", u.id, u.environment_id, "
-                                  "u.email, u.email_credential_id, u.mfa_acknowledgement, "
-                                  "u.created_at, u.recovery_failures, u.recovery_window_start "
-                                  "FROM sessions s LEFT JOIN users u ON u.id = s.user_id "
-                                  "WHERE s.id = ?", error);
+  sqlite3_stmt *stmt = prepare (self, "SELECT " SESSION_COLUMNS ", u.id, u.environment_id, "
+                                "u.email, u.email_credential_id, u.mfa_acknowledgement, "
+                                "u.created_at, u.recovery_failures, u.recovery_window_start "
+                                "FROM sessions s LEFT JOIN users u ON u.id = s.user_id "
+                                "WHERE s.id = ?", PARAMS (TEXT (id)), error);
   KsSession *session;
 
   *out_user = NULL;
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, id);
-  if (!step_row (self, stmt, error))
+  if (stmt == NULL || !step_row (self, stmt, error))
     return NULL;
   session = read_session (stmt);
   if (sqlite3_column_type (stmt, SESSION_N_COLUMNS) != SQLITE_NULL)
@@ -774,14 +865,8 @@ ks_store_complete_session_mfa (KsStore     *self,
                                const char  *credential_id,
                                GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "UPDATE sessions SET mfa_done = 1, "
-                                  "last_credential_id = ? WHERE id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, credential_id);
-  bind_text (stmt, 2, session_id);
-  return run (self, stmt, error);
+  return execute (self, "UPDATE sessions SET mfa_done = 1, last_credential_id = ? WHERE id = ?",
+                  PARAMS (TEXT (credential_id), TEXT (session_id)), error);
 }
 
 gboolean
@@ -789,12 +874,8 @@ ks_store_revoke_session (KsStore     *self,
                          const char  *session_id,
                          GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "UPDATE sessions SET revoked = 1 WHERE id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, session_id);
-  return run (self, stmt, error);
+  return execute (self, "UPDATE sessions SET revoked = 1 WHERE id = ?", PARAMS (TEXT (session_id)),
+                  error);
 }
 
 /* Passkeys */
@@ -844,32 +925,19 @@ ks_store_insert_passkey (KsStore          *self,
                          const KsPasskey  *p,
                          GError          **error)
 {
-  sqlite3_stmt *stmt = statement (self, "INSERT INTO passkeys (" PASSKEY_COLUMNS ") VALUES "
-                                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   g_autofree char *transports = NULL;
 
-  if (stmt == NULL)
-    return FALSE;
   if (p->transports != NULL)
     transports = g_strjoinv (",", p->transports);
-  bind_text (stmt, 1, p->id);
-  bind_text (stmt, 2, p->environment_id);
-  bind_text (stmt, 3, p->user_id);
-  bind_bytes (stmt, 4, p->credential_id);
-  bind_bytes (stmt, 5, p->public_key);
-  sqlite3_bind_int64 (stmt, 6, p->algorithm);
-  sqlite3_bind_int64 (stmt, 7, p->sign_count);
-  sqlite3_bind_blob (stmt, 8, p->aaguid, sizeof p->aaguid, SQLITE_TRANSIENT);
-  sqlite3_bind_int (stmt, 9, p->backup_eligible);
-  sqlite3_bind_int (stmt, 10, p->backup_state);
-  bind_text (stmt, 11, p->alias);
-  bind_text (stmt, 12, p->origin);
-  bind_text (stmt, 13, p->user_agent);
-  bind_text (stmt, 14, transports);
-  bind_text (stmt, 15, p->attestation_format);
-  sqlite3_bind_int64 (stmt, 16, p->created_at);
-  sqlite3_bind_int64 (stmt, 17, p->updated_at);
-  return run (self, stmt, error);
+  return execute (self, "INSERT INTO passkeys (" PASSKEY_COLUMNS ") VALUES "
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  PARAMS (TEXT (p->id), TEXT (p->environment_id), TEXT (p->user_id),
+                          BYTES (p->credential_id), BYTES (p->public_key), INT (p->algorithm),
+                          INT (p->sign_count), BLOB (p->aaguid, sizeof p->aaguid),
+                          INT (p->backup_eligible), INT (p->backup_state), TEXT (p->alias),
+                          TEXT (p->origin), TEXT (p->user_agent), TEXT (transports),
+                          TEXT (p->attestation_format), INT (p->created_at),
+                          INT (p->updated_at)), error);
 }
 
 KsPasskey *
@@ -877,18 +945,8 @@ ks_store_get_passkey (KsStore     *self,
                       const char  *id,
                       GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT " PASSKEY_COLUMNS " FROM passkeys WHERE id = ?",
-                                  error);
-  KsPasskey *passkey;
-
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, id);
-  if (!step_row (self, stmt, error))
-    return NULL;
-  passkey = read_passkey (stmt);
-  sqlite3_reset (stmt);
-  return passkey;
+  return lookup (self, "SELECT " PASSKEY_COLUMNS " FROM passkeys WHERE id = ?",
+                 PARAMS (TEXT (id)), (ReadRowFunc) read_passkey, error);
 }
 
 KsPasskey *
@@ -897,19 +955,10 @@ ks_store_get_passkey_by_credential (KsStore     *self,
                                     GBytes      *credential_id,
                                     GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT " PASSKEY_COLUMNS " FROM passkeys "
-                                  "WHERE environment_id = ? AND credential_id = ?", error);
-  KsPasskey *passkey;
-
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, environment_id);
-  bind_bytes (stmt, 2, credential_id);
-  if (!step_row (self, stmt, error))
-    return NULL;
-  passkey = read_passkey (stmt);
-  sqlite3_reset (stmt);
-  return passkey;
+  return lookup (self, "SELECT " PASSKEY_COLUMNS " FROM passkeys "
+                 "WHERE environment_id = ? AND credential_id = ?",
+                 PARAMS (TEXT (environment_id), BYTES (credential_id)),
+                 (ReadRowFunc) read_passkey, error);
 }
 
 GPtrArray *
@@ -917,12 +966,12 @@ ks_store_list_passkeys (KsStore     *self,
                         const char  *user_id,
                         GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT " PASSKEY_COLUMNS " FROM passkeys "
-                                  "WHERE user_id = ? ORDER BY created_at, id", error);
+  sqlite3_stmt *stmt = prepare (self, "SELECT " PASSKEY_COLUMNS " FROM passkeys "
+                                "WHERE user_id = ? ORDER BY created_at, id",
+                                PARAMS (TEXT (user_id)), error);
 
   if (stmt == NULL)
     return NULL;
-  bind_text (stmt, 1, user_id);
   return collect_rows (self, stmt, (ReadRowFunc) read_passkey, (GDestroyNotify) ks_passkey_free,
                        error);
 }
@@ -943,12 +992,12 @@ ks_store_list_credentials (KsStore     *self,
                            const char  *user_id,
                            GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT credential_id, transports FROM passkeys "
-                                  "WHERE user_id = ? ORDER BY created_at, id", error);
+  sqlite3_stmt *stmt = prepare (self, "SELECT credential_id, transports FROM passkeys "
+                                "WHERE user_id = ? ORDER BY created_at, id",
+                                PARAMS (TEXT (user_id)), error);
 
   if (stmt == NULL)
     return NULL;
-  bind_text (stmt, 1, user_id);
   return collect_rows (self, stmt, (ReadRowFunc) read_credential, (GDestroyNotify) ks_passkey_free,
                        error);
 }
@@ -960,15 +1009,8 @@ ks_store_update_passkey_use (KsStore     *self,
                              gboolean     backup_state,
                              GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "UPDATE passkeys SET sign_count = ?, backup_state = ? "
-                                  "WHERE id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, sign_count);
-  sqlite3_bind_int (stmt, 2, backup_state);
-  bind_text (stmt, 3, id);
-  return run (self, stmt, error);
+  return execute (self, "UPDATE passkeys SET sign_count = ?, backup_state = ? WHERE id = ?",
+                  PARAMS (INT (sign_count), INT (backup_state), TEXT (id)), error);
 }
 
 gboolean
@@ -977,15 +1019,10 @@ ks_store_rename_passkey (KsStore     *self,
                          const char  *alias,
                          GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "UPDATE passkeys SET alias = ?, updated_at = ? "
-                                  "WHERE id = ?", error);
+  gint64 now = ks_now_ms ();
 
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, alias);
-  sqlite3_bind_int64 (stmt, 2, ks_now_ms ());
-  bind_text (stmt, 3, id);
-  return run (self, stmt, error);
+  return execute (self, "UPDATE passkeys SET alias = ?, updated_at = ? WHERE id = ?",
+                  PARAMS (TEXT (alias), INT (now), TEXT (id)), error);
 }
 
 gboolean
@@ -993,12 +1030,7 @@ ks_store_delete_passkey (KsStore     *self,
                          const char  *id,
                          GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "DELETE FROM passkeys WHERE id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, id);
-  return run (self, stmt, error);
+  return execute (self, "DELETE FROM passkeys WHERE id = ?", PARAMS (TEXT (id)), error);
 }
 
 /* Challenges */
@@ -1009,16 +1041,10 @@ ks_store_spend_challenge (KsStore            *self,
                           const KsChallenge  *record,
                           GError            **error)
 {
-  sqlite3_stmt *stmt = statement (self, "INSERT INTO challenges (challenge, session_id, kind, "
-                                  "expires_at, used) VALUES (?, ?, ?, ?, 1)", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, challenge);
-  bind_text (stmt, 2, record->session_id);
-  bind_text (stmt, 3, record->kind);
-  sqlite3_bind_int64 (stmt, 4, record->expires_at);
-  return run (self, stmt, error);
+  return execute (self, "INSERT INTO challenges (challenge, session_id, kind, expires_at, used) "
+                  "VALUES (?, ?, ?, ?, 1)",
+                  PARAMS (TEXT (challenge), TEXT (record->session_id), TEXT (record->kind),
+                          INT (record->expires_at)), error);
 }
 
 gboolean
@@ -1034,15 +1060,8 @@ ks_store_delete_expired (KsStore  *self,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (sql); i++)
-    {
-      sqlite3_stmt *stmt = statement (self, sql[i], error);
-
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, now - 60 * 60 * 1000);
-      if (!run (self, stmt, error))
-        return FALSE;
-    }
+    if (!execute (self, sql[i], PARAMS (INT (now - 60 * 60 * 1000)), error))
+      return FALSE;
   return TRUE;
 }
 
@@ -1054,26 +1073,15 @@ ks_store_replace_recovery_codes (KsStore     *self,
                                  GPtrArray   *sealed,
                                  GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "DELETE FROM recovery_codes WHERE user_id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, user_id);
-  if (!run (self, stmt, error))
+  if (!execute (self, "DELETE FROM recovery_codes WHERE user_id = ?", PARAMS (TEXT (user_id)),
+                error))
     return FALSE;
 
   for (guint i = 0; i < sealed->len; i++)
-    {
-      stmt = statement (self, "INSERT INTO recovery_codes (user_id, position, sealed, used) "
-                        "VALUES (?, ?, ?, 0)", error);
-      if (stmt == NULL)
-        return FALSE;
-      bind_text (stmt, 1, user_id);
-      sqlite3_bind_int (stmt, 2, i);
-      bind_bytes (stmt, 3, g_ptr_array_index (sealed, i));
-      if (!run (self, stmt, error))
-        return FALSE;
-    }
+    if (!execute (self, "INSERT INTO recovery_codes (user_id, position, sealed, used) "
+                  "VALUES (?, ?, ?, 0)",
+                  PARAMS (TEXT (user_id), INT (i), BYTES (g_ptr_array_index (sealed, i))), error))
+      return FALSE;
   return TRUE;
 }
 
@@ -1093,12 +1101,12 @@ ks_store_list_recovery_codes (KsStore     *self,
                               const char  *user_id,
                               GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT position, sealed, used FROM recovery_codes "
-                                  "WHERE user_id = ? ORDER BY position", error);
+  sqlite3_stmt *stmt = prepare (self, "SELECT position, sealed, used FROM recovery_codes "
+                                "WHERE user_id = ? ORDER BY position", PARAMS (TEXT (user_id)),
+                                error);
 
   if (stmt == NULL)
     return NULL;
-  bind_text (stmt, 1, user_id);
   return collect_rows (self, stmt, (ReadRowFunc) read_recovery_code,
                        (GDestroyNotify) ks_recovery_code_free, error);
 }
@@ -1109,14 +1117,8 @@ ks_store_spend_recovery_code (KsStore     *self,
                               gint         position,
                               GError     **error)
 {
-  sqlite3_stmt *stmt = statement (self, "UPDATE recovery_codes SET used = 1 "
-                                  "WHERE user_id = ? AND position = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, user_id);
-  sqlite3_bind_int (stmt, 2, position);
-  return run (self, stmt, error);
+  return execute (self, "UPDATE recovery_codes SET used = 1 WHERE user_id = ? AND position = ?",
+                  PARAMS (TEXT (user_id), INT (position)), error);
 }
 
 /* MFA tokens */
@@ -1127,16 +1129,22 @@ ks_store_insert_mfa_token (KsStore           *self,
                            const KsMfaToken  *token,
                            GError           **error)
 {
-  sqlite3_stmt *stmt = statement (self, "INSERT INTO mfa_tokens (token_hash, session_id, "
-                                  "expires_at, single_use, used) VALUES (?, ?, ?, ?, 0)", error);
+  return execute (self, "INSERT INTO mfa_tokens (token_hash, session_id, expires_at, single_use, "
+                  "used) VALUES (?, ?, ?, ?, 0)",
+                  PARAMS (BYTES (token_hash), TEXT (token->session_id), INT (token->expires_at),
+                          INT (token->single_use)), error);
+}
 
-  if (stmt == NULL)
-    return FALSE;
-  bind_bytes (stmt, 1, token_hash);
-  bind_text (stmt, 2, token->session_id);
-  sqlite3_bind_int64 (stmt, 3, token->expires_at);
-  sqlite3_bind_int (stmt, 4, token->single_use);
-  return run (self, stmt, error);
+static KsMfaToken *
+read_mfa_token (sqlite3_stmt *stmt)
+{
+  KsMfaToken *token = g_new0 (KsMfaToken, 1);
+
+  token->session_id = column_text (stmt, 0);
+  token->expires_at = sqlite3_column_int64 (stmt, 1);
+  token->single_use = sqlite3_column_int (stmt, 2);
+  token->used = sqlite3_column_int (stmt, 3);
+  return token;
 }
 
 KsMfaToken *
@@ -1144,22 +1152,9 @@ ks_store_get_mfa_token (KsStore  *self,
                         GBytes   *token_hash,
                         GError  **error)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT session_id, expires_at, single_use, used "
-                                  "FROM mfa_tokens WHERE token_hash = ?", error);
-  KsMfaToken *token;
-
-  if (stmt == NULL)
-    return NULL;
-  bind_bytes (stmt, 1, token_hash);
-  if (!step_row (self, stmt, error))
-    return NULL;
-  token = g_new0 (KsMfaToken, 1);
-  token->session_id = column_text (stmt, 0);
-  token->expires_at = sqlite3_column_int64 (stmt, 1);
-  token->single_use = sqlite3_column_int (stmt, 2);
-  token->used = sqlite3_column_int (stmt, 3);
-  sqlite3_reset (stmt);
-  return token;
+  return lookup (self, "SELECT session_id, expires_at, single_use, used FROM mfa_tokens "
+                 "WHERE token_hash = ?", PARAMS (BYTES (token_hash)),
+                 (ReadRowFunc) read_mfa_token, error);
 }
 
 gboolean
@@ -1167,11 +1162,6 @@ ks_store_spend_mfa_token (KsStore  *self,
                           GBytes   *token_hash,
                           GError  **error)
 {
-  sqlite3_stmt *stmt = statement (self, "UPDATE mfa_tokens SET used = 1 WHERE token_hash = ?",
-                                  error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_bytes (stmt, 1, token_hash);
-  return run (self, stmt, error);
+  return execute (self, "UPDATE mfa_tokens SET used = 1 WHERE token_hash = ?",
+                  PARAMS (BYTES (token_hash)), error);
 }

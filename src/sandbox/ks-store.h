@@ -178,6 +178,33 @@ gint64    ks_store_count_verifications_since (KsStore            *self,
                                             gint64                since,
                                             GError              **error);
 
+/* What is counted of email codes, for the limits across verifications and addresses. */
+typedef enum {
+  KS_EMAIL_EVENT_SENT,
+  KS_EMAIL_EVENT_WRONG_GUESS,
+} KsEmailEvent;
+
+gboolean  ks_store_add_email_event         (KsStore              *self,
+                                            KsEmailEvent          kind,
+                                            const KsEmailVerification *verification,
+                                            gint64                at,
+                                            GError              **error);
+/* Events of @kind at or after @since: of @verification_id when it is not NULL, else of @email
+ * when that is not NULL, else of the whole environment. *@oldest (may be NULL) gets the time of
+ * the oldest counted. Answers -1 on error. */
+gint64    ks_store_count_email_events      (KsStore              *self,
+                                            KsEmailEvent          kind,
+                                            const char           *environment_id,
+                                            const char           *email,
+                                            const char           *verification_id,
+                                            gint64                since,
+                                            gint64               *oldest,
+                                            GError              **error);
+/* Forgets events before @before, except those of verifications that are still kept. */
+gboolean  ks_store_delete_old_email_events (KsStore              *self,
+                                            gint64                before,
+                                            GError              **error);
+
 /* Sessions. */
 gboolean  ks_store_insert_session          (KsStore              *self,
                                             const KsSession      *session,

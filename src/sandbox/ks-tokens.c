@@ -261,6 +261,22 @@ is_canonical (const char *text,
   return g_str_equal (again, text);
 }
 
+/* An absent time claim is fine; one that is not a whole number, or lies in the future beyond
+ * the leeway, is not. */
+static gboolean
+time_claim_reached (JsonObject *claims,
+                    const char *name,
+                    gint64      now)
+{
+  JsonNode *node = json_object_get_member (claims, name);
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  return json_node_get_int (node) <= now + KS_TOKEN_CLOCK_LEEWAY;
+}
+
 JsonObject *
 ks_signer_verify (KsSigner    *self,
                   const char  *jwt,
@@ -326,6 +342,8 @@ ks_signer_verify (KsSigner    *self,
   g_hash_table_insert (self->verified, g_strdup (jwt), json_object_ref (claims));
 
 check_expiry:
+  if (!time_claim_reached (claims, "iat", now) || !time_claim_reached (claims, "nbf", now))
+    goto invalid;
   if (json_object_get_int_member_with_default (claims, "exp", 0) <= now)
     {
       g_set_error (error, KS_TOKEN_ERROR, KS_TOKEN_ERROR_EXPIRED, "The token has expired");

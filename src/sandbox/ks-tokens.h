@@ -35,7 +35,12 @@ char       *ks_signer_sign            (KsSigner    *self,
 char       *ks_signer_sign_payload    (KsSigner    *self,
                                        const char  *payload,
                                        gsize        len);
-/* Checks header, signature and "exp" against @now (unix seconds); answers the claims. */
+/* How far "iat" and "nbf" may lie ahead of the sandbox's clock, in seconds. */
+#define KS_TOKEN_CLOCK_LEEWAY 60
+
+/* Checks header, signature and "exp" against @now (unix seconds), and refuses as invalid a
+ * token issued ("iat") or valid from ("nbf") more than KS_TOKEN_CLOCK_LEEWAY after @now;
+ * answers the claims. */
 JsonObject *ks_signer_verify          (KsSigner    *self,
                                        const char  *jwt,
                                        gint64       now,

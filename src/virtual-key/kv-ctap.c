@@ -1,5 +1,5 @@
 /* kv-ctap.c: the CTAP 2.1 authenticator API (getInfo, makeCredential, getAssertion,
- * getNextAssertion, clientPIN, reset, selection)
+ * getNextAssertion, reset, selection; clientPIN is kv-client-pin.c), one request at a time
  *
  * Written by hand against the CTAP 2.1 specification: no library implements the authenticator
  * side. libcbor parses and builds the CBOR, OpenSSL does the cryptography.
@@ -7,18 +7,19 @@
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "kv-key.h"
+#include "kv-ctap.h"
 
 #include <cbor.h>
-#include <openssl/crypto.h>
-#include <openssl/ec.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <string.h>
 
-#include "kt-cbor.h"
 #include "kt-cose.h"
-#include "kv-pin.h"
+#include "kv-cbor.h"
+#include "kv-client-pin.h"
+#include "kv-ctap-session-private.h"
+#include "kv-ctap-status.h"
+#include "kv-log.h"
 
 #define CMD_MAKE_CREDENTIAL     0x01
 #define CMD_GET_ASSERTION       0x02
@@ -28,358 +29,14 @@
 #define CMD_GET_NEXT_ASSERTION  0x08
 #define CMD_SELECTION           0x0b
 
-#define CTAP2_OK                         0x00
-#define CTAP1_ERR_INVALID_COMMAND        0x01
-#define CTAP1_ERR_INVALID_PARAMETER      0x02
-#define CTAP1_ERR_INVALID_LENGTH         0x03
-#define CTAP2_ERR_CBOR_UNEXPECTED_TYPE   0x11
-#define CTAP2_ERR_INVALID_CBOR           0x12
-#define CTAP2_ERR_MISSING_PARAMETER      0x14
-#define CTAP2_ERR_LIMIT_EXCEEDED         0x15
-#define CTAP2_ERR_CREDENTIAL_EXCLUDED    0x19
-#define CTAP2_ERR_UNSUPPORTED_ALGORITHM  0x26
-#define CTAP2_ERR_OPERATION_DENIED       0x27
-#define CTAP2_ERR_KEY_STORE_FULL         0x28
-#define CTAP2_ERR_INVALID_OPTION         0x2c
-#define CTAP2_ERR_KEEPALIVE_CANCEL       0x2d
-#define CTAP2_ERR_NO_CREDENTIALS         0x2e
-#define CTAP2_ERR_USER_ACTION_TIMEOUT    0x2f
-#define CTAP2_ERR_NOT_ALLOWED            0x30
-#define CTAP2_ERR_PIN_INVALID            0x31
-#define CTAP2_ERR_PIN_BLOCKED            0x32
-#define CTAP2_ERR_PIN_AUTH_INVALID       0x33
-#define CTAP2_ERR_PIN_AUTH_BLOCKED       0x34
-#define CTAP2_ERR_PIN_NOT_SET            0x35
-#define CTAP2_ERR_PUAT_REQUIRED          0x36
-#define CTAP2_ERR_PIN_POLICY_VIOLATION   0x37
-#define CTAP2_ERR_INVALID_SUBCOMMAND     0x3e
-#define CTAP2_ERR_UNAUTHORIZED_PERMISSION 0x40
-#define CTAP1_ERR_OTHER                  0x7f
-
-#define PERMISSION_MC  0x01
-#define PERMISSION_GA  0x02
-
 #define MAX_CREDENTIALS_IN_LIST  8
 #define MAX_CREDENTIAL_ID_LEN    128
 #define MAX_RESIDENT             100
-#define MIN_PIN_LENGTH           4
 #define NEXT_ASSERTION_WINDOW_S  30
 
 #define FLAG_UP  0x01
 #define FLAG_UV  0x04
 #define FLAG_AT  0x40
-
-
-/* Reading requests */
-
-/* An item of a request map and the type it must have. The status of the first failure sticks in
- * the parser so each command reads its parameters straight through, then checks once. */
-typedef struct {
-  cbor_item_t *map;
-  guint        status;
-} Params;
-
-static cbor_item_t *
-lookup_int (cbor_item_t *map,
-            gint64       key)
-{
-  struct cbor_pair *pairs = cbor_map_handle (map);
-
-  for (gsize i = 0; i < cbor_map_size (map); i++)
-    {
-      cbor_item_t *k = pairs[i].key;
-
-      if (key >= 0 && cbor_isa_uint (k) && cbor_get_int (k) == (guint64) key)
-        return pairs[i].value;
-      if (key < 0 && cbor_isa_negint (k) && cbor_get_int (k) == (guint64) (-1 - key))
-        return pairs[i].value;
-    }
-  return NULL;
-}
-
-static cbor_item_t *
-lookup_str (cbor_item_t *map,
-            const char  *key)
-{
-  struct cbor_pair *pairs = cbor_map_handle (map);
-  gsize key_len = strlen (key);
-
-  for (gsize i = 0; i < cbor_map_size (map); i++)
-    {
-      cbor_item_t *k = pairs[i].key;
-
-      if (cbor_isa_string (k) && cbor_string_is_definite (k) &&
-          cbor_string_length (k) == key_len && memcmp (cbor_string_handle (k), key, key_len) == 0)
-        return pairs[i].value;
-    }
-  return NULL;
-}
-
-static void
-fail (Params *p,
-      guint   status)
-{
-  if (p->status == CTAP2_OK)
-    p->status = status;
-}
-
-static gboolean
-is_bytes (cbor_item_t *item)
-{
-  return cbor_isa_bytestring (item) && cbor_bytestring_is_definite (item);
-}
-
-static gboolean
-is_text (cbor_item_t *item)
-{
-  return cbor_isa_string (item) && cbor_string_is_definite (item) &&
-         g_utf8_validate ((const char *) cbor_string_handle (item),
-                          (gssize) cbor_string_length (item), NULL);
-}
-
-static char *
-dup_text (cbor_item_t *item)
-{
-  return g_strndup ((const char *) cbor_string_handle (item), cbor_string_length (item));
-}
-
-static cbor_item_t *
-param (Params   *p,
-       gint64    key,
-       gboolean  required)
-{
-  cbor_item_t *item = lookup_int (p->map, key);
-
-  if (item == NULL && required)
-    fail (p, CTAP2_ERR_MISSING_PARAMETER);
-  return item;
-}
-
-static GBytes *
-param_bytes (Params   *p,
-             gint64    key,
-             gboolean  required)
-{
-  cbor_item_t *item = param (p, key, required);
-
-  if (item == NULL)
-    return NULL;
-  if (!is_bytes (item))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  return g_bytes_new (cbor_bytestring_handle (item), cbor_bytestring_length (item));
-}
-
-static char *
-param_text (Params   *p,
-            gint64    key,
-            gboolean  required)
-{
-  cbor_item_t *item = param (p, key, required);
-
-  if (item == NULL)
-    return NULL;
-  if (!is_text (item))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  return dup_text (item);
-}
-
-static gboolean
-param_uint (Params   *p,
-            gint64    key,
-            gboolean  required,
-            guint64  *out)
-{
-  cbor_item_t *item = param (p, key, required);
-
-  if (item == NULL)
-    return FALSE;
-  if (!cbor_isa_uint (item))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return FALSE;
-    }
-  *out = cbor_get_int (item);
-  return TRUE;
-}
-
-static cbor_item_t *
-param_map (Params   *p,
-           gint64    key,
-           gboolean  required)
-{
-  cbor_item_t *item = param (p, key, required);
-
-  if (item != NULL && !(cbor_isa_map (item) && cbor_map_is_definite (item)))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  return item;
-}
-
-static cbor_item_t *
-param_array (Params   *p,
-             gint64    key,
-             gboolean  required)
-{
-  cbor_item_t *item = param (p, key, required);
-
-  if (item != NULL && !(cbor_isa_array (item) && cbor_array_is_definite (item)))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  return item;
-}
-
-/* Reads an options map: each known option is a boolean; -1 when absent. */
-static void
-read_option (Params      *p,
-             cbor_item_t *options,
-             const char  *name,
-             int         *out)
-{
-  cbor_item_t *item;
-
-  *out = -1;
-  if (options == NULL || (item = lookup_str (options, name)) == NULL)
-    return;
-  if (!cbor_is_bool (item))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return;
-    }
-  *out = cbor_get_bool (item) ? 1 : 0;
-}
-
-/* A PublicKeyCredentialDescriptor: {"id": bytes, "type": text}. Returns the id if its type is
- * "public-key"; other types are skipped as the spec says. */
-static GBytes *
-read_descriptor (Params      *p,
-                 cbor_item_t *item)
-{
-  cbor_item_t *id, *type;
-
-  if (!cbor_isa_map (item) || !cbor_map_is_definite (item))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  id = lookup_str (item, "id");
-  type = lookup_str (item, "type");
-  if (id == NULL || type == NULL)
-    {
-      fail (p, CTAP2_ERR_MISSING_PARAMETER);
-      return NULL;
-    }
-  if (!is_bytes (id) || !is_text (type))
-    {
-      fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      return NULL;
-    }
-  if (cbor_string_length (type) != strlen ("public-key") ||
-      memcmp (cbor_string_handle (type), "public-key", strlen ("public-key")) != 0)
-    return NULL;
-  return g_bytes_new (cbor_bytestring_handle (id), cbor_bytestring_length (id));
-}
-
-static GPtrArray *
-read_descriptor_list (Params      *p,
-                      cbor_item_t *list)
-{
-  GPtrArray *ids = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-
-  if (list == NULL)
-    return ids;
-  if (cbor_array_size (list) > MAX_CREDENTIALS_IN_LIST)
-    fail (p, CTAP2_ERR_LIMIT_EXCEEDED);
-  for (gsize i = 0; i < cbor_array_size (list); i++)
-    {
-      GBytes *id = read_descriptor (p, cbor_array_handle (list)[i]);
-      if (id != NULL)
-        g_ptr_array_add (ids, id);
-    }
-  return ids;
-}
-
-/* Writing responses */
-
-static void
-put (cbor_item_t *map,
-     cbor_item_t *key,
-     cbor_item_t *value)
-{
-  if (!cbor_map_add (map, (struct cbor_pair) { cbor_move (key), cbor_move (value) }))
-    g_error ("out of memory building a CTAP response");
-}
-
-/* Integers in their shortest form, as CTAP2 canonical CBOR wants and libfido2 checks. */
-static cbor_item_t *
-build_uint (guint64 value)
-{
-  if (value <= G_MAXUINT8)
-    return cbor_build_uint8 ((guint8) value);
-  if (value <= G_MAXUINT16)
-    return cbor_build_uint16 ((guint16) value);
-  if (value <= G_MAXUINT32)
-    return cbor_build_uint32 ((guint32) value);
-  return cbor_build_uint64 (value);
-}
-
-static cbor_item_t *
-build_int (gint64 value)
-{
-  cbor_item_t *item;
-
-  if (value >= 0)
-    return build_uint ((guint64) value);
-  item = build_uint ((guint64) (-1 - value));
-  cbor_mark_negint (item);
-  return item;
-}
-
-static cbor_item_t *
-build_text (const char *text)
-{
-  return cbor_build_string (text);
-}
-
-static cbor_item_t *
-build_bytes (const guint8 *data,
-             gsize         len)
-{
-  return cbor_build_bytestring (data, len);
-}
-
-static cbor_item_t *
-build_gbytes (GBytes *bytes)
-{
-  gsize len;
-  const guint8 *data = g_bytes_get_data (bytes, &len);
-
-  return cbor_build_bytestring (data, len);
-}
-
-static guint
-finish (cbor_item_t *map,
-        GByteArray  *response)
-{
-  guint8 *buf = NULL;
-  size_t buf_size = 0;
-  size_t len = cbor_serialize_alloc (map, &buf, &buf_size);
-
-  if (len == 0)
-    return CTAP1_ERR_OTHER;
-  g_byte_array_append (response, buf, (guint) len);
-  free (buf);
-  return CTAP2_OK;
-}
 
 static guint
 presence_status (KvPresenceResult result)
@@ -398,24 +55,6 @@ presence_status (KvPresenceResult result)
     default:
       return KV_CTAP_NO_REPLY;
     }
-}
-
-static gboolean
-save_locked (KvKey *key)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (kv_state_save (key->state, &error))
-    return TRUE;
-  kv_log ("%s", error->message);
-  return FALSE;
-}
-
-static gboolean
-protocol_supported (KvKey   *key,
-                    guint64  protocol)
-{
-  return (protocol == 1 && key->pin_protocol1) || (protocol == 2 && key->pin_protocol2);
 }
 
 static GBytes *
@@ -442,10 +81,10 @@ sign (EVP_PKEY     *pkey,
 /* authenticatorGetInfo (0x04) */
 
 static guint
-get_info (KvConnection *conn,
-          GByteArray   *response)
+get_info (KvCtapSession *session,
+          GByteArray    *response)
 {
-  KvKey *key = conn->key;
+  KvKey *key = session->key;
   g_autoptr(cbor_item_t) map = NULL;
   cbor_item_t *versions, *options, *protocols, *algorithms, *es256, *transports;
   gboolean pin_set;
@@ -477,36 +116,36 @@ get_info (KvConnection *conn,
   es256 = cbor_new_definite_map (2);
   transports = cbor_new_definite_array (1);
 
-  (void) cbor_array_push (versions, cbor_move (build_text ("FIDO_2_0")));
-  (void) cbor_array_push (versions, cbor_move (build_text ("FIDO_2_1")));
+  (void) cbor_array_push (versions, cbor_move (kv_cbor_text ("FIDO_2_0")));
+  (void) cbor_array_push (versions, cbor_move (kv_cbor_text ("FIDO_2_1")));
   /* CTAP2 canonical order: shorter keys first. */
-  put (options, build_text ("rk"), cbor_build_bool (true));
-  put (options, build_text ("up"), cbor_build_bool (true));
-  put (options, build_text ("clientPin"), cbor_build_bool (pin_set));
-  put (options, build_text ("pinUvAuthToken"), cbor_build_bool (true));
+  kv_cbor_put (options, kv_cbor_text ("rk"), cbor_build_bool (true));
+  kv_cbor_put (options, kv_cbor_text ("up"), cbor_build_bool (true));
+  kv_cbor_put (options, kv_cbor_text ("clientPin"), cbor_build_bool (pin_set));
+  kv_cbor_put (options, kv_cbor_text ("pinUvAuthToken"), cbor_build_bool (true));
   /* Like most 2.1 keys: a non-discoverable credential needs no PIN even when one is set. */
-  put (options, build_text ("makeCredUvNotRqd"), cbor_build_bool (true));
+  kv_cbor_put (options, kv_cbor_text ("makeCredUvNotRqd"), cbor_build_bool (true));
   if (key->pin_protocol2)
     (void) cbor_array_push (protocols, cbor_move (cbor_build_uint8 (2)));
   if (key->pin_protocol1)
     (void) cbor_array_push (protocols, cbor_move (cbor_build_uint8 (1)));
-  put (es256, build_text ("alg"), build_int (KT_COSE_ALG_ES256));
-  put (es256, build_text ("type"), build_text ("public-key"));
+  kv_cbor_put (es256, kv_cbor_text ("alg"), kv_cbor_int (KT_COSE_ALG_ES256));
+  kv_cbor_put (es256, kv_cbor_text ("type"), kv_cbor_text ("public-key"));
   (void) cbor_array_push (algorithms, cbor_move (es256));
-  (void) cbor_array_push (transports, cbor_move (build_text ("usb")));
+  (void) cbor_array_push (transports, cbor_move (kv_cbor_text ("usb")));
 
-  put (map, cbor_build_uint8 (0x01), versions);
-  put (map, cbor_build_uint8 (0x03), build_bytes (aaguid, sizeof aaguid));
-  put (map, cbor_build_uint8 (0x04), options);
-  put (map, cbor_build_uint8 (0x05), build_uint (KV_CTAPHID_MAX_PAYLOAD));
-  put (map, cbor_build_uint8 (0x06), protocols);
-  put (map, cbor_build_uint8 (0x07), cbor_build_uint8 (MAX_CREDENTIALS_IN_LIST));
-  put (map, cbor_build_uint8 (0x08), cbor_build_uint8 (MAX_CREDENTIAL_ID_LEN));
-  put (map, cbor_build_uint8 (0x09), transports);
-  put (map, cbor_build_uint8 (0x0a), algorithms);
-  put (map, cbor_build_uint8 (0x0d), cbor_build_uint8 (MIN_PIN_LENGTH));
-  put (map, cbor_build_uint8 (0x0e), cbor_build_uint8 (1));
-  status = finish (map, response);
+  kv_cbor_put (map, cbor_build_uint8 (0x01), versions);
+  kv_cbor_put (map, cbor_build_uint8 (0x03), kv_cbor_bytes (aaguid, sizeof aaguid));
+  kv_cbor_put (map, cbor_build_uint8 (0x04), options);
+  kv_cbor_put (map, cbor_build_uint8 (0x05), kv_cbor_uint (KV_CTAP_MAX_MESSAGE));
+  kv_cbor_put (map, cbor_build_uint8 (0x06), protocols);
+  kv_cbor_put (map, cbor_build_uint8 (0x07), cbor_build_uint8 (MAX_CREDENTIALS_IN_LIST));
+  kv_cbor_put (map, cbor_build_uint8 (0x08), cbor_build_uint8 (MAX_CREDENTIAL_ID_LEN));
+  kv_cbor_put (map, cbor_build_uint8 (0x09), transports);
+  kv_cbor_put (map, cbor_build_uint8 (0x0a), algorithms);
+  kv_cbor_put (map, cbor_build_uint8 (0x0d), cbor_build_uint8 (KV_CLIENT_PIN_MIN_LENGTH));
+  kv_cbor_put (map, cbor_build_uint8 (0x0e), cbor_build_uint8 (1));
+  status = kv_cbor_finish (map, response);
   if (status == CTAP2_OK)
     {
       g_mutex_lock (&key->lock);
@@ -517,125 +156,45 @@ get_info (KvConnection *conn,
   return status;
 }
 
-/* pinUvAuthParam checks shared by makeCredential and getAssertion. Returns CTAP2_OK when the
- * request carries a valid token with @permission for @rp_id. */
-static guint
-check_pin_uv_auth (KvConnection *conn,
-                   GBytes       *auth_param,
-                   guint64       protocol,
-                   gboolean      has_protocol,
-                   const guint8  cdh[32],
-                   guint8        permission,
-                   const char   *rp_id)
-{
-  KvKey *key = conn->key;
-  gboolean pin_set, current;
-  gsize tag_len;
-  const guint8 *tag = g_bytes_get_data (auth_param, &tag_len);
-
-  if (!has_protocol)
-    return CTAP2_ERR_MISSING_PARAMETER;
-  if (!protocol_supported (key, protocol))
-    return CTAP1_ERR_INVALID_PARAMETER;
-
-  g_mutex_lock (&key->lock);
-  pin_set = key->state->pin_set;
-  current = conn->token_valid && conn->token_generation == key->pin_generation;
-  g_mutex_unlock (&key->lock);
-
-  if (!pin_set)
-    return CTAP2_ERR_PIN_NOT_SET;
-  if (!current || !kv_pin_verify ((guint) protocol, conn->token, sizeof conn->token, cdh, 32,
-                                  tag, tag_len))
-    return CTAP2_ERR_PIN_AUTH_INVALID;
-  if (!(conn->token_permissions & permission))
-    return CTAP2_ERR_UNAUTHORIZED_PERMISSION;
-  if (conn->token_rp_id != NULL && g_strcmp0 (conn->token_rp_id, rp_id) != 0)
-    return CTAP2_ERR_UNAUTHORIZED_PERMISSION;
-  if (conn->token_rp_id == NULL)
-    conn->token_rp_id = g_strdup (rp_id);
-  return CTAP2_OK;
-}
-
-/* Finds a credential of this key for @rp_id: stored, or sealed into @id. Call with the lock
- * held; the credential is borrowed, valid while it is held. The key keeps the last few it
- * unwrapped, so the pre-flight and the request after it, and the next sign-in with the same
- * credential, do not open the same id again (OpenSSL takes ~25 µs to rebuild a key). */
-static KvCredential *
-find_credential (KvKey      *key,
-                 const char *rp_id,
-                 GBytes     *id)
-{
-  gsize len;
-  const guint8 *data = g_bytes_get_data (id, &len);
-  KvCredential *cred = kv_state_find (key->state, rp_id, data, len);
-
-  if (cred != NULL)
-    return cred;
-
-  /* A reset changed the wrapping key: what was opened under the old one is gone. */
-  if (key->unwrapped_generation != key->pin_generation)
-    {
-      for (guint i = 0; i < G_N_ELEMENTS (key->unwrapped); i++)
-        g_clear_pointer (&key->unwrapped[i], kv_credential_free);
-      key->unwrapped_generation = key->pin_generation;
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (key->unwrapped); i++)
-    {
-      cred = key->unwrapped[i];
-      if (cred != NULL && g_bytes_equal (cred->id, id) && g_str_equal (cred->rp_id, rp_id))
-        return cred;
-    }
-
-  cred = kv_state_unwrap_credential (key->state, rp_id, data, len);
-  if (cred != NULL)
-    {
-      guint slot = key->unwrapped_next++ % G_N_ELEMENTS (key->unwrapped);
-
-      g_clear_pointer (&key->unwrapped[slot], kv_credential_free);
-      key->unwrapped[slot] = cred;
-    }
-  return cred;
-}
-
-/* A new P-256 key pair. Generated from a template key's parameters: EVP_EC_gen() builds the
- * curve's group anew each time, ~40% of the cost. */
-static gpointer
-p256_template_new (gpointer unused)
-{
-  return EVP_EC_gen ("P-256");
-}
-
-static EVP_PKEY *
-new_p256_key (void)
-{
-  static GOnce once = G_ONCE_INIT;
-  EVP_PKEY *template = g_once (&once, p256_template_new, NULL);
-  EVP_PKEY_CTX *ctx;
-  EVP_PKEY *pkey = NULL;
-
-  if (template == NULL || (ctx = EVP_PKEY_CTX_new (template, NULL)) == NULL)
-    return NULL;
-  if (EVP_PKEY_keygen_init (ctx) != 1 || EVP_PKEY_keygen (ctx, &pkey) != 1)
-    pkey = NULL;
-  EVP_PKEY_CTX_free (ctx);
-  return pkey;
-}
-
 /* A zero-length pinUvAuthParam asks only for a touch (CTAP 2.1 §6.1.2 step 1): libfido2's
  * touch-to-select sends it to every key and keeps the one that answers. */
 static guint
-touch_probe (KvConnection *conn)
+touch_probe (KvCtapSession *session)
 {
-  guint status = presence_status (kv_connection_wait_presence (conn));
+  guint status = presence_status (kv_ctap_session_wait_presence (session));
   gboolean pin_set;
 
   if (status != CTAP2_OK)
     return status;
-  g_mutex_lock (&conn->key->lock);
-  pin_set = conn->key->state->pin_set;
-  g_mutex_unlock (&conn->key->lock);
+  g_mutex_lock (&session->key->lock);
+  pin_set = session->key->state->pin_set;
+  g_mutex_unlock (&session->key->lock);
   return pin_set ? CTAP2_ERR_PIN_INVALID : CTAP2_ERR_PIN_NOT_SET;
+}
+
+/* The pinUvAuthParam of makeCredential and getAssertion (CTAP 2.1 §6.1.2, §6.2.2): a zero-length
+ * one asks only for a touch; any other must name a protocol this key speaks and, once the
+ * command's own checks (@command_status) have passed, carry a valid token for @rp_id. */
+static guint
+check_auth_param (KvCtapSession *session,
+                  GBytes        *auth_param,
+                  gboolean       has_protocol,
+                  guint64        protocol,
+                  guint          command_status,
+                  GBytes        *cdh,
+                  guint8         permission,
+                  const char    *rp_id)
+{
+  if (auth_param != NULL && g_bytes_get_size (auth_param) == 0)
+    return touch_probe (session);
+  if (auth_param != NULL && !has_protocol)
+    return CTAP2_ERR_MISSING_PARAMETER;
+  if (auth_param != NULL && !kv_key_supports_pin_protocol (session->key, protocol))
+    return CTAP1_ERR_INVALID_PARAMETER;
+  if (command_status != CTAP2_OK || auth_param == NULL)
+    return command_status;
+  return kv_client_pin_check_auth (session, auth_param, protocol, has_protocol,
+                                   g_bytes_get_data (cdh, NULL), permission, rp_id);
 }
 
 /* authenticatorMakeCredential (0x01) */
@@ -660,18 +219,20 @@ build_auth_data (const char   *rp_id,
 }
 
 static guint
-make_credential (KvConnection *conn,
-                 Params       *p,
-                 GByteArray   *response)
+make_credential (KvCtapSession *session,
+                 KvCborParams  *p,
+                 GByteArray    *response)
 {
-  KvKey *key = conn->key;
-  g_autoptr(GBytes) cdh = param_bytes (p, 0x01, TRUE);
-  cbor_item_t *rp = param_map (p, 0x02, TRUE);
-  cbor_item_t *user = param_map (p, 0x03, TRUE);
-  cbor_item_t *algs = param_array (p, 0x04, TRUE);
-  g_autoptr(GPtrArray) exclude = read_descriptor_list (p, param_array (p, 0x05, FALSE));
-  cbor_item_t *options = param_map (p, 0x07, FALSE);
-  g_autoptr(GBytes) auth_param = param_bytes (p, 0x08, FALSE);
+  KvKey *key = session->key;
+  g_autoptr(GBytes) cdh = kv_cbor_param_bytes (p, 0x01, TRUE);
+  cbor_item_t *rp = kv_cbor_param (p, 0x02, TRUE, kv_cbor_is_map);
+  cbor_item_t *user = kv_cbor_param (p, 0x03, TRUE, kv_cbor_is_map);
+  cbor_item_t *algs = kv_cbor_param (p, 0x04, TRUE, kv_cbor_is_array);
+  g_autoptr(GPtrArray) exclude =
+    kv_cbor_param_descriptors (p, kv_cbor_param (p, 0x05, FALSE, kv_cbor_is_array),
+                               MAX_CREDENTIALS_IN_LIST);
+  cbor_item_t *options = kv_cbor_param (p, 0x07, FALSE, kv_cbor_is_map);
+  g_autoptr(GBytes) auth_param = kv_cbor_param_bytes (p, 0x08, FALSE);
   g_autofree char *rp_id = NULL;
   g_autofree char *user_name = NULL;
   g_autofree char *display_name = NULL;
@@ -686,43 +247,22 @@ make_credential (KvConnection *conn,
   KvCredential *cred;
   g_autoptr(GBytes) id = NULL;
   guint64 protocol = 0;
-  gboolean has_protocol = param_uint (p, 0x09, FALSE, &protocol);
+  gboolean has_protocol = kv_cbor_param_uint (p, 0x09, FALSE, &protocol);
   gboolean es256 = FALSE, uv = FALSE;
   int rk, up, uv_option;
   guint status;
   cbor_item_t *item;
 
-  if (rp != NULL)
-    {
-      if ((item = lookup_str (rp, "id")) == NULL)
-        fail (p, CTAP2_ERR_MISSING_PARAMETER);
-      else if (!is_text (item))
-        fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      else
-        rp_id = dup_text (item);
-    }
+  if (rp != NULL && (item = kv_cbor_member (p, rp, "id", TRUE, kv_cbor_is_text)) != NULL)
+    rp_id = kv_cbor_dup_text (item);
   if (user != NULL)
     {
-      if ((item = lookup_str (user, "id")) == NULL)
-        fail (p, CTAP2_ERR_MISSING_PARAMETER);
-      else if (!is_bytes (item))
-        fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-      else
+      if ((item = kv_cbor_member (p, user, "id", TRUE, kv_cbor_is_bytes)) != NULL)
         user_id = g_bytes_new (cbor_bytestring_handle (item), cbor_bytestring_length (item));
-      if ((item = lookup_str (user, "name")) != NULL)
-        {
-          if (is_text (item))
-            user_name = dup_text (item);
-          else
-            fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-        }
-      if ((item = lookup_str (user, "displayName")) != NULL)
-        {
-          if (is_text (item))
-            display_name = dup_text (item);
-          else
-            fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
-        }
+      if ((item = kv_cbor_member (p, user, "name", FALSE, kv_cbor_is_text)) != NULL)
+        user_name = kv_cbor_dup_text (item);
+      if ((item = kv_cbor_member (p, user, "displayName", FALSE, kv_cbor_is_text)) != NULL)
+        display_name = kv_cbor_dup_text (item);
     }
   if (algs != NULL)
     for (gsize i = 0; i < cbor_array_size (algs); i++)
@@ -732,19 +272,19 @@ make_credential (KvConnection *conn,
 
         if (!cbor_isa_map (entry) || !cbor_map_is_definite (entry))
           {
-            fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
+            kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
             break;
           }
-        alg = lookup_str (entry, "alg");
-        type = lookup_str (entry, "type");
+        alg = kv_cbor_lookup_str (entry, "alg");
+        type = kv_cbor_lookup_str (entry, "type");
         if (alg == NULL || type == NULL)
           {
-            fail (p, CTAP2_ERR_MISSING_PARAMETER);
+            kv_cbor_params_fail (p, CTAP2_ERR_MISSING_PARAMETER);
             break;
           }
-        if (!(cbor_isa_negint (alg) || cbor_isa_uint (alg)) || !is_text (type))
+        if (!(cbor_isa_negint (alg) || cbor_isa_uint (alg)) || !kv_cbor_is_text (type))
           {
-            fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
+            kv_cbor_params_fail (p, CTAP2_ERR_CBOR_UNEXPECTED_TYPE);
             break;
           }
         if (cbor_isa_negint (alg) && cbor_get_int (alg) == 6 &&
@@ -752,9 +292,9 @@ make_credential (KvConnection *conn,
             memcmp (cbor_string_handle (type), "public-key", 10) == 0)
           es256 = TRUE;
       }
-  read_option (p, options, "rk", &rk);
-  read_option (p, options, "up", &up);
-  read_option (p, options, "uv", &uv_option);
+  kv_cbor_param_option (p, options, "rk", &rk);
+  kv_cbor_param_option (p, options, "up", &up);
+  kv_cbor_param_option (p, options, "uv", &uv_option);
 
   if (p->status != CTAP2_OK)
     return p->status;
@@ -763,27 +303,15 @@ make_credential (KvConnection *conn,
   if (g_bytes_get_size (user_id) == 0 || g_bytes_get_size (user_id) > 64)
     return CTAP1_ERR_INVALID_LENGTH;
 
-  if (auth_param != NULL && g_bytes_get_size (auth_param) == 0)
-    return touch_probe (conn);
-  if (auth_param != NULL && !has_protocol)
-    return CTAP2_ERR_MISSING_PARAMETER;
-  if (auth_param != NULL && !protocol_supported (key, protocol))
-    return CTAP1_ERR_INVALID_PARAMETER;
-  if (!es256)
-    return CTAP2_ERR_UNSUPPORTED_ALGORITHM;
   /* No built-in user verification, and a credential cannot be made without presence. */
-  if (uv_option == 1 || up == 0)
-    return CTAP2_ERR_INVALID_OPTION;
-
-  if (auth_param != NULL)
-    {
-      status = check_pin_uv_auth (conn, auth_param, protocol, has_protocol,
-                                  g_bytes_get_data (cdh, NULL), PERMISSION_MC, rp_id);
-      if (status != CTAP2_OK)
-        return status;
-      uv = TRUE;
-    }
-  else
+  status = check_auth_param (session, auth_param, has_protocol, protocol,
+                             !es256 ? CTAP2_ERR_UNSUPPORTED_ALGORITHM :
+                             uv_option == 1 || up == 0 ? CTAP2_ERR_INVALID_OPTION : CTAP2_OK,
+                             cdh, KV_PERMISSION_MC, rp_id);
+  if (status != CTAP2_OK)
+    return status;
+  uv = auth_param != NULL;
+  if (!uv)
     {
       gboolean pin_set;
 
@@ -800,13 +328,14 @@ make_credential (KvConnection *conn,
       gboolean found;
 
       g_mutex_lock (&key->lock);
-      found = find_credential (key, rp_id, g_ptr_array_index (exclude, i)) != NULL;
+      found = kv_key_find_credential (key, rp_id, g_ptr_array_index (exclude, i)) != NULL;
       g_mutex_unlock (&key->lock);
       if (found)
         {
-          kv_log ("connection %u: makeCredential for %s: a credential in excludeList is here",
-                  conn->id, rp_id);
-          status = presence_status (kv_connection_wait_presence (conn));
+          kv_ctap_session_log (session,
+                               "makeCredential for %s: a credential in excludeList is here",
+                               rp_id);
+          status = presence_status (kv_ctap_session_wait_presence (session));
           return status == CTAP2_OK ? CTAP2_ERR_CREDENTIAL_EXCLUDED : status;
         }
     }
@@ -822,11 +351,11 @@ make_credential (KvConnection *conn,
         return CTAP2_ERR_KEY_STORE_FULL;
     }
 
-  status = presence_status (kv_connection_wait_presence (conn));
+  status = presence_status (kv_ctap_session_wait_presence (session));
   if (status != CTAP2_OK)
     return status;
 
-  cred_key = new_p256_key ();
+  cred_key = kv_key_generate_p256 ();
   if (cred_key == NULL || (cose = kt_cose_encode_es256_key (cred_key, NULL)) == NULL)
     return CTAP1_ERR_OTHER;
   if (rk == 1)
@@ -863,7 +392,7 @@ make_credential (KvConnection *conn,
 
   map = cbor_new_definite_map (3);
   att_stmt = cbor_new_definite_map (3);
-  put (att_stmt, build_text ("alg"), build_int (KT_COSE_ALG_ES256));
+  kv_cbor_put (att_stmt, kv_cbor_text ("alg"), kv_cbor_int (KT_COSE_ALG_ES256));
   if (key->attestation == KV_ATTESTATION_PACKED)
     {
       cbor_item_t *x5c = cbor_new_definite_array (1);
@@ -871,7 +400,7 @@ make_credential (KvConnection *conn,
       g_mutex_lock (&key->lock);
       sig = sign (key->state->attestation_key, g_bytes_get_data (auth_data, NULL),
                   g_bytes_get_size (auth_data), g_bytes_get_data (cdh, NULL), 32);
-      (void) cbor_array_push (x5c, cbor_move (build_gbytes (key->state->attestation_cert)));
+      (void) cbor_array_push (x5c, cbor_move (kv_cbor_gbytes (key->state->attestation_cert)));
       g_mutex_unlock (&key->lock);
       if (sig == NULL)
         {
@@ -879,8 +408,8 @@ make_credential (KvConnection *conn,
           cbor_decref (&att_stmt);
           return CTAP1_ERR_OTHER;
         }
-      put (att_stmt, build_text ("sig"), build_gbytes (sig));
-      put (att_stmt, build_text ("x5c"), x5c);
+      kv_cbor_put (att_stmt, kv_cbor_text ("sig"), kv_cbor_gbytes (sig));
+      kv_cbor_put (att_stmt, kv_cbor_text ("x5c"), x5c);
     }
   else
     {
@@ -891,18 +420,18 @@ make_credential (KvConnection *conn,
           cbor_decref (&att_stmt);
           return CTAP1_ERR_OTHER;
         }
-      put (att_stmt, build_text ("sig"), build_gbytes (sig));
+      kv_cbor_put (att_stmt, kv_cbor_text ("sig"), kv_cbor_gbytes (sig));
     }
-  put (map, cbor_build_uint8 (0x01), build_text ("packed"));
-  put (map, cbor_build_uint8 (0x02), build_gbytes (auth_data));
-  put (map, cbor_build_uint8 (0x03), att_stmt);
+  kv_cbor_put (map, cbor_build_uint8 (0x01), kv_cbor_text ("packed"));
+  kv_cbor_put (map, cbor_build_uint8 (0x02), kv_cbor_gbytes (auth_data));
+  kv_cbor_put (map, cbor_build_uint8 (0x03), att_stmt);
 
   if (rk != 1)
     {
-      kv_log ("connection %u: made a non-discoverable credential for %s (%s attestation%s)",
-              conn->id, rp_id, key->attestation == KV_ATTESTATION_PACKED ? "batch" : "self",
+      kv_ctap_session_log (session, "made a non-discoverable credential for %s (%s attestation%s)",
+                           rp_id, key->attestation == KV_ATTESTATION_PACKED ? "batch" : "self",
               uv ? ", PIN verified" : "");
-      return finish (map, response);
+      return kv_cbor_finish (map, response);
     }
 
   cred = g_new0 (KvCredential, 1);
@@ -928,7 +457,7 @@ make_credential (KvConnection *conn,
     }
   cred->serial = key->state->next_serial++;
   g_ptr_array_add (key->state->credentials, cred);
-  if (!save_locked (key))
+  if (!kv_key_save_locked (key))
     {
       g_ptr_array_remove (key->state->credentials, cred);
       g_mutex_unlock (&key->lock);
@@ -936,24 +465,24 @@ make_credential (KvConnection *conn,
     }
   g_mutex_unlock (&key->lock);
 
-  kv_log ("connection %u: made a discoverable credential for %s (%s attestation%s)", conn->id,
-          rp_id, key->attestation == KV_ATTESTATION_PACKED ? "batch" : "self",
+  kv_ctap_session_log (session, "made a discoverable credential for %s (%s attestation%s)",
+                       rp_id, key->attestation == KV_ATTESTATION_PACKED ? "batch" : "self",
           uv ? ", PIN verified" : "");
-  return finish (map, response);
+  return kv_cbor_finish (map, response);
 }
 
 /* authenticatorGetAssertion (0x02) and authenticatorGetNextAssertion (0x08) */
 
 static guint
-assert_one (KvConnection *conn,
-            const char   *rp_id,
-            GBytes       *cred_id,
-            const guint8  cdh[32],
-            guint8        flags,
-            guint         number_of_credentials,
-            GByteArray   *response)
+assert_one (KvCtapSession *session,
+            const char    *rp_id,
+            GBytes        *cred_id,
+            const guint8   cdh[32],
+            guint8         flags,
+            guint          number_of_credentials,
+            GByteArray    *response)
 {
-  KvKey *key = conn->key;
+  KvKey *key = session->key;
   g_autoptr(cbor_item_t) map = cbor_new_definite_map (5);
   g_autoptr(GBytes) auth_data = NULL;
   g_autoptr(GBytes) sig = NULL;
@@ -964,7 +493,7 @@ assert_one (KvConnection *conn,
   guint32 count;
 
   g_mutex_lock (&key->lock);
-  cred = find_credential (key, rp_id, cred_id);
+  cred = kv_key_find_credential (key, rp_id, cred_id);
   if (cred == NULL)
     {
       g_mutex_unlock (&key->lock);
@@ -984,14 +513,15 @@ assert_one (KvConnection *conn,
   if (cred->resident)
     {
       user = cbor_new_definite_map (3);
-      put (user, build_text ("id"), build_gbytes (cred->user_id));
+      kv_cbor_put (user, kv_cbor_text ("id"), kv_cbor_gbytes (cred->user_id));
       /* Names only to a verified user choosing among several accounts (CTAP 2.1 §6.2.2). */
       if ((flags & FLAG_UV) && number_of_credentials != 1)
         {
           if (cred->user_name != NULL)
-            put (user, build_text ("name"), build_text (cred->user_name));
+            kv_cbor_put (user, kv_cbor_text ("name"), kv_cbor_text (cred->user_name));
           if (cred->user_display_name != NULL)
-            put (user, build_text ("displayName"), build_text (cred->user_display_name));
+            kv_cbor_put (user, kv_cbor_text ("displayName"),
+                         kv_cbor_text (cred->user_display_name));
         }
     }
   g_mutex_unlock (&key->lock);
@@ -1004,25 +534,18 @@ assert_one (KvConnection *conn,
       return CTAP1_ERR_OTHER;
     }
 
-  put (descriptor, build_text ("id"), build_gbytes (cred_id));
-  put (descriptor, build_text ("type"), build_text ("public-key"));
-  put (map, cbor_build_uint8 (0x01), descriptor);
-  put (map, cbor_build_uint8 (0x02), build_gbytes (auth_data));
-  put (map, cbor_build_uint8 (0x03), build_gbytes (sig));
+  kv_cbor_put (descriptor, kv_cbor_text ("id"), kv_cbor_gbytes (cred_id));
+  kv_cbor_put (descriptor, kv_cbor_text ("type"), kv_cbor_text ("public-key"));
+  kv_cbor_put (map, cbor_build_uint8 (0x01), descriptor);
+  kv_cbor_put (map, cbor_build_uint8 (0x02), kv_cbor_gbytes (auth_data));
+  kv_cbor_put (map, cbor_build_uint8 (0x03), kv_cbor_gbytes (sig));
   if (user != NULL)
-    put (map, cbor_build_uint8 (0x04), user);
+    kv_cbor_put (map, cbor_build_uint8 (0x04), user);
   if (number_of_credentials > 1)
-    put (map, cbor_build_uint8 (0x05), build_uint (number_of_credentials));
-  kv_log ("connection %u: assertion for %s, counter %u%s", conn->id, rp_id, count,
-          (flags & FLAG_UV) ? ", PIN verified" : "");
-  return finish (map, response);
-}
-
-static void
-forget_next_assertion (KvConnection *conn)
-{
-  g_clear_pointer (&conn->next_ids, g_ptr_array_unref);
-  g_clear_pointer (&conn->next_rp_id, g_free);
+    kv_cbor_put (map, cbor_build_uint8 (0x05), kv_cbor_uint (number_of_credentials));
+  kv_ctap_session_log (session, "assertion for %s, counter %u%s", rp_id, count,
+                       (flags & FLAG_UV) ? ", PIN verified" : "");
+  return kv_cbor_finish (map, response);
 }
 
 static gint
@@ -1036,48 +559,36 @@ newest_first (gconstpointer a,
 }
 
 static guint
-get_assertion (KvConnection *conn,
-               Params       *p,
-               GByteArray   *response)
+get_assertion (KvCtapSession *session,
+               KvCborParams  *p,
+               GByteArray    *response)
 {
-  KvKey *key = conn->key;
-  g_autofree char *rp_id = param_text (p, 0x01, TRUE);
-  g_autoptr(GBytes) cdh = param_bytes (p, 0x02, TRUE);
-  cbor_item_t *allow_item = param_array (p, 0x03, FALSE);
-  g_autoptr(GPtrArray) allow = read_descriptor_list (p, allow_item);
-  cbor_item_t *options = param_map (p, 0x05, FALSE);
-  g_autoptr(GBytes) auth_param = param_bytes (p, 0x06, FALSE);
+  KvKey *key = session->key;
+  g_autofree char *rp_id = kv_cbor_param_text (p, 0x01, TRUE);
+  g_autoptr(GBytes) cdh = kv_cbor_param_bytes (p, 0x02, TRUE);
+  cbor_item_t *allow_item = kv_cbor_param (p, 0x03, FALSE, kv_cbor_is_array);
+  g_autoptr(GPtrArray) allow = kv_cbor_param_descriptors (p, allow_item, MAX_CREDENTIALS_IN_LIST);
+  cbor_item_t *options = kv_cbor_param (p, 0x05, FALSE, kv_cbor_is_map);
+  g_autoptr(GBytes) auth_param = kv_cbor_param_bytes (p, 0x06, FALSE);
   g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   guint64 protocol = 0;
-  gboolean has_protocol = param_uint (p, 0x07, FALSE, &protocol);
-  gboolean uv = FALSE;
+  gboolean has_protocol = kv_cbor_param_uint (p, 0x07, FALSE, &protocol);
   int up, uv_option;
   guint8 flags = 0;
   guint status;
 
-  read_option (p, options, "up", &up);
-  read_option (p, options, "uv", &uv_option);
+  kv_cbor_param_option (p, options, "up", &up);
+  kv_cbor_param_option (p, options, "uv", &uv_option);
   if (p->status != CTAP2_OK)
     return p->status;
   if (g_bytes_get_size (cdh) != 32)
     return CTAP1_ERR_INVALID_LENGTH;
 
-  if (auth_param != NULL && g_bytes_get_size (auth_param) == 0)
-    return touch_probe (conn);
-  if (auth_param != NULL && !has_protocol)
-    return CTAP2_ERR_MISSING_PARAMETER;
-  if (auth_param != NULL && !protocol_supported (key, protocol))
-    return CTAP1_ERR_INVALID_PARAMETER;
-  if (uv_option == 1)
-    return CTAP2_ERR_INVALID_OPTION;
-  if (auth_param != NULL)
-    {
-      status = check_pin_uv_auth (conn, auth_param, protocol, has_protocol,
-                                  g_bytes_get_data (cdh, NULL), PERMISSION_GA, rp_id);
-      if (status != CTAP2_OK)
-        return status;
-      uv = TRUE;
-    }
+  status = check_auth_param (session, auth_param, has_protocol, protocol,
+                             uv_option == 1 ? CTAP2_ERR_INVALID_OPTION : CTAP2_OK,
+                             cdh, KV_PERMISSION_GA, rp_id);
+  if (status != CTAP2_OK)
+    return status;
 
   g_mutex_lock (&key->lock);
   if (allow_item != NULL)
@@ -1086,7 +597,7 @@ get_assertion (KvConnection *conn,
         {
           GBytes *id = g_ptr_array_index (allow, i);
 
-          if (find_credential (key, rp_id, id) != NULL)
+          if (kv_key_find_credential (key, rp_id, id) != NULL)
             g_ptr_array_add (found, g_bytes_ref (id));
         }
     }
@@ -1112,504 +623,148 @@ get_assertion (KvConnection *conn,
 
   if (found->len == 0)
     {
-      kv_log ("connection %u: getAssertion for %s: no credential here", conn->id, rp_id);
+      kv_ctap_session_log (session, "getAssertion for %s: no credential here", rp_id);
       return CTAP2_ERR_NO_CREDENTIALS;
     }
 
   if (up != 0)
     {
-      status = presence_status (kv_connection_wait_presence (conn));
+      status = presence_status (kv_ctap_session_wait_presence (session));
       if (status != CTAP2_OK)
         return status;
       flags |= FLAG_UP;
     }
-  if (uv)
+  if (auth_param != NULL)  /* its token was checked above */
     flags |= FLAG_UV;
 
-  status = assert_one (conn, rp_id, g_ptr_array_index (found, 0), g_bytes_get_data (cdh, NULL),
+  status = assert_one (session, rp_id, g_ptr_array_index (found, 0), g_bytes_get_data (cdh, NULL),
                        flags, allow_item != NULL ? 1 : found->len, response);
   if (status == CTAP2_OK && allow_item == NULL && found->len > 1)
     {
       g_ptr_array_remove_index (found, 0);
-      conn->next_ids = g_steal_pointer (&found);
-      conn->next_rp_id = g_steal_pointer (&rp_id);
-      memcpy (conn->next_cdh, g_bytes_get_data (cdh, NULL), 32);
-      conn->next_flags = flags;
-      conn->next_deadline = g_get_monotonic_time () + NEXT_ASSERTION_WINDOW_S * G_USEC_PER_SEC;
+      session->next_ids = g_steal_pointer (&found);
+      session->next_rp_id = g_steal_pointer (&rp_id);
+      memcpy (session->next_cdh, g_bytes_get_data (cdh, NULL), 32);
+      session->next_flags = flags;
+      session->next_deadline = g_get_monotonic_time () + NEXT_ASSERTION_WINDOW_S * G_USEC_PER_SEC;
     }
   return status;
 }
 
 static guint
-get_next_assertion (KvConnection *conn,
-                    GByteArray   *response)
+get_next_assertion (KvCtapSession *session,
+                    GByteArray    *response)
 {
   g_autoptr(GBytes) id = NULL;
   guint status;
 
-  if (conn->next_ids == NULL || conn->next_ids->len == 0 ||
-      g_get_monotonic_time () > conn->next_deadline)
+  if (session->next_ids == NULL || session->next_ids->len == 0 ||
+      g_get_monotonic_time () > session->next_deadline)
     {
-      forget_next_assertion (conn);
+      kv_ctap_session_forget_assertions (session);
       return CTAP2_ERR_NOT_ALLOWED;
     }
-  id = g_ptr_array_steal_index (conn->next_ids, 0);
-  status = assert_one (conn, conn->next_rp_id, id, conn->next_cdh, conn->next_flags, 0, response);
-  if (conn->next_ids->len == 0)
-    forget_next_assertion (conn);
+  id = g_ptr_array_steal_index (session->next_ids, 0);
+  status = assert_one (session, session->next_rp_id, id, session->next_cdh, session->next_flags, 0,
+                       response);
+  if (session->next_ids->len == 0)
+    kv_ctap_session_forget_assertions (session);
   return status;
-}
-
-/* authenticatorClientPIN (0x06) */
-
-static EVP_PKEY *
-key_agreement (KvConnection *conn)
-{
-  if (conn->key_agreement == NULL)
-    conn->key_agreement = new_p256_key ();
-  return conn->key_agreement;
-}
-
-static void
-regenerate_key_agreement (KvConnection *conn)
-{
-  g_clear_pointer (&conn->key_agreement, EVP_PKEY_free);
-}
-
-/* The platform's key: a COSE_Key with kty 2, crv 1, x and y; alg is -25 but not checked. */
-static EVP_PKEY *
-read_platform_key (cbor_item_t *item)
-{
-  guint8 point[KT_P256_POINT_LEN];
-  cbor_item_t *x, *y, *kty, *crv;
-
-  if (!cbor_isa_map (item) || !cbor_map_is_definite (item))
-    return NULL;
-  kty = lookup_int (item, 1);
-  crv = lookup_int (item, -1);
-  x = lookup_int (item, -2);
-  y = lookup_int (item, -3);
-  if (kty == NULL || crv == NULL || x == NULL || y == NULL ||
-      !cbor_isa_uint (kty) || cbor_get_int (kty) != KT_COSE_KTY_EC2 ||
-      !cbor_isa_uint (crv) || cbor_get_int (crv) != KT_COSE_CRV_P256 ||
-      !is_bytes (x) || !is_bytes (y) ||
-      cbor_bytestring_length (x) != 32 || cbor_bytestring_length (y) != 32)
-    return NULL;
-  point[0] = 0x04;
-  memcpy (point + 1, cbor_bytestring_handle (x), 32);
-  memcpy (point + 33, cbor_bytestring_handle (y), 32);
-  return kt_p256_key_from_point (point, sizeof point, NULL);
-}
-
-static guint
-get_key_agreement (KvConnection *conn,
-                   GByteArray   *response)
-{
-  g_autoptr(cbor_item_t) map = cbor_new_definite_map (1);
-  cbor_item_t *cose = cbor_new_definite_map (5);
-  guint8 point[KT_P256_POINT_LEN];
-  EVP_PKEY *own = key_agreement (conn);
-
-  if (own == NULL || !kt_p256_public_point (own, point, NULL))
-    {
-      cbor_decref (&cose);
-      return CTAP1_ERR_OTHER;
-    }
-  put (cose, cbor_build_uint8 (1), cbor_build_uint8 (KT_COSE_KTY_EC2));
-  put (cose, cbor_build_uint8 (3), build_int (-25));  /* ECDH-ES + HKDF-256 */
-  put (cose, build_int (-1), cbor_build_uint8 (KT_COSE_CRV_P256));
-  put (cose, build_int (-2), build_bytes (point + 1, 32));
-  put (cose, build_int (-3), build_bytes (point + 33, 32));
-  put (map, cbor_build_uint8 (0x01), cose);
-  return finish (map, response);
-}
-
-/* Decrypts a padded new PIN and checks it against the policy. */
-static guint
-read_new_pin (const KvPinSecret *secret,
-              GBytes            *new_pin_enc,
-              guint8             hash[KV_PIN_HASH_LEN])
-{
-  g_autoptr(GBytes) padded = NULL;
-  const guint8 *pin;
-  gsize len, pin_len, expected = secret->protocol == 1 ? 64 : 80;
-  guint8 digest[32];
-
-  if (g_bytes_get_size (new_pin_enc) != expected)
-    return CTAP1_ERR_INVALID_PARAMETER;
-  padded = kv_pin_decrypt (secret, g_bytes_get_data (new_pin_enc, NULL),
-                           g_bytes_get_size (new_pin_enc));
-  if (padded == NULL)
-    return CTAP1_ERR_INVALID_PARAMETER;
-  pin = g_bytes_get_data (padded, &len);
-  pin_len = strnlen ((const char *) pin, len);
-  /* At most 63 bytes (one NUL must follow), at least four code points. */
-  if (pin_len == len || !g_utf8_validate ((const char *) pin, (gssize) pin_len, NULL) ||
-      g_utf8_strlen ((const char *) pin, (gssize) pin_len) < MIN_PIN_LENGTH)
-    {
-      explicit_bzero ((guint8 *) pin, len);
-      return CTAP2_ERR_PIN_POLICY_VIOLATION;
-    }
-  SHA256 (pin, pin_len, digest);
-  memcpy (hash, digest, KV_PIN_HASH_LEN);
-  explicit_bzero (digest, sizeof digest);
-  explicit_bzero ((guint8 *) pin, len);
-  return CTAP2_OK;
-}
-
-/* Checks pinHashEnc against the stored PIN, counting retries as CTAP 2.1 §6.5.5.5 says. */
-static guint
-check_pin_hash (KvConnection      *conn,
-                const KvPinSecret *secret,
-                GBytes            *pin_hash_enc)
-{
-  KvKey *key = conn->key;
-  g_autoptr(GBytes) hash = NULL;
-  gboolean match;
-
-  g_mutex_lock (&key->lock);
-  if (key->state->pin_retries == 0)
-    {
-      g_mutex_unlock (&key->lock);
-      return CTAP2_ERR_PIN_BLOCKED;
-    }
-  if (conn->wrong_pins_in_a_row >= 3)
-    {
-      g_mutex_unlock (&key->lock);
-      return CTAP2_ERR_PIN_AUTH_BLOCKED;
-    }
-  key->state->pin_retries--;
-  if (!save_locked (key))
-    {
-      key->state->pin_retries++;
-      g_mutex_unlock (&key->lock);
-      return CTAP1_ERR_OTHER;
-    }
-
-  hash = kv_pin_decrypt (secret, g_bytes_get_data (pin_hash_enc, NULL),
-                         g_bytes_get_size (pin_hash_enc));
-  match = hash != NULL && g_bytes_get_size (hash) == KV_PIN_HASH_LEN &&
-          CRYPTO_memcmp (g_bytes_get_data (hash, NULL), key->state->pin_hash,
-                         KV_PIN_HASH_LEN) == 0;
-  if (!match)
-    {
-      guint left = key->state->pin_retries;
-
-      g_mutex_unlock (&key->lock);
-      regenerate_key_agreement (conn);
-      conn->wrong_pins_in_a_row++;
-      kv_log ("connection %u: wrong PIN, %u retries left", conn->id, left);
-      if (left == 0)
-        return CTAP2_ERR_PIN_BLOCKED;
-      if (conn->wrong_pins_in_a_row >= 3)
-        return CTAP2_ERR_PIN_AUTH_BLOCKED;
-      return CTAP2_ERR_PIN_INVALID;
-    }
-
-  key->state->pin_retries = KV_PIN_MAX_RETRIES;
-  conn->wrong_pins_in_a_row = 0;
-  if (!save_locked (key))
-    {
-      g_mutex_unlock (&key->lock);
-      return CTAP1_ERR_OTHER;
-    }
-  g_mutex_unlock (&key->lock);
-  return CTAP2_OK;
-}
-
-static guint
-client_pin (KvConnection *conn,
-            Params       *p,
-            GByteArray   *response)
-{
-  KvKey *key = conn->key;
-  guint64 protocol = 0, sub = 0, permissions = 0;
-  gboolean has_protocol = param_uint (p, 0x01, FALSE, &protocol);
-  gboolean has_sub = param_uint (p, 0x02, TRUE, &sub);
-  cbor_item_t *platform_item = param_map (p, 0x03, FALSE);
-  g_autoptr(GBytes) auth_param = param_bytes (p, 0x04, FALSE);
-  g_autoptr(GBytes) new_pin_enc = param_bytes (p, 0x05, FALSE);
-  g_autoptr(GBytes) pin_hash_enc = param_bytes (p, 0x06, FALSE);
-  gboolean has_permissions = param_uint (p, 0x09, FALSE, &permissions);
-  g_autofree char *perm_rp_id = param_text (p, 0x0a, FALSE);
-  g_autoptr(EVP_PKEY) platform = NULL;
-  KvPinSecret secret;
-  gboolean pin_set;
-  guint status;
-
-  if (p->status != CTAP2_OK)
-    return p->status;
-  if (!has_sub)
-    return CTAP2_ERR_MISSING_PARAMETER;
-
-  g_mutex_lock (&key->lock);
-  pin_set = key->state->pin_set;
-  g_mutex_unlock (&key->lock);
-
-  if (sub == 0x01)  /* getPINRetries */
-    {
-      g_autoptr(cbor_item_t) map = cbor_new_definite_map (2);
-      guint retries;
-
-      g_mutex_lock (&key->lock);
-      retries = key->state->pin_retries;
-      g_mutex_unlock (&key->lock);
-      put (map, cbor_build_uint8 (0x03), cbor_build_uint8 ((guint8) retries));
-      put (map, cbor_build_uint8 (0x04), cbor_build_bool (conn->wrong_pins_in_a_row >= 3));
-      return finish (map, response);
-    }
-
-  if (sub != 0x02 && sub != 0x03 && sub != 0x04 && sub != 0x05 && sub != 0x09)
-    return CTAP2_ERR_INVALID_SUBCOMMAND;
-  if (!has_protocol)
-    return CTAP2_ERR_MISSING_PARAMETER;
-  if (!protocol_supported (key, protocol))
-    return CTAP1_ERR_INVALID_PARAMETER;
-  if (sub == 0x02)
-    return get_key_agreement (conn, response);
-
-  if (platform_item == NULL)
-    return CTAP2_ERR_MISSING_PARAMETER;
-  if ((sub == 0x03 || sub == 0x04) && (auth_param == NULL || new_pin_enc == NULL))
-    return CTAP2_ERR_MISSING_PARAMETER;
-  if ((sub == 0x04 || sub == 0x05 || sub == 0x09) && pin_hash_enc == NULL)
-    return CTAP2_ERR_MISSING_PARAMETER;
-  if (sub == 0x09 && !has_permissions)
-    return CTAP2_ERR_MISSING_PARAMETER;
-  if (sub == 0x09 && permissions == 0)
-    return CTAP1_ERR_INVALID_PARAMETER;
-
-  if (sub == 0x03 && pin_set)
-    return CTAP2_ERR_NOT_ALLOWED;
-  if (sub != 0x03 && !pin_set)
-    return CTAP2_ERR_PIN_NOT_SET;
-
-  platform = read_platform_key (platform_item);
-  if (platform == NULL || key_agreement (conn) == NULL ||
-      !kv_pin_derive ((guint) protocol, conn->key_agreement, platform, &secret))
-    return CTAP1_ERR_INVALID_PARAMETER;
-
-  if (sub == 0x03 || sub == 0x04)
-    {
-      g_autoptr(GByteArray) msg = g_byte_array_new ();
-      guint8 hash[KV_PIN_HASH_LEN];
-      gsize hmac_len;
-      const guint8 *hmac_key = kv_pin_hmac_key (&secret, &hmac_len);
-
-      g_byte_array_append (msg, g_bytes_get_data (new_pin_enc, NULL),
-                           (guint) g_bytes_get_size (new_pin_enc));
-      if (sub == 0x04)
-        {
-          g_mutex_lock (&key->lock);
-          status = key->state->pin_retries == 0 ? CTAP2_ERR_PIN_BLOCKED : CTAP2_OK;
-          g_mutex_unlock (&key->lock);
-          if (status != CTAP2_OK)
-            return status;
-          if (conn->wrong_pins_in_a_row >= 3)
-            return CTAP2_ERR_PIN_AUTH_BLOCKED;
-          g_byte_array_append (msg, g_bytes_get_data (pin_hash_enc, NULL),
-                               (guint) g_bytes_get_size (pin_hash_enc));
-        }
-      if (!kv_pin_verify ((guint) protocol, hmac_key, hmac_len, msg->data, msg->len,
-                          g_bytes_get_data (auth_param, NULL), g_bytes_get_size (auth_param)))
-        {
-          explicit_bzero (&secret, sizeof secret);
-          return CTAP2_ERR_PIN_AUTH_INVALID;
-        }
-      if (sub == 0x04 && (status = check_pin_hash (conn, &secret, pin_hash_enc)) != CTAP2_OK)
-        {
-          explicit_bzero (&secret, sizeof secret);
-          return status;
-        }
-      status = read_new_pin (&secret, new_pin_enc, hash);
-      explicit_bzero (&secret, sizeof secret);
-      if (status != CTAP2_OK)
-        return status;
-
-      g_mutex_lock (&key->lock);
-      memcpy (key->state->pin_hash, hash, sizeof hash);
-      key->state->pin_set = TRUE;
-      key->state->pin_retries = KV_PIN_MAX_RETRIES;
-      key->pin_generation++;
-      explicit_bzero (hash, sizeof hash);
-      if (!save_locked (key))
-        {
-          g_mutex_unlock (&key->lock);
-          return CTAP1_ERR_OTHER;
-        }
-      g_mutex_unlock (&key->lock);
-      kv_connection_forget_pin (conn);
-      kv_log ("connection %u: PIN %s", conn->id, sub == 0x03 ? "set" : "changed");
-      return CTAP2_OK;
-    }
-
-  /* getPinToken (0x05) and getPinUvAuthTokenUsingPinWithPermissions (0x09) */
-  if (sub == 0x09)
-    {
-      if (permissions & ~(guint64) (PERMISSION_MC | PERMISSION_GA))
-        return CTAP2_ERR_UNAUTHORIZED_PERMISSION;
-      if (perm_rp_id == NULL)
-        return CTAP2_ERR_MISSING_PARAMETER;
-    }
-  status = check_pin_hash (conn, &secret, pin_hash_enc);
-  if (status != CTAP2_OK)
-    {
-      explicit_bzero (&secret, sizeof secret);
-      return status;
-    }
-
-  kv_connection_forget_pin (conn);
-  if (RAND_bytes (conn->token, sizeof conn->token) != 1)
-    return CTAP1_ERR_OTHER;
-  conn->token_valid = TRUE;
-  conn->token_permissions = sub == 0x05 ? (PERMISSION_MC | PERMISSION_GA) : (guint8) permissions;
-  conn->token_rp_id = g_steal_pointer (&perm_rp_id);
-  g_mutex_lock (&key->lock);
-  conn->token_generation = key->pin_generation;
-  g_mutex_unlock (&key->lock);
-
-  {
-    g_autoptr(cbor_item_t) map = cbor_new_definite_map (1);
-    g_autoptr(GBytes) enc = kv_pin_encrypt (&secret, conn->token, sizeof conn->token);
-
-    explicit_bzero (&secret, sizeof secret);
-    if (enc == NULL)
-      return CTAP1_ERR_OTHER;
-    put (map, cbor_build_uint8 (0x02), build_gbytes (enc));
-    kv_log ("connection %u: PIN token issued (protocol %u, %s)", conn->id, (guint) protocol,
-            sub == 0x05 ? "getPinToken" : "with permissions");
-    return finish (map, response);
-  }
 }
 
 /* authenticatorReset (0x07) and authenticatorSelection (0x0B) */
 
 static guint
-reset (KvConnection *conn)
+reset (KvCtapSession *session)
 {
-  KvKey *key = conn->key;
+  KvKey *key = session->key;
   gint64 age_ms = (g_get_monotonic_time () - key->started_at) / 1000;
   guint status;
 
   if (age_ms > key->reset_window_ms)
     {
-      kv_log ("connection %u: reset refused: only within %u ms of start", conn->id,
-              key->reset_window_ms);
+      kv_ctap_session_log (session, "reset refused: only within %u ms of start",
+                           key->reset_window_ms);
       return CTAP2_ERR_NOT_ALLOWED;
     }
-  status = presence_status (kv_connection_wait_presence (conn));
+  status = presence_status (kv_ctap_session_wait_presence (session));
   if (status != CTAP2_OK)
     return status;
 
   g_mutex_lock (&key->lock);
   kv_state_reset (key->state);
   key->pin_generation++;
-  if (!save_locked (key))
+  if (!kv_key_save_locked (key))
     {
       g_mutex_unlock (&key->lock);
       return CTAP1_ERR_OTHER;
     }
   g_mutex_unlock (&key->lock);
-  kv_connection_forget_pin (conn);
-  conn->wrong_pins_in_a_row = 0;
-  kv_log ("connection %u: reset: credentials and PIN erased", conn->id);
+  kv_ctap_session_forget_pin (session);
+  session->wrong_pins_in_a_row = 0;
+  kv_ctap_session_log (session, "reset: credentials and PIN erased");
   return CTAP2_OK;
 }
 
 /* Dispatch */
 
-static guint
-parse_params (const guint8 *data,
-              gsize         len,
-              cbor_item_t **out)
-{
-  struct cbor_load_result result;
-  cbor_item_t *item;
-  gsize pos = 0;
-
-  *out = NULL;
-  if (len == 0)
-    return CTAP2_ERR_MISSING_PARAMETER;
-  /* Checked before libcbor builds anything: see kt_cbor_check(). */
-  if (!kt_cbor_check (data, len, KT_CBOR_MAX_DEPTH, &pos) || pos != len)
-    return CTAP2_ERR_INVALID_CBOR;
-  item = cbor_load (data, len, &result);
-  if (item == NULL || result.error.code != CBOR_ERR_NONE)
-    {
-      if (item != NULL)
-        cbor_decref (&item);
-      return CTAP2_ERR_INVALID_CBOR;
-    }
-  if (result.read != len)
-    {
-      cbor_decref (&item);
-      return CTAP2_ERR_INVALID_CBOR;  /* trailing bytes after the parameters */
-    }
-  if (!cbor_isa_map (item) || !cbor_map_is_definite (item))
-    {
-      cbor_decref (&item);
-      return CTAP2_ERR_CBOR_UNEXPECTED_TYPE;
-    }
-  *out = item;
-  return CTAP2_OK;
-}
-
 guint
-kv_ctap_handle (KvConnection *conn,
-                const guint8 *request,
-                gsize         len,
-                GByteArray   *response)
+kv_ctap_handle (KvCtapSession *session,
+                const guint8  *request,
+                gsize          len,
+                GByteArray    *response)
 {
   guint8 cmd = request[0];
   g_autoptr(cbor_item_t) map = NULL;
-  Params p = { 0 };
+  KvCborParams p = { 0 };
   guint status;
 
   if (cmd != CMD_GET_NEXT_ASSERTION)
-    forget_next_assertion (conn);
+    kv_ctap_session_forget_assertions (session);
 
   switch (cmd)
     {
     case CMD_GET_INFO:
-      return get_info (conn, response);
+      return get_info (session, response);
     case CMD_GET_NEXT_ASSERTION:
-      return get_next_assertion (conn, response);
+      return get_next_assertion (session, response);
     case CMD_RESET:
-      return reset (conn);
+      return reset (session);
     case CMD_SELECTION:
-      return presence_status (kv_connection_wait_presence (conn));
+      return presence_status (kv_ctap_session_wait_presence (session));
     case CMD_MAKE_CREDENTIAL:
     case CMD_GET_ASSERTION:
     case CMD_CLIENT_PIN:
       break;
     default:
-      kv_log ("connection %u: unknown CTAP command 0x%02x", conn->id, cmd);
+      kv_ctap_session_log (session, "unknown CTAP command 0x%02x", cmd);
       return CTAP1_ERR_INVALID_COMMAND;
     }
 
-  status = parse_params (request + 1, len - 1, &map);
+  status = kv_cbor_params_parse (request + 1, len - 1, &map);
   if (status != CTAP2_OK)
     {
-      kv_log ("connection %u: command 0x%02x: malformed parameters (0x%02x)", conn->id, cmd,
-              status);
+      kv_ctap_session_log (session, "command 0x%02x: malformed parameters (0x%02x)", cmd,
+                           status);
       return status;
     }
   p.map = map;
   switch (cmd)
     {
     case CMD_MAKE_CREDENTIAL:
-      status = make_credential (conn, &p, response);
+      status = make_credential (session, &p, response);
       break;
     case CMD_GET_ASSERTION:
-      status = get_assertion (conn, &p, response);
+      status = get_assertion (session, &p, response);
       break;
     case CMD_CLIENT_PIN:
-      status = client_pin (conn, &p, response);
+      status = kv_client_pin_handle (session, &p, response);
       break;
     default:
       g_assert_not_reached ();
     }
   if (status != CTAP2_OK && status != KV_CTAP_NO_REPLY)
-    kv_log ("connection %u: command 0x%02x answered 0x%02x", conn->id, cmd, status);
+    kv_ctap_session_log (session, "command 0x%02x answered 0x%02x", cmd, status);
   return status;
 }
+

@@ -6,15 +6,17 @@
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "kv-key.h"
+#include "kv-hid.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "kv-ctap.h"
+#include "kv-ctap-status.h"
+#include "kv-log.h"
 
 #define CTAPHID_PING       0x01
 #define CTAPHID_MSG        0x03
@@ -47,74 +49,44 @@
 #define KEEPALIVE_EVERY_MS  100
 #define MAX_CHANNELS        16
 
-static gboolean log_enabled = TRUE;
-
-void
-kv_log_set_enabled (gboolean enabled)
-{
-  log_enabled = enabled;
-}
-
-void
-kv_log (const char *format,
-        ...)
-{
-  g_autofree char *text = NULL;
-  va_list args;
-
-  if (!log_enabled)
-    return;
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  fprintf (stderr, "keyturn-virtual-key[%d]: %s\n", (int) getpid (), text);
-}
-
-void
-kv_key_init (KvKey   *key,
-             KvState *state)
-{
-  g_mutex_init (&key->lock);
-  g_mutex_init (&key->touch_lock);
-  g_cond_init (&key->touch_cond);
-  key->state = state;
-  key->next_cid = 1;
-  key->started_at = g_get_monotonic_time ();
-}
-
-void
-kv_key_clear (KvKey *key)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (key->info); i++)
-    g_clear_pointer (&key->info[i], g_bytes_unref);
-  for (guint i = 0; i < G_N_ELEMENTS (key->unwrapped); i++)
-    g_clear_pointer (&key->unwrapped[i], kv_credential_free);
-  g_cond_clear (&key->touch_cond);
-  g_mutex_clear (&key->touch_lock);
-  g_mutex_clear (&key->lock);
-}
-
-gboolean
-kv_key_touch (KvKey *key,
-              guint  wait_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) wait_ms * 1000;
-  gboolean touched = FALSE;
-
-  g_mutex_lock (&key->touch_lock);
-  while (key->touch_waiters == 0)
-    if (!g_cond_wait_until (&key->touch_cond, &key->touch_lock, deadline))
-      break;
-  if (key->touch_waiters > 0)
-    {
-      key->touch_tokens++;
-      touched = TRUE;
-    }
-  g_mutex_unlock (&key->touch_lock);
-  return touched;
-}
-
 /* Connections */
+
+/* One open device: one client connection on the socket. Its channels live here, and its CTAP
+ * session (PIN token, key agreement), as they live in a real key until it is unplugged. */
+struct _KvConnection {
+  KvKey         *key;
+  guint          id;
+  int            fd;
+
+  guint8         rbuf[64 * KV_CTAPHID_REPORT_LEN];  /* reports read ahead, in arrival order */
+  gsize          rgot;
+  GArray        *cids;               /* guint32 channels allocated on this connection */
+
+  gboolean       assembling;
+  guint32        asm_cid;
+  guint8         asm_cmd;
+  gsize          asm_len;
+  gsize          asm_got;
+  guint8         asm_seq;
+  gint64         asm_deadline;
+  guint8         asm_buf[KV_CTAPHID_MAX_PAYLOAD];
+
+  guint32        busy_cid;           /* the channel whose CBOR request is running, or 0 */
+  KvCtapSession *ctap;
+};
+
+G_STATIC_ASSERT (KV_CTAPHID_MAX_PAYLOAD == KV_CTAP_MAX_MESSAGE);
+
+static KvPresenceResult wait_presence (gpointer    data);
+static void             log_message   (gpointer    data,
+                                       const char *format,
+                                       va_list     args) G_GNUC_PRINTF (2, 0);
+
+/* What the CTAP session may ask of the connection that carries it. */
+static const KvCtapTransport ctaphid_transport = {
+  .wait_presence = wait_presence,
+  .log = log_message,
+};
 
 KvConnection *
 kv_connection_new (KvKey *key,
@@ -128,29 +100,8 @@ kv_connection_new (KvKey *key,
   g_mutex_lock (&key->lock);
   conn->id = ++key->next_connection;
   g_mutex_unlock (&key->lock);
+  conn->ctap = kv_ctap_session_new (key, &ctaphid_transport, conn);
   return conn;
-}
-
-void
-kv_connection_forget_pin (KvConnection *conn)
-{
-  conn->token_valid = FALSE;
-  explicit_bzero (conn->token, sizeof conn->token);
-  g_clear_pointer (&conn->token_rp_id, g_free);
-}
-
-void
-kv_connection_free (KvConnection *conn)
-{
-  if (conn == NULL)
-    return;
-  close (conn->fd);
-  kv_connection_forget_pin (conn);
-  EVP_PKEY_free (conn->key_agreement);
-  g_clear_pointer (&conn->next_ids, g_ptr_array_unref);
-  g_free (conn->next_rp_id);
-  g_array_unref (conn->cids);
-  g_free (conn);
 }
 
 static gboolean
@@ -380,7 +331,7 @@ dispatch (KvConnection *conn,
         conn->busy_cid = cid;
         byte = 0;
         g_byte_array_append (response, &byte, 1);
-        status = kv_ctap_handle (conn, data, len, response);
+        status = kv_ctap_handle (conn->ctap, data, len, response);
         conn->busy_cid = 0;
         if (status == KV_CTAP_NO_REPLY)
           break;
@@ -528,6 +479,18 @@ kv_connection_run (KvConnection *conn)
   kv_log ("connection %u: closed", conn->id);
 }
 
+void
+kv_connection_free (KvConnection *conn)
+{
+  if (conn != NULL)
+    {
+      close (conn->fd);
+      kv_ctap_session_free (conn->ctap);
+      g_array_unref (conn->cids);
+      g_free (conn);
+    }
+}
+
 /* User presence */
 
 /* While a request waits, the client may only cancel it or re-synchronise its channel; other
@@ -557,42 +520,21 @@ handle_report_while_busy (KvConnection *conn,
 }
 
 static void
-presence_waiter_add (KvKey *key)
+log_message (gpointer    data,
+             const char *format,
+             va_list     args)
 {
-  g_mutex_lock (&key->touch_lock);
-  key->touch_waiters++;
-  g_cond_broadcast (&key->touch_cond);
-  g_mutex_unlock (&key->touch_lock);
+  KvConnection *conn = data;
+  g_autofree char *message = g_strdup_vprintf (format, args);
+
+  kv_log ("connection %u: %s", conn->id, message);
 }
 
-static gboolean
-presence_waiter_take_touch (KvKey *key)
+/* Waits for user presence as the key's mode says, sending KEEPALIVE and watching for CANCEL. */
+static KvPresenceResult
+wait_presence (gpointer data)
 {
-  gboolean touched = FALSE;
-
-  g_mutex_lock (&key->touch_lock);
-  if (key->touch_tokens > 0)
-    {
-      key->touch_tokens--;
-      touched = TRUE;
-    }
-  g_mutex_unlock (&key->touch_lock);
-  return touched;
-}
-
-static void
-presence_waiter_remove (KvKey *key)
-{
-  g_mutex_lock (&key->touch_lock);
-  key->touch_waiters--;
-  if (key->touch_waiters == 0)
-    key->touch_tokens = 0;  /* a touch nobody waited for is not kept for later */
-  g_mutex_unlock (&key->touch_lock);
-}
-
-KvPresenceResult
-kv_connection_wait_presence (KvConnection *conn)
-{
+  KvConnection *conn = data;
   KvKey *key = conn->key;
   gint64 now = g_get_monotonic_time ();
   gint64 done_at, give_up_at, next_keepalive = now;
@@ -612,7 +554,7 @@ kv_connection_wait_presence (KvConnection *conn)
   if (key->presence == KV_PRESENCE_MANUAL)
     {
       kv_log ("connection %u: waiting for a touch (keyturn-virtual-key touch)", conn->id);
-      presence_waiter_add (key);
+      kv_key_add_touch_waiter (key);
     }
 
   for (;;)
@@ -620,7 +562,7 @@ kv_connection_wait_presence (KvConnection *conn)
       int r;
 
       now = g_get_monotonic_time ();
-      if (key->presence == KV_PRESENCE_MANUAL && presence_waiter_take_touch (key))
+      if (key->presence == KV_PRESENCE_MANUAL && kv_key_take_touch (key))
         {
           result = KV_PRESENCE_OK;
           break;
@@ -660,7 +602,7 @@ kv_connection_wait_presence (KvConnection *conn)
     }
 
   if (key->presence == KV_PRESENCE_MANUAL)
-    presence_waiter_remove (key);
+    kv_key_remove_touch_waiter (key);
 
   switch (result)
     {

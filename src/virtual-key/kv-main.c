@@ -14,7 +14,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "kv-hid.h"
 #include "kv-key.h"
+#include "kv-log.h"
 
 /* The control socket sits beside the key's socket: PATH.control. A client writes one line,
  * "touch WAIT_MS\n"; the key answers "touched\n" once a request waiting for presence has been
@@ -265,6 +267,19 @@ run_touch (int    argc,
   return 1;
 }
 
+/* The position of @value among @names, 0 when @value is NULL; -1 when it is none of them. */
+static int
+choose (const char  *value,
+        const char **names)
+{
+  if (value == NULL)
+    return 0;
+  for (int i = 0; names[i] != NULL; i++)
+    if (g_str_equal (value, names[i]))
+      return i;
+  return -1;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -282,6 +297,8 @@ main (int    argc,
   gboolean created = FALSE;
   gboolean version = FALSE;
   int delay_ms = 0, touch_timeout_ms = 30000, reset_window_ms = 10000;
+  int presence_index, attestation_index, protocols_index;
+  const char *wrong = NULL;
   int fd, control_fd;
   char aaguid[40];
   GOptionEntry entries[] = {
@@ -330,42 +347,27 @@ main (int    argc,
       g_printerr ("keyturn-virtual-key: --socket PATH and --state FILE are required\n");
       return 2;
     }
-  if (presence == NULL || g_str_equal (presence, "auto"))
-    key.presence = KV_PRESENCE_AUTO;
-  else if (g_str_equal (presence, "deny"))
-    key.presence = KV_PRESENCE_DENY;
-  else if (g_str_equal (presence, "manual"))
-    key.presence = KV_PRESENCE_MANUAL;
-  else
+  /* In the order of KvPresenceMode and KvAttestation. */
+  presence_index = choose (presence, (const char *[]) { "auto", "deny", "manual", NULL });
+  attestation_index = choose (attestation, (const char *[]) { "packed", "self", NULL });
+  protocols_index = choose (protocols, (const char *[]) { "2,1", "1,2", "2", "1", NULL });
+  if (presence_index < 0)
+    wrong = "--presence must be auto, deny or manual";
+  else if (attestation_index < 0)
+    wrong = "--attestation must be packed or self";
+  else if (protocols_index < 0)
+    wrong = "--pin-protocols must be 2,1, 2 or 1";
+  else if (delay_ms < 0 || touch_timeout_ms <= 0 || reset_window_ms < 0)
+    wrong = "times must not be negative";
+  if (wrong != NULL)
     {
-      g_printerr ("keyturn-virtual-key: --presence must be auto, deny or manual\n");
+      g_printerr ("keyturn-virtual-key: %s\n", wrong);
       return 2;
     }
-  if (attestation == NULL || g_str_equal (attestation, "packed"))
-    key.attestation = KV_ATTESTATION_PACKED;
-  else if (g_str_equal (attestation, "self"))
-    key.attestation = KV_ATTESTATION_SELF;
-  else
-    {
-      g_printerr ("keyturn-virtual-key: --attestation must be packed or self\n");
-      return 2;
-    }
-  if (protocols == NULL || g_str_equal (protocols, "2,1") || g_str_equal (protocols, "1,2"))
-    key.pin_protocol1 = key.pin_protocol2 = TRUE;
-  else if (g_str_equal (protocols, "2"))
-    key.pin_protocol2 = TRUE;
-  else if (g_str_equal (protocols, "1"))
-    key.pin_protocol1 = TRUE;
-  else
-    {
-      g_printerr ("keyturn-virtual-key: --pin-protocols must be 2,1, 2 or 1\n");
-      return 2;
-    }
-  if (delay_ms < 0 || touch_timeout_ms <= 0 || reset_window_ms < 0)
-    {
-      g_printerr ("keyturn-virtual-key: times must not be negative\n");
-      return 2;
-    }
+  key.presence = (KvPresenceMode) presence_index;
+  key.attestation = (KvAttestation) attestation_index;
+  key.pin_protocol1 = protocols_index != 2;
+  key.pin_protocol2 = protocols_index != 3;
   key.presence_delay_ms = (guint) delay_ms;
   key.touch_timeout_ms = (guint) touch_timeout_ms;
   key.reset_window_ms = (guint) reset_window_ms;

@@ -136,13 +136,12 @@ kv_pin_decrypt (const KvPinSecret *secret,
                 const guint8      *data,
                 gsize              len)
 {
-  guint8 iv[16] = { 0 };
+  static const guint8 zero_iv[16];
 
   if (secret->protocol == 1)
-    return aes_cbc (FALSE, aes_key (secret), iv, data, len, 0);
-  if (len < 16)
-    return NULL;
-  return aes_cbc (FALSE, aes_key (secret), data, data + 16, len - 16, 0);
+    return aes_cbc (FALSE, aes_key (secret), zero_iv, data, len, 0);
+  /* v2: the IV comes first. */
+  return len < 16 ? NULL : aes_cbc (FALSE, aes_key (secret), data, data + 16, len - 16, 0);
 }
 
 gboolean

@@ -5,7 +5,9 @@
  * counter rises in order), then runs a fixed number of ceremonies — GET
  * /users/passkeys/authenticate then POST /users/mfa/auth/passkey — over a few concurrent
  * connections. Prints throughput, latency and the CPU the server and this client used over the
- * ceremonies alone, as key=value lines.
+ * ceremonies alone, as key=value lines. Then a burst: a fresh sandbox gets --burst clients asking
+ * for a code at the same moment, each on its own connection, then as many signing in at once;
+ * every client that got no answer is a failure.
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "ks-soft-authenticator.h"
+#include "ks-test-burst.h"
 #include "ks-test-server.h"
 
 typedef struct {
@@ -123,6 +126,73 @@ process_cpu_seconds (GPid pid)
          / sysconf (_SC_CLK_TCK);
 }
 
+/* @clients ask for a code at once, then sign in at once, against a sandbox of their own; prints
+ * the clients, the failures (not answered 200, or only after a stalled handshake) and the
+ * seconds of both bursts. */
+static guint
+burst (guint clients)
+{
+  g_autofree char *id = g_uuid_string_random ();
+  /* Codes are sent far faster here than any person asks for them. */
+  g_autofree char *config = g_strdup_printf ("{\"environments\":[{\"id\":\"%s\","
+                                             "\"limits\":{\"emailCodesPerMinute\":100000}}]}",
+                                             id);
+  g_autoptr(KsTestServer) server = ks_test_server_start (config);
+  g_autoptr(GUri) uri = g_uri_parse (server->base_url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *create_path = g_strdup_printf ("/api/v0/sdk/%s/emailVerifications/create", id);
+  g_autofree char *signin_path = g_strdup_printf ("/api/v0/sdk/%s/emailVerifications/signin", id);
+  g_autoptr(GPtrArray) creates = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) signins = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func (g_free);
+  g_autofree guint *statuses = g_new0 (guint, clients);
+  g_autofree char *outbox = g_build_filename (server->data_dir, "outbox", NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) codes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  KsBurstCount create_count, signin_count;
+  guint failures = 0;
+
+  for (guint i = 0; i < clients; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"email\":\"burst%u@example.com\"}", i);
+
+      g_ptr_array_add (creates, ks_test_burst_request ("POST", create_path, body));
+    }
+  ks_test_burst (g_uri_get_port (uri), creates, 30, statuses, bodies, &create_count);
+  ks_test_burst_read_codes (outbox, seen, codes);
+
+  for (guint i = 0; i < clients; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("burst%u@example.com", i);
+      const char *code = g_hash_table_lookup (codes, email);
+      g_autofree char *body = NULL;
+      g_autoptr(JsonObject) reply = NULL;
+
+      if (statuses[i] != 200 || code == NULL)
+        {
+          failures++;
+          continue;
+        }
+      reply = ks_test_parse_object (g_ptr_array_index (bodies, i));
+      body = g_strdup_printf ("{\"verificationUUID\":\"%s\",\"verificationToken\":\"%s\"}",
+                              json_object_get_string_member (reply, "verificationUUID"), code);
+      g_ptr_array_add (signins, ks_test_burst_request ("POST", signin_path, body));
+    }
+  ks_test_burst (g_uri_get_port (uri), signins, 30, statuses, NULL, &signin_count);
+  for (guint i = 0; i < signins->len; i++)
+    failures += statuses[i] != 200;
+  /* Answered, but only after a dropped handshake was retried: a failure to the person waiting. */
+  failures += create_count.stalled + signin_count.stalled;
+
+  printf ("burst_clients=%u\n", clients);
+  printf ("burst_failures=%u\n", failures);
+  printf ("burst_no_answer=%u\n", KS_BURST_FAILURES (&create_count) - create_count.stalled
+                                   + KS_BURST_FAILURES (&signin_count) - signin_count.stalled);
+  printf ("burst_stalled=%u\n", create_count.stalled + signin_count.stalled);
+  printf ("burst_create_seconds=%.3f\n", create_count.seconds);
+  printf ("burst_signin_seconds=%.3f\n", signin_count.seconds);
+  return failures;
+}
+
 static int
 compare_gint64 (const void *a,
                 const void *b)
@@ -138,7 +208,9 @@ main (int    argc,
 {
   gint connections = 4;
   gint ceremonies = 5000;
+  gint burst_clients = 500;
   GOptionEntry entries[] = {
+    { "burst", 'b', 0, G_OPTION_ARG_INT, &burst_clients, "Clients in the burst (0: none)", "N" },
     { "connections", 'c', 0, G_OPTION_ARG_INT, &connections, "Concurrent connections", "N" },
     { "ceremonies", 'n', 0, G_OPTION_ARG_INT, &ceremonies, "Ceremonies in all", "N" },
     { NULL }
@@ -228,6 +300,11 @@ main (int    argc,
   printf ("server_cores=%.2f\n", (cpu_after - cpu_before) / wall);
   /* Beside the server's: a client that needed more than the cores left would starve it. */
   printf ("client_cores=%.2f\n", (client_after - client_before) / wall);
+  fflush (stdout);
+
+  g_clear_pointer (&server, ks_test_server_free);
+  if (burst_clients > 0)
+    failures += burst (MIN (burst_clients, 5000));
   fflush (stdout);
 
   /* The sandbox stops with its helper; nothing is left running. */

@@ -75,6 +75,22 @@ on_run (GThreadedSocketService *service,
         ;
       return TRUE;
     }
+  if (g_strcmp0 (answer, "drip") == 0)
+    {
+      /* A byte every 200 ms, each well within the read timeout: 40 s for the whole answer. */
+      const char *head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         "Content-Length: 200\r\nConnection: close\r\n\r\n";
+
+      g_output_stream_write_all (out, head, strlen (head), NULL, NULL, NULL);
+      for (guint i = 0; i < 200; i++)
+        {
+          g_usleep (200 * 1000);
+          if (!g_output_stream_write_all (out, i == 0 ? "{" : " ", 1, NULL, NULL, NULL))
+            break;
+        }
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return TRUE;
+    }
   if (*answer != '\0')
     g_output_stream_write_all (out, answer, strlen (answer), NULL, NULL, NULL);
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
@@ -216,6 +232,26 @@ test_malformed (Fixture       *f,
     }
 }
 
+/* What a hostile server sent: 200 KB of nesting, well under the size cap, that overflowed the
+ * stack inside json-glib. */
+static void
+test_deep_json (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client (f);
+  g_autoptr(KtUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *open = g_strnfill (100000, '[');
+  g_autofree char *close = g_strnfill (100000, ']');
+  g_autofree char *body = g_strconcat ("{\"user\":", open, close, "}", NULL);
+
+  g_ptr_array_add (f->answers, http_answer (200, "OK", body));
+  kt_api_client_get_user_async (client, NULL, on_done, f);
+  user = kt_api_client_get_user_finish (client, wait_for (f), &error);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_MALFORMED);
+  g_assert_null (user);
+}
+
 static void
 on_unauthorized (KtApiClient *client,
                  gpointer     user_data)
@@ -244,6 +280,9 @@ test_error_mapping (Fixture       *f,
       KT_API_ERROR_NOT_FOUND, "environment_not_found", "No such environment" },
     { 500, "<html>oops</html>", KT_API_ERROR_SERVER, NULL, NULL },
     { 422, "{\"error\": 7}", KT_API_ERROR_BAD_REQUEST, NULL, NULL },
+    /* A server's words reach a person without its control or direction-changing characters. */
+    { 400, "{\"error\":\"Bad\\nline\\u001b[31m \\u202egnp.exe\",\"code\":\"x\"}",
+      KT_API_ERROR_BAD_REQUEST, "x", "Bad?line?[31m ?gnp.exe" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -480,6 +519,24 @@ test_timeout (Fixture       *f,
   g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
 }
 
+/* The timeout bounds the whole answer, not only each read of it. */
+static void
+test_slow_drip (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(KtApiClient) client = make_client (f);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtVerifyResponse) response = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  g_ptr_array_add (f->answers, g_strdup ("drip"));
+  kt_api_client_set_timeout (client, 1);
+  kt_api_client_refresh_async (client, NULL, on_done, f);
+  response = kt_api_client_refresh_finish (client, wait_for (f), &error);
+  g_assert_error (error, KT_API_ERROR, KT_API_ERROR_TIMEOUT);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+}
+
 static void
 test_server_down (Fixture       *f,
                   gconstpointer  data)
@@ -516,6 +573,12 @@ test_base_url_rules (void)
     { "ftp://example.com/", FALSE },
     { "not a url", FALSE },
     { "", FALSE },
+    /* Nothing but a scheme, a host, a port and a path. */
+    { "http://user@localhost:8765/api/v0", FALSE },
+    { "https://user:secret@app.dynamicauth.com/api/v0", FALSE },
+    { "https://app.dynamicauth.com/api/v0#top", FALSE },
+    { "https://app.dynamicauth.com/api/v0?env=1", FALSE },
+    { "http://localhost:8765/api/v0#", FALSE },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -529,16 +592,46 @@ test_base_url_rules (void)
     }
 }
 
+/* Each refusal says what is wrong, and never shows a password it was given. */
+static void
+test_base_url_refusals (void)
+{
+  const struct {
+    const char *url;
+    const char *said;
+  } cases[] = {
+    { "http://user@localhost:8765/api/v0", "user name or password" },
+    { "https://user:secret@app.dynamicauth.com/api/v0", "user name or password" },
+    { "https://app.dynamicauth.com/api/v0#top", "“#”" },
+    { "https://app.dynamicauth.com/api/v0?env=1", "“?”" },
+    { "http://app.dynamicauth.com/api/v0", "https://" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KtApiClient) client = kt_api_client_new (cases[i].url, "env-1", &error);
+
+      g_assert_null (client);
+      g_assert_error (error, KT_API_ERROR, KT_API_ERROR_CONFIGURATION);
+      g_assert_nonnull (strstr (error->message, cases[i].said));
+      g_assert_null (strstr (error->message, "secret"));
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/api-client/base-url-rules", test_base_url_rules);
+  g_test_add_func ("/api-client/base-url-refusals", test_base_url_refusals);
   g_test_add ("/api-client/verify-response", Fixture, NULL,
               fixture_set_up, test_verify_response, fixture_tear_down);
   g_test_add ("/api-client/malformed", Fixture, NULL,
               fixture_set_up, test_malformed, fixture_tear_down);
+  g_test_add ("/api-client/deep-json", Fixture, NULL,
+              fixture_set_up, test_deep_json, fixture_tear_down);
   g_test_add ("/api-client/two-values", Fixture, NULL,
               fixture_set_up, test_two_values, fixture_tear_down);
   g_test_add ("/api-client/retry-after", Fixture, NULL,
@@ -555,6 +648,8 @@ main (int argc, char *argv[])
               fixture_set_up, test_mfa_methods, fixture_tear_down);
   g_test_add ("/api-client/timeout", Fixture, NULL,
               fixture_set_up, test_timeout, fixture_tear_down);
+  g_test_add ("/api-client/slow-drip", Fixture, NULL,
+              fixture_set_up, test_slow_drip, fixture_tear_down);
   g_test_add ("/api-client/server-down", Fixture, NULL,
               fixture_set_up, test_server_down, fixture_tear_down);
 

@@ -14,7 +14,7 @@
 
 #include "fuzz.h"
 #include "kt-api-error.h"
-#include "kt-api-client-private.h"
+#include "kt-api-response-private.h"
 #include "kt-mfa-device.h"
 #include "kt-passkey.h"
 #include "kt-user.h"

@@ -1,6 +1,6 @@
 /* fuzz-virtual-key.c: keyturn-virtual-key's CTAPHID framing (kv-hid.c) and the CTAP2 CBOR
- * commands behind it (kv-ctap.c, kv-pin.c), fed to an in-process key over a socket pair as a
- * client on its socket would feed them.
+ * commands behind it (kv-ctap.c, kv-client-pin.c, kv-cbor.c, kv-pin.c), fed to an in-process key
+ * over a socket pair as a client on its socket would feed them.
  *
  * Input: what a client writes on one connection: 64-byte HID reports, back to back (a short
  * last report is a client that hung up mid-report). Each input starts from the same key state:
@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "kv-hid.h"
 #include "kv-key.h"
+#include "kv-log.h"
 
 /* Enough for 512 reports; the replies to that many stay well inside the socket's buffer. */
 #define KEY_MAX_INPUT (512 * KV_CTAPHID_REPORT_LEN)
@@ -68,6 +70,9 @@ restore_state (void)
   if (g_file_get_contents (state_path, &current, &len, NULL)
       && len == pristine_len && memcmp (current, pristine_state, len) == 0)
     return;
+  /* With G_FILE_SET_CONTENTS_NONE, GLib 2.74 writes over an existing file in place without
+   * truncating it: a state that grew would keep its tail and fail its checksum. */
+  g_unlink (state_path);
   g_assert_true (g_file_set_contents_full (state_path, pristine_state, (gssize) pristine_len,
                                            G_FILE_SET_CONTENTS_NONE, 0600, &error));
 }

@@ -18,7 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "kt-api-client-private.h"
+#include "kt-api-response-private.h"
 #include "ks-test-authenticator.h"
 #include "ks-test-server.h"
 

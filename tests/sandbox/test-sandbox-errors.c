@@ -412,6 +412,30 @@ test_recovery_guessing (void)
                                      right_body, &reply), ==, 429);
   g_assert_cmpstr (ks_test_error_code (reply), ==, "mfa_rate_limited");
   g_clear_pointer (&reply, json_object_unref);
+
+  /* Like every 429, it says how long to wait. */
+  {
+    g_autofree char *url = g_strconcat (server->api, "/users/mfa/auth/recovery", NULL);
+    g_autofree char *authorization = g_strconcat ("Bearer ",
+                                                  json_object_get_string_member (second,
+                                                                                 "minifiedJwt"),
+                                                  NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+    g_autoptr(GBytes) body = g_bytes_new (right_body, strlen (right_body));
+    g_autoptr(GBytes) answer = NULL;
+    const char *retry_after;
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                  authorization);
+    soup_message_set_request_body_from_bytes (msg, "application/json", body);
+    answer = soup_session_send_and_read (server->session, msg, NULL, NULL);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 429);
+    retry_after = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                "Retry-After");
+    g_assert_nonnull (retry_after);
+    g_assert_cmpint (atoi (retry_after), >, 0);
+    g_assert_cmpint (atoi (retry_after), <=, 15 * 60);
+  }
 }
 
 static void

@@ -57,6 +57,9 @@ test_config_demo (void)
   g_assert_false (env->require_user_verification);
   g_assert_cmpint (env->email_code_lifetime, ==, 600);
   g_assert_cmpint (env->challenge_lifetime, ==, 300);
+  g_assert_cmpint (env->email_guesses_per_verification, ==, 10);
+  g_assert_cmpint (env->email_guesses_per_address_hour, ==, 20);
+  g_assert_cmpint (env->email_codes_per_minute, ==, 60);
   g_assert_null (env->origin);
   ks_config_set_port (config, 8765);
   g_assert_cmpstr (env->origin, ==, "http://localhost:8765");
@@ -73,7 +76,9 @@ test_config_file (void)
     "\"mfa\":{\"required\":false,\"userVerification\":\"required\",\"attestation\":\"direct\","
     "\"mfaTokenRequiredFor\":[\"new-recovery-codes\",\"rename-passkey\"]},"
     "\"lifetimes\":{\"accessToken\":60,\"session\":120,\"emailCode\":30,\"emailRetry\":5,"
-    "\"challenge\":10,\"mfaToken\":20}}]}";
+    "\"challenge\":10,\"mfaToken\":20},"
+    "\"limits\":{\"emailCodeGuessesPerVerification\":7,\"emailCodeGuessesPerAddressPerHour\":9,"
+    "\"emailCodesPerMinute\":11}}]}";
   g_autoptr(GError) error = NULL;
   g_autoptr(KsConfig) config = ks_config_load_from_data (json, -1, &error);
   KsEnvironment *env;
@@ -95,6 +100,9 @@ test_config_file (void)
   g_assert_cmpint (env->email_retry_interval, ==, 5);
   g_assert_cmpint (env->challenge_lifetime, ==, 10);
   g_assert_cmpint (env->mfa_token_lifetime, ==, 20);
+  g_assert_cmpint (env->email_guesses_per_verification, ==, 7);
+  g_assert_cmpint (env->email_guesses_per_address_hour, ==, 9);
+  g_assert_cmpint (env->email_codes_per_minute, ==, 11);
   /* A configured origin is kept whatever the port. */
   ks_config_set_port (config, 1234);
   g_assert_cmpstr (env->origin, ==, "https://shop.example");
@@ -128,6 +136,9 @@ test_config_errors (void)
     { "{\"environments\":[{\"id\":\"" ENV_ID "\",\"lifetimes\":{\"challenge\":0}}]}", "challenge" },
     { "{\"environments\":[{\"id\":\"" ENV_ID "\",\"lifetimes\":{\"challenge\":1.5}}]}",
       "challenge" },
+    { "{\"environments\":[{\"id\":\"" ENV_ID "\",\"limits\":{\"emailCodesPerMinute\":0}}]}",
+      "emailCodesPerMinute" },
+    { "{\"environments\":[{\"id\":\"" ENV_ID "\",\"limits\":{\"codes\":5}}]}", "codes" },
     { "{\"environments\":[{\"id\":\"" ENV_ID "\"},{\"id\":\"" ENV_ID "\"}]}", "twice" },
   };
 
@@ -152,6 +163,61 @@ claims_expiring_at (gint64 exp)
   json_object_set_string_member (claims, "scope", "user:basic");
   json_object_set_int_member (claims, "exp", exp);
   return claims;
+}
+
+/* A token issued (iat) or valid (nbf) in the future is refused, beyond a minute of leeway for
+ * clocks that differ. With test_tokens' key: making another takes most of a minute under
+ * valgrind. */
+static void
+check_token_times (KsSigner *signer)
+{
+  g_autoptr(GError) error = NULL;
+  static const struct {
+    const char *claim;
+    gint64      at;
+    gboolean    valid;
+  } cases[] = {
+    { "iat", 1000, TRUE },
+    { "iat", 1060, TRUE },
+    { "iat", 1061, FALSE },
+    { "iat", 100000, FALSE },
+    { "nbf", 900, TRUE },
+    { "nbf", 1060, TRUE },
+    { "nbf", 1061, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonObject) claims = claims_expiring_at (200000);
+      g_autoptr(JsonObject) verified = NULL;
+      g_autofree char *jwt = NULL;
+
+      json_object_set_int_member (claims, cases[i].claim, cases[i].at);
+      jwt = ks_signer_sign (signer, claims);
+      /* Twice: the second answer comes from the signer's cache of verified tokens. */
+      for (guint pass = 0; pass < 2; pass++)
+        {
+          verified = ks_signer_verify (signer, jwt, 1000, &error);
+          if (cases[i].valid)
+            g_assert_no_error (error);
+          else
+            g_assert_error (error, KS_TOKEN_ERROR, KS_TOKEN_ERROR_INVALID);
+          g_clear_error (&error);
+          g_clear_pointer (&verified, json_object_unref);
+        }
+    }
+
+  /* Not a number at all. */
+  {
+    g_autoptr(JsonObject) claims = claims_expiring_at (200000);
+    g_autofree char *jwt = NULL;
+
+    json_object_set_string_member (claims, "iat", "soon");
+    jwt = ks_signer_sign (signer, claims);
+    g_assert_null (ks_signer_verify (signer, jwt, 1000, &error));
+    g_assert_error (error, KS_TOKEN_ERROR, KS_TOKEN_ERROR_INVALID);
+    g_clear_error (&error);
+  }
 }
 
 static void
@@ -235,6 +301,7 @@ test_tokens (void)
     g_clear_error (&error);
   }
 
+  check_token_times (signer);
   remove_dir (dir);
 }
 

@@ -1,0 +1,18 @@
+/* kt-verify-response-private.h: reading a KtVerifyResponse from the server's JSON, for the API
+ * client's parsers
+ *
+ * Copyright 2026 Keyturn developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "kt-json-private.h"
+#include "kt-verify-response.h"
+
+G_BEGIN_DECLS
+
+/* NULL and the reader's error when @reader's object is not a VerifyResponse. */
+KtVerifyResponse *kt_verify_response_new_from_json (const KtJsonReader  *reader,
+                                                    GError             **error);
+
+G_END_DECLS
