@@ -4,7 +4,8 @@
  * A page holds the window's MFA controller, follows the properties it shows through one signal
  * group, and brings itself up to date in its update method whenever one of them changes. What
  * every page does with the flow (the controller, its busy state, the focus when the page is
- * given it) happens here once.
+ * given it) happens here once, and so does what every page and dialog tells a screen reader:
+ * kt_flow_page_announce() and kt_flow_page_name_buttons().
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -145,7 +146,8 @@ grab_pending_focus (gpointer user_data)
         priv->focus_pending = FALSE;
     }
   /* A control that went insensitive while the controller worked leaves the focus nowhere. */
-  else if (priv->focus_pending || focus == NULL || gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+  else if (priv->focus_pending || focus == NULL
+           || gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
     gtk_widget_grab_focus (GTK_WIDGET (self));
   return G_SOURCE_REMOVE;
 }

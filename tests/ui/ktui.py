@@ -196,6 +196,7 @@ class EventRecorder:
         self.focus = None   # (role, role name, name, description) of the last object focused
         self.locus = None   # that object, as a screen reader keeps it: its locus of focus
         self.lost = []      # the events whose object could not be asked about
+        self._said_why = False
         pyatspi.Registry.registerEventListener(self._on_event, *_EVENTS)
 
     def close(self):
@@ -262,9 +263,16 @@ class EventRecorder:
                            lambda: self._telling(message, since), timeout)
         except AssertionError:
             heard = [e[1:] for e in self.events if e[0] >= since and e[2][0] != "status bar"]
-            log(f"heard since, status bars aside: {heard[-12:]} ({len(self.events)} in all; lost: {self.lost[-5:]})")
+            log(f"heard since, status bars aside: {heard[-12:]} ({len(self.events)} in all; "
+                f"lost: {self.lost[-5:]})")
             raise
         log(f"told “{message}”: {how}")
+        if "accessible-description" in how and not self._said_why:
+            # Not a skip: the test holds GTK 4.8 to what Orca presents of it.
+            log("GTK 4.8 has no announcements (gtk_accessible_announce comes with GTK 4.14) and "
+                "no live regions: Keyturn tells through the focused control's description, "
+                "which Orca presents")
+            self._said_why = True
         return how
 
     def focus_on(self, role, name, app=None, timeout=TIMEOUT):
