@@ -24,6 +24,20 @@ invalid (GError     **error,
   return FALSE;
 }
 
+static gpointer
+p256_group_new (gpointer unused)
+{
+  return EC_GROUP_new_by_curve_name (NID_X9_62_prime256v1);
+}
+
+const EC_GROUP *
+kt_p256_group (void)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  return g_once (&once, p256_group_new, NULL);
+}
+
 gboolean
 kt_p256_key_is (EVP_PKEY *pkey)
 {

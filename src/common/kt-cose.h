@@ -1,7 +1,8 @@
 /* kt-cose.h: COSE_Key glue (RFC 9052/9053) for ES256 public keys on P-256
  *
- * Shared by the sandbox (which reads the keys that authenticators send) and the virtual key
- * (which writes them). libcbor does the CBOR, OpenSSL holds the key.
+ * Shared by the sandbox (which reads the keys that authenticators send), the virtual key
+ * (which writes them) and core (which checks the point a key answers with). libcbor does the
+ * CBOR, OpenSSL holds the key.
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -10,6 +11,7 @@
 
 #include <cbor.h>
 #include <glib.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 
 G_BEGIN_DECLS
@@ -46,6 +48,8 @@ gboolean  kt_cose_map_int            (cbor_item_t   *map,
  * check): FALSE when one is missing, repeated or not as P-256 has them. */
 gboolean  kt_cose_read_p256_point    (cbor_item_t   *map,
                                       guint8         point[KT_P256_POINT_LEN]);
+/* The P-256 group, made once and kept: NULL only if OpenSSL cannot make it. */
+const EC_GROUP *kt_p256_group      (void);
 gboolean  kt_p256_key_is             (EVP_PKEY      *pkey);
 gboolean  kt_p256_public_point       (EVP_PKEY      *pkey,
                                       guint8         point[KT_P256_POINT_LEN],

@@ -5,11 +5,11 @@
  */
 #include "kt-fido-socket.h"
 
+#include "kt-unix-socket.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 /* Written by hand: libfido2 ships the hook but no transport for a socket, and the one it needs
@@ -33,22 +33,14 @@ typedef struct {
 static void *
 socket_open (const char *path)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
   KtFidoSocket *sock;
   int fd;
 
-  if (path == NULL || strlen (path) >= sizeof addr.sun_path)
+  if (path == NULL)
     return NULL;
-  g_strlcpy (addr.sun_path, path, sizeof addr.sun_path);
-
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  fd = kt_unix_socket_connect (path);
   if (fd < 0)
     return NULL;
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0)
-    {
-      close (fd);
-      return NULL;
-    }
 
   sock = g_new0 (KtFidoSocket, 1);
   sock->fd = fd;
@@ -118,26 +110,6 @@ socket_read (void          *handle,
   return (int) len;
 }
 
-static gboolean
-send_all (int           fd,
-          const guint8 *data,
-          gsize         len)
-{
-  gsize sent = 0;
-
-  while (sent < len)
-    {
-      ssize_t n = send (fd, data + sent, len - sent, MSG_NOSIGNAL);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      sent += (gsize) n;
-    }
-  return TRUE;
-}
-
 /* libfido2 writes a report id (always 0) and then the 64-byte report; the socket carries the
  * report alone. An initialization report says how long its message is, so the transport knows
  * when the last continuation report has come and the message can go. */
@@ -163,7 +135,7 @@ socket_write (void                *handle,
 
       /* A new message (a CANCEL, say) never waits behind an unfinished one. */
       if (sock->out->len > 0)
-        ok = send_all (sock->fd, sock->out->data, sock->out->len);
+        ok = kt_unix_socket_send_all (sock->fd, sock->out->data, sock->out->len);
       g_byte_array_set_size (sock->out, 0);
       sock->out_expected = (1 + conts) * KT_CTAPHID_REPORT_LEN;
     }
@@ -173,7 +145,7 @@ socket_write (void                *handle,
   g_byte_array_append (sock->out, report, KT_CTAPHID_REPORT_LEN);
   if (ok && sock->out->len >= sock->out_expected)
     {
-      ok = send_all (sock->fd, sock->out->data, sock->out->len);
+      ok = kt_unix_socket_send_all (sock->fd, sock->out->data, sock->out->len);
       g_byte_array_set_size (sock->out, 0);
       sock->out_expected = 0;
     }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kt-cbor.h"
+#include "kt-cose.h"
 #include "kt-webauthn-response.h"
 
 /* Which of @ids this key holds for @rp_id, asked silently (up=false) a chunk at a time, as
@@ -343,24 +344,10 @@ static const guint8 p256_spki_head[] = {
   0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
 };
 
-static gpointer
-p256_group_new (gpointer unused)
-{
-  return EC_GROUP_new_by_curve_name (NID_X9_62_prime256v1);
-}
-
-static const EC_GROUP *
-p256_group (void)
-{
-  static GOnce once = G_ONCE_INIT;
-
-  return g_once (&once, p256_group_new, NULL);
-}
-
 static GBytes *
 encode_public_key (const fido_cred_t *cred)
 {
-  const EC_GROUP *group = p256_group ();
+  const EC_GROUP *group = kt_p256_group ();
   guint8 spki[sizeof p256_spki_head + 1 + 64];
   guint8 *point = spki + sizeof p256_spki_head;
   EC_POINT *check;

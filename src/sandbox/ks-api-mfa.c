@@ -21,6 +21,12 @@ static const gint64 offered_algorithms[] = { KT_COSE_ALG_ES256, KT_COSE_ALG_RS25
 
 #define MAX_ALIAS_LENGTH  64
 
+/* PasskeyStorage.icon is required: one plain key icon for every authenticator. */
+#define PASSKEY_ICON "data:image/svg+xml;base64," \
+  "PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAxNiAxNiI+PGNpcmNsZSBj" \
+  "eD0iNSIgY3k9IjgiIHI9IjMiIGZpbGw9Im5vbmUiIHN0cm9rZT0iIzMzMyIvPjxwYXRoIGQ9Ik04IDhoN00xMyA4djIi" \
+  "IHN0cm9rZT0iIzMzMyIvPjwvc3ZnPg=="
+
 /* Names for the authenticators the sandbox knows by AAGUID; others are "Security key". */
 static const struct {
   const char *aaguid;
@@ -90,10 +96,9 @@ passkey_json (KsPasskey *passkey)
 
   json_object_set_string_member (object, "id", passkey->id);
   json_object_set_string_member (object, "credentialId", credential_id);
+  /* UserPasskey.alias is a non-nullable string: absent when there is none. */
   if (passkey->alias != NULL)
     json_object_set_string_member (object, "alias", passkey->alias);
-  else
-    json_object_set_null_member (object, "alias");
   if (passkey->origin != NULL)
     json_object_set_string_member (object, "origin", passkey->origin);
   if (passkey->user_agent != NULL)
@@ -101,6 +106,7 @@ passkey_json (KsPasskey *passkey)
   json_object_set_string_member (object, "createdAt", created);
   json_object_set_string_member (object, "updatedAt", updated);
   json_object_set_string_member (storage, "name", authenticator_name (passkey->aaguid));
+  json_object_set_string_member (storage, "icon", PASSKEY_ICON);
   json_object_set_object_member (object, "storage", storage);
   return object;
 }
@@ -305,14 +311,17 @@ hash_token (const char *token)
   return g_bytes_new (digest, sizeof digest);
 }
 
-/* createMfaToken is checked before anything is spent, so a malformed one costs no challenge. */
+/* createMfaToken and requestedScopes are checked before anything is spent, so a malformed one
+ * costs no challenge. */
 static gboolean
 check_mfa_token_request (KsRequest *req)
 {
+  g_auto(GStrv) scopes = NULL;
   JsonObject *ask;
   JsonNode *single_use;
 
-  if (!ks_request_get_object (req, req->body, "createMfaToken", FALSE, &ask))
+  if (!ks_step_up_read_scopes (req, &scopes)
+      || !ks_request_get_object (req, req->body, "createMfaToken", FALSE, &ask))
     return FALSE;
   single_use = ask != NULL ? json_object_get_member (ask, "singleUse") : NULL;
   if (single_use != NULL && (!JSON_NODE_HOLDS_VALUE (single_use)
@@ -366,8 +375,9 @@ complete_mfa (KsRequest  *req,
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) reply = NULL;
   g_autofree char *mfa_token = NULL;
+  g_auto(GStrv) scopes = NULL;
 
-  if (!mint_mfa_token (req, &mfa_token))
+  if (!ks_step_up_read_scopes (req, &scopes) || !mint_mfa_token (req, &mfa_token))
     return;
   /* A step-up on a session that is already complete changes nothing worth a write. */
   if ((!req->session->mfa_done
@@ -385,6 +395,15 @@ complete_mfa (KsRequest  *req,
       g_free (req->session->last_credential_id);
       req->session->last_credential_id = g_strdup (credential_id);
     }
+  if (scopes != NULL)
+    {
+      req->elevated_token = ks_step_up_mint (req, (const char * const *) scopes, &error);
+      if (req->elevated_token == NULL)
+        {
+          ks_request_reply_internal (req, error);
+          return;
+        }
+    }
 
   reply = ks_request_verify_response (req, req->session, req->user, FALSE, mfa_token, NULL,
                                       &error);
@@ -394,6 +413,31 @@ complete_mfa (KsRequest  *req,
       return;
     }
   ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
+}
+
+/* sdk-api-core's generated PasskeyRegistrationCredentialV2ToJSON sends the client data only as
+ * response.clientDataJson; Dynamic's client sends both spellings. Either is taken, the same
+ * text twice too, and the checks below read response.clientDataJSON. */
+static gboolean
+accept_client_data_json (KsRequest *req)
+{
+  JsonObject *response;
+  const char *upper, *lower;
+
+  if (!ks_request_get_object (req, req->body, "response", FALSE, &response) || response == NULL)
+    return !req->replied;
+  if (!ks_request_get_string (req, response, "clientDataJSON", FALSE, &upper)
+      || !ks_request_get_string (req, response, "clientDataJson", FALSE, &lower))
+    return FALSE;
+  if (upper != NULL && lower != NULL && !g_str_equal (upper, lower))
+    {
+      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_passkey_response",
+                              "response.clientDataJSON and response.clientDataJson differ");
+      return FALSE;
+    }
+  if (upper == NULL && lower != NULL)
+    json_object_set_string_member (response, "clientDataJSON", lower);
+  return TRUE;
 }
 
 static void
@@ -515,7 +559,13 @@ ks_api_register_passkey (KsRequest *req)
   KsRelyingParty rp;
   gint64 now = ks_now_ms ();
 
-  if (passkeys == NULL || !may_register (req, passkeys) || !check_mfa_token_request (req))
+  if (passkeys == NULL || !may_register (req, passkeys) || !check_mfa_token_request (req)
+      || !accept_client_data_json (req))
+    return;
+  /* A signed-in user adding a key links a credential; the MFA enrolment of a half-session
+   * does not. */
+  if (req->full_scope && passkeys->len > 0
+      && !ks_request_require_step_up (req, KS_ACTION_LINK_PASSKEY))
     return;
   challenge = spend_challenge (req, "register");
   if (challenge == NULL)
@@ -632,7 +682,7 @@ ks_api_mfa_auth_passkey (KsRequest *req)
   JsonObject *response;
   const char *user_handle = NULL;
 
-  if (!check_mfa_token_request (req))
+  if (!check_mfa_token_request (req) || !accept_client_data_json (req))
     return;
   challenge = spend_challenge (req, "authenticate");
   if (challenge == NULL)
@@ -742,7 +792,7 @@ ks_api_rename_passkey (KsRequest *req)
       }
 
   passkey = find_own_passkey (req, id);
-  if (passkey == NULL || !ks_request_require_mfa_token (req, KS_ACTION_RENAME_PASSKEY))
+  if (passkey == NULL || !ks_request_require_step_up (req, KS_ACTION_RENAME_PASSKEY))
     return;
   if (!ks_store_rename_passkey (req->server->store, passkey->id, *alias != '\0' ? alias : NULL,
                                 &error))
@@ -769,7 +819,7 @@ delete_passkey (KsRequest  *req,
   g_autoptr(GError) error = NULL;
   g_autoptr(KsPasskey) passkey = find_own_passkey (req, id);
 
-  if (passkey == NULL || !ks_request_require_mfa_token (req, KS_ACTION_DELETE_PASSKEY))
+  if (passkey == NULL || !ks_request_require_step_up (req, KS_ACTION_DELETE_PASSKEY))
     return;
   if (!ks_store_delete_passkey (req->server->store, passkey->id, &error))
     {
@@ -921,7 +971,7 @@ ks_api_recovery_codes (KsRequest *req)
 void
 ks_api_renew_codes (KsRequest *req)
 {
-  if (!ks_request_require_mfa_token (req, KS_ACTION_NEW_RECOVERY_CODES)
+  if (!ks_request_require_step_up (req, KS_ACTION_NEW_RECOVERY_CODES)
       || !create_recovery_codes (req))
     return;
   ks_log ("req=%s %s made new recovery codes; the old ones no longer work", req->request_id,

@@ -22,6 +22,7 @@ ks_api_settings (KsRequest *req)
   JsonObject *security = json_object_new ();
   JsonObject *mfa = json_object_new ();
   JsonObject *passkey = json_object_new ();
+  JsonObject *sdk = json_object_new ();
   JsonArray *available = json_array_new ();
   JsonArray *methods = json_array_new ();
 
@@ -39,6 +40,13 @@ ks_api_settings (KsRequest *req)
   json_object_set_array_member (mfa, "methods", methods);
   json_object_set_object_member (security, "mfa", mfa);
 
+  /* ProjectSettings requires these; this sandbox has no chains, KYC fields or design. */
+  json_object_set_string_member (sdk, "minApiVersion", env->min_api_version);
+  json_object_set_array_member (settings, "chains", json_array_new ());
+  json_object_set_array_member (settings, "kyc", json_array_new ());
+  json_object_set_object_member (settings, "design", json_object_new ());
+  json_object_set_object_member (settings, "privacy", json_object_new ());
+  json_object_set_object_member (settings, "sdk", sdk);
   json_object_set_object_member (settings, "general", general);
   json_object_set_object_member (settings, "security", security);
   ks_request_reply_json (req, SOUP_STATUS_OK, settings);

@@ -36,6 +36,8 @@ ks_environment_free (KsEnvironment *env)
   g_free (env->rp_name);
   g_free (env->origin);
   g_free (env->attestation);
+  g_free (env->min_api_version);
+  g_strfreev (env->single_use_scopes);
   g_free (env);
 }
 
@@ -58,10 +60,36 @@ ks_environment_new_default (const char *id)
   env->email_retry_interval = 30;
   env->challenge_lifetime = 5 * 60;
   env->mfa_token_lifetime = 5 * 60;
+  /* As Dynamic's environments created since 2026_04_01; MFASettingsActions' lifetimes. */
+  ks_environment_set_api_version (env, KS_API_VERSION_STEP_UP);
+  env->elevated_single_use_lifetime = 5 * 60;
+  env->elevated_time_bound_lifetime = 10 * 60;
   env->email_guesses_per_verification = 10;
   env->email_guesses_per_address_hour = 20;
   env->email_codes_per_minute = 60;
   return env;
+}
+
+gboolean
+ks_environment_set_api_version (KsEnvironment *env,
+                                const char    *version)
+{
+  if (!g_str_equal (version, KS_API_VERSION_LEGACY)
+      && !g_str_equal (version, KS_API_VERSION_STEP_UP))
+    return FALSE;
+  g_free (env->min_api_version);
+  env->min_api_version = g_strdup (version);
+  env->step_up = g_str_equal (version, KS_API_VERSION_STEP_UP);
+  return TRUE;
+}
+
+gboolean
+ks_environment_scope_is_single_use (KsEnvironment *env,
+                                    const char    *scope)
+{
+  if (env->single_use_scopes == NULL)
+    return g_str_has_prefix (scope, "wallet:");
+  return g_strv_contains ((const char * const *) env->single_use_scopes, scope);
 }
 
 static KsConfig *
@@ -302,15 +330,18 @@ parse_environment (JsonNode  *node,
                    GError   **error)
 {
   static const char * const keys[] = {
-    "id", "displayName", "rp", "origin", "mfa", "lifetimes", "limits", NULL
+    "id", "displayName", "rp", "origin", "mfa", "lifetimes", "limits", "minApiVersion",
+    "sessions", "stepUp", NULL
   };
   static const char * const limit_keys[] = {
     "emailCodeGuessesPerVerification", "emailCodeGuessesPerAddressPerHour",
     "emailCodesPerMinute", NULL
   };
+  static const char * const step_up_keys[] = { "singleUseScopes", NULL };
   static const char * const rp_keys[] = { "id", "name", NULL };
   static const char * const lifetime_keys[] = {
-    "accessToken", "session", "emailCode", "emailRetry", "challenge", "mfaToken", NULL
+    "accessToken", "session", "emailCode", "emailRetry", "challenge", "mfaToken",
+    "elevatedSingleUse", "elevatedTimeBound", NULL
   };
   g_autofree char *where = g_strdup_printf ("environments[%u]", index);
   g_autofree char *rp_where = g_strdup_printf ("environments[%u].rp", index);
@@ -319,7 +350,9 @@ parse_environment (JsonNode  *node,
   g_autofree char *limits_where = g_strdup_printf ("environments[%u].limits", index);
   g_autoptr(GError) local_error = NULL;
   KsEnvironment *env;
-  JsonObject *object, *rp, *mfa, *lifetimes, *limits;
+  JsonObject *object, *rp, *mfa, *lifetimes, *limits, *step_up;
+  g_autofree char *version = NULL;
+  g_autofree char *sessions = NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -347,8 +380,48 @@ parse_environment (JsonNode  *node,
   }
 
   if (!read_string (object, where, "displayName", &env->display_name, error)
-      || !read_string (object, where, "origin", &env->origin, error))
+      || !read_string (object, where, "origin", &env->origin, error)
+      || !read_string (object, where, "minApiVersion", &version, error)
+      || !read_string (object, where, "sessions", &sessions, error))
     goto fail;
+  if (version != NULL && !ks_environment_set_api_version (env, version))
+    {
+      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                   "%s.minApiVersion must be \"" KS_API_VERSION_LEGACY "\" (legacy MFA token) or "
+                   "\"" KS_API_VERSION_STEP_UP "\" (step-up)", where);
+      goto fail;
+    }
+  if (sessions != NULL && !g_str_equal (sessions, "token") && !g_str_equal (sessions, "cookie"))
+    {
+      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                   "%s.sessions must be \"token\" or \"cookie\"", where);
+      goto fail;
+    }
+  env->cookie_sessions = g_strcmp0 (sessions, "cookie") == 0;
+
+  step_up = get_object (object, where, "stepUp", &local_error);
+  if (local_error != NULL)
+    goto fail_local;
+  if (step_up != NULL)
+    {
+      JsonNode *list = json_object_get_member (step_up, "singleUseScopes");
+      g_autoptr(GStrvBuilder) scopes = g_strv_builder_new ();
+
+      if (!check_keys (step_up, where, step_up_keys, error))
+        goto fail;
+      if (list != NULL && !JSON_NODE_HOLDS_ARRAY (list))
+        goto bad_scopes;
+      for (guint i = 0; list != NULL && i < json_array_get_length (json_node_get_array (list)); i++)
+        {
+          JsonNode *scope = json_array_get_element (json_node_get_array (list), i);
+
+          if (!JSON_NODE_HOLDS_VALUE (scope) || json_node_get_value_type (scope) != G_TYPE_STRING)
+            goto bad_scopes;
+          g_strv_builder_add (scopes, json_node_get_string (scope));
+        }
+      if (list != NULL)
+        env->single_use_scopes = g_strv_builder_end (scopes);
+    }
 
   if (env->origin != NULL)
     {
@@ -392,7 +465,11 @@ parse_environment (JsonNode  *node,
           || !read_seconds (lifetimes, life_where, "emailCode", &env->email_code_lifetime, error)
           || !read_seconds (lifetimes, life_where, "emailRetry", &env->email_retry_interval, error)
           || !read_seconds (lifetimes, life_where, "challenge", &env->challenge_lifetime, error)
-          || !read_seconds (lifetimes, life_where, "mfaToken", &env->mfa_token_lifetime, error)))
+          || !read_seconds (lifetimes, life_where, "mfaToken", &env->mfa_token_lifetime, error)
+          || !read_seconds (lifetimes, life_where, "elevatedSingleUse",
+                            &env->elevated_single_use_lifetime, error)
+          || !read_seconds (lifetimes, life_where, "elevatedTimeBound",
+                            &env->elevated_time_bound_lifetime, error)))
     goto fail;
 
   limits = get_object (object, where, "limits", &local_error);
@@ -409,6 +486,12 @@ parse_environment (JsonNode  *node,
     goto fail;
 
   return env;
+
+bad_scopes:
+  g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+               "%s.stepUp.singleUseScopes must be a list of scopes, such as [\"credential:link\"]",
+               where);
+  goto fail;
 
 fail_local:
   g_propagate_error (error, g_steal_pointer (&local_error));

@@ -20,6 +20,7 @@ static const char summary[] =
   "\n"
   "Commands:\n"
   "  keyturn-sandbox --listen HOST:PORT --data-dir DIR [--config FILE]\n"
+  "                  [--demo-api-version 2026_04_01|2026_01_01]\n"
   "                                      serve (PORT 0 picks a free port)\n"
   "  keyturn-sandbox users --data-dir DIR\n"
   "                                      list the users in DIR\n"
@@ -75,12 +76,16 @@ serve (int    argc,
   g_autofree char *listen = NULL;
   g_autofree char *data_dir = NULL;
   g_autofree char *config = NULL;
+  g_autofree char *demo_api_version = NULL;
   gboolean version = FALSE;
   GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on", "HOST:PORT" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Where state, keys and the outbox live",
       "DIR" },
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &config, "Environments to serve (JSON)", "FILE" },
+    { "demo-api-version", 0, 0, G_OPTION_ARG_STRING, &demo_api_version,
+      "The demo environment's API version: " KS_API_VERSION_STEP_UP " (step-up, the default) or "
+      KS_API_VERSION_LEGACY " (legacy MFA token)", "VERSION" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -107,6 +112,12 @@ serve (int    argc,
                   "(see --help)\n");
       return 2;
     }
+  if (demo_api_version != NULL && config != NULL)
+    {
+      g_printerr ("keyturn-sandbox: --demo-api-version is for the demo environment; a --config "
+                  "file sets each environment's minApiVersion\n");
+      return 2;
+    }
 
   /* A connection is a descriptor: with the usual soft limit of 1024, a burst past it would make
    * accepting fail, and libsoup stops accepting for good when it does. */
@@ -127,6 +138,14 @@ serve (int    argc,
   g_unix_signal_add (SIGTERM, quit_cb, loop);
 
   server = ks_server_new (data_dir, config, &error);
+  if (server != NULL && demo_api_version != NULL
+      && !ks_environment_set_api_version (ks_config_get_default (ks_server_get_config (server)),
+                                          demo_api_version))
+    {
+      g_printerr ("keyturn-sandbox: --demo-api-version must be " KS_API_VERSION_STEP_UP " or "
+                  KS_API_VERSION_LEGACY "\n");
+      return 2;
+    }
   if (server == NULL || !ks_server_listen (server, listen, &error))
     {
       g_printerr ("keyturn-sandbox: %s\n", error->message);

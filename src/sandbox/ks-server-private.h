@@ -54,6 +54,7 @@ typedef struct {
   KsSession         *session;
   KsUser            *user;
   gboolean           full_scope;
+  char              *elevated_token;  /* minted for requestedScopes, for the VerifyResponse */
 
   /* Commit even though the answer is an error: spent tries and challenges must stay spent. */
   gboolean           keep_changes;
@@ -103,6 +104,22 @@ gboolean  ks_request_get_object          (KsRequest   *req,
 gboolean  ks_request_require_mfa_token   (KsRequest   *req,
                                           KsAction     action);
 
+/* Step-up (ks-api-step-up.c). On an enforced environment @action needs an elevated access token
+ * of its scope in x-dyn-elevated-access-token; on a legacy one, an x-mfa-auth-token as the
+ * environment says. FALSE (having answered 403) when the request may not go on. */
+gboolean    ks_request_require_step_up   (KsRequest   *req,
+                                          KsAction     action);
+/* The scope guarding @action on an enforced environment, or NULL. */
+const char *ks_step_up_scope_for         (KsAction     action);
+/* Reads the body's requestedScopes (*out NULL when absent); FALSE, having answered 400, when
+ * it is not a list of known scopes. */
+gboolean    ks_step_up_read_scopes       (KsRequest   *req,
+                                          GStrv       *out);
+/* An elevated access token for @scopes, signed by the environment's key. */
+char       *ks_step_up_mint              (KsRequest           *req,
+                                          const char * const  *scopes,
+                                          GError             **error);
+
 /* A VerifyResponse for @session (scope from its state) as JSON text, signing a new access token;
  * @mfa_token and @next_view may be NULL. */
 GString    *ks_request_verify_response   (KsRequest   *req,
@@ -145,5 +162,6 @@ void ks_api_delete_device         (KsRequest *req);
 void ks_api_recovery_codes        (KsRequest *req);
 void ks_api_renew_codes        (KsRequest *req);
 void ks_api_auth_recovery         (KsRequest *req);
+void ks_api_step_up_check         (KsRequest *req);
 
 G_END_DECLS

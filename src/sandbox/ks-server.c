@@ -61,6 +61,7 @@ static const Route routes[] = {
   { "POST",   "/users/mfa/recovery",          AUTH_FULL,    FALSE, TRUE,  ks_api_renew_codes },
   { "POST",   "/users/mfa/auth/recovery",     AUTH_PARTIAL, TRUE,  TRUE,  ks_api_auth_recovery },
   { "DELETE", "/users/mfa/*",                 AUTH_FULL,    FALSE, TRUE,  ks_api_delete_device },
+  { "POST",   "/stepUp/check",                AUTH_FULL,    TRUE,  FALSE, ks_api_step_up_check },
 };
 
 #define API_PREFIX "/api/v0/sdk/"
@@ -283,7 +284,9 @@ ks_request_write_user (GString    *out,
   ks_json_member_string (out, "id", user->email_credential_id);
   ks_json_member_string (out, "format", "email");
   ks_json_member_string (out, "email", user->email);
-  ks_json_member_string (out, "publicIdentifier", user->email);
+  /* The wire name: sdk-api-core's JwtVerifiedCredentialFromJSON reads public_identifier. */
+  ks_json_member_string (out, "public_identifier", user->email);
+  ks_json_member_boolean (out, "signInEnabled", TRUE);
   ks_json_end_object (out);
   ks_json_end_array (out);
   ks_json_member (out, "missingFields");
@@ -352,12 +355,18 @@ ks_request_verify_response (KsRequest   *req,
   ks_json_begin_object (response);
   ks_json_member (response, "user");
   ks_request_write_user (response, user, session, scope, new_user);
-  ks_json_member_string (response, "minifiedJwt", jwt);
-  /* The sandbox's ID token is the access token itself: one RSA signature per answer. */
-  ks_json_member_string (response, "jwt", jwt);
+  /* With cookie-based sessions Dynamic sets the token as a cookie and answers none. */
+  if (!env->cookie_sessions)
+    {
+      ks_json_member_string (response, "minifiedJwt", jwt);
+      /* The sandbox's ID token is the access token itself: one RSA signature per answer. */
+      ks_json_member_string (response, "jwt", jwt);
+    }
   ks_json_member_int (response, "expiresAt", exp);
   if (mfa_token != NULL)
     ks_json_member_string (response, "mfaToken", mfa_token);
+  if (req->elevated_token != NULL)
+    ks_json_member_string (response, "elevatedAccessToken", req->elevated_token);
   if (next_view != NULL)
     ks_json_member_string (response, "nextView", next_view);
   ks_json_end_object (response);
@@ -845,6 +854,7 @@ handler_cb (SoupServer        *soup,
   set_cork (msg, TRUE);
 
   g_free (req.request_id);
+  g_free (req.elevated_token);
   g_clear_pointer (&req.body, json_object_unref);
   g_clear_pointer (&req.claims, json_object_unref);
   g_clear_pointer (&req.session, ks_session_free);

@@ -172,6 +172,25 @@ touch_probe (KvCtapSession *session)
   return pin_set ? CTAP2_ERR_PIN_INVALID : CTAP2_ERR_PIN_NOT_SET;
 }
 
+/* The up and uv options and the clientDataHash, which makeCredential and getAssertion both carry
+ * (CTAP 2.1 §6.1.2, §6.2.2): CTAP2_OK once every parameter read so far is well formed and the
+ * hash is 32 bytes. */
+static guint
+read_presence_options (KvCborParams *p,
+                       cbor_item_t  *options,
+                       GBytes       *cdh,
+                       int          *up,
+                       int          *uv_option)
+{
+  kv_cbor_param_option (p, options, "up", up);
+  kv_cbor_param_option (p, options, "uv", uv_option);
+  if (p->status != CTAP2_OK)
+    return p->status;
+  if (g_bytes_get_size (cdh) != 32)
+    return CTAP1_ERR_INVALID_LENGTH;
+  return CTAP2_OK;
+}
+
 /* The pinUvAuthParam of makeCredential and getAssertion (CTAP 2.1 §6.1.2, §6.2.2): a zero-length
  * one asks only for a touch; any other must name a protocol this key speaks and, once the
  * command's own checks (@command_status) have passed, carry a valid token for @rp_id. */
@@ -293,13 +312,9 @@ make_credential (KvCtapSession *session,
           es256 = TRUE;
       }
   kv_cbor_param_option (p, options, "rk", &rk);
-  kv_cbor_param_option (p, options, "up", &up);
-  kv_cbor_param_option (p, options, "uv", &uv_option);
-
-  if (p->status != CTAP2_OK)
-    return p->status;
-  if (g_bytes_get_size (cdh) != 32)
-    return CTAP1_ERR_INVALID_LENGTH;
+  status = read_presence_options (p, options, cdh, &up, &uv_option);
+  if (status != CTAP2_OK)
+    return status;
   if (g_bytes_get_size (user_id) == 0 || g_bytes_get_size (user_id) > 64)
     return CTAP1_ERR_INVALID_LENGTH;
 
@@ -577,12 +592,9 @@ get_assertion (KvCtapSession *session,
   guint8 flags = 0;
   guint status;
 
-  kv_cbor_param_option (p, options, "up", &up);
-  kv_cbor_param_option (p, options, "uv", &uv_option);
-  if (p->status != CTAP2_OK)
-    return p->status;
-  if (g_bytes_get_size (cdh) != 32)
-    return CTAP1_ERR_INVALID_LENGTH;
+  status = read_presence_options (p, options, cdh, &up, &uv_option);
+  if (status != CTAP2_OK)
+    return status;
 
   status = check_auth_param (session, auth_param, has_protocol, protocol,
                              uv_option == 1 ? CTAP2_ERR_INVALID_OPTION : CTAP2_OK,

@@ -11,9 +11,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include "kt-unix-socket.h"
 #include "kv-ctap.h"
 #include "kv-ctap-status.h"
 #include "kv-log.h"
@@ -104,26 +104,6 @@ kv_connection_new (KvKey *key,
   return conn;
 }
 
-static gboolean
-send_all (KvConnection *conn,
-          const guint8 *data,
-          gsize         len)
-{
-  gsize sent = 0;
-
-  while (sent < len)
-    {
-      ssize_t n = send (conn->fd, data + sent, len - sent, MSG_NOSIGNAL);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      sent += (gsize) n;
-    }
-  return TRUE;
-}
-
 /* All the reports of one message go out in one send: the host finds them waiting instead of
  * being woken once per report, as a USB key's back-to-back interrupt transfers allow. */
 static void
@@ -165,7 +145,7 @@ send_message (KvConnection *conn,
       memcpy (report + 5, data + off, chunk);
     }
 
-  send_all (conn, reports, n_reports * KV_CTAPHID_REPORT_LEN);
+  kt_unix_socket_send_all (conn->fd, reports, n_reports * KV_CTAPHID_REPORT_LEN);
 }
 
 static void

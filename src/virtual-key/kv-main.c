@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "kt-unix-socket.h"
 #include "kv-hid.h"
 #include "kv-key.h"
 #include "kv-log.h"
@@ -45,8 +46,8 @@ listen_on (const char  *path,
   /* A socket left by a key that died is replaced; one that still answers is in use. */
   if (lstat (path, &st) == 0)
     {
-      int probe = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      gboolean alive = probe >= 0 && connect (probe, (struct sockaddr *) &addr, sizeof addr) == 0;
+      int probe = kt_unix_socket_connect (path);
+      gboolean alive = probe >= 0;
 
       if (probe >= 0)
         close (probe);
@@ -203,7 +204,6 @@ run_touch (int    argc,
   g_autofree char *control = NULL;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
   int wait_ms = DEFAULT_TOUCH_WAIT_MS;
   char request[64], reply[64] = "";
   gsize got = 0;
@@ -229,18 +229,15 @@ run_touch (int    argc,
     }
 
   control = g_strconcat (socket_path, CONTROL_SUFFIX, NULL);
-  if (strlen (control) >= sizeof addr.sun_path)
+  fd = kt_unix_socket_connect (control);
+  if (fd < 0 && errno == ENAMETOOLONG)
     {
       g_printerr ("keyturn-virtual-key touch: socket path too long\n");
       return 2;
     }
-  g_strlcpy (addr.sun_path, control, sizeof addr.sun_path);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0)
+  if (fd < 0)
     {
       g_printerr ("keyturn-virtual-key touch: no key at %s: %s\n", control, g_strerror (errno));
-      if (fd >= 0)
-        close (fd);
       return 1;
     }
   g_snprintf (request, sizeof request, "touch %d\n", wait_ms);

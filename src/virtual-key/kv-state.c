@@ -164,16 +164,6 @@ static const guint8 p256_der_tail[] = {
 #define P256_SCALAR_LEN 32
 #define P256_DER_LEN (sizeof p256_der_head + P256_SCALAR_LEN + sizeof p256_der_tail)
 
-static gboolean
-is_p256 (EVP_PKEY *key)
-{
-  char group[32];
-
-  return EVP_PKEY_is_a (key, "EC")
-         && EVP_PKEY_get_group_name (key, group, sizeof group, NULL) == 1
-         && (g_str_equal (group, "prime256v1") || g_str_equal (group, "P-256"));
-}
-
 /* The DER of @key without its public key, into @der (WRAP_MAX_DER bytes); its length or -1. */
 static int
 private_key_der (EVP_PKEY *key,
@@ -184,7 +174,7 @@ private_key_der (EVP_PKEY *key,
   BIGNUM *scalar = NULL;
   int len;
 
-  if (is_p256 (key) && EVP_PKEY_get_bn_param (key, OSSL_PKEY_PARAM_PRIV_KEY, &scalar) == 1)
+  if (kt_p256_key_is (key) && EVP_PKEY_get_bn_param (key, OSSL_PKEY_PARAM_PRIV_KEY, &scalar) == 1)
     {
       guint8 *p = der;
 
@@ -210,25 +200,11 @@ private_key_der (EVP_PKEY *key,
   return len > 0 && len <= WRAP_MAX_DER ? len : -1;
 }
 
-static gpointer
-p256_group_new (gpointer unused)
-{
-  return EC_GROUP_new_by_curve_name (NID_X9_62_prime256v1);
-}
-
-static const EC_GROUP *
-p256_group (void)
-{
-  static GOnce once = G_ONCE_INIT;
-
-  return g_once (&once, p256_group_new, NULL);
-}
-
 /* A P-256 key from its scalar, with the public point derived again. */
 static EVP_PKEY *
 p256_key_from_scalar (const guint8 scalar[P256_SCALAR_LEN])
 {
-  const EC_GROUP *group = p256_group ();
+  const EC_GROUP *group = kt_p256_group ();
   g_autoptr(EVP_PKEY_CTX) ctx = NULL;
   BIGNUM *d = BN_bin2bn (scalar, P256_SCALAR_LEN, NULL);
   EC_POINT *point = group != NULL ? EC_POINT_new (group) : NULL;
@@ -746,7 +722,6 @@ read_p256_key (GKeyFile   *kf,
   const guint8 *p;
   gsize len;
   EVP_PKEY *key;
-  char curve[64] = "";
 
   if (der == NULL)
     return NULL;
@@ -754,8 +729,7 @@ read_p256_key (GKeyFile   *kf,
   key = d2i_PrivateKey (EVP_PKEY_EC, NULL, &p, (long) len);
   if (key == NULL)
     return NULL;
-  if (!EVP_PKEY_get_utf8_string_param (key, "group", curve, sizeof curve, NULL) ||
-      g_strcmp0 (curve, "prime256v1") != 0)
+  if (!kt_p256_key_is (key))
     {
       EVP_PKEY_free (key);
       return NULL;

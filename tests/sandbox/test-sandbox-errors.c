@@ -20,7 +20,7 @@ short_lived_config (const char *environment_id)
 {
   return g_strdup_printf (
     "{\"environments\": [{"
-    "  \"id\": \"%s\", \"displayName\": \"Short lives\","
+    "  \"id\": \"%s\", \"displayName\": \"Short lives\", \"minApiVersion\": \"2026_01_01\","
     "  \"mfa\": {\"required\": true, \"mfaTokenRequiredFor\": [\"delete-passkey\","
     "            \"new-recovery-codes\"]},"
     "  \"lifetimes\": {\"accessToken\": 4, \"emailCode\": 2, \"emailRetry\": 2,"

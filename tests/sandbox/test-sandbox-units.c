@@ -57,6 +57,15 @@ test_config_demo (void)
   g_assert_false (env->require_user_verification);
   g_assert_cmpint (env->email_code_lifetime, ==, 600);
   g_assert_cmpint (env->challenge_lifetime, ==, 300);
+  /* As Dynamic's environments created since 2026_04_01: step-up, its default lifetimes, wallet
+   * scopes single-use and the others time-bound. */
+  g_assert_cmpstr (env->min_api_version, ==, "2026_04_01");
+  g_assert_true (env->step_up);
+  g_assert_false (env->cookie_sessions);
+  g_assert_cmpint (env->elevated_single_use_lifetime, ==, 300);
+  g_assert_cmpint (env->elevated_time_bound_lifetime, ==, 600);
+  g_assert_true (ks_environment_scope_is_single_use (env, "wallet:export"));
+  g_assert_false (ks_environment_scope_is_single_use (env, "credential:unlink"));
   g_assert_cmpint (env->email_guesses_per_verification, ==, 10);
   g_assert_cmpint (env->email_guesses_per_address_hour, ==, 20);
   g_assert_cmpint (env->email_codes_per_minute, ==, 60);
@@ -76,9 +85,11 @@ test_config_file (void)
     "\"mfa\":{\"required\":false,\"userVerification\":\"required\",\"attestation\":\"direct\","
     "\"mfaTokenRequiredFor\":[\"new-recovery-codes\",\"rename-passkey\"]},"
     "\"lifetimes\":{\"accessToken\":60,\"session\":120,\"emailCode\":30,\"emailRetry\":5,"
-    "\"challenge\":10,\"mfaToken\":20},"
+    "\"challenge\":10,\"mfaToken\":20,\"elevatedSingleUse\":30,\"elevatedTimeBound\":40},"
     "\"limits\":{\"emailCodeGuessesPerVerification\":7,\"emailCodeGuessesPerAddressPerHour\":9,"
-    "\"emailCodesPerMinute\":11}}]}";
+    "\"emailCodesPerMinute\":11},"
+    "\"minApiVersion\":\"2026_01_01\",\"sessions\":\"cookie\","
+    "\"stepUp\":{\"singleUseScopes\":[\"credential:unlink\"]}}]}";
   g_autoptr(GError) error = NULL;
   g_autoptr(KsConfig) config = ks_config_load_from_data (json, -1, &error);
   KsEnvironment *env;
@@ -100,6 +111,13 @@ test_config_file (void)
   g_assert_cmpint (env->email_retry_interval, ==, 5);
   g_assert_cmpint (env->challenge_lifetime, ==, 10);
   g_assert_cmpint (env->mfa_token_lifetime, ==, 20);
+  g_assert_cmpint (env->elevated_single_use_lifetime, ==, 30);
+  g_assert_cmpint (env->elevated_time_bound_lifetime, ==, 40);
+  g_assert_cmpstr (env->min_api_version, ==, "2026_01_01");
+  g_assert_false (env->step_up);
+  g_assert_true (env->cookie_sessions);
+  g_assert_true (ks_environment_scope_is_single_use (env, "credential:unlink"));
+  g_assert_false (ks_environment_scope_is_single_use (env, "wallet:export"));
   g_assert_cmpint (env->email_guesses_per_verification, ==, 7);
   g_assert_cmpint (env->email_guesses_per_address_hour, ==, 9);
   g_assert_cmpint (env->email_codes_per_minute, ==, 11);
@@ -140,6 +158,12 @@ test_config_errors (void)
       "emailCodesPerMinute" },
     { "{\"environments\":[{\"id\":\"" ENV_ID "\",\"limits\":{\"codes\":5}}]}", "codes" },
     { "{\"environments\":[{\"id\":\"" ENV_ID "\"},{\"id\":\"" ENV_ID "\"}]}", "twice" },
+    { "{\"environments\":[{\"id\":\"" ENV_ID "\",\"minApiVersion\":\"2025_01_01\"}]}",
+      "minApiVersion" },
+    { "{\"environments\":[{\"id\":\"" ENV_ID "\",\"sessions\":\"jar\"}]}", "sessions" },
+    { "{\"environments\":[{\"id\":\"" ENV_ID "\",\"stepUp\":{\"singleUseScopes\":\"x\"}}]}",
+      "singleUseScopes" },
+    { "{\"environments\":[{\"id\":\"" ENV_ID "\",\"stepUp\":{\"often\":true}}]}", "often" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -117,6 +117,13 @@ spawn (KsTestServer *self)
       g_ptr_array_add (argv, (char *) "--config");
       g_ptr_array_add (argv, self->config_path);
     }
+  else
+    {
+      /* Legacy (x-mfa-auth-token) for now: Keyturn's client deletes a key with the legacy MFA
+       * token until it speaks step-up; the demo itself is 2026_04_01. */
+      g_ptr_array_add (argv, (char *) "--demo-api-version");
+      g_ptr_array_add (argv, (char *) "2026_01_01");
+    }
   g_ptr_array_add (argv, NULL);
 
   /* A stale sandbox.json must not pass for the new server's. */

@@ -655,6 +655,10 @@ class Session:
             with open(config, "w", encoding="utf-8") as f:
                 json.dump(self.sandbox_config, f)
             args += ["--config", config]
+        else:
+            # Legacy for now: Keyturn's client deletes a key with x-mfa-auth-token until it
+            # speaks step-up; the demo itself is 2026_04_01.
+            args += ["--demo-api-version", "2026_01_01"]
         self.sandbox_process = self._spawn("sandbox", args, self.env, stdout=subprocess.DEVNULL)
         wait_for("sandbox.json", lambda: os.path.exists(described))
         with open(described, encoding="utf-8") as f:

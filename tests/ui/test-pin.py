@@ -34,6 +34,8 @@ SANDBOX_CONFIG = {
     "environments": [{
         "id": "6d1f5c1e-8f0b-4c7e-9a55-2f4b1c3d9e01",
         "displayName": "Keyturn PIN test",
+        # Legacy until Keyturn's client speaks step-up (2026_04_01).
+        "minApiVersion": "2026_01_01",
         "mfa": {"required": True, "userVerification": "required"},
     }],
 }
