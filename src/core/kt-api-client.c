@@ -283,6 +283,14 @@ kt_api_client_has_access_token (KtApiClient *self)
   return self->access_token != NULL;
 }
 
+/* A copy, to free with kt_secret_free(). */
+char *
+kt_api_client_dup_access_token (KtApiClient *self)
+{
+  g_return_val_if_fail (KT_IS_API_CLIENT (self), NULL);
+  return g_strdup (self->access_token);
+}
+
 void
 kt_api_client_set_mfa_token (KtApiClient *self,
                              const char  *token)
