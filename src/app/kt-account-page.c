@@ -27,6 +27,7 @@ struct _KtAccountPage
   GtkWidget  *recovery_button;
   GtkWidget  *retry_button;
   GtkWidget  *set_pin_button;
+  GtkWidget  *new_recovery_codes_button;
 
   /* The action that asks for a step-up, kept so that it can go on after a recovery code or be
    * tried again with another key */
@@ -35,6 +36,11 @@ struct _KtAccountPage
   char       *pending_alias;
   gboolean    new_key_turn;     /* the step-up for the new key is done: its turn now */
   gboolean    switching_to_code;
+
+  /* Owned */
+  GListModel *passkeys;        /* the list's model, watched for the focus in its rows */
+  char       *focus_action;    /* what the focus was on in a row the list is rebuilding */
+  GVariant   *focus_target;
 };
 
 G_DEFINE_FINAL_TYPE (KtAccountPage, kt_account_page, KT_TYPE_FLOW_PAGE)
@@ -152,20 +158,102 @@ kt_account_page_update (KtFlowPage *page)
   update_step_up (self, controller);
 }
 
+/* The button under @widget for @action with @target (any for NULL). */
+static GtkWidget *
+find_actionable (GtkWidget  *widget,
+                 const char *action,
+                 GVariant   *target)
+{
+  if (GTK_IS_ACTIONABLE (widget)
+      && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0
+      && (target == NULL
+          || (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget)) != NULL
+              && g_variant_equal (gtk_actionable_get_action_target_value
+                                    (GTK_ACTIONABLE (widget)), target))))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_actionable (child, action, target);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The list box rebuilds the rows of the passkeys that change, and the focus goes with a row
+ * it destroys: before it does, what the focus is on is remembered, a row or one of its buttons,
+ * by the passkey its buttons act on... */
+static void
+remember_list_focus (KtAccountPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  GtkWidget *row;
+  GtkWidget *button;
+
+  g_clear_pointer (&self->focus_action, g_free);
+  g_clear_pointer (&self->focus_target, g_variant_unref);
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->passkeys_list)))
+    return;
+  row = GTK_IS_LIST_BOX_ROW (focus) ? focus : gtk_widget_get_ancestor (focus,
+                                                                       GTK_TYPE_LIST_BOX_ROW);
+  button = row != NULL ? find_actionable (row, "account.rename", NULL) : NULL;
+  if (button == NULL)
+    return;
+  /* No action stands for the row itself. */
+  self->focus_action = g_strdup (focus != row && GTK_IS_ACTIONABLE (focus)
+                                 ? gtk_actionable_get_action_name (GTK_ACTIONABLE (focus)) : "");
+  self->focus_target = g_variant_ref (gtk_actionable_get_action_target_value
+                                        (GTK_ACTIONABLE (button)));
+}
+
+/* ...and given back in the new row, or to the page's first control when that passkey is
+ * gone. */
+static void
+restore_list_focus (KtAccountPage *self)
+{
+  GtkWidget *widget;
+
+  if (self->focus_action == NULL)
+    return;
+  widget = find_actionable (GTK_WIDGET (self->passkeys_list), "account.rename",
+                            self->focus_target);
+  if (widget != NULL && *self->focus_action == '\0')
+    widget = gtk_widget_get_ancestor (widget, GTK_TYPE_LIST_BOX_ROW);
+  else if (widget != NULL)
+    widget = find_actionable (GTK_WIDGET (self->passkeys_list), self->focus_action,
+                              self->focus_target);
+  if (widget == NULL || !gtk_widget_grab_focus (widget))
+    kt_flow_page_restore_focus (KT_FLOW_PAGE (self));
+  g_clear_pointer (&self->focus_action, g_free);
+  g_clear_pointer (&self->focus_target, g_variant_unref);
+}
+
 /* The list follows the controller's passkeys, whichever controller the page has. */
 static void
 kt_account_page_controller_changed (KtFlowPage *page)
 {
   KtAccountPage *self = KT_ACCOUNT_PAGE (page);
   KtMfaController *controller = kt_flow_page_get_controller (page);
+  GListModel *passkeys = controller != NULL ? kt_mfa_controller_get_passkeys (controller) : NULL;
 
   clear_pending (self);
-  gtk_list_box_bind_model (self->passkeys_list,
-                           controller != NULL ? kt_mfa_controller_get_passkeys (controller) : NULL,
-                           create_passkey_row, NULL, NULL);
-  if (controller != NULL)
-    g_signal_connect_object (kt_mfa_controller_get_passkeys (controller), "items-changed",
-                             G_CALLBACK (kt_flow_page_update), self, G_CONNECT_SWAPPED);
+  if (self->passkeys != NULL)
+    g_signal_handlers_disconnect_by_data (self->passkeys, self);
+  g_set_object (&self->passkeys, passkeys);
+  /* Around the list box's own handler, which is connected by the binding. */
+  if (passkeys != NULL)
+    g_signal_connect_swapped (passkeys, "items-changed", G_CALLBACK (remember_list_focus), self);
+  gtk_list_box_bind_model (self->passkeys_list, passkeys, create_passkey_row, NULL, NULL);
+  if (passkeys != NULL)
+    g_signal_connect_data (passkeys, "items-changed", G_CALLBACK (restore_list_focus), self,
+                           NULL, G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  /* The hint for a backup key follows the number of keys. */
+  if (passkeys != NULL)
+    g_signal_connect_swapped (passkeys, "items-changed", G_CALLBACK (kt_flow_page_update), self);
 
   KT_FLOW_PAGE_CLASS (kt_account_page_parent_class)->controller_changed (page);
 }
@@ -365,6 +453,7 @@ delete_action (GtkWidget  *widget,
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "passkey", g_object_ref (passkey), g_object_unref);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_delete_response), self, 0);
+  kt_flow_page_name_buttons (GTK_WIDGET (dialog));
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -426,6 +515,7 @@ show_new_codes (KtAccountPage *self)
   adw_message_dialog_set_default_response (dialog, "done");
   adw_message_dialog_set_close_response (dialog, "done");
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_new_codes_response), self, 0);
+  kt_flow_page_name_buttons (GTK_WIDGET (dialog));
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -573,6 +663,31 @@ sign_out_action (GtkWidget  *widget,
                                     kt_window_toast_on_success_data (widget, _("Signed out")));
 }
 
+/* The first control, the first key's row, which a screen reader reads by the key's name: a
+ * restored session's window opens with the focus here. */
+static GtkWidget *
+kt_account_page_get_primary_control (KtFlowPage *page)
+{
+  KtAccountPage *self = KT_ACCOUNT_PAGE (page);
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->passkeys_list, 0);
+
+  return row != NULL ? GTK_WIDGET (row) : self->new_recovery_codes_button;
+}
+
+static void
+kt_account_page_dispose (GObject *object)
+{
+  KtAccountPage *self = KT_ACCOUNT_PAGE (object);
+
+  if (self->passkeys != NULL)
+    g_signal_handlers_disconnect_by_data (self->passkeys, self);
+  g_clear_object (&self->passkeys);
+  g_clear_pointer (&self->focus_action, g_free);
+  g_clear_pointer (&self->focus_target, g_variant_unref);
+
+  G_OBJECT_CLASS (kt_account_page_parent_class)->dispose (object);
+}
+
 static void
 kt_account_page_finalize (GObject *object)
 {
@@ -584,13 +699,16 @@ kt_account_page_finalize (GObject *object)
 static void
 kt_account_page_class_init (KtAccountPageClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   KtFlowPageClass *page_class = KT_FLOW_PAGE_CLASS (klass);
 
-  G_OBJECT_CLASS (klass)->finalize = kt_account_page_finalize;
+  object_class->dispose = kt_account_page_dispose;
+  object_class->finalize = kt_account_page_finalize;
 
   page_class->update = kt_account_page_update;
   page_class->controller_changed = kt_account_page_controller_changed;
+  page_class->get_primary_control = kt_account_page_get_primary_control;
 
   g_type_ensure (KT_TYPE_FLOW_STATUS);
   g_type_ensure (KT_TYPE_KEY_STATUS);
@@ -606,6 +724,7 @@ kt_account_page_class_init (KtAccountPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, recovery_button);
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, retry_button);
   gtk_widget_class_bind_template_child (widget_class, KtAccountPage, set_pin_button);
+  gtk_widget_class_bind_template_child (widget_class, KtAccountPage, new_recovery_codes_button);
   kt_flow_page_class_install_action (page_class, "account.rename", "s", rename_action);
   kt_flow_page_class_install_action (page_class, "account.delete", "s", delete_action);
   kt_flow_page_class_install_action (page_class, "account.new-recovery-codes", NULL,

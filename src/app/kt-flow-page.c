@@ -4,7 +4,8 @@
  * A page holds the window's MFA controller, follows the properties it shows through one signal
  * group, and brings itself up to date in its update method whenever one of them changes. What
  * every page does with the flow (the controller, its busy state, the focus when the page is
- * given it) happens here once.
+ * given it) happens here once, and so does what every page and dialog tells a screen reader:
+ * kt_flow_page_announce() and kt_flow_page_name_buttons().
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -17,6 +18,8 @@ typedef struct
 {
   KtMfaController *controller;
   GSignalGroup    *controller_signals;
+  gboolean         focus_pending;  /* the primary control takes the focus once it can */
+  guint            focus_source;
 } KtFlowPagePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (KtFlowPage, kt_flow_page, ADW_TYPE_BIN)
@@ -89,18 +92,76 @@ kt_flow_page_real_controller_changed (KtFlowPage *self)
   kt_flow_page_update (self);
 }
 
-/* The window gives a page the focus when its step comes; the page hands it on. */
+/* The window gives a page the focus when its step comes; the page hands it on. A primary control
+ * that cannot take it yet (its action waits for the controller to be at rest) takes it as soon
+ * as it can, rather than the focus falling on the first thing that can hold it. */
 static gboolean
 kt_flow_page_grab_focus (GtkWidget *widget)
 {
+  KtFlowPagePrivate *priv = kt_flow_page_get_instance_private (KT_FLOW_PAGE (widget));
   KtFlowPageClass *klass = KT_FLOW_PAGE_GET_CLASS (widget);
   GtkWidget *control = NULL;
+  gboolean grabbed;
 
   if (klass->get_primary_control != NULL)
     control = klass->get_primary_control (KT_FLOW_PAGE (widget));
-  if (control != NULL)
-    return gtk_widget_grab_focus (control);
-  return GTK_WIDGET_CLASS (kt_flow_page_parent_class)->grab_focus (widget);
+  if (control == NULL)
+    return GTK_WIDGET_CLASS (kt_flow_page_parent_class)->grab_focus (widget);
+  /* A control that has it while the controller is at work can lose it (to the scrolled window
+   * around it) when its action is disabled: it is watched until the controller is at rest. */
+  grabbed = gtk_widget_grab_focus (control);
+  priv->focus_pending = !grabbed || !kt_flow_page_is_idle (KT_FLOW_PAGE (widget));
+  return grabbed;
+}
+
+/* The focus is where the person left it, on a control of this page: a pending grab would take
+ * it from them. Not so on a part of the page that follows the controller on its own (a status's
+ * Cancel button, there while the controller works, which GTK can give the focus to meanwhile and
+ * takes it from once hidden), nor on the scrolled window that GTK falls back to. */
+static gboolean
+focus_is_placed (KtFlowPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  return focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self))
+         && gtk_widget_get_ancestor (focus, KT_TYPE_FLOW_PAGE) == GTK_WIDGET (self)
+         && !GTK_IS_SCROLLED_WINDOW (focus) && !GTK_IS_VIEWPORT (focus);
+}
+
+static gboolean
+grab_pending_focus (gpointer user_data)
+{
+  KtFlowPage *self = user_data;
+  KtFlowPagePrivate *priv = kt_flow_page_get_instance_private (self);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  priv->focus_source = 0;
+  if (root == NULL || !gtk_widget_is_visible (GTK_WIDGET (self)))
+    return G_SOURCE_REMOVE;
+  if (focus_is_placed (self))
+    {
+      if (kt_flow_page_is_idle (self))
+        priv->focus_pending = FALSE;
+    }
+  /* A control that went insensitive while the controller worked leaves the focus nowhere. */
+  else if (priv->focus_pending || focus == NULL
+           || gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+    gtk_widget_grab_focus (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* Once every widget has followed the controller's change: the page's own status hides its busy
+ * Cancel button, which can have had the focus meanwhile, after the page has been updated. */
+static void
+schedule_pending_focus (KtFlowPage *self)
+{
+  KtFlowPagePrivate *priv = kt_flow_page_get_instance_private (self);
+
+  if (KT_FLOW_PAGE_GET_CLASS (self)->get_primary_control != NULL && priv->focus_source == 0
+      && gtk_widget_is_visible (GTK_WIDGET (self)))
+    priv->focus_source = g_idle_add (grab_pending_focus, self);
 }
 
 static void
@@ -120,6 +181,7 @@ kt_flow_page_dispose (GObject *object)
 
   /* Every flow page is built from a template of its own, final, class. */
   gtk_widget_dispose_template (GTK_WIDGET (self), G_OBJECT_TYPE (self));
+  g_clear_handle_id (&priv->focus_source, g_source_remove);
   g_clear_object (&priv->controller_signals);
   g_clear_object (&priv->controller);
 
@@ -243,6 +305,20 @@ kt_flow_page_update (KtFlowPage *self)
   klass = KT_FLOW_PAGE_GET_CLASS (self);
   if (klass->update != NULL)
     klass->update (self);
+  schedule_pending_focus (self);
+}
+
+/* Called by a page that rebuilt the widgets under the focus, or brought its primary control
+ * back: the focus goes to the primary control unless the person has put it on another one. */
+void
+kt_flow_page_restore_focus (KtFlowPage *self)
+{
+  KtFlowPagePrivate *priv = kt_flow_page_get_instance_private (self);
+
+  g_return_if_fail (KT_IS_FLOW_PAGE (self));
+
+  priv->focus_pending = TRUE;
+  schedule_pending_focus (self);
 }
 
 /* Calls the update method whenever one of the controller's properties named here changes. */
@@ -313,4 +389,135 @@ kt_flow_page_start_over (GtkWidget  *widget,
                          GVariant   *parameter)
 {
   kt_mfa_controller_start_over (kt_flow_page_get_controller (KT_FLOW_PAGE (widget)));
+}
+
+/* Announcing */
+
+/* The control a screen reader speaks for: an entry, not the text widget inside it that has the
+ * keyboard focus. */
+static GtkWidget *
+accessible_focus (GtkRoot *root)
+{
+  GtkWidget *focus = gtk_root_get_focus (root);
+  GtkWidget *parent;
+
+  if (focus == NULL)
+    return GTK_WIDGET (root);
+  for (parent = gtk_widget_get_parent (focus); parent != NULL && GTK_IS_EDITABLE (parent);
+       parent = gtk_widget_get_parent (focus))
+    {
+      if (gtk_editable_get_delegate (GTK_EDITABLE (parent)) != GTK_EDITABLE (focus))
+        break;
+      focus = parent;
+    }
+  return focus;
+}
+
+#if !GTK_CHECK_VERSION (4, 14, 0)
+/* Time for a screen reader to read a message before it leaves the control it was put on. */
+#define DESCRIPTION_SECONDS 8
+
+static GtkWidget *described;
+static guint undescribe_source;
+
+static void
+undescribe (void)
+{
+  g_clear_handle_id (&undescribe_source, g_source_remove);
+  if (described == NULL)
+    return;
+  gtk_accessible_reset_property (GTK_ACCESSIBLE (described), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+  g_object_remove_weak_pointer (G_OBJECT (described), (gpointer *) &described);
+  described = NULL;
+}
+
+static gboolean
+on_undescribe_timeout (gpointer user_data)
+{
+  undescribe_source = 0;
+  undescribe ();
+  return G_SOURCE_REMOVE;
+}
+#endif
+
+/* Makes @message reach assistive technologies at once, whatever has the focus in @widget's
+ * window: an error, what the security key waits for, a confirmation.
+ *
+ * GTK 4.14 has announcements for this. GTK 4.8 has none, and no live regions either: a label
+ * with an alert or status role that changes raises only a name change on the label, which Orca
+ * reads only when the label is the locus of focus (scripts/default.py, on_name_changed). What
+ * Orca does read from anywhere in the focused window is a change of the accessible description
+ * of the object that has the focus, or one of its ancestors (on_description_changed, and
+ * AXUtilitiesEvent.is_presentable_description_change): it presents the new description as a
+ * message, without moving the focus from where the person is. So on GTK 4.8 the message becomes
+ * the focused control's description for a few seconds; set empty first, since Orca does not
+ * repeat a description it has cached, which an error that happens twice would be. */
+void
+kt_flow_page_announce (GtkWidget  *widget,
+                       const char *message)
+{
+  GtkRoot *root;
+  GtkWidget *target;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  root = gtk_widget_get_root (widget);
+  if (root == NULL || message == NULL || *message == '\0')
+    return;
+  target = accessible_focus (root);
+
+#if GTK_CHECK_VERSION (4, 14, 0)
+  gtk_accessible_announce (GTK_ACCESSIBLE (target), message,
+                           GTK_ACCESSIBLE_ANNOUNCEMENT_PRIORITY_MEDIUM);
+#else
+  undescribe ();
+  gtk_accessible_update_property (GTK_ACCESSIBLE (target),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, "",
+                                  -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (target),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message,
+                                  -1);
+  described = target;
+  g_object_add_weak_pointer (G_OBJECT (described), (gpointer *) &described);
+  undescribe_source = g_timeout_add_seconds (DESCRIPTION_SECONDS, on_undescribe_timeout, NULL);
+#endif
+}
+
+/* "_Rename" is read "Rename". */
+static char *
+without_mnemonic (const char *label)
+{
+  GString *words = g_string_new (NULL);
+
+  for (const char *p = label; *p != '\0'; p++)
+    {
+      if (*p == '_' && p[1] != '\0')
+        p++;
+      g_string_append_c (words, *p);
+    }
+  return g_string_free (words, FALSE);
+}
+
+/* Names every button under @widget that has a label of its own by that label's words. GTK 4.8
+ * names a button whose label has a mnemonic by the label with its mark and then the words of
+ * the label inside it ("_Rename Rename"), which a screen reader reads as it is; libadwaita 1.2's
+ * dialogs make their responses so. */
+void
+kt_flow_page_name_buttons (GtkWidget *widget)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) != NULL)
+    {
+      g_autofree char *name = without_mnemonic (gtk_button_get_label (GTK_BUTTON (widget)));
+
+      gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                      -1);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    kt_flow_page_name_buttons (child);
 }

@@ -47,6 +47,7 @@ void             kt_flow_page_update         (KtFlowPage      *self);
 void             kt_flow_page_watch          (KtFlowPage      *self,
                                               const char      *first_property,
                                               ...) G_GNUC_NULL_TERMINATED;
+void             kt_flow_page_restore_focus  (KtFlowPage      *self);
 void             kt_flow_page_connect        (KtFlowPage      *self,
                                               const char      *detailed_signal,
                                               GCallback        callback);
@@ -59,5 +60,9 @@ void             kt_flow_page_class_install_action (KtFlowPageClass             
 void             kt_flow_page_start_over     (GtkWidget       *widget,
                                               const char      *action_name,
                                               GVariant        *parameter);
+
+void             kt_flow_page_announce       (GtkWidget       *widget,
+                                              const char      *message);
+void             kt_flow_page_name_buttons   (GtkWidget       *widget);
 
 G_END_DECLS

@@ -5,6 +5,8 @@
  */
 #include <glib/gi18n.h>
 
+#include "kt-flow-page.h"
+#include "kt-pin-buffer.h"
 #include "kt-pin-dialog.h"
 
 /* Counting down only near the end keeps the count from alarming anyone with a typo to spare,
@@ -64,10 +66,11 @@ kt_pin_dialog_new (GtkWindow       *parent,
                                                        _("Enter Your Security Key's PIN"),
                                                        body));
 
-  entry = gtk_password_entry_new ();
-  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (entry), TRUE);
+  entry = kt_pin_buffer_new_entry (_("PIN"));
+  /* Read with the entry when the dialog opens with the focus in it: a wrong PIN, the attempts
+   * left. A screen reader reads the dialog's own text only when asked to. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("PIN"),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, body,
                                   -1);
   g_signal_connect_swapped (entry, "activate", G_CALLBACK (on_entry_activated), dialog);
   adw_message_dialog_set_extra_child (dialog, entry);
@@ -79,6 +82,7 @@ kt_pin_dialog_new (GtkWindow       *parent,
   adw_message_dialog_set_response_appearance (dialog, "unlock", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (dialog, "unlock");
   adw_message_dialog_set_close_response (dialog, "cancel");
+  kt_flow_page_name_buttons (GTK_WIDGET (dialog));
   /* After the owner's handlers, which read the PIN: it does not outlive the answer. */
   g_signal_connect_after (dialog, "response", G_CALLBACK (forget_pin), NULL);
   return dialog;

@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "kt-flow-page.h"
+#include "kt-pin-buffer.h"
 #include "kt-set-pin-dialog.h"
 
 typedef struct {
@@ -52,8 +54,8 @@ show_hint (SetPinDialog *data,
 static gboolean
 pins_acceptable (SetPinDialog *data)
 {
-  const char *pin = gtk_editable_get_text (data->pin_entry);
-  const char *again = gtk_editable_get_text (data->again_entry);
+  const char *pin = kt_pin_buffer_get_pin (data->pin_entry);
+  const char *again = kt_pin_buffer_get_pin (data->again_entry);
 
   if (*pin == '\0')
     {
@@ -120,7 +122,7 @@ on_response (AdwMessageDialog *dialog,
       pending->page = g_object_ref (data->page);
       pending->retry_action = g_strdup (data->retry_action);
       /* The controller keeps its own copy only until the key has seen it. */
-      kt_mfa_controller_set_pin_async (controller, gtk_editable_get_text (data->pin_entry), NULL,
+      kt_mfa_controller_set_pin_async (controller, kt_pin_buffer_get_pin (data->pin_entry), NULL,
                                        on_pin_set, pending);
     }
 
@@ -129,18 +131,6 @@ on_response (AdwMessageDialog *dialog,
   gtk_editable_set_text (data->again_entry, "");
   /* A password entry that still has the focus when its window goes warns (GTK 4.8). */
   gtk_window_set_focus (GTK_WINDOW (dialog), NULL);
-}
-
-static GtkWidget *
-pin_entry_new (const char *accessible_name)
-{
-  GtkWidget *entry = gtk_password_entry_new ();
-
-  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible_name,
-                                  -1);
-  return entry;
 }
 
 void
@@ -174,8 +164,8 @@ kt_set_pin_dialog_present (GtkWidget       *page,
                                   KT_WEBAUTHN_PIN_MIN_CHARS);
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  pin_entry = pin_entry_new (_("New PIN"));
-  again_entry = pin_entry_new (_("New PIN again"));
+  pin_entry = kt_pin_buffer_new_entry (_("New PIN"));
+  again_entry = kt_pin_buffer_new_entry (_("New PIN again"));
   /* Read out as it changes, so a person typing hears why the PIN cannot be set yet. */
   hint = g_object_new (GTK_TYPE_LABEL,
                        "accessible-role", GTK_ACCESSIBLE_ROLE_STATUS,
@@ -210,6 +200,7 @@ kt_set_pin_dialog_present (GtkWidget       *page,
                             again_entry);
   g_signal_connect_swapped (again_entry, "activate", G_CALLBACK (on_again_activated), dialog);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_response), controller, 0);
+  kt_flow_page_name_buttons (GTK_WIDGET (dialog));
 
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (pin_entry);

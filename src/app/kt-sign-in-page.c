@@ -17,6 +17,7 @@ struct _KtSignInPage
   /* Template widgets */
   GtkEntry   *email_entry;
   GtkWidget  *retry_box;
+  GtkWidget  *revoke_box;
 };
 
 G_DEFINE_FINAL_TYPE (KtSignInPage, kt_sign_in_page, KT_TYPE_FLOW_PAGE)
@@ -40,6 +41,9 @@ kt_sign_in_page_update (KtFlowPage *page)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sign-in.retry",
                                  unchecked && kt_flow_page_is_idle (page));
   gtk_widget_set_visible (self->retry_box, unchecked);
+  gtk_widget_set_visible (self->revoke_box,
+                          controller != NULL
+                          && kt_mfa_controller_get_revocation_pending (controller));
 }
 
 /* The server was out of reach at start-up: the kept session is checked again, no new code. */
@@ -56,6 +60,18 @@ retry_action (GtkWidget  *widget,
                                    kt_window_toast_on_success,
                                    kt_window_toast_on_success_data
                                      (widget, _("Connected to the server again")));
+}
+
+/* Signing out could not reach the server: the session is ended there once it can be. */
+static void
+revoke_again_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  kt_mfa_controller_revoke_again_async (kt_flow_page_get_controller (KT_FLOW_PAGE (widget)), NULL,
+                                        kt_window_toast_on_success,
+                                        kt_window_toast_on_success_data
+                                          (widget, _("Your last session is ended on the server")));
 }
 
 static void
@@ -100,10 +116,13 @@ kt_sign_in_page_class_init (KtSignInPageClass *klass)
                                                "/io/github/keyturn/Keyturn/kt-sign-in-page.ui");
   gtk_widget_class_bind_template_child (widget_class, KtSignInPage, email_entry);
   gtk_widget_class_bind_template_child (widget_class, KtSignInPage, retry_box);
+  gtk_widget_class_bind_template_child (widget_class, KtSignInPage, revoke_box);
   gtk_widget_class_bind_template_callback (widget_class, on_email_activated);
   gtk_widget_class_bind_template_callback (widget_class, kt_flow_page_update);
   gtk_widget_class_install_action (widget_class, "sign-in.send-code", NULL, send_code_action);
   gtk_widget_class_install_action (widget_class, "sign-in.retry", NULL, retry_action);
+  kt_flow_page_class_install_action (page_class, "sign-in.revoke-again", NULL,
+                                     revoke_again_action);
 }
 
 static void

@@ -9,6 +9,7 @@
 #include "kt-authenticate-page.h"
 #include "kt-code-page.h"
 #include "kt-flow-page.h"
+#include "kt-pin-buffer.h"
 #include "kt-pin-dialog.h"
 #include "kt-recovery-code-page.h"
 #include "kt-recovery-codes-page.h"
@@ -123,7 +124,7 @@ on_pin_dialog_response (KtWindow         *self,
     {
       self->pin_answered = TRUE;
       if (g_strcmp0 (response, "unlock") == 0)
-        kt_mfa_controller_answer_pin (self->controller, gtk_editable_get_text (entry));
+        kt_mfa_controller_answer_pin (self->controller, kt_pin_buffer_get_pin (entry));
       else
         kt_mfa_controller_decline_pin (self->controller);
     }
@@ -194,6 +195,21 @@ show_shortcuts_action (GtkWidget  *widget,
   gtk_window_present (shortcuts);
 }
 
+/* libadwaita 1.2 gives a toast's close button an icon and no name: it is named here. */
+static void
+name_close_buttons (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget)
+      && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), "window-close-symbolic") == 0)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, _("Close"),
+                                    -1);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    name_close_buttons (child);
+}
+
 /* Room a toast leaves for its text: its margins, padding and close button take the rest. */
 #define TOAST_CHROME_WIDTH 140
 
@@ -233,7 +249,13 @@ toast_action (GtkWidget  *widget,
   if (room > 0)
     gtk_label_set_max_width_chars (GTK_LABEL (title), MAX (8, room / char_width));
   adw_toast_set_custom_title (toast, title);
+  /* Shown at once, ahead of any other, so that its close button is there to be named; and
+   * said at once, as the alert's own name change reaches no screen reader (see
+   * kt_flow_page_announce()). */
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   adw_toast_overlay_add_toast (self->toast_overlay, g_steal_pointer (&toast));
+  name_close_buttons (GTK_WIDGET (self->toast_overlay));
+  kt_flow_page_announce (widget, message);
 }
 
 static void

@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "kt-api-client-private.h"
 #include "kt-api-response-private.h"
 #include "kt-device-signer.h"
 #include "kt-elevated-tokens.h"
@@ -47,13 +48,6 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
-
-typedef enum {
-  CALL_PLAIN = 0,
-  CALL_IDEMPOTENT = 1 << 0,     /* safe to send again after a network error */
-  CALL_AUTHENTICATED = 1 << 1,  /* carries the access token */
-  CALL_STEP_UP = 1 << 2,        /* carries the MFA token when one is held; success spends it */
-} CallFlags;
 
 typedef struct {
   const char *method;
@@ -291,6 +285,14 @@ kt_api_client_has_access_token (KtApiClient *self)
 {
   g_return_val_if_fail (KT_IS_API_CLIENT (self), FALSE);
   return self->access_token != NULL;
+}
+
+/* A copy, to free with kt_secret_free(). */
+char *
+kt_api_client_dup_access_token (KtApiClient *self)
+{
+  g_return_val_if_fail (KT_IS_API_CLIENT (self), NULL);
+  return g_strdup (self->access_token);
 }
 
 void
@@ -707,17 +709,6 @@ send_attempt (GTask *task)
                            on_response, attempt);
 }
 
-static void start_call (KtApiClient         *self,
-                        const char          *method,
-                        const char          *path,
-                        JsonNode            *body,
-                        CallFlags            flags,
-                        KtApiParserKind      parser,
-                        gpointer             source_tag,
-                        GCancellable        *cancellable,
-                        GAsyncReadyCallback  callback,
-                        gpointer             user_data);
-
 /* Device-signed requests (kt-device-signer.h): the keys come from the keyring and, for a signed
  * endpoint, a nonce from GET /nonces before the request is built. */
 
@@ -771,15 +762,16 @@ device_headers_ready (GTask *task)
     {
       g_autofree char *path = g_strdup_printf ("/nonces?count=%d", KT_DEVICE_NONCE_BATCH);
 
-      start_call (self, "GET", path, NULL, CALL_IDEMPOTENT, KT_API_PARSER_OBJECT,
-                  device_headers_ready, g_task_get_cancellable (task), on_device_nonces, task);
+      kt_api_client_start_call (self, "GET", path, NULL, CALL_IDEMPOTENT, KT_API_PARSER_OBJECT,
+                                device_headers_ready, g_task_get_cancellable (task),
+                                on_device_nonces, task);
       return FALSE;
     }
   return TRUE;
 }
 
-static void
-start_elevated_call (KtApiClient         *self,
+void
+kt_api_client_start_elevated_call (KtApiClient         *self,
                      const char          *method,
                      const char          *path,
                      JsonNode            *body,
@@ -817,8 +809,8 @@ start_elevated_call (KtApiClient         *self,
   send_attempt (task);
 }
 
-static void
-start_call (KtApiClient         *self,
+void
+kt_api_client_start_call (KtApiClient         *self,
             const char          *method,
             const char          *path,
             JsonNode            *body,
@@ -829,12 +821,12 @@ start_call (KtApiClient         *self,
             GAsyncReadyCallback  callback,
             gpointer             user_data)
 {
-  start_elevated_call (self, method, path, body, flags, NULL, parser, source_tag, cancellable,
+  kt_api_client_start_elevated_call (self, method, path, body, flags, NULL, parser, source_tag, cancellable,
                        callback, user_data);
 }
 
-static gpointer
-finish_call (KtApiClient   *self,
+gpointer
+kt_api_client_finish_call (KtApiClient   *self,
              GAsyncResult  *result,
              gpointer       source_tag,
              GError       **error)
@@ -844,574 +836,4 @@ finish_call (KtApiClient   *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static JsonNode *
-build_object (const char *first_member,
-              ...)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  const char *member;
-  va_list args;
-
-  json_builder_begin_object (builder);
-  va_start (args, first_member);
-  for (member = first_member; member != NULL; member = va_arg (args, const char *))
-    {
-      json_builder_set_member_name (builder, member);
-      json_builder_add_string_value (builder, va_arg (args, const char *));
-    }
-  va_end (args);
-  json_builder_end_object (builder);
-
-  return json_builder_get_root (builder);
-}
-
-/* The calls */
-
-void
-kt_api_client_check_step_up_async (KtApiClient         *self,
-                                   const char          *scope,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  g_autoptr(JsonNode) body = build_object ("scope", scope, NULL);
-
-  start_call (self, "POST", "/stepUp/check", body, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_OBJECT, kt_api_client_check_step_up_async,
-              cancellable, callback, user_data);
-}
-
-gboolean
-kt_api_client_check_step_up_finish (KtApiClient   *self,
-                                    GAsyncResult  *result,
-                                    gboolean      *is_required,
-                                    GError       **error)
-{
-  g_autoptr(JsonObject) answer = finish_call (self, result, kt_api_client_check_step_up_async,
-                                              error);
-  JsonNode *node;
-
-  if (answer == NULL)
-    return FALSE;
-  node = json_object_get_member (answer, "isRequired");
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    {
-      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_MALFORMED,
-                           _("The server’s answer is not what Keyturn expected: isRequired "
-                             "should be a boolean."));
-      return FALSE;
-    }
-  *is_required = json_node_get_boolean (node);
-  return TRUE;
-}
-
-void
-kt_api_client_get_settings_async (KtApiClient         *self,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
-{
-  start_call (self, "GET", "/settings", NULL, CALL_IDEMPOTENT,
-              KT_API_PARSER_OBJECT, kt_api_client_get_settings_async,
-              cancellable, callback, user_data);
-}
-
-JsonObject *
-kt_api_client_get_settings_finish (KtApiClient   *self,
-                                   GAsyncResult  *result,
-                                   GError       **error)
-{
-  return finish_call (self, result, kt_api_client_get_settings_async, error);
-}
-
-void
-kt_api_client_create_email_verification_async (KtApiClient         *self,
-                                               const char          *email,
-                                               GCancellable        *cancellable,
-                                               GAsyncReadyCallback  callback,
-                                               gpointer             user_data)
-{
-  g_autoptr(JsonNode) body = build_object ("email", email, NULL);
-
-  start_call (self, "POST", "/emailVerifications/create", body, CALL_PLAIN,
-              KT_API_PARSER_VERIFICATION_UUID, kt_api_client_create_email_verification_async,
-              cancellable, callback, user_data);
-}
-
-char *
-kt_api_client_create_email_verification_finish (KtApiClient   *self,
-                                                GAsyncResult  *result,
-                                                GError       **error)
-{
-  return finish_call (self, result, kt_api_client_create_email_verification_async, error);
-}
-
-void
-kt_api_client_retry_email_verification_async (KtApiClient         *self,
-                                              const char          *email,
-                                              const char          *verification_uuid,
-                                              GCancellable        *cancellable,
-                                              GAsyncReadyCallback  callback,
-                                              gpointer             user_data)
-{
-  g_autoptr(JsonNode) body = build_object ("email", email,
-                                           "verificationUUID", verification_uuid, NULL);
-
-  start_call (self, "POST", "/emailVerifications/retry", body, CALL_PLAIN,
-              KT_API_PARSER_VERIFICATION_UUID, kt_api_client_retry_email_verification_async,
-              cancellable, callback, user_data);
-}
-
-char *
-kt_api_client_retry_email_verification_finish (KtApiClient   *self,
-                                               GAsyncResult  *result,
-                                               GError       **error)
-{
-  return finish_call (self, result, kt_api_client_retry_email_verification_async, error);
-}
-
-void
-kt_api_client_sign_in_with_email_code_async (KtApiClient         *self,
-                                             const char          *verification_uuid,
-                                             const char          *code,
-                                             GCancellable        *cancellable,
-                                             GAsyncReadyCallback  callback,
-                                             gpointer             user_data)
-{
-  g_autoptr(JsonNode) body = build_object ("verificationUUID", verification_uuid,
-                                           "verificationToken", code, NULL);
-
-  start_call (self, "POST", "/emailVerifications/signin", body, CALL_PLAIN,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_sign_in_with_email_code_async,
-              cancellable, callback, user_data);
-}
-
-KtVerifyResponse *
-kt_api_client_sign_in_with_email_code_finish (KtApiClient   *self,
-                                              GAsyncResult  *result,
-                                              GError       **error)
-{
-  g_autoptr(KtVerifyResponse) response =
-    finish_call (self, result, kt_api_client_sign_in_with_email_code_async, error);
-
-  /* An environment that keeps sessions in cookies answers without minifiedJwt: there is no
-   * token to carry, and every later call would fail without saying why. */
-  if (response != NULL && kt_verify_response_get_access_token (response) == NULL)
-    {
-      g_set_error_literal (error, KT_API_ERROR, KT_API_ERROR_CONFIGURATION,
-                           _("This environment keeps its sessions in browser cookies, which "
-                             "Keyturn cannot use. Its owner must choose token-based sessions "
-                             "(in Dynamic’s dashboard, Security › Authentication storage: not "
-                             "cookie) for Keyturn to sign in."));
-      return NULL;
-    }
-  return g_steal_pointer (&response);
-}
-
-void
-kt_api_client_get_user_async (KtApiClient         *self,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  start_call (self, "GET", "/users", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_USER, kt_api_client_get_user_async,
-              cancellable, callback, user_data);
-}
-
-KtUser *
-kt_api_client_get_user_finish (KtApiClient   *self,
-                               GAsyncResult  *result,
-                               GError       **error)
-{
-  return finish_call (self, result, kt_api_client_get_user_async, error);
-}
-
-void
-kt_api_client_refresh_async (KtApiClient         *self,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
-{
-  start_call (self, "POST", "/refresh", NULL, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_refresh_async,
-              cancellable, callback, user_data);
-}
-
-KtVerifyResponse *
-kt_api_client_refresh_finish (KtApiClient   *self,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  return finish_call (self, result, kt_api_client_refresh_async, error);
-}
-
-void
-kt_api_client_revoke_async (KtApiClient         *self,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  start_call (self, "POST", "/revoke", NULL, CALL_AUTHENTICATED,
-              KT_API_PARSER_NOTHING, kt_api_client_revoke_async,
-              cancellable, callback, user_data);
-}
-
-gboolean
-kt_api_client_revoke_finish (KtApiClient   *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  return finish_call (self, result, kt_api_client_revoke_async, error) != NULL;
-}
-
-void
-kt_api_client_check_session_async (KtApiClient         *self,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  start_call (self, "GET", "/session", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_NOTHING, kt_api_client_check_session_async,
-              cancellable, callback, user_data);
-}
-
-gboolean
-kt_api_client_check_session_finish (KtApiClient   *self,
-                                    GAsyncResult  *result,
-                                    GError       **error)
-{
-  return finish_call (self, result, kt_api_client_check_session_async, error) != NULL;
-}
-
-void
-kt_api_client_list_passkeys_async (KtApiClient         *self,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  start_call (self, "GET", "/users/passkeys", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_PASSKEYS, kt_api_client_list_passkeys_async,
-              cancellable, callback, user_data);
-}
-
-GListModel *
-kt_api_client_list_passkeys_finish (KtApiClient   *self,
-                                    GAsyncResult  *result,
-                                    GError       **error)
-{
-  return finish_call (self, result, kt_api_client_list_passkeys_async, error);
-}
-
-void
-kt_api_client_get_passkey_registration_options_async (KtApiClient         *self,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data)
-{
-  start_call (self, "GET", "/users/passkeys/register", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_OBJECT, kt_api_client_get_passkey_registration_options_async,
-              cancellable, callback, user_data);
-}
-
-JsonObject *
-kt_api_client_get_passkey_registration_options_finish (KtApiClient   *self,
-                                                       GAsyncResult  *result,
-                                                       GError       **error)
-{
-  return finish_call (self, result, kt_api_client_get_passkey_registration_options_async, error);
-}
-
-/* A copy of @request asking for what the step proves: createMfaToken {singleUse: true} (the
- * legacy token) when @create_mfa_token, requestedScopes [@requested_scope] (an elevated access
- * token) when one is named. */
-static JsonNode *
-with_step_up_request (JsonObject *request,
-                      gboolean    create_mfa_token,
-                      const char *requested_scope)
-{
-  g_autoptr(JsonNode) original = json_node_init_object (json_node_alloc (), request);
-  g_autoptr(JsonNode) copy = json_node_copy (original);
-
-  if (create_mfa_token)
-    {
-      JsonObject *create = json_object_new ();
-
-      json_object_set_boolean_member (create, "singleUse", TRUE);
-      json_object_set_object_member (json_node_get_object (copy), "createMfaToken", create);
-    }
-  if (requested_scope != NULL)
-    {
-      JsonArray *scopes = json_array_new ();
-
-      json_array_add_string_element (scopes, requested_scope);
-      json_object_set_array_member (json_node_get_object (copy), "requestedScopes", scopes);
-    }
-  return g_steal_pointer (&copy);
-}
-
-void
-kt_api_client_register_passkey_async (KtApiClient         *self,
-                                      JsonObject          *registration,
-                                      gboolean             create_mfa_token,
-                                      const char          *elevated_scope,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
-  g_autoptr(JsonNode) body = with_step_up_request (registration, create_mfa_token, NULL);
-
-  start_elevated_call (self, "POST", "/users/passkeys/register", body, CALL_AUTHENTICATED,
-                       elevated_scope, KT_API_PARSER_VERIFY_RESPONSE,
-                       kt_api_client_register_passkey_async, cancellable, callback, user_data);
-}
-
-KtVerifyResponse *
-kt_api_client_register_passkey_finish (KtApiClient   *self,
-                                       GAsyncResult  *result,
-                                       GError       **error)
-{
-  return finish_call (self, result, kt_api_client_register_passkey_async, error);
-}
-
-void
-kt_api_client_get_passkey_authentication_options_async (KtApiClient         *self,
-                                                        GCancellable        *cancellable,
-                                                        GAsyncReadyCallback  callback,
-                                                        gpointer             user_data)
-{
-  start_call (self, "GET", "/users/passkeys/authenticate", NULL,
-              CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_OBJECT, kt_api_client_get_passkey_authentication_options_async,
-              cancellable, callback, user_data);
-}
-
-JsonObject *
-kt_api_client_get_passkey_authentication_options_finish (KtApiClient   *self,
-                                                         GAsyncResult  *result,
-                                                         GError       **error)
-{
-  return finish_call (self, result, kt_api_client_get_passkey_authentication_options_async, error);
-}
-
-void
-kt_api_client_authenticate_passkey_async (KtApiClient         *self,
-                                          JsonObject          *assertion,
-                                          gboolean             create_mfa_token,
-                                          const char          *requested_scope,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data)
-{
-  g_autoptr(JsonNode) body = with_step_up_request (assertion, create_mfa_token,
-                                                   requested_scope);
-
-  start_call (self, "POST", "/users/mfa/auth/passkey", body, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_passkey_async,
-              cancellable, callback, user_data);
-}
-
-KtVerifyResponse *
-kt_api_client_authenticate_passkey_finish (KtApiClient   *self,
-                                           GAsyncResult  *result,
-                                           GError       **error)
-{
-  return finish_call (self, result, kt_api_client_authenticate_passkey_async, error);
-}
-
-void
-kt_api_client_rename_passkey_async (KtApiClient         *self,
-                                    const char          *passkey_id,
-                                    const char          *alias,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  g_autoptr(JsonNode) body = build_object ("id", passkey_id, "alias", alias, NULL);
-
-  start_call (self, "PUT", "/users/passkeys", body, CALL_AUTHENTICATED | CALL_STEP_UP,
-              KT_API_PARSER_PASSKEY, kt_api_client_rename_passkey_async,
-              cancellable, callback, user_data);
-}
-
-KtPasskey *
-kt_api_client_rename_passkey_finish (KtApiClient   *self,
-                                     GAsyncResult  *result,
-                                     GError       **error)
-{
-  return finish_call (self, result, kt_api_client_rename_passkey_async, error);
-}
-
-void
-kt_api_client_delete_passkey_async (KtApiClient         *self,
-                                    const char          *passkey_id,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  g_autoptr(JsonNode) body = build_object ("passkeyId", passkey_id, NULL);
-
-  start_elevated_call (self, "DELETE", "/users/passkeys", body,
-                       CALL_AUTHENTICATED | CALL_STEP_UP, KT_SCOPE_CREDENTIAL_UNLINK,
-                       KT_API_PARSER_NOTHING, kt_api_client_delete_passkey_async,
-                       cancellable, callback, user_data);
-}
-
-gboolean
-kt_api_client_delete_passkey_finish (KtApiClient   *self,
-                                     GAsyncResult  *result,
-                                     GError       **error)
-{
-  return finish_call (self, result, kt_api_client_delete_passkey_async, error) != NULL;
-}
-
-void
-kt_api_client_get_recovery_codes_async (KtApiClient         *self,
-                                        GCancellable        *cancellable,
-                                        GAsyncReadyCallback  callback,
-                                        gpointer             user_data)
-{
-  /* Not idempotent on the server's side (the first call creates the codes), but a repeat
-   * returns the same codes, so sending it again after a network error is safe. */
-  start_call (self, "GET", "/users/mfa/recovery", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_RECOVERY_CODES, kt_api_client_get_recovery_codes_async,
-              cancellable, callback, user_data);
-}
-
-char **
-kt_api_client_get_recovery_codes_finish (KtApiClient   *self,
-                                         GAsyncResult  *result,
-                                         GError       **error)
-{
-  return finish_call (self, result, kt_api_client_get_recovery_codes_async, error);
-}
-
-void
-kt_api_client_create_recovery_codes_async (KtApiClient         *self,
-                                           GCancellable        *cancellable,
-                                           GAsyncReadyCallback  callback,
-                                           gpointer             user_data)
-{
-  start_call (self, "POST", "/users/mfa/recovery", NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
-              KT_API_PARSER_RECOVERY_CODES, kt_api_client_create_recovery_codes_async,
-              cancellable, callback, user_data);
-}
-
-char **
-kt_api_client_create_recovery_codes_finish (KtApiClient   *self,
-                                            GAsyncResult  *result,
-                                            GError       **error)
-{
-  return finish_call (self, result, kt_api_client_create_recovery_codes_async, error);
-}
-
-void
-kt_api_client_authenticate_recovery_code_async (KtApiClient         *self,
-                                                const char          *code,
-                                                gboolean             create_mfa_token,
-                                                const char          *requested_scope,
-                                                GCancellable        *cancellable,
-                                                GAsyncReadyCallback  callback,
-                                                gpointer             user_data)
-{
-  g_autoptr(JsonNode) plain = build_object ("code", code, NULL);
-  g_autoptr(JsonNode) body = with_step_up_request (json_node_get_object (plain),
-                                                   create_mfa_token, requested_scope);
-
-  start_call (self, "POST", "/users/mfa/auth/recovery", body, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_recovery_code_async,
-              cancellable, callback, user_data);
-}
-
-KtVerifyResponse *
-kt_api_client_authenticate_recovery_code_finish (KtApiClient   *self,
-                                                 GAsyncResult  *result,
-                                                 GError       **error)
-{
-  return finish_call (self, result, kt_api_client_authenticate_recovery_code_async, error);
-}
-
-void
-kt_api_client_acknowledge_recovery_codes_async (KtApiClient         *self,
-                                                GCancellable        *cancellable,
-                                                GAsyncReadyCallback  callback,
-                                                gpointer             user_data)
-{
-  g_autoptr(JsonNode) body = build_object ("mfaBackupCodeAcknowledgement", "complete", NULL);
-
-  start_call (self, "PUT", "/users", body, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_acknowledge_recovery_codes_async,
-              cancellable, callback, user_data);
-}
-
-KtVerifyResponse *
-kt_api_client_acknowledge_recovery_codes_finish (KtApiClient   *self,
-                                                 GAsyncResult  *result,
-                                                 GError       **error)
-{
-  return finish_call (self, result, kt_api_client_acknowledge_recovery_codes_async, error);
-}
-
-void
-kt_api_client_get_mfa_methods_async (KtApiClient         *self,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data)
-{
-  start_call (self, "GET", "/users/mfa/methods", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_MFA_METHODS, kt_api_client_get_mfa_methods_async,
-              cancellable, callback, user_data);
-}
-
-KtMfaMethods *
-kt_api_client_get_mfa_methods_finish (KtApiClient   *self,
-                                      GAsyncResult  *result,
-                                      GError       **error)
-{
-  return finish_call (self, result, kt_api_client_get_mfa_methods_async, error);
-}
-
-void
-kt_api_client_list_mfa_devices_async (KtApiClient         *self,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
-  start_call (self, "GET", "/users/mfa", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_MFA_DEVICES, kt_api_client_list_mfa_devices_async,
-              cancellable, callback, user_data);
-}
-
-GListModel *
-kt_api_client_list_mfa_devices_finish (KtApiClient   *self,
-                                       GAsyncResult  *result,
-                                       GError       **error)
-{
-  return finish_call (self, result, kt_api_client_list_mfa_devices_async, error);
-}
-
-void
-kt_api_client_delete_mfa_device_async (KtApiClient         *self,
-                                       const char          *device_id,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
-{
-  g_autofree char *escaped = g_uri_escape_string (device_id, NULL, FALSE);
-  g_autofree char *path = g_strconcat ("/users/mfa/", escaped, NULL);
-
-  start_elevated_call (self, "DELETE", path, NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
-                       KT_SCOPE_CREDENTIAL_UNLINK, KT_API_PARSER_NOTHING,
-                       kt_api_client_delete_mfa_device_async, cancellable, callback, user_data);
-}
-
-gboolean
-kt_api_client_delete_mfa_device_finish (KtApiClient   *self,
-                                        GAsyncResult  *result,
-                                        GError       **error)
-{
-  return finish_call (self, result, kt_api_client_delete_mfa_device_async, error) != NULL;
 }

@@ -37,6 +37,7 @@ const char  *kt_api_client_get_environment_id  (KtApiClient   *self);
 void         kt_api_client_set_access_token    (KtApiClient   *self,
                                                 const char    *token);
 gboolean     kt_api_client_has_access_token    (KtApiClient   *self);
+char        *kt_api_client_dup_access_token    (KtApiClient   *self);
 void         kt_api_client_set_mfa_token       (KtApiClient   *self,
                                                 const char    *token);
 gboolean     kt_api_client_has_mfa_token       (KtApiClient   *self);

@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "keyturn-flow"
 
 #include "kt-mfa-controller-private.h"
+#include "kt-verify-response.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -290,6 +291,33 @@ replace_session_key (KtMfaController *self)
     kt_device_signer_replace_session_key (signer);
 }
 
+/* A session the server could not be told to end is dropped here all the same; a client of its
+ * own keeps its token, in memory only, for kt_mfa_controller_revoke_again_async(). */
+#define PENDING_REVOCATION "kt-pending-revocation"
+
+static GError *
+revocation_failed (void)
+{
+  return g_error_new_literal (KT_MFA_CONTROLLER_ERROR, KT_MFA_CONTROLLER_ERROR_NOT_REVOKED,
+                              _("Signed out on this computer only: the server could not be "
+                                "reached, so the session stays valid until it expires. Try "
+                                "again to end it there."));
+}
+
+/* Whether the server has ended the session, or never will take it again. */
+static gboolean
+revoked (KtApiClient   *api,
+         GAsyncResult  *result)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (kt_api_client_revoke_finish (api, result, &error)
+      || g_error_matches (error, KT_API_ERROR, KT_API_ERROR_UNAUTHORIZED))
+    return TRUE;
+  g_message ("Could not revoke the session on the server: %s", error->message);
+  return FALSE;
+}
+
 static void
 on_revoked (GObject      *source,
             GAsyncResult *result,
@@ -297,17 +325,35 @@ on_revoked (GObject      *source,
 {
   GTask *task = user_data;
   KtMfaController *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-
-  /* Signing out always succeeds here: the session is dropped even when the server could not be
-   * told, and the reason is logged. */
-  if (!kt_api_client_revoke_finish (KT_API_CLIENT (source), result, &error) &&
-      !g_error_matches (error, KT_API_ERROR, KT_API_ERROR_UNAUTHORIZED))
-    g_message ("Could not revoke the session on the server: %s", error->message);
+  KtApiClient *api = KT_API_CLIENT (source);
 
   replace_session_key (self);
+  if (revoked (api, result))
+    {
+      kt_mfa_controller_drop_session (self);
+      kt_mfa_controller_end_operation (self, task, NULL);
+      return;
+    }
+
+  /* Signing out always removes the session from this computer; what stays is the token the
+   * server needs to end it, for a second try. */
+  if (kt_api_client_has_access_token (api))
+    {
+      g_autoptr(KtApiClient) revoker =
+        kt_api_client_new (kt_api_client_get_base_url (api),
+                           kt_api_client_get_environment_id (api), NULL);
+      char *token = kt_api_client_dup_access_token (api);
+
+      if (revoker != NULL)
+        {
+          kt_api_client_set_access_token (revoker, token);
+          g_object_set_data_full (G_OBJECT (self), PENDING_REVOCATION,
+                                  g_steal_pointer (&revoker), g_object_unref);
+        }
+      kt_secret_free (token);
+    }
   kt_mfa_controller_drop_session (self);
-  kt_mfa_controller_end_operation (self, task, NULL);
+  kt_mfa_controller_end_operation (self, task, revocation_failed ());
 }
 
 void
@@ -334,4 +380,55 @@ kt_mfa_controller_sign_out_async (KtMfaController     *self,
     }
 
   kt_api_client_revoke_async (self->api, g_task_get_cancellable (task), on_revoked, task);
+}
+
+gboolean
+kt_mfa_controller_get_revocation_pending (KtMfaController *self)
+{
+  g_return_val_if_fail (KT_IS_MFA_CONTROLLER (self), FALSE);
+
+  return g_object_get_data (G_OBJECT (self), PENDING_REVOCATION) != NULL;
+}
+
+static void
+on_revoked_again (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+
+  if (!revoked (KT_API_CLIENT (source), result))
+    {
+      kt_mfa_controller_end_operation (self, task, revocation_failed ());
+      return;
+    }
+  g_object_set_data (G_OBJECT (self), PENDING_REVOCATION, NULL);
+  kt_mfa_controller_end_operation (self, task, NULL);
+}
+
+/* Asks the server again to end the session a sign-out could not end there. */
+void
+kt_mfa_controller_revoke_again_async (KtMfaController     *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  KtApiClient *revoker;
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_revoke_again_async,
+                                            cancellable, callback, user_data);
+  if (task == NULL)
+    return;
+
+  revoker = g_object_get_data (G_OBJECT (self), PENDING_REVOCATION);
+  if (revoker == NULL)
+    {
+      kt_mfa_controller_end_operation (self, task, NULL);
+      return;
+    }
+  kt_api_client_revoke_async (revoker, g_task_get_cancellable (task), on_revoked_again, task);
 }

@@ -27,6 +27,8 @@ G_BEGIN_DECLS
  *   address, a code, a passkey's name); nothing was sent
  * @KT_MFA_CONTROLLER_ERROR_WRONG_STEP: the operation needs an earlier step first (a code checked
  *   or sent again before any was sent)
+ * @KT_MFA_CONTROLLER_ERROR_NOT_REVOKED: signed out on this computer, but the server could not be
+ *   told to end the session, which stays valid there until it expires
  *
  * The controller's own refusals; what the server, the keyring or the key answered keeps its
  * domain (KT_API_ERROR, KT_SESSION_STORE_ERROR, KT_WEBAUTHN_ERROR), and a cancelled operation
@@ -37,6 +39,7 @@ typedef enum {
   KT_MFA_CONTROLLER_ERROR_BUSY,
   KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
   KT_MFA_CONTROLLER_ERROR_WRONG_STEP,
+  KT_MFA_CONTROLLER_ERROR_NOT_REVOKED,
 } KtMfaControllerError;
 
 GQuark           kt_mfa_controller_error_quark          (void);
@@ -164,6 +167,11 @@ void     kt_mfa_controller_refresh_session_async       (KtMfaController     *sel
                                                         GAsyncReadyCallback  callback,
                                                         gpointer             user_data);
 void     kt_mfa_controller_sign_out_async              (KtMfaController     *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean kt_mfa_controller_get_revocation_pending      (KtMfaController     *self);
+void     kt_mfa_controller_revoke_again_async          (KtMfaController     *self,
                                                         GCancellable        *cancellable,
                                                         GAsyncReadyCallback  callback,
                                                         gpointer             user_data);

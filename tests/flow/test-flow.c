@@ -741,6 +741,53 @@ test_server_down_at_start (Flow          *f,
   g_assert_null (kt_mfa_controller_get_error (f->controller));
 }
 
+/* Signing out with the server out of reach: the session leaves this computer all the same, the
+ * failure to end it on the server is an error of its own, and a second try ends it once the
+ * server is back. */
+static void
+test_sign_out_server_down (Flow          *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtStoredSession) session = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  GAsyncResult *result = NULL;
+
+  flow_sign_up (f);
+  flow_spin_until (flow_is_remembered, f, 5000);
+  session = flow_stored_session (f);
+  g_assert_nonnull (session);
+
+  ks_test_server_kill (f->server);
+  kt_mfa_controller_sign_out_async (f->controller, NULL, flow_store_result, &result);
+  g_assert_false (flow_await (f, &result, &error));
+  g_assert_error (error, KT_MFA_CONTROLLER_ERROR, KT_MFA_CONTROLLER_ERROR_NOT_REVOKED);
+  g_clear_error (&error);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_OUT);
+  g_assert_null (kt_mfa_controller_get_user (f->controller));
+  g_assert_true (kt_mfa_controller_get_revocation_pending (f->controller));
+  flow_spin (100);
+  g_assert_null (flow_stored_session (f));
+
+  /* Still down: the same answer, and the token still kept for another try. */
+  kt_mfa_controller_revoke_again_async (f->controller, NULL, flow_store_result, &result);
+  g_assert_false (flow_await (f, &result, &error));
+  g_assert_error (error, KT_MFA_CONTROLLER_ERROR, KT_MFA_CONTROLLER_ERROR_NOT_REVOKED);
+  g_clear_error (&error);
+  g_assert_true (kt_mfa_controller_get_revocation_pending (f->controller));
+
+  ks_test_server_restart (f->server, TRUE);
+  g_assert_cmpint (ks_test_request (f->server, "GET", "/users", session->access_token, NULL,
+                                    NULL, &reply), ==, 200);
+  g_clear_pointer (&reply, json_object_unref);
+  kt_mfa_controller_revoke_again_async (f->controller, NULL, flow_store_result, &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+  g_assert_false (kt_mfa_controller_get_revocation_pending (f->controller));
+  g_assert_cmpint (ks_test_request (f->server, "GET", "/users", session->access_token, NULL,
+                                    NULL, &reply), ==, 401);
+}
+
 static void
 test_server_killed_mid_request (Flow          *f,
                                 gconstpointer  data)
@@ -1243,6 +1290,7 @@ main (int   argc,
   ADD_FLOW_TEST ("/flow/refresh-before-expiry", &short_tokens, test_refresh_before_expiry);
   ADD_FLOW_TEST ("/flow/unauthorized-mid-flow", NULL, test_unauthorized_mid_flow);
   ADD_FLOW_TEST ("/flow/server-down-at-start", &through_proxy, test_server_down_at_start);
+  ADD_FLOW_TEST ("/flow/sign-out-server-down", &through_proxy, test_sign_out_server_down);
   ADD_FLOW_TEST ("/flow/server-killed-mid-request", &through_proxy,
                  test_server_killed_mid_request);
   ADD_FLOW_TEST ("/flow/pin-protected-key", &uv_required, test_pin_protected_key);

@@ -17,6 +17,7 @@ import time
 
 import polib
 import pyatspi
+from gi.repository import GLib
 from Xlib import X, XK
 from Xlib import display as xdisplay
 from Xlib.ext import xtest
@@ -28,9 +29,17 @@ def log(message):
     print(f"# {message}", flush=True)
 
 
+def pump_events():
+    """Delivers the AT-SPI events that have arrived to their listeners (see EventRecorder)."""
+    context = GLib.MainContext.default()
+    while context.pending():
+        context.iteration(False)
+
+
 def wait_for(what, probe, timeout=TIMEOUT):
     deadline = time.monotonic() + timeout
     while True:
+        pump_events()
         value = probe()
         if value:
             return value
@@ -54,15 +63,7 @@ def is_visible(acc):
 
 
 def is_named(acc, name):
-    spoken = acc.name
-    if spoken == name:
-        return True
-    # GTK 4.8 names a button whose label property has a mnemonic by that property and its
-    # label's text together ("_Rename Rename"); libadwaita's dialog buttons are built so.
-    if not spoken.endswith(" " + name):
-        return False
-    mnemonic = spoken[:-len(name) - 1]
-    return "_" in mnemonic and mnemonic.replace("_", "") == name
+    return acc.name == name
 
 
 def search(acc, role, name):
@@ -137,12 +138,160 @@ def unnamed_controls(acc, path=""):
     return found
 
 
+def misspoken_name(name):
+    """What is wrong with a control's name as a screen reader reads it, or None: a mnemonic mark
+    ("_Rename"), or the label twice as GTK 4.8 names a button with a mnemonic ("_Rename Rename")."""
+    if re.search(r"_[^\W\d_]", name):
+        return "a mnemonic mark"
+    for i, ch in enumerate(name):
+        if ch == " " and name[:i].strip() and strip_mnemonic(name[:i]) == name[i + 1:]:
+            return "the label twice"
+    return None
+
+
+def misnamed_controls(acc, path=""):
+    """Every visible control under @acc whose name has a mnemonic mark or a doubled label."""
+    found = []
+    try:
+        if not is_visible(acc):
+            return found
+        here = f"{path}/{acc.getRoleName()}"
+        if acc.getRole() in _NAMED_ROLES:
+            wrong = misspoken_name(acc.name)
+            if wrong:
+                found.append(f"{here} “{acc.name}” ({wrong})")
+        for i in range(acc.childCount):
+            child = acc.getChildAtIndex(i)
+            if child is not None:
+                found += misnamed_controls(child, here)
+    except Exception:
+        pass
+    return found
+
+
 def check_names(app, page):
-    """Fails if any visible control on screen has no accessible name."""
+    """Fails if any visible control on screen has no accessible name, or one a screen reader
+    would read wrong."""
     unnamed = unnamed_controls(app)
     if unnamed:
         raise AssertionError(f"{page}: controls with no accessible name: {unnamed}")
-    log(f"{page}: every control has a name")
+    misnamed = misnamed_controls(app)
+    if misnamed:
+        raise AssertionError(f"{page}: controls named wrong: {misnamed}")
+    log(f"{page}: every control has a name, read as it is shown")
+
+
+# What a screen reader hears of: the focus moving, names and descriptions changing, and (GTK
+# 4.14 on) announcements.
+_EVENTS = ("object:state-changed:focused", "object:property-change:accessible-name",
+           "object:property-change:accessible-description", "object:announcement")
+
+
+class EventRecorder:
+    """The AT-SPI events a screen reader acts on, as keyturn sends them, with what their object
+    was when they came: delivered while wait_for() waits (pump_events())."""
+
+    def __init__(self):
+        self.events = []
+        self.focus = None   # (role, role name, name, description) of the last object focused
+        self.locus = None   # that object, as a screen reader keeps it: its locus of focus
+        self.lost = []      # the events whose object could not be asked about
+        self._said_why = False
+        pyatspi.Registry.registerEventListener(self._on_event, *_EVENTS)
+
+    def close(self):
+        pyatspi.Registry.deregisterEventListener(self._on_event, *_EVENTS)
+
+    def _on_event(self, event):
+        try:
+            # Keyturn is the only application on the test's accessibility bus; an object new
+            # enough (a dialog's, as it opens) may not answer for its application yet.
+            source = event.source
+            if source is None:
+                return
+            what = (source.getRoleName(), source.name, source.description)
+            role = source.getRole()
+            if event.type.startswith("object:state-changed:focused"):
+                if not event.detail1:
+                    return
+                self.focus = (role,) + what
+                self.locus = source
+            # Orca presents a change on its locus of focus or an ancestor of it (its
+            # AXUtilitiesEvent.is_presentable_description_change); the locus stays where the
+            # focus last went when the focus leaves for nowhere.
+            focused = source.getState().contains(pyatspi.STATE_FOCUSED) or self._holds_locus(source)
+        except Exception as e:
+            self.lost.append(f"{event.type}: {e}")
+            return
+        data = event.any_data if isinstance(event.any_data, str) else ""
+        self.events.append((time.monotonic(), event.type, what, focused, data))
+
+    def _holds_locus(self, acc):
+        locus = self.locus
+        try:
+            while locus is not None:
+                if locus == acc:
+                    return True
+                locus = locus.parent
+        except Exception:
+            pass
+        return False
+
+    def mark(self):
+        """A point in time, for told() to look from."""
+        pump_events()
+        return time.monotonic()
+
+    def _telling(self, message, since):
+        for when, kind, (role, name, description), focused, data in self.events:
+            if when < since:
+                continue
+            if kind.startswith("object:state-changed:focused") and (
+                    message in name or message in description):
+                return f"the focus moved to {role} “{name}” ({description})"
+            if kind.startswith("object:property-change") and focused and message in data:
+                return f"{kind.split(':')[-1]} of the focused {role} “{name}” became “{data}”"
+            if kind.startswith("object:announcement") and message in data:
+                return f"announced “{data}”"
+        return None
+
+    def told(self, message, since, timeout=5.0):
+        """Fails unless, since @since and within @timeout seconds, a screen reader would have
+        been told @message; says how it was."""
+        try:
+            how = wait_for(f"a screen reader to be told “{message}”",
+                           lambda: self._telling(message, since), timeout)
+        except AssertionError:
+            heard = [e[1:] for e in self.events if e[0] >= since and e[2][0] != "status bar"]
+            log(f"heard since, status bars aside: {heard[-12:]} ({len(self.events)} in all; "
+                f"lost: {self.lost[-5:]})")
+            raise
+        log(f"told “{message}”: {how}")
+        if "accessible-description" in how and not self._said_why:
+            # Not a skip: the test holds GTK 4.8 to what Orca presents of it.
+            log("GTK 4.8 has no announcements (gtk_accessible_announce comes with GTK 4.14) and "
+                "no live regions: Keyturn tells through the focused control's description, "
+                "which Orca presents")
+            self._said_why = True
+        return how
+
+    def focus_on(self, role, name, app=None, timeout=TIMEOUT):
+        """Fails unless the focus lands on the object with @role and @name, or (when the app
+        has just started, before its events could be heard) is on it in @app."""
+        def landed():
+            if self.focus is not None and self.focus[0] == role and self.focus[2] == name:
+                return True
+            if app is not None:
+                found = search(app, role, name)
+                return found is not None and is_focused(found)
+            return False
+        try:
+            wait_for(f"the focus on {pyatspi.Role(role)} “{name}”", landed, timeout)
+        except AssertionError:
+            log(f"the focus is on {self.focus}; {len(self.events)} events heard: "
+                f"{self.events[-8:]}")
+            raise
+        log(f"the focus is on {pyatspi.Role(role)} “{name}”")
 
 
 def type_into(app, name, text):

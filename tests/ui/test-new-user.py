@@ -15,7 +15,7 @@ import sys
 import pyatspi
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ktui import Session, find, log, press, screenshot, type_into, wait_for  # noqa: E402
+from ktui import Session, check_names, find, log, press, screenshot, type_into, wait_for  # noqa: E402
 
 EMAIL = "new-user@example.com"
 KEY_NAME = "Test key"
@@ -58,6 +58,8 @@ def main():
 
         # Removing a key is a sensitive change: Dynamic asks for a fresh touch first.
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Remove “Spare key”")
+        find(app, pyatspi.ROLE_DIALOG, "Remove Security Key?")
+        check_names(app, "remove dialog")
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Remove")
         session.touch_key(app, "remove")
         wait_for("the list to be empty", lambda: keys.childCount == 0)

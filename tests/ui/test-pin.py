@@ -8,7 +8,8 @@
 # words, with the attempts left once three or fewer remain, and the right PIN signs in.
 # Cancelling the PIN dialog, with its button or Escape, ends the wait and the page offers to try
 # again. The PINs are typed with real key presses, and neither stays in the logs or in Keyturn's
-# memory.
+# memory, nor can be read over the accessibility bus from the entry it is typed in. What the PIN
+# dialog says (a wrong PIN, the attempts left) reaches a screen reader with the focus in the entry.
 #
 # Copyright 2026 Keyturn developers
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -20,8 +21,9 @@ import sys
 import pyatspi
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ktui import (Session, character_count, check_names, find, is_focused,  # noqa: E402
-                  is_gone, log, press, press_key, screenshot, search, type_secret, wait_for)
+from ktui import (Session, character_count, check_names, find,  # noqa: E402
+                  is_focused, is_gone, log, press, press_key, screenshot, search, type_secret,
+                  wait_for)
 
 EMAIL = "pin-user@example.com"
 # Distinctive enough that finding them in a log or in memory means they were kept.
@@ -53,11 +55,17 @@ def dialog_gone(app, dialog, title):
         raise AssertionError(f"a dialog “{title}” is still open")
 
 
-def open_pin_dialog(app):
-    """Waits for the PIN dialog and checks that the keyboard is in its entry."""
+def open_pin_dialog(app, says=None):
+    """Waits for the PIN dialog and checks that the keyboard is in its entry, and that what
+    the dialog @says reached the screen reader there."""
     dialog = find(app, pyatspi.ROLE_DIALOG, PIN_TITLE)
     entry = find(dialog, pyatspi.ROLE_PASSWORD_TEXT, "PIN")
     wait_for("the PIN entry to have the focus", lambda: is_focused(entry))
+    if says is not None:
+        # The focus lands on an object whose description holds the message: a screen reader
+        # reads it with the entry's name as the dialog opens.
+        wait_for(f"the PIN entry to say “{says}”", lambda: says in entry.description)
+        log(f"the PIN dialog opens with the focus on “PIN”, described “{entry.description}”")
     if character_count(entry) != 0:
         raise AssertionError("the PIN dialog opened with text in its entry")
     check_names(app, "pin")
@@ -79,10 +87,30 @@ def dialog_text(dialog):
     return " ".join(said)
 
 
-def enter_pin(app, pin):
+def texts(acc):
+    """The text of @acc and of everything under it, as any client of the accessibility bus
+    reads it."""
+    found = []
+    try:
+        text = acc.queryText()
+        found.append(text.getText(0, text.characterCount))
+    except NotImplementedError:
+        pass
+    for i in range(acc.childCount):
+        child = acc.getChildAtIndex(i)
+        if child is not None:
+            found += texts(child)
+    return found
+
+
+def enter_pin(app, pin, says=None):
     """Types @pin into the PIN dialog and presses Enter, which answers and closes it."""
-    dialog = open_pin_dialog(app)
-    type_secret(app, "PIN", pin)
+    dialog = open_pin_dialog(app, says)
+    entry = type_secret(app, "PIN", pin)
+    read = texts(entry)
+    if any(pin in text for text in read):
+        raise AssertionError(f"the PIN can be read over AT-SPI from its entry: {read}")
+    log(f"the PIN entry gives away no PIN over AT-SPI: {read}")
     press_key(app, pyatspi.ROLE_PASSWORD_TEXT, "PIN", "Return")
     # The next dialog, if the PIN was wrong, has the same title: wait until this one is gone.
     wait_for("the PIN dialog to close", lambda: is_gone(dialog))
@@ -173,8 +201,8 @@ def wrong_pins(session, app):
     enter_pin(app, WRONG_PIN)
     find(app, pyatspi.ROLE_LABEL, "That PIN is not right. Try again.")
     log("a wrong PIN is refused")
-    enter_pin(app, WRONG_PIN)
-    enter_pin(app, WRONG_PIN)
+    enter_pin(app, WRONG_PIN, says="That PIN is not right. Try again.")
+    enter_pin(app, WRONG_PIN, says="That PIN is not right. Try again.")
     alert = find(app, pyatspi.ROLE_ALERT,
                  "Too many wrong PINs. Unplug the security key, insert it again and retry.")
     log(f"three wrong PINs in a row: {alert.name}")
@@ -182,13 +210,13 @@ def wrong_pins(session, app):
 
     enter_pin(app, WRONG_PIN)
     find(app, pyatspi.ROLE_LABEL, "That PIN is not right. Try again.")
-    enter_pin(app, WRONG_PIN)
+    enter_pin(app, WRONG_PIN, says="That PIN is not right. Try again.")
     find(app, pyatspi.ROLE_LABEL,
          "That PIN is not right. 3 attempts left before the key locks.")
     screenshot("pin-attempts-left")
     log("with 3 attempts left, the dialog says so")
 
-    enter_pin(app, PIN)
+    enter_pin(app, PIN, says="That PIN is not right. 3 attempts left before the key locks.")
     session.touch_key(app, "authenticate-pin")
     signed_in(app)
     log("the right PIN signs in")
