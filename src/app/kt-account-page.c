@@ -295,6 +295,7 @@ present_entry_dialog (KtAccountPage *self,
     g_object_set_data_full (G_OBJECT (dialog), "passkey", g_object_ref (passkey),
                             g_object_unref);
   g_signal_connect_object (dialog, "response", on_response, self, 0);
+  kt_flow_page_name_buttons (GTK_WIDGET (dialog));
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (entry);
 }
