@@ -64,6 +64,13 @@ typedef struct {
 
 typedef void (*KsHandler) (KsRequest *req);
 
+/* Dynamic's error body, {"error", "code", "payload"?}, and a message's JSON body. */
+JsonObject *ks_error_object           (const char        *code,
+                                       const char        *message,
+                                       JsonObject        *payload);
+void        ks_message_set_json_body  (SoupServerMessage *msg,
+                                       JsonObject        *object);
+
 /* Answers: each sets the status and the JSON body of the reply. */
 void      ks_request_reply_json          (KsRequest   *req,
                                           guint        status,
