@@ -37,6 +37,23 @@ def signed_in(app):
     find(app, pyatspi.ROLE_LABEL, f"You are signed in as {EMAIL}.")
 
 
+def other_alert(acc, name):
+    """A visible alert under @acc with a name other than @name, or None."""
+    try:
+        if (acc.getRole() == pyatspi.ROLE_ALERT and acc.name and acc.name != name
+                and acc.getState().contains(pyatspi.STATE_VISIBLE)):
+            return acc
+        for i in range(acc.childCount):
+            child = acc.getChildAtIndex(i)
+            found = other_alert(child, name) if child is not None else None
+            if found is not None:
+                return found
+    except Exception:
+        # An object can go away while it is walked: look again on the next poll.
+        return None
+    return None
+
+
 def sign_out(app):
     press(app, pyatspi.ROLE_PUSH_BUTTON, "Sign Out")
     find(app, pyatspi.ROLE_TEXT, "Email address")
@@ -105,7 +122,9 @@ def main():
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Use a Recovery Code Instead")
         type_into(app, "Recovery code", "not-a-code")
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Continue")
-        alert = find(app, pyatspi.ROLE_ALERT, None)
+        # The sign-out's toast may still be up: the refusal is the other alert.
+        alert = wait_for("the wrong code to be refused in words",
+                         lambda: other_alert(app, "Signed out"))
         log(f"a wrong code is refused, in words: {alert.name}")
         type_into(app, "Recovery code", codes[0])
         press(app, pyatspi.ROLE_PUSH_BUTTON, "Continue")
