@@ -7,8 +7,11 @@
 #include <glib-unix.h>
 
 #include "kt-application.h"
+#include "kt-grant-store.h"
 #include "kt-mfa-controller.h"
 #include "kt-preferences-window.h"
+#include "kt-service-prompter.h"
+#include "kt-sign-in-service.h"
 #include "kt-window.h"
 
 struct _KtApplication
@@ -23,17 +26,27 @@ struct _KtApplication
   char           *virtual_key_socket;
   guint           quit_signals[2];
   gboolean        settings_changed;
+  int             idle_timeout;         /* seconds; the command line's, or the default */
+
+  /* The desktop's sign-in on the session bus, while Keyturn is registered there. */
+  KtGrantStore      *grants;
+  KtServicePrompter *prompter;
+  KtSignInService   *service;
 
   /* The configuration as it applies now, made before the window so that its restore runs
    * while GTK starts. The controller is NULL when there is no configuration, and is kept past
    * its window until the keyring is written. */
   KtMfaController *controller;
+  char           *active_base_url;
+  char           *active_environment_id;
   char           *software_key_socket;
   char           *configuration_error;
 };
 
 /* The longest Keyturn stays on after it was asked to quit, to finish keeping the session. */
 #define KT_QUIT_SAVE_TIMEOUT_SECONDS 5
+/* How long Keyturn started by D-Bus activation stays on with nothing to do. */
+#define KT_IDLE_TIMEOUT_SECONDS 60
 
 G_DEFINE_FINAL_TYPE (KtApplication, kt_application, ADW_TYPE_APPLICATION)
 
@@ -46,6 +59,8 @@ static const GOptionEntry option_entries[] = {
     N_("The origin passkeys are bound to"), N_("ORIGIN") },
   { "virtual-key-socket", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Also use the software security key listening on this socket"), N_("PATH") },
+  { "idle-timeout", 0, 0, G_OPTION_ARG_INT, NULL,
+    N_("Started as a service, quit after this many seconds with nothing to do"), N_("SECONDS") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and quit"), NULL },
   { NULL }
 };
@@ -116,6 +131,8 @@ create_controller (KtApplication  *self,
 
   if (*socket != '\0')
     *software_key_socket = g_strdup (socket);
+  self->active_base_url = g_strdup (base_url);
+  self->active_environment_id = g_strdup (environment_id);
   store = kt_session_store_new (base_url, environment_id);
   authenticator = kt_webauthn_client_new (origin, *socket != '\0' ? sockets : NULL);
   return kt_mfa_controller_new (api, store, authenticator);
@@ -131,12 +148,19 @@ configure (KtApplication *self)
   g_clear_object (&self->controller);
   g_clear_pointer (&self->software_key_socket, g_free);
   g_clear_pointer (&self->configuration_error, g_free);
+  g_clear_pointer (&self->active_base_url, g_free);
+  g_clear_pointer (&self->active_environment_id, g_free);
 
   self->controller = create_controller (self, &self->software_key_socket, &error);
   if (error != NULL)
     self->configuration_error = g_strdup (error->message);
   if (self->controller != NULL)
     kt_mfa_controller_restore_async (self->controller, NULL, on_restored, NULL);
+  if (self->prompter != NULL)
+    kt_service_prompter_set_controller (self->prompter, self->controller);
+  if (self->service != NULL)
+    kt_sign_in_service_set_controller (self->service, self->controller, self->active_base_url,
+                                       self->active_environment_id);
 }
 
 static void
@@ -164,6 +188,27 @@ static void
 on_settings_changed (KtApplication *self)
 {
   self->settings_changed = TRUE;
+}
+
+/* Run from the build tree without its schema, only the command line configures Keyturn. Read
+ * before startup too: registering on the bus comes first, and the service keeps its grants
+ * there where no permission store runs. */
+static void
+ensure_settings (KtApplication *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (self->settings != NULL)
+    return;
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, KT_APP_ID, TRUE);
+  if (schema != NULL)
+    {
+      self->settings = g_settings_new (KT_APP_ID);
+      g_signal_connect_object (self->settings, "changed", G_CALLBACK (on_settings_changed),
+                               self, G_CONNECT_SWAPPED);
+    }
 }
 
 /* Actions */
@@ -207,7 +252,7 @@ preferences_action (GSimpleAction *action,
 
   if (self->settings == NULL)
     return;
-  preferences = kt_preferences_window_new (self->settings);
+  preferences = kt_preferences_window_new (self->settings, self->grants);
   gtk_window_set_transient_for (GTK_WINDOW (preferences), parent);
   g_signal_connect_object (preferences, "destroy", G_CALLBACK (on_preferences_destroyed), self,
                            G_CONNECT_SWAPPED);
@@ -238,6 +283,10 @@ kt_application_handle_local_options (GApplication *app,
   g_variant_dict_lookup (options, "environment-id", "s", &self->environment_id);
   g_variant_dict_lookup (options, "origin", "s", &self->origin);
   g_variant_dict_lookup (options, "virtual-key-socket", "^ay", &self->virtual_key_socket);
+  g_variant_dict_lookup (options, "idle-timeout", "i", &self->idle_timeout);
+  if (self->idle_timeout <= 0)
+    self->idle_timeout = KT_IDLE_TIMEOUT_SECONDS;
+  g_application_set_inactivity_timeout (app, (guint) self->idle_timeout * 1000);
 
   return -1;
 }
@@ -257,18 +306,8 @@ kt_application_startup (GApplication *app)
   KtApplication *self = KT_APPLICATION (app);
   static const char *quit_accels[] = { "<Primary>q", NULL };
   static const char *preferences_accels[] = { "<Primary>comma", NULL };
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
 
-  /* Run from the build tree without its schema, only the command line configures Keyturn. */
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, KT_APP_ID, TRUE);
-  if (schema != NULL)
-    {
-      self->settings = g_settings_new (KT_APP_ID);
-      g_signal_connect_object (self->settings, "changed", G_CALLBACK (on_settings_changed),
-                               self, G_CONNECT_SWAPPED);
-    }
+  ensure_settings (self);
 
   /* Before GTK starts: the keyring lookup runs in a thread meanwhile, so the first frame
    * already shows where the user stands rather than a "looking for your sign-in" page. */
@@ -306,6 +345,47 @@ kt_application_activate (GApplication *app)
   gtk_window_present (window);
 }
 
+/* The desktop's sign-in goes on the bus beside GApplication's own interfaces, before the name is
+ * taken: a call that started Keyturn by D-Bus activation finds it there. */
+static gboolean
+kt_application_dbus_register (GApplication     *app,
+                              GDBusConnection  *connection,
+                              const char       *object_path,
+                              GError          **error)
+{
+  KtApplication *self = KT_APPLICATION (app);
+
+  if (!G_APPLICATION_CLASS (kt_application_parent_class)->dbus_register (app, connection,
+                                                                         object_path, error))
+    return FALSE;
+
+  ensure_settings (self);
+  self->grants = kt_grant_store_new (connection, self->settings);
+  self->prompter = kt_service_prompter_new (GTK_APPLICATION (self));
+  kt_service_prompter_set_controller (self->prompter, self->controller);
+  self->service = kt_sign_in_service_new (app, KT_PROMPTER (self->prompter), self->grants);
+  kt_sign_in_service_set_controller (self->service, self->controller, self->active_base_url,
+                                     self->active_environment_id);
+  return kt_sign_in_service_export (self->service, connection, object_path, error);
+}
+
+static void
+kt_application_dbus_unregister (GApplication    *app,
+                                GDBusConnection *connection,
+                                const char      *object_path)
+{
+  KtApplication *self = KT_APPLICATION (app);
+
+  if (self->service != NULL)
+    kt_sign_in_service_unexport (self->service);
+  g_clear_object (&self->service);
+  g_clear_object (&self->prompter);
+  g_clear_object (&self->grants);
+
+  G_APPLICATION_CLASS (kt_application_parent_class)->dbus_unregister (app, connection,
+                                                                      object_path);
+}
+
 static gboolean
 on_save_timeout (gpointer user_data)
 {
@@ -341,7 +421,12 @@ kt_application_finalize (GObject *object)
 {
   KtApplication *self = KT_APPLICATION (object);
 
+  g_clear_object (&self->service);
+  g_clear_object (&self->prompter);
+  g_clear_object (&self->grants);
   g_clear_object (&self->controller);
+  g_clear_pointer (&self->active_base_url, g_free);
+  g_clear_pointer (&self->active_environment_id, g_free);
   g_clear_pointer (&self->software_key_socket, g_free);
   g_clear_pointer (&self->configuration_error, g_free);
   g_clear_object (&self->settings);
@@ -365,6 +450,8 @@ kt_application_class_init (KtApplicationClass *klass)
   app_class->startup = kt_application_startup;
   app_class->activate = kt_application_activate;
   app_class->shutdown = kt_application_shutdown;
+  app_class->dbus_register = kt_application_dbus_register;
+  app_class->dbus_unregister = kt_application_dbus_unregister;
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <locale.h>
 
 #include "kt-application.h"
+#include "kt-command-line.h"
 
 /* The translations installed with this program. A tree installed somewhere other than its
  * prefix (staged with DESTDIR, or moved) finds its own beside the program, not none. */
@@ -53,6 +54,10 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+
+  /* `keyturn token` and `keyturn step-up` are clients of the running Keyturn, with no window. */
+  if (kt_command_line_handles (argc, argv))
+    return kt_command_line_run (argc, argv);
 
   app = kt_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
