@@ -261,3 +261,11 @@ kt_mfa_controller_step_up_with_recovery_code_async (KtMfaController     *self,
   /* The version decides what the code is asked to earn. */
   with_api_version (self, task, step_up_with_recovery_code_now);
 }
+
+gboolean
+kt_mfa_controller_get_uses_elevated_tokens (KtMfaController *self)
+{
+  g_return_val_if_fail (KT_IS_MFA_CONTROLLER (self), FALSE);
+
+  return self->api_version_known && self->scoped_step_up;
+}

@@ -66,6 +66,9 @@ gint64           kt_mfa_controller_get_code_sent_at     (KtMfaController  *self)
 gint64           kt_mfa_controller_get_resend_available_at (KtMfaController *self);
 gboolean         kt_mfa_controller_get_unchecked_session (KtMfaController *self);
 gboolean         kt_mfa_controller_get_saving           (KtMfaController  *self);
+/* Whether the environment's step-up earns elevated access tokens (API version 2026_04_01) rather
+ * than the legacy MFA token; FALSE until its settings were read by a step-up. */
+gboolean         kt_mfa_controller_get_uses_elevated_tokens (KtMfaController *self);
 KtWebauthnState  kt_mfa_controller_get_authenticator_state (KtMfaController *self);
 int              kt_mfa_controller_get_pin_retries      (KtMfaController  *self);
 void             kt_mfa_controller_clear_error          (KtMfaController  *self);
