@@ -207,7 +207,7 @@ preferences_action (GSimpleAction *action,
 
   if (self->settings == NULL)
     return;
-  preferences = kt_preferences_window_new (self->settings);
+  preferences = kt_preferences_window_new (self->settings, NULL);
   gtk_window_set_transient_for (GTK_WINDOW (preferences), parent);
   g_signal_connect_object (preferences, "destroy", G_CALLBACK (on_preferences_destroyed), self,
                            G_CONNECT_SWAPPED);
