@@ -62,8 +62,23 @@ on_revoked (GObject      *source,
       /* Translators: the app's name, then why. */
       g_autofree char *message = g_strdup_printf (_("Access for %s could not be revoked: %s"),
                                                   name, error->message);
+      AdwToast *toast = adw_toast_new ("");
+      /* As the main window's toasts: a label of its own, plain text (the app's name is not
+       * Keyturn's, and libadwaita 1.2 reads a toast's title as markup), wrapped rather than
+       * cut short, and an alert for a screen reader. */
+      GtkWidget *title = g_object_new (GTK_TYPE_LABEL,
+                                       "label", message,
+                                       "accessible-role", GTK_ACCESSIBLE_ROLE_ALERT,
+                                       "wrap", TRUE,
+                                       "wrap-mode", PANGO_WRAP_WORD_CHAR,
+                                       "max-width-chars", 40,
+                                       "xalign", 0.0f,
+                                       NULL);
 
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (message));
+      gtk_widget_add_css_class (title, "heading");
+      adw_toast_set_custom_title (toast, title);
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
     }
   revocation_free (revocation);
 }

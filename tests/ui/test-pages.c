@@ -481,6 +481,22 @@ wait_for (GAsyncResult **result)
   return *result;
 }
 
+/* Nothing under keyturn/sign-in in the permission store: no app allowed yet. */
+static void
+clear_grants (void)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+
+  g_assert_nonnull (bus);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.impl.portal.PermissionStore",
+                                       "/org/freedesktop/impl/portal/PermissionStore",
+                                       "org.freedesktop.impl.portal.PermissionStore", "Delete",
+                                       g_variant_new ("(ss)", KT_GRANT_STORE_TABLE,
+                                                      KT_GRANT_STORE_ID),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+}
+
 /* A grant store on the session bus, loaded from its permission store. */
 static KtGrantStore *
 create_grant_store (GSettings *settings)
@@ -577,10 +593,14 @@ static void
 test_preferences_allowed_apps (void)
 {
   g_autoptr(GSettings) settings = g_settings_new (KT_APP_ID);
-  KtGrantStore *grants = create_grant_store (settings);
-  g_autoptr(KtGrantStore) other = create_grant_store (settings);
+  KtGrantStore *grants;
+  g_autoptr(KtGrantStore) other = NULL;
   KtPreferencesWindow *window;
   GtkWidget *button;
+
+  clear_grants ();
+  grants = create_grant_store (settings);
+  other = create_grant_store (settings);
 
   /* Two apps allowed: a Flatpak app (no desktop file here: it shows by its id) and a program. */
   grant (grants, WALLET, TRUE);
@@ -639,6 +659,67 @@ test_preferences_allowed_apps (void)
   g_assert_finalize_object (grants);
 }
 
+static gboolean
+label_starts_with (GtkWidget     *widget,
+                   gconstpointer  prefix)
+{
+  return GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), prefix);
+}
+
+static void
+test_preferences_revoke_fails (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (KT_APP_ID);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GDBusConnection) bus = NULL;
+  KtGrantStore *grants;
+  KtPreferencesWindow *window;
+  GAsyncResult *result = NULL;
+  GtkLabel *message = NULL;
+  gint64 deadline;
+
+  /* A connection of the store's own, which goes away before it can revoke. */
+  g_assert_no_error (error);
+  clear_grants ();
+  bus = g_dbus_connection_new_for_address_sync (address,
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  grants = kt_grant_store_new (bus, settings);
+  kt_grant_store_load_async (grants, NULL, on_done, &result);
+  g_assert_true (kt_grant_store_load_finish (grants, wait_for (&result), &error));
+  g_clear_object (&result);
+  grant (grants, HOST_TOOL, TRUE);
+  window = kt_preferences_window_new (settings, grants);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_cmpuint (count_revoke_buttons (GTK_WIDGET (window)), ==, 1);
+
+  g_assert_true (g_dbus_connection_close_sync (bus, NULL, &error));
+  g_assert_no_error (error);
+  g_signal_emit_by_name (find_revoke_button (GTK_WIDGET (window), "wallet-cli"), "clicked");
+
+  /* Said, as plain text and as an alert; the app stays listed. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((message = GTK_LABEL (kt_test_find (GTK_WIDGET (window), label_starts_with,
+                                             "Access for wallet-cli could not be revoked: ")))
+         == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (10 * 1000);
+    }
+  g_assert_false (gtk_label_get_use_markup (message));
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (message)), ==,
+                   GTK_ACCESSIBLE_ROLE_ALERT);
+  g_assert_true (kt_grant_store_is_allowed (grants, HOST_TOOL));
+  g_assert_cmpuint (count_revoke_buttons (GTK_WIDGET (window)), ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (grants);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -659,6 +740,7 @@ main (int   argc,
   g_test_add_func ("/window/toast", test_window_toast);
   g_test_add_func ("/preferences/edit-settings", test_preferences_edit_settings);
   g_test_add_func ("/preferences/allowed-apps", test_preferences_allowed_apps);
+  g_test_add_func ("/preferences/revoke-fails", test_preferences_revoke_fails);
 
   return g_test_run ();
 }
