@@ -59,6 +59,7 @@ MESON_BUILTIN = {
 REQUIRED_FINISH_ARGS = [
     "--socket=wayland", "--socket=fallback-x11", "--share=ipc", "--device=dri",
     "--share=network", "--device=all", "--talk-name=org.freedesktop.secrets",
+    "--talk-name=org.freedesktop.impl.portal.PermissionStore",
 ]
 
 

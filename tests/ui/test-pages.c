@@ -441,7 +441,7 @@ test_preferences_edit_settings (void)
   g_autofree char *base_url = NULL;
 
   g_settings_set_string (settings, "environment-id", TEST_ENVIRONMENT_ID);
-  window = kt_preferences_window_new (settings);
+  window = kt_preferences_window_new (settings, NULL);
 
   row = find_entry_row (GTK_WIDGET (window), "Environment ID");
   g_assert_nonnull (row);
@@ -456,7 +456,268 @@ test_preferences_edit_settings (void)
   g_assert_nonnull (find_entry_row (GTK_WIDGET (window), "Origin"));
   g_assert_nonnull (find_entry_row (GTK_WIDGET (window), "Software Key Socket"));
 
+  /* Without a grant store there is no list of apps to show. */
+  g_assert_null (kt_test_find_label (GTK_WIDGET (window), "Apps That May Use Your Sign-In"));
+
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+#define WALLET    "org.example.Wallet"
+#define HOST_TOOL "/usr/bin/wallet-cli"
+
+static void
+on_done (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+/* Nothing under keyturn/sign-in in the permission store: no app allowed yet. */
+static void
+clear_grants (void)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+
+  g_assert_nonnull (bus);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.impl.portal.PermissionStore",
+                                       "/org/freedesktop/impl/portal/PermissionStore",
+                                       "org.freedesktop.impl.portal.PermissionStore", "Delete",
+                                       g_variant_new ("(ss)", KT_GRANT_STORE_TABLE,
+                                                      KT_GRANT_STORE_ID),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+}
+
+/* A grant store on the session bus, loaded from its permission store. */
+static KtGrantStore *
+create_grant_store (GSettings *settings)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  KtGrantStore *grants;
+  GAsyncResult *result = NULL;
+
+  g_assert_no_error (error);
+  grants = kt_grant_store_new (bus, settings);
+  kt_grant_store_load_async (grants, NULL, on_done, &result);
+  g_assert_true (kt_grant_store_load_finish (grants, wait_for (&result), &error));
+  g_assert_no_error (error);
+  g_assert_true (kt_grant_store_uses_permission_store (grants));
+  g_object_unref (result);
+  return grants;
+}
+
+static void
+grant (KtGrantStore *grants,
+       const char   *caller_id,
+       gboolean      allowed)
+{
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  if (allowed)
+    {
+      kt_grant_store_allow_async (grants, caller_id, NULL, on_done, &result);
+      g_assert_true (kt_grant_store_allow_finish (grants, wait_for (&result), &error));
+    }
+  else
+    {
+      kt_grant_store_revoke_async (grants, caller_id, NULL, on_done, &result);
+      g_assert_true (kt_grant_store_revoke_finish (grants, wait_for (&result), &error));
+    }
+  g_assert_no_error (error);
+  g_object_unref (result);
+}
+
+static gboolean
+is_revoke_button (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  GtkWidget *label = GTK_IS_BUTTON (widget) ? gtk_button_get_child (GTK_BUTTON (widget)) : NULL;
+
+  return GTK_IS_LABEL (label) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), "Revoke") == 0;
+}
+
+static guint
+count_revoke_buttons (GtkWidget *root)
+{
+  guint count = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (gtk_widget_get_visible (child))
+      count += is_revoke_button (child, NULL) ? 1 : count_revoke_buttons (child);
+  return count;
+}
+
+/* Runs the main loop until the window shows @count Revoke buttons; fails after 10 s. */
+static void
+wait_for_revoke_buttons (GtkWidget *window,
+                         guint      count)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (count_revoke_buttons (window) != count)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (10 * 1000);
+    }
+}
+
+/* The Revoke button in the row whose title reads @title. */
+static GtkWidget *
+find_revoke_button (GtkWidget  *root,
+                    const char *title)
+{
+  GtkLabel *label = kt_test_find_label (root, title);
+  GtkWidget *row;
+
+  g_assert_nonnull (label);
+  row = gtk_widget_get_ancestor (GTK_WIDGET (label), ADW_TYPE_ACTION_ROW);
+  g_assert_nonnull (row);
+  return kt_test_find (row, is_revoke_button, NULL);
+}
+
+static void
+test_preferences_allowed_apps (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (KT_APP_ID);
+  KtGrantStore *grants;
+  g_autoptr(KtGrantStore) other = NULL;
+  KtPreferencesWindow *window;
+  GtkWidget *button;
+
+  clear_grants ();
+  grants = create_grant_store (settings);
+  other = create_grant_store (settings);
+
+  /* Two apps allowed: a Flatpak app (no desktop file here: it shows by its id) and a program. */
+  grant (grants, WALLET, TRUE);
+  grant (grants, HOST_TOOL, TRUE);
+  window = kt_preferences_window_new (settings, grants);
+  gtk_window_present (GTK_WINDOW (window));
+
+  g_assert_nonnull (kt_test_find_label (GTK_WIDGET (window), "Apps That May Use Your Sign-In"));
+  g_assert_cmpuint (count_revoke_buttons (GTK_WIDGET (window)), ==, 2);
+  g_assert_null (kt_test_find_label (GTK_WIDGET (window), "No apps allowed"));
+  g_assert_nonnull (kt_test_find_label (GTK_WIDGET (window), WALLET));
+  g_assert_nonnull (kt_test_find_label (GTK_WIDGET (window), "wallet-cli"));
+  g_assert_nonnull (kt_test_find_label (GTK_WIDGET (window), HOST_TOOL));
+
+  /* Each button says whose access it revokes, to a screen reader and in its tooltip. */
+  button = find_revoke_button (GTK_WIDGET (window), "wallet-cli");
+  g_assert_nonnull (button);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Revoke access for wallet-cli");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, "Revoke access for wallet-cli");
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (find_revoke_button (GTK_WIDGET (window),
+                                                                           WALLET)),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Revoke access for " WALLET);
+
+  /* Revoke: gone from the permission store (another client no longer sees it) and the list. */
+  gtk_widget_grab_focus (button);
+  g_signal_emit_by_name (button, "clicked");
+  wait_for_revoke_buttons (GTK_WIDGET (window), 1);
+  g_assert_null (kt_test_find_label (GTK_WIDGET (window), "wallet-cli"));
+  g_assert_nonnull (kt_test_find_label (GTK_WIDGET (window), WALLET));
+  g_assert_false (kt_grant_store_is_allowed (grants, HOST_TOOL));
+  g_assert_false (kt_grant_store_is_allowed (other, HOST_TOOL));
+  g_assert_true (kt_grant_store_is_allowed (other, WALLET));
+  /* The keyboard stays in the list: on the Revoke button that took the row's place. */
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (window))
+                 == find_revoke_button (GTK_WIDGET (window), WALLET));
+
+  /* Revoked elsewhere: the window follows, down to saying that no app is left. */
+  grant (other, WALLET, FALSE);
+  wait_for_revoke_buttons (GTK_WIDGET (window), 0);
+  g_assert_nonnull (kt_test_find_label (GTK_WIDGET (window), "No apps allowed"));
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (window))
+                 == gtk_widget_get_ancestor (GTK_WIDGET (kt_test_find_label (GTK_WIDGET (window),
+                                                                             "No apps allowed")),
+                                             ADW_TYPE_ACTION_ROW));
+
+  /* Allowed elsewhere: listed again. */
+  grant (other, HOST_TOOL, TRUE);
+  wait_for_revoke_buttons (GTK_WIDGET (window), 1);
+  g_assert_nonnull (kt_test_find_label (GTK_WIDGET (window), "wallet-cli"));
+  g_assert_null (kt_test_find_label (GTK_WIDGET (window), "No apps allowed"));
+  grant (other, HOST_TOOL, FALSE);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (grants);
+}
+
+static gboolean
+label_starts_with (GtkWidget     *widget,
+                   gconstpointer  prefix)
+{
+  return GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), prefix);
+}
+
+static void
+test_preferences_revoke_fails (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (KT_APP_ID);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GDBusConnection) bus = NULL;
+  KtGrantStore *grants;
+  KtPreferencesWindow *window;
+  GAsyncResult *result = NULL;
+  GtkLabel *message = NULL;
+  gint64 deadline;
+
+  /* A connection of the store's own, which goes away before it can revoke. */
+  g_assert_no_error (error);
+  clear_grants ();
+  bus = g_dbus_connection_new_for_address_sync (address,
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  grants = kt_grant_store_new (bus, settings);
+  kt_grant_store_load_async (grants, NULL, on_done, &result);
+  g_assert_true (kt_grant_store_load_finish (grants, wait_for (&result), &error));
+  g_clear_object (&result);
+  grant (grants, HOST_TOOL, TRUE);
+  window = kt_preferences_window_new (settings, grants);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_cmpuint (count_revoke_buttons (GTK_WIDGET (window)), ==, 1);
+
+  g_assert_true (g_dbus_connection_close_sync (bus, NULL, &error));
+  g_assert_no_error (error);
+  g_signal_emit_by_name (find_revoke_button (GTK_WIDGET (window), "wallet-cli"), "clicked");
+
+  /* Said, as plain text and as an alert; the app stays listed. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((message = GTK_LABEL (kt_test_find (GTK_WIDGET (window), label_starts_with,
+                                             "Access for wallet-cli could not be revoked: ")))
+         == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (10 * 1000);
+    }
+  g_assert_false (gtk_label_get_use_markup (message));
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (message)), ==,
+                   GTK_ACCESSIBLE_ROLE_ALERT);
+  g_assert_true (kt_grant_store_is_allowed (grants, HOST_TOOL));
+  g_assert_cmpuint (count_revoke_buttons (GTK_WIDGET (window)), ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (grants);
 }
 
 int
@@ -478,6 +739,8 @@ main (int   argc,
   g_test_add_func ("/window/without-configuration", test_window_without_configuration);
   g_test_add_func ("/window/toast", test_window_toast);
   g_test_add_func ("/preferences/edit-settings", test_preferences_edit_settings);
+  g_test_add_func ("/preferences/allowed-apps", test_preferences_allowed_apps);
+  g_test_add_func ("/preferences/revoke-fails", test_preferences_revoke_fails);
 
   return g_test_run ();
 }

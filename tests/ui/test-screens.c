@@ -585,7 +585,7 @@ shoot_unconfigured (Screens *s)
   g_settings_set_string (settings, "api-base-url", s->flow.base_url);
   g_settings_set_string (settings, "environment-id", s->flow.server->environment_id);
   g_settings_set_string (settings, "origin", FLOW_ORIGIN);
-  preferences = GTK_WIDGET (kt_preferences_window_new (settings));
+  preferences = GTK_WIDGET (kt_preferences_window_new (settings, NULL));
   gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (s->window));
   gtk_window_present (GTK_WINDOW (preferences));
   spin_until (is_shown, preferences, "Preferences to be shown");
