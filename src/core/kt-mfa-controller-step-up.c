@@ -271,6 +271,8 @@ kt_mfa_controller_get_uses_elevated_tokens (KtMfaController *self)
   g_return_val_if_fail (KT_IS_MFA_CONTROLLER (self), FALSE);
 
   return self->api_version_known && self->scoped_step_up;
+}
+
 /* An elevated token for another application: always a fresh proof, never a token held here,
  * and what it earns leaves with the caller. */
 

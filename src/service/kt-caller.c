@@ -7,8 +7,10 @@
 
 #include "kt-caller.h"
 
+#include "kt-grant-store.h"
+
 #include <glib/gi18n-lib.h>
-#include <gio/gdesktopappinfo.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -119,17 +121,6 @@ read_parent_name (guint32 pid)
   return exe != NULL ? g_path_get_basename (exe) : NULL;
 }
 
-static char *
-describe_flatpak_app (const char *app_id)
-{
-  g_autofree char *desktop_id = g_strconcat (app_id, ".desktop", NULL);
-  g_autoptr(GDesktopAppInfo) info = g_desktop_app_info_new (desktop_id);
-
-  if (info != NULL)
-    return g_strdup (g_app_info_get_display_name (G_APP_INFO (info)));
-  return g_strdup (app_id);
-}
-
 KtCaller *
 kt_caller_new_for_process (const char  *sender,
                            guint32      pid,
@@ -161,7 +152,7 @@ kt_caller_new_for_process (const char  *sender,
   if (app_id != NULL)
     {
       self->kind = KT_CALLER_KIND_FLATPAK;
-      self->name = describe_flatpak_app (app_id);
+      self->name = kt_grant_store_describe_caller (app_id, NULL);
       self->detail = g_strdup (app_id);
       self->id = g_steal_pointer (&app_id);
     }
