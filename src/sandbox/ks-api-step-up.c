@@ -12,12 +12,20 @@
 #include "ks-log.h"
 
 /* The scopes a client may ask for here: sdk-api-core's TokenScope values that a passkey account
- * has use for. Others are refused, as Dynamic refuses a scope it does not know. */
+ * has use for. Others are refused, as Dynamic refuses a scope it does not know. Keyturn's core
+ * keeps the same list (src/core/kt-token-scope.c) without sharing this file, as the sandbox
+ * shares none of core: the two must agree, and tests/core/test-token-scope.c checks that. */
 static const char * const known_scopes[] = {
   "credential:link", "credential:unlink", "credential:update", "user:update", "user:delete",
   "wallet:export", "wallet:delete", "wallet:refresh", "wallet:reshare", "wallet:delegate",
   "wallet:sign", "wallet:restore", NULL
 };
+
+const char * const *
+ks_step_up_known_scopes (void)
+{
+  return known_scopes;
+}
 
 /* Which scope guards which action on an enforced environment (API.md's table). */
 const char *

@@ -119,6 +119,8 @@ gboolean    ks_request_require_step_up   (KsRequest   *req,
                                           KsAction     action);
 /* The scope guarding @action on an enforced environment, or NULL. */
 const char *ks_step_up_scope_for         (KsAction     action);
+/* Every scope a client may ask for, NULL-terminated. */
+const char * const *ks_step_up_known_scopes (void);
 /* Reads the body's requestedScopes (*out NULL when absent); FALSE, having answered 400, when
  * it is not a list of known scopes. */
 gboolean    ks_step_up_read_scopes       (KsRequest   *req,
