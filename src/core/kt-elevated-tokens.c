@@ -76,19 +76,14 @@ compare_strings (gconstpointer a,
 }
 
 /* The claims a client may read without the server's key: it only decides which token to send,
- * and the server checks the signature when the token comes back. */
-static Entry *
-entry_new_from_token (const char *token)
+ * and the server checks the signature when the token comes back. NULL unless @token is a JWT
+ * whose payload is one JSON object; its root is that object. */
+static JsonParser *
+parse_claims (const char *token)
 {
   g_auto(GStrv) parts = g_strsplit (token, ".", 4);
   g_autoptr(GBytes) payload = NULL;
   g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GPtrArray) scopes = NULL;
-  g_auto(GStrv) words = NULL;
-  JsonObject *claims;
-  JsonNode *node;
-  const char *scope;
-  Entry *entry;
   gsize len;
 
   if (g_strv_length (parts) != 3)
@@ -101,6 +96,39 @@ entry_new_from_token (const char *token)
     return NULL;
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, g_bytes_get_data (payload, NULL), (gssize) len, NULL))
+    return NULL;
+  return g_steal_pointer (&parser);
+}
+
+/* The exp claim, a number of seconds; FALSE when there is none. */
+static gboolean
+read_exp (JsonObject *claims,
+          gint64     *exp)
+{
+  JsonNode *node = json_object_get_member (claims, "exp");
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_INT64 &&
+       json_node_get_value_type (node) != G_TYPE_DOUBLE))
+    return FALSE;
+  *exp = json_node_get_value_type (node) == G_TYPE_INT64
+         ? json_node_get_int (node) : (gint64) json_node_get_double (node);
+  return TRUE;
+}
+
+static Entry *
+entry_new_from_token (const char *token)
+{
+  g_autoptr(JsonParser) parser = parse_claims (token);
+  g_autoptr(GPtrArray) scopes = NULL;
+  g_auto(GStrv) words = NULL;
+  JsonObject *claims;
+  JsonNode *node;
+  const char *scope;
+  Entry *entry;
+  gint64 exp;
+
+  if (parser == NULL)
     return NULL;
   claims = json_node_get_object (json_parser_get_root (parser));
 
@@ -118,15 +146,11 @@ entry_new_from_token (const char *token)
     return NULL;
   g_ptr_array_sort (scopes, compare_strings);
 
-  node = json_object_get_member (claims, "exp");
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      (json_node_get_value_type (node) != G_TYPE_INT64 &&
-       json_node_get_value_type (node) != G_TYPE_DOUBLE))
+  if (!read_exp (claims, &exp))
     return NULL;
 
   entry = g_new0 (Entry, 1);
-  entry->expires_at = json_node_get_value_type (node) == G_TYPE_INT64
-                      ? json_node_get_int (node) : (gint64) json_node_get_double (node);
+  entry->expires_at = exp;
   node = json_object_get_member (claims, "singleUse");
   entry->single_use = node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
                       json_node_get_value_type (node) == G_TYPE_BOOLEAN &&
@@ -136,6 +160,21 @@ entry_new_from_token (const char *token)
   entry->scope_key = g_strjoinv (" ", entry->scopes);
   entry->token = g_strdup (token);
   return entry;
+}
+
+gint64
+kt_elevated_tokens_read_expiry (const char *token)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  gint64 exp = 0;
+
+  g_return_val_if_fail (token != NULL, 0);
+
+  parser = parse_claims (token);
+  if (parser == NULL ||
+      !read_exp (json_node_get_object (json_parser_get_root (parser)), &exp))
+    return 0;
+  return MAX (exp, 0);
 }
 
 /* Drops expired tokens; returns the first live one covering @scope, or NULL. */

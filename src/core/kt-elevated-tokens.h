@@ -43,4 +43,8 @@ char             *kt_elevated_tokens_use   (KtElevatedTokens *self,
 void              kt_elevated_tokens_clear (KtElevatedTokens *self);
 guint             kt_elevated_tokens_count (KtElevatedTokens *self);
 
+/* The exp claim (unix seconds) of @token when it is a JWT that has one, such as an elevated
+ * access token; 0 otherwise (the legacy MFA token may be opaque). Nothing is kept. */
+gint64            kt_elevated_tokens_read_expiry (const char *token);
+
 G_END_DECLS

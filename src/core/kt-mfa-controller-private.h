@@ -6,7 +6,9 @@
  * what a signed-in person does with their passkeys and recovery codes, and signing out. Each
  * calls only the files listed before it (account calls step-up and passkeys, step-up calls
  * passkeys). The session's tokens live in a KtSessionKeeper; a step-up's next action and scope
- * travel on its task as "kt-step-up-next" and "kt-step-up-scope".
+ * travel on its task as "kt-step-up-next" and "kt-step-up-scope", and a step-up whose token is
+ * handed to another application, not kept, sets "kt-step-up-hand-out" and finds the server's
+ * answer in "kt-step-up-response".
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -111,7 +113,8 @@ GTask   *kt_mfa_controller_begin_registration (KtMfaController     *self,
 void     kt_mfa_controller_start_registration (KtMfaController  *self,
                                                GTask            *task);
 /* Runs the authentication ceremony for the operation behind @task: a step-up when the task
- * carries "kt-step-up-next", signing in otherwise. */
+ * carries "kt-step-up-next" (asking for an elevated token for "kt-step-up-scope", or the MFA
+ * token when that is NULL), signing in otherwise. */
 void     kt_mfa_controller_authenticate_with_key (KtMfaController *self,
                                                   GTask           *task);
 

@@ -1,7 +1,8 @@
 /* kt-mfa-controller-step-up.c: the fresh second factor some actions need: on API version
  * 2026_04_01 an elevated access token for the action's scope, asked for before the action
  * (POST /stepUp/check, then the key or a recovery code); on a legacy environment the single-use MFA
- * token, once the server refuses the action without it
+ * token, once the server refuses the action without it. Also the same proof run for another
+ * application, whose token is handed out rather than kept
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -12,6 +13,8 @@
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
+
+#include "kt-token-scope.h"
 
 /* The server asks for a fresh second factor before some actions (Dynamic's step-up). */
 static gboolean
@@ -260,4 +263,165 @@ kt_mfa_controller_step_up_with_recovery_code_async (KtMfaController     *self,
   g_object_set_data_full (G_OBJECT (task), "kt-recovery-scope", g_strdup (scope), g_free);
   /* The version decides what the code is asked to earn. */
   with_api_version (self, task, step_up_with_recovery_code_now);
+}
+
+/* An elevated token for another application: always a fresh proof, never a token held here,
+ * and what it earns leaves with the caller. */
+
+typedef struct {
+  char *scope;
+  char *recovery_code;          /* NULL: the key */
+  char *token;                  /* what the proof earned, until the caller takes it */
+  gint64 expires_at;
+} HandOut;
+
+static void
+hand_out_free (HandOut *data)
+{
+  g_free (data->scope);
+  kt_secret_free (data->recovery_code);
+  kt_secret_free (data->token);
+  g_free (data);
+}
+
+/* Ends the operation with the token @response carries for the caller: the elevated access token
+ * on an enforced environment, the MFA token on a legacy one. The session's own token in it has
+ * been taken already. */
+static void
+hand_out (KtMfaController  *self,
+          GTask            *task,
+          KtVerifyResponse *response)
+{
+  HandOut *data = g_task_get_task_data (task);
+  const char *token = self->scoped_step_up
+                      ? kt_verify_response_get_elevated_access_token (response)
+                      : kt_verify_response_get_mfa_token (response);
+
+  if (token == NULL)
+    {
+      kt_mfa_controller_end_operation (self, task,
+                                       g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                                                            _("The server accepted the proof "
+                                                              "but gave no token for it.")));
+      return;
+    }
+  data->token = g_strdup (token);
+  data->expires_at = kt_elevated_tokens_read_expiry (token);
+  g_debug ("A %s was handed out", self->scoped_step_up ? "elevated access token"
+                                                       : "single-use MFA token");
+  kt_mfa_controller_end_operation (self, task, NULL);
+}
+
+static void
+hand_out_from_key (KtMfaController *self,
+                   GTask           *task)
+{
+  hand_out (self, task, g_object_get_data (G_OBJECT (task), "kt-step-up-response"));
+}
+
+static void
+on_recovery_code_handed_out (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtVerifyResponse) response =
+    kt_api_client_authenticate_recovery_code_finish (KT_API_CLIENT (source), result, &error);
+
+  if (kt_mfa_controller_end_on_failure (self, task, response != NULL, &error))
+    return;
+
+  kt_session_keeper_apply_session (self->keeper, response);
+  hand_out (self, task, response);
+}
+
+static void
+request_elevated_token_now (KtMfaController *self,
+                            GTask           *task)
+{
+  HandOut *data = g_task_get_task_data (task);
+  /* A legacy environment has no scopes: the MFA token is asked for instead. */
+  const char *scope = self->scoped_step_up ? data->scope : NULL;
+
+  if (data->recovery_code != NULL)
+    {
+      kt_api_client_authenticate_recovery_code_async (self->api, data->recovery_code,
+                                                      scope == NULL, scope,
+                                                      g_task_get_cancellable (task),
+                                                      on_recovery_code_handed_out, task);
+      return;
+    }
+
+  /* No POST /stepUp/check and no token held for @scope: the caller wants a proof now. */
+  g_object_set_data (G_OBJECT (task), "kt-step-up-next", (gpointer) hand_out_from_key);
+  g_object_set_data (G_OBJECT (task), "kt-step-up-scope", (gpointer) scope);
+  g_object_set_data (G_OBJECT (task), "kt-step-up-hand-out", GINT_TO_POINTER (TRUE));
+  kt_mfa_controller_authenticate_with_key (self, task);
+}
+
+void
+kt_mfa_controller_request_elevated_token_async (KtMfaController     *self,
+                                                const char          *scope,
+                                                const char          *recovery_code,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data)
+{
+  char *code = recovery_code != NULL ? g_strstrip (g_strdup (recovery_code)) : NULL;
+  HandOut *data;
+  GTask *task;
+
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_request_elevated_token_async,
+                                            cancellable, callback, user_data);
+  if (task == NULL)
+    {
+      kt_secret_free (code);
+      return;
+    }
+
+  data = g_new0 (HandOut, 1);
+  data->scope = g_strdup (scope);
+  data->recovery_code = code;
+  g_task_set_task_data (task, data, (GDestroyNotify) hand_out_free);
+
+  /* What another application asks is checked before anything is sent. */
+  if (self->step != KT_MFA_STEP_SIGNED_IN)
+    kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_WRONG_STEP,
+                              _("Nobody is signed in to Keyturn."));
+  else if (!kt_token_scope_is_known (scope))
+    kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
+                              _("Keyturn does not know the permission that was asked for."));
+  else if (code != NULL && *code == '\0')
+    kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
+                              _("Enter one of your recovery codes."));
+  else
+    /* The version decides what the proof is asked to earn. */
+    with_api_version (self, task, request_elevated_token_now);
+}
+
+char *
+kt_mfa_controller_request_elevated_token_finish (KtMfaController  *self,
+                                                 GAsyncResult     *result,
+                                                 gint64           *expires_at,
+                                                 GError          **error)
+{
+  HandOut *data;
+
+  if (expires_at != NULL)
+    *expires_at = 0;
+  g_return_val_if_fail (KT_IS_MFA_CONTROLLER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        kt_mfa_controller_request_elevated_token_async, NULL);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  data = g_task_get_task_data (G_TASK (result));
+  if (expires_at != NULL)
+    *expires_at = data->expires_at;
+  return g_steal_pointer (&data->token);
 }

@@ -45,6 +45,7 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   PIN_REQUESTED,
+  SESSION_REFRESHED,
   N_SIGNALS
 };
 
@@ -197,6 +198,7 @@ on_keeper_refreshed (KtSessionKeeper *keeper,
                      KtMfaController *self)
 {
   set_user (self, user);
+  g_signal_emit (self, signals[SESSION_REFRESHED], 0);
 }
 
 /* The keeper's state is the controller's to show: these properties are passed on by name. */
@@ -280,6 +282,17 @@ kt_mfa_controller_end_operation (KtMfaController *self,
                                                                    "kt-caller-handler")));
   g_clear_object (&self->operation);
   set_busy (self, FALSE);
+
+  /* The key's own word for a ceremony the caller cancelled is GIO's, as the header promises;
+   * a PIN the person declined stays the key's. */
+  if (g_error_matches (error, KT_WEBAUTHN_ERROR, KT_WEBAUTHN_ERROR_CANCELLED) &&
+      g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      GError *cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, error->message);
+
+      g_error_free (error);
+      error = cancelled;
+    }
 
   if (error == NULL)
     g_task_return_boolean (task, TRUE);
@@ -818,6 +831,26 @@ kt_mfa_controller_take_mfa_token (KtMfaController *self)
   return kt_session_keeper_take_mfa_token (self->keeper);
 }
 
+char *
+kt_mfa_controller_dup_access_token (KtMfaController *self,
+                                    gint64          *expires_at)
+{
+  gboolean signed_in;
+
+  if (expires_at != NULL)
+    *expires_at = 0;
+  g_return_val_if_fail (KT_IS_MFA_CONTROLLER (self), NULL);
+
+  /* Between steps the client may hold a token that does not make a session yet (signed in
+   * without the second factor): only a finished sign-in is handed out. */
+  signed_in = self->step == KT_MFA_STEP_SIGNED_IN && kt_api_client_has_access_token (self->api);
+  if (!signed_in)
+    return NULL;
+  if (expires_at != NULL)
+    *expires_at = kt_session_keeper_get_expires_at (self->keeper);
+  return kt_api_client_dup_access_token (self->api);
+}
+
 /* Getters */
 
 KtMfaStep
@@ -1118,6 +1151,16 @@ kt_mfa_controller_class_init (KtMfaControllerClass *klass)
   signals[PIN_REQUESTED] = g_signal_new ("pin-requested", G_TYPE_FROM_CLASS (klass),
                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                          G_TYPE_NONE, 1, G_TYPE_INT);
+
+  /**
+   * KtMfaController::session-refreshed:
+   *
+   * The background refresh renewed the session's tokens: kt_mfa_controller_dup_access_token()
+   * now gives the new access token. Nothing here carries it.
+   */
+  signals[SESSION_REFRESHED] = g_signal_new ("session-refreshed", G_TYPE_FROM_CLASS (klass),
+                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                             G_TYPE_NONE, 0);
 }
 
 static void

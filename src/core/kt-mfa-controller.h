@@ -207,4 +207,34 @@ void     kt_mfa_controller_cancel                      (KtMfaController     *sel
 /* Takes the single-use MFA token the last legacy step-up produced; NULL when there is none. */
 char    *kt_mfa_controller_take_mfa_token              (KtMfaController     *self);
 
+/* The signed-in session's access token, for an application that asks Keyturn for it (free it
+ * with kt_secret_free()), and in @expires_at when it expires (unix seconds; 0 when not known);
+ * NULL and 0 unless the step is KT_MFA_STEP_SIGNED_IN. When the background refresh replaces
+ * it, ::session-refreshed says so. */
+char    *kt_mfa_controller_dup_access_token            (KtMfaController     *self,
+                                                        gint64              *expires_at);
+
+/* A step-up for another application: an elevated access token for exactly @scope (a
+ * kt_token_scope_is_known() scope), earned by a fresh proof every time, with a registered key
+ * or, when @recovery_code is not NULL, by spending that code; on a legacy environment (API
+ * version 2026_01_01) the single-use MFA token instead. The token is handed out and not kept:
+ * the controller's own actions never use it, and its own tokens stay as they were; the fresh
+ * session token the proof brings replaces the session's, as every step's does. Only while
+ * signed in (else KT_MFA_CONTROLLER_ERROR_WRONG_STEP); an unknown @scope fails with
+ * KT_MFA_CONTROLLER_ERROR_INVALID_INPUT before anything is sent. An ordinary operation: busy
+ * while it runs, one at a time, cancelled with G_IO_ERROR_CANCELLED; a failure leaves the
+ * session as it was. */
+void     kt_mfa_controller_request_elevated_token_async (KtMfaController *self,
+                                                        const char          *scope,
+                                                        const char          *recovery_code,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+/* The token (free it with kt_secret_free()), and in @expires_at when it expires (unix seconds)
+ * as its own claims say, or 0 when it does not say; NULL and the error on failure. */
+char    *kt_mfa_controller_request_elevated_token_finish (KtMfaController *self,
+                                                        GAsyncResult        *result,
+                                                        gint64              *expires_at,
+                                                        GError             **error);
+
 G_END_DECLS

@@ -477,6 +477,13 @@ kt_session_keeper_get_working (KtSessionKeeper *self)
   return self->n_working > 0;
 }
 
+gint64
+kt_session_keeper_get_expires_at (KtSessionKeeper *self)
+{
+  g_return_val_if_fail (KT_IS_SESSION_KEEPER (self), 0);
+  return self->expires_at;
+}
+
 void
 kt_session_keeper_set_label (KtSessionKeeper *self,
                              const char      *label)
@@ -491,9 +498,6 @@ void
 kt_session_keeper_apply (KtSessionKeeper  *self,
                          KtVerifyResponse *response)
 {
-  const char *access_token = kt_verify_response_get_access_token (response);
-  KtUser *user = kt_verify_response_get_user (response);
-
   g_return_if_fail (KT_IS_SESSION_KEEPER (self));
 
   if (kt_verify_response_get_mfa_token (response) != NULL)
@@ -502,6 +506,18 @@ kt_session_keeper_apply (KtSessionKeeper  *self,
       !kt_api_client_add_elevated_token (self->api,
                                          kt_verify_response_get_elevated_access_token (response)))
     g_message ("The server's elevated access token names no scope or has expired; not kept");
+
+  kt_session_keeper_apply_session (self, response);
+}
+
+void
+kt_session_keeper_apply_session (KtSessionKeeper  *self,
+                                 KtVerifyResponse *response)
+{
+  const char *access_token = kt_verify_response_get_access_token (response);
+  KtUser *user = kt_verify_response_get_user (response);
+
+  g_return_if_fail (KT_IS_SESSION_KEEPER (self));
 
   if (access_token == NULL)
     return;

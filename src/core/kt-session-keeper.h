@@ -30,6 +30,8 @@ const char  *kt_session_keeper_get_not_remembered_reason (KtSessionKeeper *self)
 gboolean     kt_session_keeper_get_saving       (KtSessionKeeper  *self);
 gboolean     kt_session_keeper_get_has_mfa_token (KtSessionKeeper *self);
 gboolean     kt_session_keeper_get_working      (KtSessionKeeper  *self);
+/* When the access token in use expires (unix seconds), or 0 when that is not known. */
+gint64       kt_session_keeper_get_expires_at   (KtSessionKeeper  *self);
 
 /* What the keyring item is called when the server's user has no email: the address the person
  * signed in with. */
@@ -40,6 +42,11 @@ void         kt_session_keeper_set_label        (KtSessionKeeper  *self,
  * is one (for the API client, in memory only); the access token for
  * the API client, the keyring and the refresh timer when there is one. */
 void         kt_session_keeper_apply            (KtSessionKeeper  *self,
+                                                 KtVerifyResponse *response);
+/* Takes only the session's part of a successful step, the access token, as
+ * kt_session_keeper_apply() does; the MFA token or elevated access token the step earned is
+ * left to the caller, who hands it on and keeps nothing. */
+void         kt_session_keeper_apply_session    (KtSessionKeeper  *self,
                                                  KtVerifyResponse *response);
 
 /* Reads the session kept in the keyring: NULL and no error when there is none, or when the

@@ -525,6 +525,27 @@ test_elevated_tokens (void)
   g_assert_cmpuint (kt_elevated_tokens_count (tokens), ==, 0);
 }
 
+/* A token handed to another application carries its expiry in its claims, when it has one. */
+static void
+test_token_expiry (void)
+{
+  g_autofree char *scoped = fake_jwt ("{\"scope\":\"wallet:sign\",\"exp\":1900000000}");
+  g_autofree char *bare = fake_jwt ("{\"exp\":1900000001.5}");
+  g_autofree char *no_exp = fake_jwt ("{\"scope\":\"credential:link\"}");
+  g_autofree char *text_exp = fake_jwt ("{\"exp\":\"1900000000\"}");
+  g_autofree char *array = fake_jwt ("[1900000000]");
+
+  g_assert_cmpint (kt_elevated_tokens_read_expiry (scoped), ==, 1900000000);
+  g_assert_cmpint (kt_elevated_tokens_read_expiry (bare), ==, 1900000001);
+  g_assert_cmpint (kt_elevated_tokens_read_expiry (no_exp), ==, 0);
+  g_assert_cmpint (kt_elevated_tokens_read_expiry (text_exp), ==, 0);
+  g_assert_cmpint (kt_elevated_tokens_read_expiry (array), ==, 0);
+  /* The legacy MFA token is opaque. */
+  g_assert_cmpint (kt_elevated_tokens_read_expiry ("0f3c9a51d2e84b7a"), ==, 0);
+  g_assert_cmpint (kt_elevated_tokens_read_expiry ("a.b.c"), ==, 0);
+  g_assert_cmpint (kt_elevated_tokens_read_expiry (""), ==, 0);
+}
+
 /* The client sends an elevated token beside the access token on the calls of its scope only,
  * and drops a single-use one once sent; every request carries Dynamic's client headers. */
 static void
@@ -795,6 +816,7 @@ main (int argc, char *argv[])
   g_test_add ("/api-client/step-up-token-spent", Fixture, NULL,
               fixture_set_up, test_step_up_token_spent, fixture_tear_down);
   g_test_add_func ("/api-client/elevated-tokens", test_elevated_tokens);
+  g_test_add_func ("/api-client/token-expiry", test_token_expiry);
   g_test_add ("/api-client/elevated-token-sent", Fixture, NULL,
               fixture_set_up, test_elevated_token_sent, fixture_tear_down);
   g_test_add ("/api-client/get-retried-post-not", Fixture, NULL,
