@@ -140,6 +140,15 @@ on_consent_response (AdwMessageDialog *dialog,
   g_object_unref (task);
 }
 
+/* Gone with no answer (the application quit): nothing was allowed. */
+static void
+on_consent_destroyed (GTask *task)
+{
+  prompt_release (task);
+  return_cancelled (task);
+  g_object_unref (task);
+}
+
 static gboolean
 on_consent_cancelled (GCancellable *cancellable,
                       gpointer      user_data)
@@ -236,6 +245,7 @@ kt_service_prompter_ask_consent (KtPrompter          *prompter,
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &prompt->window);
   /* The dialog holds the task until it answers. */
   g_signal_connect (dialog, "response", G_CALLBACK (on_consent_response), task);
+  g_signal_connect_swapped (dialog, "destroy", G_CALLBACK (on_consent_destroyed), task);
   prompt_watch_cancellable (task, on_consent_cancelled);
   gtk_window_present (GTK_WINDOW (dialog));
 }

@@ -156,10 +156,12 @@ on_token (GObject      *source,
       return;
     }
 
-  /* The window withdrew the request itself, to use the other way: nothing went wrong. */
+  /* The window withdrew the request itself, to use the other way: nothing went wrong. Cancelled
+   * from elsewhere (the main window's Escape), the key's state says so already. */
   if (!withdrawn)
     {
-      show_error (self, error->message);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error->message);
       if (!using_recovery_code (self))
         self->key_failed = TRUE;
     }

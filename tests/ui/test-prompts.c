@@ -499,6 +499,42 @@ test_step_up_withdrawn (Prompts       *p,
   assert_cancelled_and_key_released (p);
 }
 
+static gboolean
+can_try_again (gpointer data)
+{
+  GtkWidget *button = kt_test_find_button (data, "Try Again");
+
+  return button != NULL && gtk_widget_is_sensitive (button);
+}
+
+/* The key's ceremony ended without a token (cancelled from the main window, here): the window
+ * stays, and the key can be tried again. */
+static void
+test_step_up_try_again (Prompts       *p,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  KtStepUpWindow *window = step_up (p, NULL);
+  gint64 expires_at = 0;
+  char *token;
+
+  g_assert_null (kt_test_find_button (GTK_WIDGET (window), "Try Again"));
+  spin_until (key_waits_for_touch, p, "the key to wait for a touch");
+  kt_mfa_controller_cancel (p->flow.controller);
+  spin_until (can_try_again, window, "Try Again");
+  g_assert_null (p->result);
+  g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (window))
+                 == kt_test_find_button (GTK_WIDGET (window), "Try Again"));
+
+  press (GTK_WIDGET (window), "Try Again");
+  spin_until (key_waits_for_touch, p, "the key to wait for a touch again");
+  g_assert_cmpint (kv_test_key_touch (p->flow.key, 20000), ==, 0);
+  token = step_up_result (p, &expires_at, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (token);
+  kt_secret_free (token);
+}
+
 /* Without the key: a wrong code is said to be wrong and can be corrected, a right one answers. */
 static void
 test_step_up_recovery_code (Prompts       *p,
@@ -731,6 +767,7 @@ main (int   argc,
   ADD_SIGNED_IN_TEST ("/prompts/step-up/cancel", test_step_up_cancel);
   ADD_SIGNED_IN_TEST ("/prompts/step-up/close", test_step_up_close);
   ADD_SIGNED_IN_TEST ("/prompts/step-up/withdrawn", test_step_up_withdrawn);
+  ADD_SIGNED_IN_TEST ("/prompts/step-up/try-again", test_step_up_try_again);
   ADD_SIGNED_IN_TEST ("/prompts/step-up/recovery-code", test_step_up_recovery_code);
   ADD_SIGNED_IN_TEST ("/prompts/step-up/one-pin-dialog", test_step_up_one_pin_dialog);
   ADD_SIGNED_IN_TEST ("/prompts/sign-in/signed-in", test_sign_in);
