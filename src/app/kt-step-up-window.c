@@ -397,7 +397,11 @@ kt_step_up_window_new (KtMfaController *controller,
   g_return_val_if_fail (KT_IS_MFA_CONTROLLER (controller), NULL);
   g_return_val_if_fail (caller_name != NULL && scope != NULL && reason != NULL, NULL);
 
-  self = g_object_new (KT_TYPE_STEP_UP_WINDOW, NULL);
+  /* A dialog to a screen reader, which reads its text when it opens: who asks, and why. Given
+   * as the window is made: GTK 4.8 keeps a window's role from a role set on its class. */
+  self = g_object_new (KT_TYPE_STEP_UP_WINDOW,
+                       "accessible-role", GTK_ACCESSIBLE_ROLE_DIALOG,
+                       NULL);
   self->controller = g_object_ref (controller);
   self->scope = g_strdup (scope);
   kt_flow_page_set_controller (KT_FLOW_PAGE (self->key_status), controller);

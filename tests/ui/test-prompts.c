@@ -448,6 +448,9 @@ test_step_up_with_key (Prompts       *p,
   g_assert_nonnull (kt_test_find_button (root, "Cancel"));
   g_assert_nonnull (kt_test_find_button (root, "Use a Recovery Code"));
   g_assert_true (gtk_window_get_application (GTK_WINDOW (window)) == app);
+  /* A screen reader reads a dialog's text as it opens. */
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (window)), ==,
+                   GTK_ACCESSIBLE_ROLE_DIALOG);
 
   spin_until (key_waits_for_touch, p, "the key to wait for a touch");
   /* The refresh ended first, as it began. */
