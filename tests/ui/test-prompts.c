@@ -574,6 +574,13 @@ test_step_up_recovery_code (Prompts       *p,
   g_assert_null (p->result);
   g_assert_true (gtk_widget_get_visible (root));
 
+  /* The key after all, and back: the field forgets the code on the way. */
+  press (root, "Use the Security Key");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (field)), ==, "");
+  spin_until (key_waits_for_touch, p, "the key to wait for a touch again");
+  press (root, "Use a Recovery Code");
+  spin_until (controller_idle, p, "the key to be let go again");
+
   gtk_editable_set_text (GTK_EDITABLE (field), codes[0]);
   press (root, "Confirm");
   token = step_up_result (p, &expires_at, &error);
