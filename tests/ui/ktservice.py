@@ -17,7 +17,9 @@ import urllib.request
 import pyatspi
 from gi.repository import Gio, GLib
 
-from ktui import find, log, press, search, wait_for
+from Xlib import X
+
+from ktui import find, keyboard, log, press, search, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT = os.path.join(HERE, "service-client.py")
@@ -216,3 +218,24 @@ def no_prompt(app):
 def answer_prompt(dialog, button):
     press(dialog, pyatspi.ROLE_PUSH_BUTTON, button)
     wait_for("the prompt to close", lambda: search(dialog, pyatspi.ROLE_PUSH_BUTTON, button) is None)
+
+
+def focus_topmost_window():
+    """Gives the keyboard to the window on top, as a window manager gives it to a new dialog
+    (there is none under Xvfb): the prompt that just came up."""
+    kb = keyboard()
+
+    def topmost():
+        for window in reversed(kb.root.query_tree().children):
+            try:
+                if window.get_attributes().map_state == X.IsViewable:
+                    return window
+            except Exception:
+                continue
+        return None
+
+    window = wait_for("a window on top", topmost)
+    window.set_input_focus(X.RevertToParent, X.CurrentTime)
+    kb.display.sync()
+    wait_for("the window on top to have the keyboard",
+             lambda: kb.display.get_input_focus().focus == window)
