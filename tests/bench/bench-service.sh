@@ -91,9 +91,9 @@ ratio() {
 exec >"$KEYTURN_BENCH_SERVICE_INSIDE"
 echo "GetSession for an allowed caller, keyturn started by D-Bus activation (no window), beside"
 echo "a bare GDBus round trip to the same keyturn (Properties.Get of Session1.Version), in turns;"
-echo "$(get runs) calls of each after $(get warm_up) of each uncounted"
+echo "$(get runs) calls of each after $(get warm_up) of each uncounted; times in microseconds"
 echo
-printf '  %-44s %8s %8s %8s   %-15s\n' "(µs)" "p50" "p99" "mean" "min–max"
+printf '  %-44s %8s %8s %8s   %-15s\n' "" "p50" "p99" "mean" "min–max"
 row "GetSession, call -> Response" get_session_us
 row "bare round trip, call -> reply" round_trip_us
 echo
