@@ -335,8 +335,16 @@ static void
 kt_application_activate (GApplication *app)
 {
   KtApplication *self = KT_APPLICATION (app);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow *window = NULL;
 
+  /* The main window, not whichever was active last: that can be a prompt another app asked
+   * for, which the main window does not stand in for. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (KT_IS_WINDOW (l->data))
+      {
+        window = l->data;
+        break;
+      }
   if (window == NULL)
     {
       window = GTK_WINDOW (kt_window_new (GTK_APPLICATION (self)));

@@ -104,3 +104,50 @@ kt_pin_dialog_destroy (AdwMessageDialog *dialog)
   forget_pin (dialog);
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
+
+static void
+on_response (AdwMessageDialog *dialog,
+             const char       *response,
+             KtMfaController  *controller)
+{
+  /* The dialog's close after Enter answers nothing more. */
+  if (g_object_get_data (G_OBJECT (dialog), "kt-pin-answered") != NULL)
+    return;
+  g_object_set_data (G_OBJECT (dialog), "kt-pin-answered", GINT_TO_POINTER (TRUE));
+  if (g_strcmp0 (response, "unlock") == 0)
+    kt_mfa_controller_answer_pin (controller,
+                                  kt_pin_buffer_get_pin (kt_pin_dialog_get_entry (dialog)));
+  else
+    kt_mfa_controller_decline_pin (controller);
+}
+
+AdwMessageDialog *
+kt_pin_dialog_present_for (GtkWindow       *parent,
+                           KtMfaController *controller,
+                           int              retries)
+{
+  AdwMessageDialog *dialog;
+
+  g_return_val_if_fail (KT_IS_MFA_CONTROLLER (controller), NULL);
+
+  dialog = kt_pin_dialog_new (parent, kt_mfa_controller_get_authenticator_state (controller),
+                              retries);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_response), controller, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (GTK_WIDGET (kt_pin_dialog_get_entry (dialog)));
+  return dialog;
+}
+
+void
+kt_pin_dialog_close_if_unwanted (AdwMessageDialog *dialog,
+                                 KtMfaController  *controller)
+{
+  KtWebauthnState state;
+
+  g_return_if_fail (ADW_IS_MESSAGE_DIALOG (dialog));
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (controller));
+
+  state = kt_mfa_controller_get_authenticator_state (controller);
+  if (state != KT_WEBAUTHN_STATE_PIN_NEEDED && state != KT_WEBAUTHN_STATE_WRONG_PIN)
+    kt_pin_dialog_destroy (dialog);
+}

@@ -7,6 +7,7 @@
 
 #include <adwaita.h>
 
+#include "kt-mfa-controller.h"
 #include "kt-webauthn-state.h"
 
 G_BEGIN_DECLS
@@ -27,5 +28,17 @@ AdwMessageDialog *kt_pin_dialog_new       (GtkWindow        *parent,
                                            int               retries);
 GtkEditable      *kt_pin_dialog_get_entry (AdwMessageDialog *dialog);
 void              kt_pin_dialog_destroy   (AdwMessageDialog *dialog);
+
+/* Answers @controller's request for the PIN (its ::pin-requested signal, with @retries) with a
+ * dialog over @parent, presented with the focus in its entry: the PIN typed, or a decline when
+ * the person cancels, once. A dialog closed with kt_pin_dialog_destroy() answers nothing. */
+AdwMessageDialog *kt_pin_dialog_present_for (GtkWindow        *parent,
+                                             KtMfaController  *controller,
+                                             int               retries);
+/* Closes @dialog, with no answer, when @controller's key no longer waits for its PIN (the time
+ * ran out, or the ceremony ended otherwise): a dialog left open would take a PIN that nothing
+ * reads. */
+void              kt_pin_dialog_close_if_unwanted (AdwMessageDialog *dialog,
+                                                   KtMfaController  *controller);
 
 G_END_DECLS

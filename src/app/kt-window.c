@@ -9,7 +9,6 @@
 #include "kt-authenticate-page.h"
 #include "kt-code-page.h"
 #include "kt-flow-page.h"
-#include "kt-pin-buffer.h"
 #include "kt-pin-dialog.h"
 #include "kt-recovery-code-page.h"
 #include "kt-recovery-codes-page.h"
@@ -28,12 +27,13 @@ struct _KtWindow
   GtkLabel             *configuration_error_label;
   KtSoftwareKeyBar     *software_key_bar;
   AdwToastOverlay      *toast_overlay;
+  GtkLabel             *notice_label;
 
   /* Owned */
   KtMfaController      *controller;
   GSignalGroup         *controller_signals;
   AdwMessageDialog     *pin_dialog;
-  gboolean              pin_answered;  /* the dialog's close answers nothing more */
+  gboolean              handles_pin_requests;
 };
 
 G_DEFINE_FINAL_TYPE (KtWindow, kt_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -114,56 +114,23 @@ show_step (KtWindow *self)
 }
 
 static void
-on_pin_dialog_response (KtWindow         *self,
-                        const char       *response,
-                        AdwMessageDialog *dialog)
-{
-  GtkEditable *entry = kt_pin_dialog_get_entry (dialog);
-
-  if (self->controller != NULL && !self->pin_answered)
-    {
-      self->pin_answered = TRUE;
-      if (g_strcmp0 (response, "unlock") == 0)
-        kt_mfa_controller_answer_pin (self->controller, kt_pin_buffer_get_pin (entry));
-      else
-        kt_mfa_controller_decline_pin (self->controller);
-    }
-}
-
-static void
 on_pin_requested (KtWindow *self,
                   int       retries)
 {
-  AdwMessageDialog *dialog;
-
+  if (!self->handles_pin_requests)
+    return;
   if (self->pin_dialog != NULL)
     kt_pin_dialog_destroy (self->pin_dialog);
 
-  dialog = kt_pin_dialog_new (GTK_WINDOW (self),
-                              kt_mfa_controller_get_authenticator_state (self->controller),
-                              retries);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_pin_dialog_response), self,
-                           G_CONNECT_SWAPPED);
-
-  self->pin_dialog = dialog;
-  self->pin_answered = FALSE;
-  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->pin_dialog);
-  gtk_window_present (GTK_WINDOW (dialog));
-  gtk_widget_grab_focus (GTK_WIDGET (kt_pin_dialog_get_entry (dialog)));
+  self->pin_dialog = kt_pin_dialog_present_for (GTK_WINDOW (self), self->controller, retries);
+  g_object_add_weak_pointer (G_OBJECT (self->pin_dialog), (gpointer *) &self->pin_dialog);
 }
 
-/* The key stopped waiting for its PIN (the time ran out, or the ceremony ended otherwise): a
- * dialog left open would take a PIN that nothing reads. */
 static void
 on_authenticator_state (KtWindow *self)
 {
-  KtWebauthnState state;
-
-  if (self->pin_dialog == NULL || self->controller == NULL)
-    return;
-  state = kt_mfa_controller_get_authenticator_state (self->controller);
-  if (state != KT_WEBAUTHN_STATE_PIN_NEEDED && state != KT_WEBAUTHN_STATE_WRONG_PIN)
-    kt_pin_dialog_destroy (self->pin_dialog);
+  if (self->pin_dialog != NULL && self->controller != NULL)
+    kt_pin_dialog_close_if_unwanted (self->pin_dialog, self->controller);
 }
 
 static void
@@ -337,6 +304,7 @@ kt_window_class_init (KtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtWindow, configuration_error_label);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, software_key_bar);
   gtk_widget_class_bind_template_child (widget_class, KtWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, KtWindow, notice_label);
 
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL,
@@ -350,6 +318,7 @@ kt_window_class_init (KtWindowClass *klass)
 static void
 kt_window_init (KtWindow *self)
 {
+  self->handles_pin_requests = TRUE;
   self->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);
   g_signal_group_connect_swapped (self->controller_signals, "notify::step",
                                   G_CALLBACK (show_step), self);
@@ -452,4 +421,25 @@ kt_window_toast_on_success (GObject      *source,
   g_object_unref (data->widget);
   g_free (data->message);
   g_free (data);
+}
+
+void
+kt_window_set_handles_pin_requests (KtWindow *self,
+                                    gboolean  handles)
+{
+  g_return_if_fail (KT_IS_WINDOW (self));
+
+  self->handles_pin_requests = handles;
+  if (!handles && self->pin_dialog != NULL)
+    kt_pin_dialog_destroy (self->pin_dialog);
+}
+
+void
+kt_window_set_notice (KtWindow   *self,
+                      const char *message)
+{
+  g_return_if_fail (KT_IS_WINDOW (self));
+
+  gtk_label_set_text (self->notice_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->notice_label), message != NULL);
 }

@@ -24,6 +24,15 @@ void             kt_window_set_configuration_error (KtWindow        *self,
 /* The socket of the software key in use, or NULL: a bar marks it and offers its touch. */
 void             kt_window_set_software_key_socket (KtWindow        *self,
                                                     const char      *socket_path);
+/* While FALSE, the window leaves the controller's PIN requests to another window that runs a
+ * ceremony on the same controller (a prompt), and closes its own PIN dialog: one request, one
+ * dialog. TRUE when the window is made. */
+void             kt_window_set_handles_pin_requests (KtWindow        *self,
+                                                     gboolean         handles);
+/* A line under the window's header saying why it is open (another app asked for a sign-in), or
+ * NULL for none. */
+void             kt_window_set_notice              (KtWindow        *self,
+                                                    const char      *message);
 
 /* For a controller operation that @widget starts: when it succeeds, @message is shown as a toast
  * in the window holding @widget. Pass kt_window_toast_on_success as the callback and the result

@@ -308,11 +308,16 @@ on_allowed_kept (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
+  Call *call = user_data;
   g_autoptr(GError) error = NULL;
 
   /* The call goes on either way; only the next one asks again. */
   if (!kt_grant_store_allow_finish (KT_GRANT_STORE (source), result, &error))
     g_warning ("The permission could not be kept: %s", error->message);
+  if (call_withdrawn (call))
+    finish_call (call);
+  else
+    go_on_allowed (call);
 }
 
 static void
@@ -344,10 +349,12 @@ on_consent (GObject      *source,
     }
 
   call->allowed_once = TRUE;
+  /* Kept before the answer, so that the caller's next call finds it kept. */
   if (consent == KT_CONSENT_ALWAYS_ALLOW)
     kt_grant_store_allow_async (call->service->grants, kt_caller_get_id (call->caller), NULL,
-                                on_allowed_kept, NULL);
-  go_on_allowed (call);
+                                on_allowed_kept, call);
+  else
+    go_on_allowed (call);
 }
 
 static void

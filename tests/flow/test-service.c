@@ -45,8 +45,9 @@ static void
 on_prompt_cancelled (GCancellable       *cancellable,
                      KtScriptedPrompter *self)
 {
-  /* Answered from an idle, as a window closing would be. */
-  if (self->pending != NULL)
+  /* Only the prompt up now closes; one answered before has nothing left to close. */
+  if (self->pending != NULL &&
+      g_object_get_data (G_OBJECT (self->pending), "test-cancellable") == cancellable)
     {
       GTask *task = g_steal_pointer (&self->pending);
 
@@ -68,10 +69,14 @@ prompt (KtScriptedPrompter  *self,
   g_ptr_array_add (self->asked, what);
   g_assert_null (self->pending);
   self->pending = task;
-  self->most_up = MAX (self->most_up, ++self->up);
+  self->up++;
+  self->most_up = MAX (self->most_up, self->up);
   if (cancellable != NULL)
-    g_signal_connect_object (cancellable, "cancelled", G_CALLBACK (on_prompt_cancelled), self,
-                             0);
+    {
+      g_object_set_data (G_OBJECT (task), "test-cancellable", cancellable);
+      g_signal_connect_object (cancellable, "cancelled", G_CALLBACK (on_prompt_cancelled), self,
+                               0);
+    }
 }
 
 static void
@@ -286,6 +291,33 @@ call_free (Call *call)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
 
+static void
+on_called (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* A method call, with the main loop running meanwhile: the service answers in this process. */
+static GVariant *
+call_sync (GDBusConnection *bus,
+           const char      *name,
+           const char      *path,
+           const char      *iface,
+           const char      *method,
+           GVariant        *args,
+           GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_dbus_connection_call (bus, name, path, iface, method, args, NULL, G_DBUS_CALL_FLAGS_NONE,
+                          10000, NULL, on_called, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return g_dbus_connection_call_finish (bus, result, error);
+}
+
 /* Calls GetSession (@scope NULL, with @interactive) or StepUp on @bus, subscribed to the
  * Response first as a client must be. */
 static Call *
@@ -314,14 +346,12 @@ call_service (Fixture         *fx,
   g_variant_dict_insert (&options, "handle_token", "s", token);
   if (interactive)
     g_variant_dict_insert (&options, "interactive", "b", TRUE);
-  reply = g_dbus_connection_call_sync (bus, fx->service_name, SERVICE_PATH, SESSION_IFACE,
-                                       scope == NULL ? "GetSession" : "StepUp",
-                                       scope == NULL
-                                       ? g_variant_new ("(@a{sv})", g_variant_dict_end (&options))
-                                       : g_variant_new ("(ss@a{sv})", scope, reason,
-                                                        g_variant_dict_end (&options)),
-                                       G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, 10000,
-                                       NULL, error);
+  reply = call_sync (bus, fx->service_name, SERVICE_PATH, SESSION_IFACE,
+                     scope == NULL ? "GetSession" : "StepUp",
+                     scope == NULL
+                     ? g_variant_new ("(@a{sv})", g_variant_dict_end (&options))
+                     : g_variant_new ("(ss@a{sv})", scope, reason, g_variant_dict_end (&options)),
+                     error);
   if (reply == NULL)
     {
       call_free (call);
@@ -370,6 +400,14 @@ await_prompt (Fixture *fx)
   flow_spin_until (prompt_is_up, &fx->f, 20000);
 }
 
+static gboolean
+second_prompt_is_up (Flow *f)
+{
+  KtScriptedPrompter *person = g_object_get_data (G_OBJECT (f->controller), "test-person");
+
+  return person->pending != NULL && person->asked->len >= 2;
+}
+
 static const char *
 result_string (Call       *call,
                const char *key)
@@ -388,6 +426,15 @@ own_id (void)
   if (id == NULL)
     id = g_file_read_link ("/proc/self/exe", NULL);
   return id;
+}
+
+/* A grant store's result, once it has come (the flow's own await is for the controller's). */
+static GAsyncResult *
+await_result (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
 }
 
 static const char *
@@ -416,14 +463,16 @@ fixture_setup (Fixture       *fx,
   g_object_set_data (G_OBJECT (fx->f.controller), "test-person", fx->person);
   fx->grants = kt_grant_store_new (fx->service_bus, NULL);
   kt_grant_store_load_async (fx->grants, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (&fx->f, &result, &error));
+  g_assert_true (kt_grant_store_load_finish (fx->grants, await_result (&result), &error));
   g_assert_no_error (error);
+  g_clear_object (&result);
   g_assert_true (kt_grant_store_uses_permission_store (fx->grants));
   /* Each test starts with nobody allowed. */
   if (kt_grant_store_is_allowed (fx->grants, own_id ()))
     {
       kt_grant_store_revoke_async (fx->grants, own_id (), NULL, flow_store_result, &result);
-      g_assert_true (flow_await (&fx->f, &result, &error));
+      g_assert_true (kt_grant_store_revoke_finish (fx->grants, await_result (&result), &error));
+      g_clear_object (&result);
     }
 
   fx->service = kt_sign_in_service_new (NULL, KT_PROMPTER (fx->person), fx->grants);
@@ -527,7 +576,7 @@ test_consent_is_kept_only_when_always (Fixture       *fx,
 
   reread = kt_grant_store_new (fx->service_bus, NULL);
   kt_grant_store_load_async (reread, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (&fx->f, &result, &error));
+  g_assert_true (kt_grant_store_load_finish (reread, await_result (&result), &error));
   g_assert_true (kt_grant_store_is_allowed (reread, own_id ()));
 }
 
@@ -568,6 +617,7 @@ test_one_prompt_at_a_time (Fixture       *fx,
   g_autoptr(GDBusConnection) second = new_connection ();
   g_autoptr(GDBusConnection) third = new_connection ();
   g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) closed = NULL;
   Call *gone, *waiting, *closing;
 
   gone = get_session (fx, leaving);
@@ -582,19 +632,18 @@ test_one_prompt_at_a_time (Fixture       *fx,
   call_free (gone);
   g_dbus_connection_close_sync (leaving, NULL, NULL);
   g_object_unref (leaving);
-  await_prompt (fx);
+  flow_spin_until (second_prompt_is_up, &fx->f, 20000);
   g_assert_cmpuint (fx->person->asked->len, ==, 2);
 
   /* Only the caller may close its request. */
-  g_assert_null (g_dbus_connection_call_sync (second, fx->service_name, closing->path,
-                                              REQUEST_IFACE, "Close", NULL, NULL,
-                                              G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error));
+  g_assert_null (call_sync (second, fx->service_name, closing->path, REQUEST_IFACE, "Close",
+                            NULL, &error));
   g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED);
   g_clear_error (&error);
-  g_assert_nonnull (g_dbus_connection_call_sync (third, fx->service_name, closing->path,
-                                                 REQUEST_IFACE, "Close", NULL, NULL,
-                                                 G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error));
+  closed = call_sync (third, fx->service_name, closing->path, REQUEST_IFACE, "Close", NULL,
+                      &error);
   g_assert_no_error (error);
+  g_assert_nonnull (closed);
 
   answer_consent (fx->person, KT_CONSENT_ALLOW_ONCE);
   await_answer (fx, waiting);
@@ -683,11 +732,9 @@ test_signed_out (Fixture       *fx,
   g_autofree char *printed = NULL;
   Call *call;
 
-  signed_in = g_dbus_connection_call_sync (caller, fx->service_name, SERVICE_PATH,
-                                           "org.freedesktop.DBus.Properties", "Get",
-                                           g_variant_new ("(ss)", SESSION_IFACE, "SignedIn"),
-                                           G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 5000,
-                                           NULL, &error);
+  signed_in = call_sync (caller, fx->service_name, SERVICE_PATH,
+                         "org.freedesktop.DBus.Properties", "Get",
+                         g_variant_new ("(ss)", SESSION_IFACE, "SignedIn"), &error);
   g_assert_no_error (error);
   printed = g_variant_print (signed_in, FALSE);
   g_assert_cmpstr (printed, ==, "(<true>,)");

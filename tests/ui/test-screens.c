@@ -20,8 +20,11 @@
 
 #include "flow-fixture.h"
 #include "kt-account-page.h"
+#include "kt-fake-caller.h"
 #include "kt-preferences-window.h"
 #include "kt-recovery-codes-page.h"
+#include "kt-service-prompter.h"
+#include "kt-step-up-window.h"
 #include "kt-test-widgets.h"
 #include "kt-window.h"
 
@@ -61,9 +64,10 @@ typedef enum {
 static Mode mode = MODE_SCREENSHOTS;
 
 typedef struct {
-  Flow       flow;
-  GtkWidget *window;
-  guint      shots;
+  Flow            flow;
+  GtkWidget      *window;
+  GtkApplication *app;      /* the prompts' */
+  guint           shots;
 } Screens;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -593,6 +597,67 @@ shoot_unconfigured (Screens *s)
   gtk_window_destroy (GTK_WINDOW (preferences));
 }
 
+static gboolean
+has_result (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static gboolean
+no_step_up_window (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (KT_IS_STEP_UP_WINDOW (window))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The prompts other apps' requests raise: consent, over the window as a dialog is shown; the
+ * step-up in a window of its own, waiting for the key. The caller is a fake: a prompt shows only
+ * its name and detail. */
+static void
+shoot_prompts (Screens *s)
+{
+  Flow *f = &s->flow;
+  g_autoptr(KtServicePrompter) prompter = kt_service_prompter_new (s->app);
+  g_autoptr(KtCaller) caller = kt_fake_caller_new (KT_CALLER_KIND_FLATPAK, "Photo Shelf",
+                                                   "org.example.PhotoShelf");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  AwaitState touch = { s, KT_WEBAUTHN_STATE_TOUCH_NEEDED };
+  KtStepUpWindow *step_up;
+
+  kt_service_prompter_set_controller (prompter, f->controller);
+  kt_prompter_ask_consent (KT_PROMPTER (prompter), caller, cancellable, flow_store_result,
+                           &result);
+  shoot (s, s->window, GTK_WIDGET (wait_for_message_dialog ()), "consent");
+  g_cancellable_cancel (cancellable);
+  spin_until (has_result, &result, "the consent to be withdrawn");
+  kt_prompter_ask_consent_finish (KT_PROMPTER (prompter), result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  step_up = kt_step_up_window_new (f->controller, "Photo Shelf", "org.example.PhotoShelf",
+                                   "credential:link",
+                                   "Link the key you just plugged in to your account");
+  kt_step_up_window_run_async (step_up, NULL, flow_store_result, &result);
+  spin_until (key_waits_for, &touch, "the step-up to wait for a touch");
+  shoot (s, GTK_WIDGET (step_up), NULL, "step-up");
+  gtk_window_close (GTK_WINDOW (step_up));
+  spin_until (has_result, &result, "the step-up to be cancelled");
+  g_clear_object (&result);
+  spin_until (no_step_up_window, NULL, "the step-up window to go");
+  spin_until (is_idle, s, "the step-up's ceremony to end");
+}
+
 static void
 shoot_new_user (Screens *s)
 {
@@ -643,6 +708,7 @@ shoot_new_user (Screens *s)
   flow_acknowledge (f);
   spin_until (has_passkey, s, "the passkey in the list");
   shoot_window (s, "account");
+  shoot_prompts (s);
 
   /* Renaming is a passing event: a toast. */
   passkey = g_list_model_get_item (kt_mfa_controller_get_passkeys (f->controller), 0);
@@ -768,6 +834,10 @@ test_every_page (void)
                 "gtk-enable-animations", FALSE,
                 NULL);
 
+  /* Prompts belong to the application, a running one. */
+  s.app = gtk_application_new ("io.github.keyturn.Keyturn.TestScreens", G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (s.app), NULL, NULL));
+
   flow_setup (&s.flow, &options);
   g_free (s.flow.email);
   s.flow.email = g_strdup (EMAIL);
@@ -791,6 +861,7 @@ test_every_page (void)
   gtk_window_destroy (GTK_WINDOW (s.window));
   g_test_message ("%u pictures in all", s.shots);
   flow_teardown (&s.flow, NULL);
+  g_object_unref (s.app);
 }
 
 int
