@@ -419,6 +419,11 @@ kt_application_shutdown (GApplication *app)
 
   for (guint i = 0; i < G_N_ELEMENTS (self->quit_signals); i++)
     g_clear_handle_id (&self->quit_signals[i], g_source_remove);
+  /* The service and its prompts let go of the controller with the app. */
+  if (self->service != NULL)
+    kt_sign_in_service_set_controller (self->service, NULL, NULL, NULL);
+  if (self->prompter != NULL)
+    kt_service_prompter_set_controller (self->prompter, NULL);
   g_clear_object (&self->controller);
 
   G_APPLICATION_CLASS (kt_application_parent_class)->shutdown (app);

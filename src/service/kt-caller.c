@@ -122,6 +122,25 @@ read_parent_name (guint32 pid)
 }
 
 KtCaller *
+kt_caller_new (KtCallerKind  kind,
+               const char   *id,
+               const char   *name,
+               const char   *detail)
+{
+  KtCaller *self;
+
+  g_return_val_if_fail (id != NULL && name != NULL && detail != NULL, NULL);
+
+  self = g_object_new (KT_TYPE_CALLER, NULL);
+  self->sender = g_strdup ("");
+  self->kind = kind;
+  self->id = g_strdup (id);
+  self->name = g_strdup (name);
+  self->detail = g_strdup (detail);
+  return self;
+}
+
+KtCaller *
 kt_caller_new_for_process (const char  *sender,
                            guint32      pid,
                            GError     **error)
@@ -170,9 +189,7 @@ kt_caller_new_for_process (const char  *sender,
 
           self->kind = KT_CALLER_KIND_COMMAND_LINE;
           self->name = g_strdup (_("The keyturn command"));
-          /* Translators: %s is the program that ran `keyturn token`, such as "bash". */
-          self->detail = parent != NULL ? g_strdup_printf (_("Run by %s"), parent)
-                                        : g_strdup (exe);
+          self->detail = parent != NULL ? g_steal_pointer (&parent) : g_strdup (exe);
         }
       else
         {

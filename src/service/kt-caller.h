@@ -41,7 +41,13 @@ void          kt_caller_identify_async  (GDBusConnection     *bus,
 KtCaller     *kt_caller_identify_finish (GAsyncResult        *result,
                                          GError             **error);
 
-/* The caller of a process already known, for tests and for the command line naming itself. */
+/* A caller already known: who it is, as kt_caller_identify_async() would have found it. */
+KtCaller     *kt_caller_new             (KtCallerKind         kind,
+                                         const char          *id,
+                                         const char          *name,
+                                         const char          *detail);
+
+/* The caller of a process already known: @sender's, @pid. */
 KtCaller     *kt_caller_new_for_process (const char          *sender,
                                          guint32              pid,
                                          GError             **error);
@@ -55,7 +61,7 @@ const char   *kt_caller_get_id          (KtCaller            *self);
  * command"; translated. */
 const char   *kt_caller_get_name        (KtCaller            *self);
 /* A second line that tells callers of the same name apart: the app id, the executable's path,
- * or for the command line, the program that ran it. */
+ * or for the command line, the file name of the program that ran it. */
 const char   *kt_caller_get_detail      (KtCaller            *self);
 
 G_END_DECLS

@@ -3,7 +3,7 @@
  * Through the prompter the sign-in service uses, as a person sees and answers them: the consent
  * dialog's three answers, the sign-in in the main window, and the step-up window, whose key
  * ceremony and recovery code run against the real keyturn-sandbox and keyturn-virtual-key. The
- * caller is a fake (kt-fake-caller.c): who a D-Bus peer is, is not what is tested here.
+ * caller is made with kt_caller_new(): who a D-Bus peer is, is not what is tested here.
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "flow-fixture.h"
-#include "kt-fake-caller.h"
+#include "kt-caller.h"
 #include "kt-service-prompter.h"
 #include "kt-step-up-window.h"
 #include "kt-test-widgets.h"
@@ -185,7 +185,7 @@ prompts_setup (Prompts       *p,
                gconstpointer  data)
 {
   p->prompter = kt_service_prompter_new (app);
-  p->caller = kt_fake_caller_new (KT_CALLER_KIND_FLATPAK, APP_NAME, APP_ID);
+  p->caller = kt_caller_new (KT_CALLER_KIND_FLATPAK, APP_ID, APP_NAME, APP_ID);
 }
 
 static void
@@ -330,13 +330,13 @@ test_consent_command_line (Prompts       *p,
   AdwMessageDialog *dialog;
 
   g_object_unref (p->caller);
-  p->caller = kt_fake_caller_new (KT_CALLER_KIND_COMMAND_LINE, "The keyturn command",
-                                  "/usr/bin/bash");
+  p->caller = kt_caller_new (KT_CALLER_KIND_COMMAND_LINE, "/usr/bin/keyturn",
+                             "The keyturn command", "bash");
   dialog = ask_consent (p, NULL);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==,
                    "Allow the keyturn Command to Use Your Sign-In?");
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog),
-                            "run from a terminal or a script by /usr/bin/bash"));
+                            "run from a terminal or a script by bash"));
   adw_message_dialog_response (dialog, "once");
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_assert_cmpint (consent_result (p, &error), ==, KT_CONSENT_ALLOW_ONCE);

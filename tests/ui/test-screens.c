@@ -20,7 +20,7 @@
 
 #include "flow-fixture.h"
 #include "kt-account-page.h"
-#include "kt-fake-caller.h"
+#include "kt-caller.h"
 #include "kt-preferences-window.h"
 #include "kt-recovery-codes-page.h"
 #include "kt-service-prompter.h"
@@ -619,15 +619,15 @@ no_step_up_window (gpointer data)
 }
 
 /* The prompts other apps' requests raise: consent, over the window as a dialog is shown; the
- * step-up in a window of its own, waiting for the key. The caller is a fake: a prompt shows only
+ * step-up in a window of its own, waiting for the key. The caller is made up: a prompt shows only
  * its name and detail. */
 static void
 shoot_prompts (Screens *s)
 {
   Flow *f = &s->flow;
   g_autoptr(KtServicePrompter) prompter = kt_service_prompter_new (s->app);
-  g_autoptr(KtCaller) caller = kt_fake_caller_new (KT_CALLER_KIND_FLATPAK, "Photo Shelf",
-                                                   "org.example.PhotoShelf");
+  g_autoptr(KtCaller) caller = kt_caller_new (KT_CALLER_KIND_FLATPAK, "org.example.PhotoShelf",
+                                              "Photo Shelf", "org.example.PhotoShelf");
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   GAsyncResult *result = NULL;
