@@ -157,7 +157,10 @@ configure (KtApplication *self)
   if (self->controller != NULL)
     kt_mfa_controller_restore_async (self->controller, NULL, on_restored, NULL);
   if (self->prompter != NULL)
-    kt_service_prompter_set_controller (self->prompter, self->controller);
+    {
+      kt_service_prompter_set_controller (self->prompter, self->controller);
+      kt_service_prompter_set_software_key_socket (self->prompter, self->software_key_socket);
+    }
   if (self->service != NULL)
     kt_sign_in_service_set_controller (self->service, self->controller, self->active_base_url,
                                        self->active_environment_id);
@@ -371,6 +374,7 @@ kt_application_dbus_register (GApplication     *app,
   self->grants = kt_grant_store_new (connection, self->settings);
   self->prompter = kt_service_prompter_new (GTK_APPLICATION (self));
   kt_service_prompter_set_controller (self->prompter, self->controller);
+  kt_service_prompter_set_software_key_socket (self->prompter, self->software_key_socket);
   self->service = kt_sign_in_service_new (app, KT_PROMPTER (self->prompter), self->grants);
   kt_sign_in_service_set_controller (self->service, self->controller, self->active_base_url,
                                      self->active_environment_id);

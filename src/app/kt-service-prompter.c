@@ -21,6 +21,7 @@ struct _KtServicePrompter
 
   GtkApplication  *app;           /* weak: the application owns whatever uses the prompter */
   KtMfaController *controller;
+  char            *software_key_socket;
   guint            pin_holds;     /* step-ups on screen, each answering PIN requests itself */
   gulong           window_added;
 };
@@ -472,6 +473,7 @@ kt_service_prompter_step_up (KtPrompter          *prompter,
 
   window = kt_step_up_window_new (self->controller, kt_caller_get_name (caller),
                                   kt_caller_get_detail (caller), scope, reason);
+  kt_step_up_window_set_software_key_socket (window, self->software_key_socket);
   place_prompt (self, GTK_WINDOW (window));
   hold_pin_requests (self);
   kt_step_up_window_run_async (window, cancellable, on_step_up_run, g_steal_pointer (&task));
@@ -507,6 +509,7 @@ kt_service_prompter_dispose (GObject *object)
       self->app = NULL;
     }
   g_clear_object (&self->controller);
+  g_clear_pointer (&self->software_key_socket, g_free);
 
   G_OBJECT_CLASS (kt_service_prompter_parent_class)->dispose (object);
 }
@@ -554,4 +557,14 @@ kt_service_prompter_set_controller (KtServicePrompter *self,
   g_return_if_fail (controller == NULL || KT_IS_MFA_CONTROLLER (controller));
 
   g_set_object (&self->controller, controller);
+}
+
+void
+kt_service_prompter_set_software_key_socket (KtServicePrompter *self,
+                                             const char        *socket_path)
+{
+  g_return_if_fail (KT_IS_SERVICE_PROMPTER (self));
+
+  g_free (self->software_key_socket);
+  self->software_key_socket = g_strdup (socket_path);
 }

@@ -24,4 +24,8 @@ KtServicePrompter *kt_service_prompter_new            (GtkApplication    *app);
 void               kt_service_prompter_set_controller (KtServicePrompter *self,
                                                        KtMfaController   *controller);
 
+/* The software key a step-up offers to touch, as the main window does; NULL for none. */
+void               kt_service_prompter_set_software_key_socket (KtServicePrompter *self,
+                                                                const char        *socket_path);
+
 G_END_DECLS

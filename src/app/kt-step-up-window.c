@@ -13,6 +13,7 @@
 #include "kt-key-status.h"
 #include "kt-pin-dialog.h"
 #include "kt-step-up-window.h"
+#include "kt-software-key-bar.h"
 #include "kt-token-scope.h"
 #include "kt-verify-response.h"
 
@@ -36,6 +37,7 @@ struct _KtStepUpWindow
   GtkWidget        *recovery_code_button;
   GtkWidget        *key_button;
   GtkWidget        *cancel_button;
+  KtSoftwareKeyBar *software_key_bar;
 
   /* Owned */
   KtMfaController  *controller;
@@ -364,6 +366,7 @@ kt_step_up_window_class_init (KtStepUpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtStepUpWindow, recovery_code_button);
   gtk_widget_class_bind_template_child (widget_class, KtStepUpWindow, key_button);
   gtk_widget_class_bind_template_child (widget_class, KtStepUpWindow, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, KtStepUpWindow, software_key_bar);
   gtk_widget_class_bind_template_callback (widget_class, update);
 
   gtk_widget_class_install_action (widget_class, "step-up.cancel", NULL, cancel_action);
@@ -493,4 +496,13 @@ kt_step_up_window_run_finish (KtStepUpWindow  *self,
   if (expires_at != NULL)
     *expires_at = token != NULL ? self->expires_at : 0;
   return token;
+}
+
+void
+kt_step_up_window_set_software_key_socket (KtStepUpWindow *self,
+                                           const char     *socket_path)
+{
+  g_return_if_fail (KT_IS_STEP_UP_WINDOW (self));
+
+  kt_software_key_bar_set_socket_path (self->software_key_bar, socket_path);
 }

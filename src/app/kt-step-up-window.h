@@ -37,4 +37,9 @@ char           *kt_step_up_window_run_finish (KtStepUpWindow       *self,
                                               gint64               *expires_at,
                                               GError              **error);
 
+/* The software key Keyturn uses, whose touch the window offers as the main window does; NULL for
+ * none. */
+void            kt_step_up_window_set_software_key_socket (KtStepUpWindow *self,
+                                                           const char     *socket_path);
+
 G_END_DECLS
