@@ -116,6 +116,30 @@ fail_call (Call       *call,
   finish_call (call);
 }
 
+/* The answers that end a call without a prompt's result. */
+static void
+fail_not_signed_in (Call *call)
+{
+  fail_call (call, KT_RESPONSE_OTHER, "not-signed-in", _("Nobody is signed in to Keyturn."));
+}
+
+static void
+fail_denied (Call *call)
+{
+  fail_call (call, KT_RESPONSE_CANCELLED, "denied",
+             _("You did not allow this app to use your sign-in."));
+}
+
+/* A call whose caller withdrew it while a prompt was up ends here, with no answer. */
+static gboolean
+end_if_withdrawn (Call *call)
+{
+  if (!call_withdrawn (call))
+    return FALSE;
+  finish_call (call);
+  return TRUE;
+}
+
 static gboolean
 is_ready (KtSignInService *self)
 {
@@ -149,7 +173,7 @@ answer_session (Call *call)
   if (token == NULL || user == NULL)
     {
       kt_secret_free (token);
-      fail_call (call, KT_RESPONSE_OTHER, "not-signed-in", _("Nobody is signed in to Keyturn."));
+      fail_not_signed_in (call);
       return;
     }
 
@@ -198,7 +222,7 @@ answer_without_prompt (Call *call)
     {
       if (call->kind == CALL_GET_SESSION && call->interactive)
         return FALSE;
-      fail_call (call, KT_RESPONSE_OTHER, "not-signed-in", _("Nobody is signed in to Keyturn."));
+      fail_not_signed_in (call);
       return TRUE;
     }
   if (call->kind == CALL_GET_SESSION && is_allowed (call))
@@ -226,11 +250,9 @@ on_step_up_prompted (GObject      *source,
   KtMfaController *controller = call->service->controller;
 
   if (call_withdrawn (call))
-    {
-      kt_secret_free (token);
-      finish_call (call);
-      return;
-    }
+    kt_secret_free (g_steal_pointer (&token));
+  if (end_if_withdrawn (call))
+    return;
   if (token == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -273,9 +295,9 @@ on_signed_in (GObject      *source,
   g_autoptr(GError) error = NULL;
   gboolean signed_in = kt_prompter_sign_in_finish (KT_PROMPTER (source), result, &error);
 
-  if (call_withdrawn (call))
-    finish_call (call);
-  else if (signed_in && is_signed_in (call->service))
+  if (end_if_withdrawn (call))
+    return;
+  if (signed_in && is_signed_in (call->service))
     answer_session (call);
   else
     fail_call (call, KT_RESPONSE_CANCELLED, "cancelled", _("Nobody signed in."));
@@ -290,7 +312,7 @@ go_on_allowed (Call *call)
   if (call->kind == CALL_STEP_UP)
     {
       if (!is_signed_in (self))
-        fail_call (call, KT_RESPONSE_OTHER, "not-signed-in", _("Nobody is signed in to Keyturn."));
+        fail_not_signed_in (call);
       else
         start_step_up (call);
     }
@@ -300,7 +322,7 @@ go_on_allowed (Call *call)
     kt_prompter_sign_in (self->prompter, call->caller,
                          kt_service_request_get_cancellable (call->request), on_signed_in, call);
   else
-    fail_call (call, KT_RESPONSE_OTHER, "not-signed-in", _("Nobody is signed in to Keyturn."));
+    fail_not_signed_in (call);
 }
 
 static void
@@ -314,9 +336,7 @@ on_allowed_kept (GObject      *source,
   /* The call goes on either way; only the next one asks again. */
   if (!kt_grant_store_allow_finish (KT_GRANT_STORE (source), result, &error))
     g_warning ("The permission could not be kept: %s", error->message);
-  if (call_withdrawn (call))
-    finish_call (call);
-  else
+  if (!end_if_withdrawn (call))
     go_on_allowed (call);
 }
 
@@ -329,11 +349,8 @@ on_consent (GObject      *source,
   g_autoptr(GError) error = NULL;
   KtConsent consent = kt_prompter_ask_consent_finish (KT_PROMPTER (source), result, &error);
 
-  if (call_withdrawn (call))
-    {
-      finish_call (call);
-      return;
-    }
+  if (end_if_withdrawn (call))
+    return;
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       fail_call (call, KT_RESPONSE_OTHER, "failed", error->message);
@@ -343,8 +360,7 @@ on_consent (GObject      *source,
     {
       g_debug ("%s was denied the sign-in", kt_caller_get_id (call->caller));
       quieten (call);
-      fail_call (call, KT_RESPONSE_CANCELLED, "denied",
-                 _("You did not allow this app to use your sign-in."));
+      fail_denied (call);
       return;
     }
 
@@ -376,15 +392,11 @@ run_queue (KtSignInService *self)
     {
       Call *call = g_queue_pop_head (&self->queue);
 
-      if (call_withdrawn (call))
-        {
-          finish_call (call);
-          return;   /* finish_call ran the queue */
-        }
+      if (end_if_withdrawn (call))
+        return;   /* finish_call ran the queue */
       if (is_quiet (call))
         {
-          fail_call (call, KT_RESPONSE_CANCELLED, "denied",
-                     _("You did not allow this app to use your sign-in."));
+          fail_denied (call);
           return;
         }
       if (answer_without_prompt (call))
@@ -401,11 +413,8 @@ call_identified (Call *call)
   KtSignInService *self = call->service;
   guint from_sender = 0;
 
-  if (call_withdrawn (call))
-    {
-      finish_call (call);
-      return;
-    }
+  if (end_if_withdrawn (call))
+    return;
   if (call->caller == NULL)
     {
       g_debug ("Could not tell who %s is: %s", call->sender, call->identify_error->message);
@@ -415,8 +424,7 @@ call_identified (Call *call)
     }
   if (is_quiet (call))
     {
-      fail_call (call, KT_RESPONSE_CANCELLED, "denied",
-                 _("You did not allow this app to use your sign-in."));
+      fail_denied (call);
       return;
     }
   if (answer_without_prompt (call))
