@@ -104,8 +104,7 @@ on_name_vanished (GDBusConnection *bus,
 {
   Client *client = user_data;
 
-  /* Only once a call is on its way: before that, the call itself starts Keyturn. */
-  if (client->path == NULL || client->answered)
+  if (client->answered)
     return;
   g_printerr ("keyturn: %s\n", _("Keyturn quit before it answered."));
   client->status = EXIT_FAILED;
@@ -145,8 +144,6 @@ call_service (const char *scope,
                                                      "Response", client.path, NULL,
                                                      G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE,
                                                      on_response, &client, NULL);
-  watch = g_bus_watch_name_on_connection (client.bus, KT_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                          NULL, on_name_vanished, &client, NULL);
   interrupt = g_unix_signal_add (SIGINT, on_interrupt, &client);
   terminate = g_unix_signal_add (SIGTERM, on_interrupt, &client);
 
@@ -180,12 +177,18 @@ call_service (const char *scope,
       if (g_strcmp0 (returned_path, client.path) != 0)
         g_printerr ("keyturn: %s\n", _("Keyturn answered on an unexpected path."));
       else if (!client.answered)
-        g_main_loop_run (loop);
+        {
+          /* Watched only now that it runs: before the call, the call itself starts it. */
+          watch = g_bus_watch_name_on_connection (client.bus, KT_BUS_NAME,
+                                                  G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                                  on_name_vanished, &client, NULL);
+          g_main_loop_run (loop);
+          g_bus_unwatch_name (watch);
+        }
     }
 
   g_source_remove (interrupt);
   g_source_remove (terminate);
-  g_bus_unwatch_name (watch);
   g_dbus_connection_signal_unsubscribe (client.bus, subscription);
   g_clear_pointer (&client.path, g_free);
   g_clear_object (&client.bus);

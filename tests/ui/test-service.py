@@ -168,6 +168,14 @@ def main():
         wait_for("Keyturn to quit when idle", lambda: not name_has_owner(BUS_NAME), timeout=40)
         ok("Keyturn started by activation quits when idle")
 
+        # The command line starts it too, and a script always allowed needs no prompt.
+        allow_in_store(os.path.realpath(keyturn))
+        status, out, err = command(keyturn, "token")
+        assert status == 0, (status, err)
+        assert api(session, "GET", "/users", out.strip())[0] == 200, out
+        assert viewable_windows() == 0, "Keyturn opened a window"
+        ok("keyturn token starts Keyturn by D-Bus activation and prints the token")
+
     print(f"1..{len(results)}")
     for i, what in enumerate(results, 1):
         print(f"ok {i} - {what}")
