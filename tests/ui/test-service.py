@@ -23,7 +23,7 @@ from ktui import (Session, check_names, find, keyboard, log, press, search,  # n
                   wait_for)
 from ktservice import (BUS_NAME, allow_in_store, allowed_apps, answer_prompt, api,  # noqa: E402
                        command, dialogs, flatpak_client, focus_topmost_window, host_client,
-                       no_prompt, program, prompt_naming, sign_up, start_command)
+                       no_prompt, program, prompt_naming, sign_up, start_command, words)
 
 EMAIL = "desktop-user@example.com"
 WALLET = "org.example.Wallet"
@@ -65,7 +65,16 @@ def main():
         assert status == 2 and out == "" and "signed in" in err, (status, out, err)
         ok("keyturn token with nobody signed in exits 2, says why, prints nothing")
 
+        # An app that asks while nobody is signed in, and wants the sign-in shown: consent first,
+        # then the window says which app asked, and the app gets the session once signed in.
+        client = host_client(session, "mail-app", "session", "--interactive")
+        answer_prompt(prompt_naming(app, "mail-app"), "Allow Once")
+        wait_for("the window to say which app asks",
+                 lambda: any("mail-app asks you to sign in" in w for w in words(app)))
         sign_up(session, app, EMAIL)
+        check_session(session, client.answer())
+        ok("an interactive GetSession with nobody signed in shows the sign-in, says which app "
+           "asked, and answers once signed in")
 
         # Allow once: the token, and the next call asks again.
         client = host_client(session, "notes-app", "session")
@@ -211,7 +220,8 @@ def start_by_activation(session, keyturn):
     bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
     names = ["DISPLAY", "GDK_BACKEND", "GSK_RENDERER", "GSETTINGS_BACKEND", "GSETTINGS_SCHEMA_DIR",
              "KEYTURN_UNINSTALLED_LOCALEDIR", "LC_ALL", "LANGUAGE", "G_SLICE", "HOME",
-             "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"]
+             "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
+             "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"]
     env = {n: os.environ[n] for n in names if n in os.environ}
     if session.app_debug:
         env["G_DEBUG"] = session.app_debug
