@@ -522,6 +522,24 @@ on_handle_get_session (KtDbusSession1        *skeleton,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* The prompt quotes the reason as the app's own words: one short line of plain text, with no
+ * control characters and none of the marks that reorder text (which could make the quoted
+ * words read as something else). */
+static gboolean
+reason_is_one_plain_line (const char *reason)
+{
+  if (*reason == '\0' || g_utf8_strlen (reason, -1) > KT_SERVICE_REASON_MAX_CHARS)
+    return FALSE;
+  for (const char *p = reason; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 on_handle_step_up (KtDbusSession1        *skeleton,
                    GDBusMethodInvocation *invocation,
@@ -539,12 +557,11 @@ on_handle_step_up (KtDbusSession1        *skeleton,
                                              scope);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  /* The prompt quotes the reason as the app's own words: one short line of text. */
-  if (*reason == '\0' || g_utf8_strlen (reason, -1) > KT_SERVICE_REASON_MAX_CHARS ||
-      strpbrk (reason, "\n\r\t") != NULL)
+  if (!reason_is_one_plain_line (reason))
     {
       g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                                             "The reason must be one line of 1 to %d characters",
+                                             "The reason must be one line of 1 to %d "
+                                             "characters of plain text",
                                              KT_SERVICE_REASON_MAX_CHARS);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }

@@ -672,6 +672,8 @@ test_step_up (Fixture       *fx,
     { "console:project:delete", "Delete it" },
     { "credential:unlink", "" },
     { "credential:unlink", "Two\nlines" },
+    { "credential:unlink", "Sign \u202Eefil" },
+    { "credential:unlink", "Escape \x1b[2J" },
     { "credential:unlink", long_reason },
   };
   Call *call;
