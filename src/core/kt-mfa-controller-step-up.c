@@ -199,8 +199,12 @@ kt_mfa_controller_step_up_async (KtMfaController     *self,
                              end_stepped_up);
 }
 
+static void hand_out (KtMfaController  *self,
+                      GTask            *task,
+                      KtVerifyResponse *response);
+
 /* A recovery code in place of the key: earns the token for @scope and ends, and the action
- * asked again then finds it held. */
+ * asked again then finds it held; or, for another application, hands it out. */
 static void
 on_recovery_code_stepped_up (GObject      *source,
                              GAsyncResult *result,
@@ -215,6 +219,13 @@ on_recovery_code_stepped_up (GObject      *source,
   if (kt_mfa_controller_end_on_failure (self, task, response != NULL, &error))
     return;
 
+  /* Earned for another application: only the session's token is kept here. */
+  if (g_object_get_data (G_OBJECT (task), "kt-step-up-hand-out") != NULL)
+    {
+      kt_session_keeper_apply_session (self->keeper, response);
+      hand_out (self, task, response);
+      return;
+    }
   kt_session_keeper_apply (self->keeper, response);
   kt_mfa_controller_end_operation (self, task, NULL);
 }
@@ -328,24 +339,6 @@ hand_out_from_key (KtMfaController *self,
 }
 
 static void
-on_recovery_code_handed_out (GObject      *source,
-                             GAsyncResult *result,
-                             gpointer      user_data)
-{
-  GTask *task = user_data;
-  KtMfaController *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtVerifyResponse) response =
-    kt_api_client_authenticate_recovery_code_finish (KT_API_CLIENT (source), result, &error);
-
-  if (kt_mfa_controller_end_on_failure (self, task, response != NULL, &error))
-    return;
-
-  kt_session_keeper_apply_session (self->keeper, response);
-  hand_out (self, task, response);
-}
-
-static void
 request_elevated_token_now (KtMfaController *self,
                             GTask           *task)
 {
@@ -353,19 +346,19 @@ request_elevated_token_now (KtMfaController *self,
   /* A legacy environment has no scopes: the MFA token is asked for instead. */
   const char *scope = self->scoped_step_up ? data->scope : NULL;
 
+  g_object_set_data (G_OBJECT (task), "kt-step-up-hand-out", GINT_TO_POINTER (TRUE));
   if (data->recovery_code != NULL)
     {
       kt_api_client_authenticate_recovery_code_async (self->api, data->recovery_code,
                                                       scope == NULL, scope,
                                                       g_task_get_cancellable (task),
-                                                      on_recovery_code_handed_out, task);
+                                                      on_recovery_code_stepped_up, task);
       return;
     }
 
   /* No POST /stepUp/check and no token held for @scope: the caller wants a proof now. */
   g_object_set_data (G_OBJECT (task), "kt-step-up-next", (gpointer) hand_out_from_key);
   g_object_set_data (G_OBJECT (task), "kt-step-up-scope", (gpointer) scope);
-  g_object_set_data (G_OBJECT (task), "kt-step-up-hand-out", GINT_TO_POINTER (TRUE));
   kt_mfa_controller_authenticate_with_key (self, task);
 }
 
