@@ -478,6 +478,14 @@ kt_application_init (KtApplication *self)
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Sign in to a Dynamic environment with an email "
                                               "code and a security key."));
+  g_application_set_option_context_description (G_APPLICATION (self),
+                                                _("For scripts, through the running Keyturn and "
+                                                  "with your consent:\n"
+                                                  "  keyturn token [--interactive]\n"
+                                                  "      print the session's access token\n"
+                                                  "  keyturn step-up SCOPE --reason TEXT\n"
+                                                  "      print an elevated access token for "
+                                                  "SCOPE, once you confirm with your key"));
 }
 
 KtApplication *
