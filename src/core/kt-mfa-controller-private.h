@@ -81,6 +81,10 @@ void     kt_mfa_controller_refuse          (KtMfaController     *self,
                                             KtMfaControllerError code,
                                             const char          *message);
 
+/* The user as the server sees them now (NULL: nobody). */
+void     kt_mfa_controller_set_user        (KtMfaController     *self,
+                                            KtUser              *user);
+
 /* Forgets everything about the session, here and in the keyring. */
 void     kt_mfa_controller_drop_session    (KtMfaController     *self);
 

@@ -94,9 +94,9 @@ set_busy (KtMfaController *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
-static void
-set_user (KtMfaController *self,
-          KtUser          *user)
+void
+kt_mfa_controller_set_user (KtMfaController *self,
+                            KtUser          *user)
 {
   if (g_set_object (&self->user, user))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
@@ -176,7 +176,7 @@ kt_mfa_controller_drop_session (KtMfaController *self)
 {
   kt_session_keeper_drop (self->keeper);
   g_clear_pointer (&self->verification_uuid, g_free);
-  set_user (self, NULL);
+  kt_mfa_controller_set_user (self, NULL);
   kt_mfa_controller_set_recovery_codes (self, NULL);
   kt_mfa_controller_set_passkeys (self, NULL);
   set_code_sent_at (self, 0);
@@ -197,7 +197,7 @@ on_keeper_refreshed (KtSessionKeeper *keeper,
                      KtUser          *user,
                      KtMfaController *self)
 {
-  set_user (self, user);
+  kt_mfa_controller_set_user (self, user);
   g_signal_emit (self, signals[SESSION_REFRESHED], 0);
 }
 
@@ -392,7 +392,7 @@ kt_mfa_controller_advance (KtMfaController *self,
                            KtUser          *user,
                            GListModel      *passkeys)
 {
-  set_user (self, user);
+  kt_mfa_controller_set_user (self, user);
 
   /* The recovery codes come first, unless the user's step hangs on their passkeys. */
   if (!kt_mfa_step_needs_passkeys (user) &&
@@ -738,44 +738,6 @@ kt_mfa_controller_acknowledge_recovery_codes_async (KtMfaController     *self,
                                                   on_verified, task);
 }
 
-/* Session upkeep */
-
-static void
-on_session_refreshed (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  GTask *task = user_data;
-  KtMfaController *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtVerifyResponse) response = kt_api_client_refresh_finish (KT_API_CLIENT (source),
-                                                                      result, &error);
-
-  if (response != NULL)
-    {
-      kt_session_keeper_apply (self->keeper, response);
-      set_user (self, kt_verify_response_get_user (response));
-    }
-  kt_mfa_controller_end_operation (self, task, g_steal_pointer (&error));
-}
-
-void
-kt_mfa_controller_refresh_session_async (KtMfaController     *self,
-                                         GCancellable        *cancellable,
-                                         GAsyncReadyCallback  callback,
-                                         gpointer             user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
-
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_refresh_session_async,
-                                            cancellable, callback, user_data);
-  if (task != NULL)
-    kt_api_client_refresh_async (self->api, g_task_get_cancellable (task), on_session_refreshed,
-                                 task);
-}
-
 /* Step changes that need no server */
 
 void
@@ -829,26 +791,6 @@ kt_mfa_controller_take_mfa_token (KtMfaController *self)
 {
   g_return_val_if_fail (KT_IS_MFA_CONTROLLER (self), NULL);
   return kt_session_keeper_take_mfa_token (self->keeper);
-}
-
-char *
-kt_mfa_controller_dup_access_token (KtMfaController *self,
-                                    gint64          *expires_at)
-{
-  gboolean signed_in;
-
-  if (expires_at != NULL)
-    *expires_at = 0;
-  g_return_val_if_fail (KT_IS_MFA_CONTROLLER (self), NULL);
-
-  /* Between steps the client may hold a token that does not make a session yet (signed in
-   * without the second factor): only a finished sign-in is handed out. */
-  signed_in = self->step == KT_MFA_STEP_SIGNED_IN && kt_api_client_has_access_token (self->api);
-  if (!signed_in)
-    return NULL;
-  if (expires_at != NULL)
-    *expires_at = kt_session_keeper_get_expires_at (self->keeper);
-  return kt_api_client_dup_access_token (self->api);
 }
 
 /* Getters */
