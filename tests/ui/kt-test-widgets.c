@@ -85,3 +85,27 @@ kt_test_find_message_dialog (void)
     }
   return NULL;
 }
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+void
+kt_test_spin_until (gboolean   (*done) (gpointer data),
+                    gpointer     data,
+                    const char  *what,
+                    int          seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+  guint tick = g_timeout_add (50, on_tick, NULL);
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick);
+}

@@ -29,4 +29,11 @@ GtkWidget        *kt_test_find_button  (GtkWidget     *root,
 /* The message dialog on screen, if any. */
 AdwMessageDialog *kt_test_find_message_dialog (void);
 
+/* Runs the main loop until @done, looking again at least every 50 ms; fails after @seconds,
+ * which only a failing run waits out. */
+void       kt_test_spin_until       (gboolean     (*done) (gpointer data),
+                                     gpointer       data,
+                                     const char    *what,
+                                     int            seconds);
+
 G_END_DECLS

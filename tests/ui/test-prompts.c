@@ -39,30 +39,9 @@ typedef struct {
 /* ------------------------------------------------------------------------------------------ */
 /* The main loop and what is on screen                                                         */
 
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop until @done; fails after 90 s, which only a failing run waits out: under the
- * sanitizers on a busy machine a ceremony's round trips have taken over 30 s. */
-static void
-spin_until (gboolean   (*done) (gpointer data),
-            gpointer     data,
-            const char  *what)
-{
-  gint64 deadline = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
-  guint tick = g_timeout_add (50, on_tick, NULL);
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (tick);
-}
+/* Every wait fails after 90 s, which only a failing run waits out: under the sanitizers on a busy
+ * machine a ceremony's round trips have taken over 30 s. */
+#define spin_until(done, data, what) kt_test_spin_until ((done), (data), (what), 90)
 
 static gboolean
 has_result (gpointer data)

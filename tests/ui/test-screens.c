@@ -73,30 +73,9 @@ typedef struct {
 /* ------------------------------------------------------------------------------------------ */
 /* The main loop                                                                               */
 
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop until @done, looking again at least every 50 ms; fails after 60 s, which
- * only a failing run waits out (a sanitizer build on a busy machine shows a toast for 20 s). */
-static void
-spin_until (gboolean   (*done) (gpointer data),
-            gpointer     data,
-            const char  *what)
-{
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  guint tick = g_timeout_add (50, on_tick, NULL);
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (tick);
-}
+/* Every wait fails after 60 s, which only a failing run waits out (a sanitizer build on a busy
+ * machine shows a toast for 20 s). */
+#define spin_until(done, data, what) kt_test_spin_until ((done), (data), (what), 60)
 
 static void
 on_after_paint (guint *painted)
