@@ -23,28 +23,13 @@
 #include <unistd.h>
 
 #include "kt-base64url.h"
+#include "kt-bench-stats.h"
 #include "kt-fido-socket.h"
 #include "kt-webauthn-client.h"
 #include "ks-webauthn.h"
 
 #define RP_ID  "example.com"
 #define ORIGIN "https://example.com"
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (GArray *samples)
-{
-  g_array_sort (samples, compare_doubles);
-  return g_array_index (samples, double, samples->len / 2);
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* The parts                                                                                   */
@@ -551,8 +536,8 @@ run_ceremonies (const char *key_binary,
         sample_parts (parts, CTAP_GET_ASSERTION, parts->authenticate_trips,
                       parts->authenticate_parts);
     }
-  figures.register_us = median (registrations);
-  figures.authenticate_us = median (authentications);
+  figures.register_us = kt_bench_median (registrations);
+  figures.authenticate_us = kt_bench_median (authentications);
 
   {
     g_autoptr(GBytes) raw_id = NULL;
@@ -570,8 +555,8 @@ run_ceremonies (const char *key_binary,
         double us = raw_authenticate_once (socket, kt_fido_socket_io (), raw_id);
         g_array_append_val (authentications, us);
       }
-    figures.raw_register_us = median (registrations);
-    figures.raw_authenticate_us = median (authentications);
+    figures.raw_register_us = kt_bench_median (registrations);
+    figures.raw_authenticate_us = kt_bench_median (authentications);
   }
 
   g_clear_object (&client);
@@ -630,12 +615,12 @@ main (int   argc,
   g_print ("authenticate_p50_us=%.1f\n", disk.authenticate_us);
   g_print ("raw_register_p50_us=%.1f\n", disk.raw_register_us);
   g_print ("raw_authenticate_p50_us=%.1f\n", disk.raw_authenticate_us);
-  g_print ("sign_p50_us=%.1f\n", median (parts.sign));
-  g_print ("keygen_p50_us=%.1f\n", median (parts.keygen));
-  g_print ("register_trips_p50_us=%.1f\n", median (parts.register_trips));
-  g_print ("authenticate_trips_p50_us=%.1f\n", median (parts.authenticate_trips));
-  g_print ("register_parts_p50_us=%.1f\n", median (parts.register_parts));
-  g_print ("authenticate_parts_p50_us=%.1f\n", median (parts.authenticate_parts));
+  g_print ("sign_p50_us=%.1f\n", kt_bench_median (parts.sign));
+  g_print ("keygen_p50_us=%.1f\n", kt_bench_median (parts.keygen));
+  g_print ("register_trips_p50_us=%.1f\n", kt_bench_median (parts.register_trips));
+  g_print ("authenticate_trips_p50_us=%.1f\n", kt_bench_median (parts.authenticate_trips));
+  g_print ("register_parts_p50_us=%.1f\n", kt_bench_median (parts.register_parts));
+  g_print ("authenticate_parts_p50_us=%.1f\n", kt_bench_median (parts.authenticate_parts));
   g_print ("register_reports=%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT "\n",
            reports_for (message_sizes[CTAP_MAKE_CREDENTIAL].request),
            reports_for (message_sizes[CTAP_MAKE_CREDENTIAL].response));

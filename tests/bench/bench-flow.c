@@ -17,24 +17,9 @@
 #include <string.h>
 
 #include "flow-fixture.h"
+#include "kt-bench-stats.h"
 #include "kt-creation-options.h"
 #include "kt-request-options.h"
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (GArray *samples)
-{
-  g_array_sort (samples, compare_doubles);
-  return g_array_index (samples, double, samples->len / 2);
-}
 
 static double
 now_ms (void)
@@ -329,7 +314,7 @@ print_median (Samples    *s,
 {
   GArray *samples = g_hash_table_lookup (s->samples, name);
 
-  g_print ("%s_p50_ms=%.2f\n", name, median (samples));
+  g_print ("%s_p50_ms=%.2f\n", name, kt_bench_median (samples));
 }
 
 int

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "flow-fixture.h"
+#include "kt-bench-stats.h"
 
 #define KEYTURN_BUS_NAME  "io.github.keyturn.Keyturn"
 #define KEYTURN_PATH      "/io/github/keyturn/Keyturn"
@@ -69,28 +70,6 @@ now_us (void)
   return g_get_monotonic_time ();
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* Linear interpolation between the closest ranks, as bench-startup does. */
-static double
-quantile (GArray *sorted,
-          double  q)
-{
-  double rank = q * (sorted->len - 1);
-  guint below = (guint) rank;
-  double low = g_array_index (sorted, double, below);
-  double high = g_array_index (sorted, double, MIN (below + 1, sorted->len - 1));
-
-  return low + (high - low) * (rank - below);
-}
-
 static void
 print_figure (const char *name,
               GArray     *values)
@@ -99,11 +78,11 @@ print_figure (const char *name,
 
   for (guint i = 0; i < values->len; i++)
     sum += g_array_index (values, double, i);
-  g_array_sort (values, compare_doubles);
-  g_print ("%s_p50=%.2f\n", name, quantile (values, 0.5));
-  g_print ("%s_p25=%.2f\n", name, quantile (values, 0.25));
-  g_print ("%s_p75=%.2f\n", name, quantile (values, 0.75));
-  g_print ("%s_p99=%.2f\n", name, quantile (values, 0.99));
+  kt_bench_sort (values);
+  g_print ("%s_p50=%.2f\n", name, kt_bench_quantile (values, 0.5));
+  g_print ("%s_p25=%.2f\n", name, kt_bench_quantile (values, 0.25));
+  g_print ("%s_p75=%.2f\n", name, kt_bench_quantile (values, 0.75));
+  g_print ("%s_p99=%.2f\n", name, kt_bench_quantile (values, 0.99));
   g_print ("%s_mean=%.2f\n", name, sum / values->len);
   g_print ("%s_min=%.2f\n", name, g_array_index (values, double, 0));
   g_print ("%s_max=%.2f\n", name, g_array_index (values, double, values->len - 1));

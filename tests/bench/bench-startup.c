@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kt-bench-stats.h"
+
 #define TIMEOUT_MS 30000
 
 typedef struct
@@ -163,37 +165,15 @@ run_once (Program  *program,
   return TRUE;
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* Linear interpolation between the closest ranks. */
-static double
-quantile (GArray *sorted,
-          double  q)
-{
-  double rank = q * (sorted->len - 1);
-  guint below = (guint) rank;
-  double low = g_array_index (sorted, double, below);
-  double high = g_array_index (sorted, double, MIN (below + 1, sorted->len - 1));
-
-  return low + (high - low) * (rank - below);
-}
-
 static void
 print_figure (const char *program,
               const char *figure,
               GArray     *values)
 {
-  g_array_sort (values, compare_doubles);
-  g_print ("%s_%s_p50=%.2f\n", program, figure, quantile (values, 0.5));
-  g_print ("%s_%s_p25=%.2f\n", program, figure, quantile (values, 0.25));
-  g_print ("%s_%s_p75=%.2f\n", program, figure, quantile (values, 0.75));
+  kt_bench_sort (values);
+  g_print ("%s_%s_p50=%.2f\n", program, figure, kt_bench_quantile (values, 0.5));
+  g_print ("%s_%s_p25=%.2f\n", program, figure, kt_bench_quantile (values, 0.25));
+  g_print ("%s_%s_p75=%.2f\n", program, figure, kt_bench_quantile (values, 0.75));
   g_print ("%s_%s_min=%.2f\n", program, figure, g_array_index (values, double, 0));
   g_print ("%s_%s_max=%.2f\n", program, figure, g_array_index (values, double, values->len - 1));
 }
