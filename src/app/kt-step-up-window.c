@@ -222,10 +222,7 @@ on_pin_requested (KtStepUpWindow *self,
   /* Only while the window asks: otherwise the main window answers. */
   if (self->task == NULL)
     return;
-  if (self->pin_dialog != NULL)
-    kt_pin_dialog_destroy (self->pin_dialog);
-  self->pin_dialog = kt_pin_dialog_present_for (GTK_WINDOW (self), self->controller, retries);
-  g_object_add_weak_pointer (G_OBJECT (self->pin_dialog), (gpointer *) &self->pin_dialog);
+  kt_pin_dialog_present_for (GTK_WINDOW (self), self->controller, retries, &self->pin_dialog);
 }
 
 static void
@@ -312,12 +309,7 @@ kt_step_up_window_dispose (GObject *object)
   cancel_run (self);
   if (self->attempt != NULL)
     g_cancellable_cancel (self->attempt);
-  if (self->pin_dialog != NULL)
-    {
-      g_object_remove_weak_pointer (G_OBJECT (self->pin_dialog), (gpointer *) &self->pin_dialog);
-      kt_pin_dialog_destroy (self->pin_dialog);
-      self->pin_dialog = NULL;
-    }
+  kt_pin_dialog_clear (&self->pin_dialog);
   if (self->controller != NULL)
     g_signal_handlers_disconnect_by_data (self->controller, self);
   g_clear_object (&self->controller);
