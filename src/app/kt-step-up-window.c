@@ -249,6 +249,19 @@ try_again_action (GtkWidget  *widget,
   request_token (KT_STEP_UP_WINDOW (widget));
 }
 
+/* Shows @method ("key" or "recovery-code"), the way to confirm the person chose, once the
+ * request on its way the other way is withdrawn and its error gone. */
+static void
+switch_method (KtStepUpWindow *self,
+               const char     *method)
+{
+  if (self->attempt != NULL)
+    g_cancellable_cancel (self->attempt);
+  self->waiting = FALSE;
+  show_error (self, NULL);
+  gtk_stack_set_visible_child_name (self->method_stack, method);
+}
+
 static void
 use_recovery_code_action (GtkWidget  *widget,
                           const char *action_name,
@@ -256,13 +269,9 @@ use_recovery_code_action (GtkWidget  *widget,
 {
   KtStepUpWindow *self = KT_STEP_UP_WINDOW (widget);
 
-  /* The key waits no longer: its touch would now confirm nothing the person sees. */
-  if (self->attempt != NULL)
-    g_cancellable_cancel (self->attempt);
-  self->waiting = FALSE;
   self->key_failed = FALSE;
-  show_error (self, NULL);
-  gtk_stack_set_visible_child_name (self->method_stack, "recovery-code");
+  /* The key waits no longer: its touch would now confirm nothing the person sees. */
+  switch_method (self, "recovery-code");
   update (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->code_entry));
 }
@@ -274,12 +283,8 @@ use_key_action (GtkWidget  *widget,
 {
   KtStepUpWindow *self = KT_STEP_UP_WINDOW (widget);
 
-  if (self->attempt != NULL)
-    g_cancellable_cancel (self->attempt);
-  self->waiting = FALSE;
   gtk_editable_set_text (self->code_entry, "");
-  show_error (self, NULL);
-  gtk_stack_set_visible_child_name (self->method_stack, "key");
+  switch_method (self, "key");
   gtk_widget_grab_focus (self->cancel_button);
   request_token (self);
 }
