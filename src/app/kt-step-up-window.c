@@ -241,10 +241,12 @@ cancel_action (GtkWidget  *widget,
     gtk_window_destroy (GTK_WINDOW (widget));
 }
 
+/* Try Again, after the key failed, and Confirm, with a recovery code: the request is made anew,
+ * the way the window shows now. */
 static void
-try_again_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
+request_token_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
 {
   request_token (KT_STEP_UP_WINDOW (widget));
 }
@@ -287,14 +289,6 @@ use_key_action (GtkWidget  *widget,
   switch_method (self, "key");
   gtk_widget_grab_focus (self->cancel_button);
   request_token (self);
-}
-
-static void
-confirm_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  request_token (KT_STEP_UP_WINDOW (widget));
 }
 
 static gboolean
@@ -367,11 +361,11 @@ kt_step_up_window_class_init (KtStepUpWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, update);
 
   gtk_widget_class_install_action (widget_class, "step-up.cancel", NULL, cancel_action);
-  gtk_widget_class_install_action (widget_class, "step-up.try-again", NULL, try_again_action);
+  gtk_widget_class_install_action (widget_class, "step-up.try-again", NULL, request_token_action);
   gtk_widget_class_install_action (widget_class, "step-up.use-recovery-code", NULL,
                                    use_recovery_code_action);
   gtk_widget_class_install_action (widget_class, "step-up.use-key", NULL, use_key_action);
-  gtk_widget_class_install_action (widget_class, "step-up.confirm", NULL, confirm_action);
+  gtk_widget_class_install_action (widget_class, "step-up.confirm", NULL, request_token_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "step-up.cancel", NULL);
 }
 
