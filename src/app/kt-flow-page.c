@@ -5,7 +5,7 @@
  * group, and brings itself up to date in its update method whenever one of them changes. What
  * every page does with the flow (the controller, its busy state, the focus when the page is
  * given it) happens here once, and so does what every page and dialog tells a screen reader:
- * kt_flow_page_announce() and kt_flow_page_name_buttons().
+ * kt_flow_page_announce(), kt_flow_page_announce_once() and kt_flow_page_name_buttons().
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -20,6 +20,7 @@ typedef struct
   GSignalGroup    *controller_signals;
   gboolean         focus_pending;  /* the primary control takes the focus once it can */
   guint            focus_source;
+  char            *announced;      /* kt_flow_page_announce_once()'s message, once told */
 } KtFlowPagePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (KtFlowPage, kt_flow_page, ADW_TYPE_BIN)
@@ -189,6 +190,16 @@ kt_flow_page_dispose (GObject *object)
 }
 
 static void
+kt_flow_page_finalize (GObject *object)
+{
+  KtFlowPagePrivate *priv = kt_flow_page_get_instance_private (KT_FLOW_PAGE (object));
+
+  g_free (priv->announced);
+
+  G_OBJECT_CLASS (kt_flow_page_parent_class)->finalize (object);
+}
+
+static void
 kt_flow_page_get_property (GObject    *object,
                            guint       prop_id,
                            GValue     *value,
@@ -232,6 +243,7 @@ kt_flow_page_class_init (KtFlowPageClass *klass)
 
   object_class->constructed = kt_flow_page_constructed;
   object_class->dispose = kt_flow_page_dispose;
+  object_class->finalize = kt_flow_page_finalize;
   object_class->get_property = kt_flow_page_get_property;
   object_class->set_property = kt_flow_page_set_property;
 
@@ -481,6 +493,27 @@ kt_flow_page_announce (GtkWidget  *widget,
   g_object_add_weak_pointer (G_OBJECT (described), (gpointer *) &described);
   undescribe_source = g_timeout_add_seconds (DESCRIPTION_SECONDS, on_undescribe_timeout, NULL);
 #endif
+}
+
+/* Tells @message with kt_flow_page_announce() once, when it appears on @self: not again while
+ * it stays. %NULL, for nothing to tell, or a page that is not on screen forgets the message, so
+ * that it is told again when it next appears there. */
+void
+kt_flow_page_announce_once (KtFlowPage *self,
+                            const char *message)
+{
+  KtFlowPagePrivate *priv = kt_flow_page_get_instance_private (self);
+
+  g_return_if_fail (KT_IS_FLOW_PAGE (self));
+
+  if (message == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    g_clear_pointer (&priv->announced, g_free);
+  else if (g_strcmp0 (priv->announced, message) != 0)
+    {
+      g_free (priv->announced);
+      priv->announced = g_strdup (message);
+      kt_flow_page_announce (GTK_WIDGET (self), message);
+    }
 }
 
 /* "_Rename" is read "Rename". */

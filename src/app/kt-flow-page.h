@@ -63,6 +63,8 @@ void             kt_flow_page_start_over     (GtkWidget       *widget,
 
 void             kt_flow_page_announce       (GtkWidget       *widget,
                                               const char      *message);
+void             kt_flow_page_announce_once  (KtFlowPage      *self,
+                                              const char      *message);
 void             kt_flow_page_name_buttons   (GtkWidget       *widget);
 
 G_END_DECLS

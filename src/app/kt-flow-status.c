@@ -15,9 +15,6 @@ struct _KtFlowStatus
   GtkLabel   *error_label;
   GtkWidget  *busy_box;
   GtkSpinner *spinner;
-
-  /* Owned */
-  char       *announced;  /* the error shown, once a screen reader has been told of it */
 };
 
 G_DEFINE_FINAL_TYPE (KtFlowStatus, kt_flow_status, KT_TYPE_FLOW_PAGE)
@@ -44,14 +41,7 @@ kt_flow_status_update (KtFlowPage *page)
   /* Told once when it appears, wherever the focus is: the label is seldom where it is. Another
    * attempt that fails the same way appears again after the busy time between them. Each page
    * has a status: only the one on screen speaks. */
-  if (message == NULL || busy || !gtk_widget_get_mapped (GTK_WIDGET (self)))
-    g_clear_pointer (&self->announced, g_free);
-  else if (g_strcmp0 (self->announced, message) != 0)
-    {
-      g_free (self->announced);
-      self->announced = g_strdup (message);
-      kt_flow_page_announce (GTK_WIDGET (self), message);
-    }
+  kt_flow_page_announce_once (page, busy ? NULL : message);
   gtk_widget_set_visible (self->busy_box, busy);
   gtk_spinner_set_spinning (self->spinner, busy);
 }
@@ -68,21 +58,10 @@ cancel_action (GtkWidget  *widget,
 }
 
 static void
-kt_flow_status_finalize (GObject *object)
-{
-  g_free (KT_FLOW_STATUS (object)->announced);
-
-  G_OBJECT_CLASS (kt_flow_status_parent_class)->finalize (object);
-}
-
-static void
 kt_flow_status_class_init (KtFlowStatusClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   KtFlowPageClass *page_class = KT_FLOW_PAGE_CLASS (klass);
-
-  object_class->finalize = kt_flow_status_finalize;
 
   page_class->update = kt_flow_status_update;
 

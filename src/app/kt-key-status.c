@@ -14,9 +14,6 @@ struct _KtKeyStatus
   /* Template widgets */
   GtkImage   *image;
   GtkLabel   *label;
-
-  /* Owned */
-  char       *announced;  /* what the key was last said to need */
 };
 
 G_DEFINE_FINAL_TYPE (KtKeyStatus, kt_key_status, KT_TYPE_FLOW_PAGE)
@@ -105,6 +102,7 @@ kt_key_status_update (KtFlowPage *page)
   KtWebauthnState state = KT_WEBAUTHN_STATE_IDLE;
   int retries = -1;
   g_autofree char *text = NULL;
+  gboolean resting;
   const char *icon;
 
   if (controller != NULL)
@@ -129,15 +127,8 @@ kt_key_status_update (KtFlowPage *page)
   gtk_label_set_text (self->label, text);
   /* What the key waits for is said wherever the focus is, as it changes: the status is off it.
    * The resting states ask nothing of the person. */
-  if (state == KT_WEBAUTHN_STATE_IDLE || state == KT_WEBAUTHN_STATE_WORKING
-      || !gtk_widget_get_mapped (GTK_WIDGET (self)))
-    g_clear_pointer (&self->announced, g_free);
-  else if (g_strcmp0 (self->announced, text) != 0)
-    {
-      g_free (self->announced);
-      self->announced = g_strdup (text);
-      kt_flow_page_announce (GTK_WIDGET (self), text);
-    }
+  resting = state == KT_WEBAUTHN_STATE_IDLE || state == KT_WEBAUTHN_STATE_WORKING;
+  kt_flow_page_announce_once (page, resting ? NULL : text);
   /* Called on every change of the controller's busy state too, which changes no picture. */
   icon = icon_for_state (state);
   if (g_strcmp0 (gtk_image_get_icon_name (self->image), icon) != 0)
@@ -145,21 +136,10 @@ kt_key_status_update (KtFlowPage *page)
 }
 
 static void
-kt_key_status_finalize (GObject *object)
-{
-  g_free (KT_KEY_STATUS (object)->announced);
-
-  G_OBJECT_CLASS (kt_key_status_parent_class)->finalize (object);
-}
-
-static void
 kt_key_status_class_init (KtKeyStatusClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   KtFlowPageClass *page_class = KT_FLOW_PAGE_CLASS (klass);
-
-  object_class->finalize = kt_key_status_finalize;
 
   page_class->update = kt_key_status_update;
 

@@ -121,21 +121,39 @@ on_response (AdwMessageDialog *dialog,
     kt_mfa_controller_decline_pin (controller);
 }
 
-AdwMessageDialog *
-kt_pin_dialog_present_for (GtkWindow       *parent,
-                           KtMfaController *controller,
-                           int              retries)
+void
+kt_pin_dialog_present_for (GtkWindow         *parent,
+                           KtMfaController   *controller,
+                           int                retries,
+                           AdwMessageDialog **dialog)
 {
-  AdwMessageDialog *dialog;
+  AdwMessageDialog *presented;
 
-  g_return_val_if_fail (KT_IS_MFA_CONTROLLER (controller), NULL);
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (controller));
+  g_return_if_fail (dialog != NULL);
 
-  dialog = kt_pin_dialog_new (parent, kt_mfa_controller_get_authenticator_state (controller),
-                              retries);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_response), controller, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-  gtk_widget_grab_focus (GTK_WIDGET (kt_pin_dialog_get_entry (dialog)));
-  return dialog;
+  if (*dialog != NULL)
+    kt_pin_dialog_destroy (*dialog);
+
+  presented = kt_pin_dialog_new (parent, kt_mfa_controller_get_authenticator_state (controller),
+                                 retries);
+  g_signal_connect_object (presented, "response", G_CALLBACK (on_response), controller, 0);
+  gtk_window_present (GTK_WINDOW (presented));
+  gtk_widget_grab_focus (GTK_WIDGET (kt_pin_dialog_get_entry (presented)));
+  *dialog = presented;
+  g_object_add_weak_pointer (G_OBJECT (presented), (gpointer *) dialog);
+}
+
+void
+kt_pin_dialog_clear (AdwMessageDialog **dialog)
+{
+  g_return_if_fail (dialog != NULL);
+
+  if (*dialog == NULL)
+    return;
+  g_object_remove_weak_pointer (G_OBJECT (*dialog), (gpointer *) dialog);
+  kt_pin_dialog_destroy (*dialog);
+  *dialog = NULL;
 }
 
 void

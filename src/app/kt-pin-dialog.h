@@ -31,10 +31,17 @@ void              kt_pin_dialog_destroy   (AdwMessageDialog *dialog);
 
 /* Answers @controller's request for the PIN (its ::pin-requested signal, with @retries) with a
  * dialog over @parent, presented with the focus in its entry: the PIN typed, or a decline when
- * the person cancels, once. A dialog closed with kt_pin_dialog_destroy() answers nothing. */
-AdwMessageDialog *kt_pin_dialog_present_for (GtkWindow        *parent,
-                                             KtMfaController  *controller,
-                                             int               retries);
+ * the person cancels, once. A dialog closed with kt_pin_dialog_destroy() answers nothing.
+ *
+ * The window that asks keeps its one dialog in *@dialog, which is emptied when the dialog goes:
+ * a dialog still there from an earlier request is destroyed first, unanswered. */
+void              kt_pin_dialog_present_for (GtkWindow         *parent,
+                                             KtMfaController   *controller,
+                                             int                retries,
+                                             AdwMessageDialog **dialog);
+/* Destroys the dialog kept in *@dialog by kt_pin_dialog_present_for(), if there is one, and
+ * empties *@dialog at once: for the window that keeps it, as it goes. */
+void              kt_pin_dialog_clear       (AdwMessageDialog **dialog);
 /* Closes @dialog, with no answer, when @controller's key no longer waits for its PIN (the time
  * ran out, or the ceremony ended otherwise): a dialog left open would take a PIN that nothing
  * reads. */

@@ -24,16 +24,9 @@ G_DEFINE_FINAL_TYPE (KtRegisterPage, kt_register_page, KT_TYPE_FLOW_PAGE)
 static void
 kt_register_page_update (KtFlowPage *page)
 {
-  KtRegisterPage *self = KT_REGISTER_PAGE (page);
-  KtMfaController *controller = kt_flow_page_get_controller (page);
   /* A key with no PIN cannot verify its user: offer to set one, then the same step again. */
-  gboolean pin_not_set = controller != NULL
-                         && kt_mfa_controller_get_authenticator_state (controller)
-                            == KT_WEBAUTHN_STATE_PIN_NOT_SET;
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "register.set-pin",
-                                 pin_not_set && kt_flow_page_is_idle (page));
-  gtk_widget_set_visible (self->set_pin_button, pin_not_set);
+  kt_set_pin_dialog_update_offer (page, "register.set-pin",
+                                  KT_REGISTER_PAGE (page)->set_pin_button);
 }
 
 static void
@@ -54,10 +47,7 @@ set_pin_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
-  KtFlowPage *page = KT_FLOW_PAGE (widget);
-
-  if (kt_flow_page_is_idle (page))
-    kt_set_pin_dialog_present (widget, kt_flow_page_get_controller (page), "register.register");
+  kt_set_pin_dialog_offer (KT_FLOW_PAGE (widget), "register.register");
 }
 
 static void

@@ -84,6 +84,20 @@ prompt_release (GTask *task)
     }
 }
 
+/* @window is the prompt's, until prompt_release(): @on_destroyed, called with the task, ends the
+ * prompt if the window goes first. */
+static void
+prompt_watch_window (GTask     *task,
+                     GtkWindow *window,
+                     GCallback  on_destroyed)
+{
+  Prompt *prompt = g_task_get_task_data (task);
+
+  prompt->window = window;
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &prompt->window);
+  g_signal_connect_swapped (window, "destroy", on_destroyed, task);
+}
+
 static void
 prompt_watch_cancellable (GTask                   *task,
                           GCancellableSourceFunc   on_cancelled)
@@ -219,7 +233,6 @@ kt_service_prompter_ask_consent (KtPrompter          *prompter,
   KtServicePrompter *self = KT_SERVICE_PROMPTER (prompter);
   GTask *task = prompt_task_new (self, cancellable, callback, user_data,
                                  kt_service_prompter_ask_consent);
-  Prompt *prompt = g_task_get_task_data (task);
   g_autofree char *heading = NULL;
   g_autofree char *body = describe_consent (self, caller);
   AdwMessageDialog *dialog;
@@ -242,11 +255,9 @@ kt_service_prompter_ask_consent (KtPrompter          *prompter,
   kt_flow_page_name_buttons (GTK_WIDGET (dialog));
   place_prompt (self, GTK_WINDOW (dialog));
 
-  prompt->window = GTK_WINDOW (dialog);
-  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &prompt->window);
   /* The dialog holds the task until it answers. */
   g_signal_connect (dialog, "response", G_CALLBACK (on_consent_response), task);
-  g_signal_connect_swapped (dialog, "destroy", G_CALLBACK (on_consent_destroyed), task);
+  prompt_watch_window (task, GTK_WINDOW (dialog), G_CALLBACK (on_consent_destroyed));
   prompt_watch_cancellable (task, on_consent_cancelled);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -356,9 +367,7 @@ kt_service_prompter_sign_in (KtPrompter          *prompter,
       return;
     }
 
-  prompt->window = GTK_WINDOW (window);
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &prompt->window);
-  g_signal_connect_swapped (window, "destroy", G_CALLBACK (on_sign_in_window_destroyed), task);
+  prompt_watch_window (task, GTK_WINDOW (window), G_CALLBACK (on_sign_in_window_destroyed));
 
   /* Whichever controller the window has, now or after Preferences changed it. */
   prompt->controller_signals = g_signal_group_new (KT_TYPE_MFA_CONTROLLER);

@@ -205,3 +205,34 @@ kt_set_pin_dialog_present (GtkWidget       *page,
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (pin_entry);
 }
+
+void
+kt_set_pin_dialog_update_offer (KtFlowPage *page,
+                                const char *set_pin_action,
+                                GtkWidget  *button)
+{
+  KtMfaController *controller;
+  gboolean pin_not_set;
+
+  g_return_if_fail (KT_IS_FLOW_PAGE (page));
+  g_return_if_fail (GTK_IS_WIDGET (button));
+
+  controller = kt_flow_page_get_controller (page);
+  pin_not_set = controller != NULL
+                && kt_mfa_controller_get_authenticator_state (controller)
+                   == KT_WEBAUTHN_STATE_PIN_NOT_SET;
+  gtk_widget_action_set_enabled (GTK_WIDGET (page), set_pin_action,
+                                 pin_not_set && kt_flow_page_is_idle (page));
+  gtk_widget_set_visible (button, pin_not_set);
+}
+
+void
+kt_set_pin_dialog_offer (KtFlowPage *page,
+                         const char *retry_action)
+{
+  g_return_if_fail (KT_IS_FLOW_PAGE (page));
+
+  if (kt_flow_page_is_idle (page))
+    kt_set_pin_dialog_present (GTK_WIDGET (page), kt_flow_page_get_controller (page),
+                               retry_action);
+}

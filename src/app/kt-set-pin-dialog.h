@@ -7,6 +7,7 @@
 
 #include <adwaita.h>
 
+#include "kt-flow-page.h"
 #include "kt-mfa-controller.h"
 
 G_BEGIN_DECLS
@@ -18,5 +19,16 @@ G_BEGIN_DECLS
 void kt_set_pin_dialog_present (GtkWidget       *page,
                                 KtMfaController *controller,
                                 const char      *retry_action);
+
+/* For a flow page whose step a key with no PIN cannot complete, as it cannot verify its user:
+ * from the page's update method, shows @button and enables @set_pin_action while the key has
+ * none (the page watches "authenticator-state"), the action only while the controller is at
+ * rest. The action's activate function calls kt_set_pin_dialog_offer() with the action that
+ * takes the same step again. */
+void kt_set_pin_dialog_update_offer (KtFlowPage *page,
+                                     const char *set_pin_action,
+                                     GtkWidget  *button);
+void kt_set_pin_dialog_offer        (KtFlowPage *page,
+                                     const char *retry_action);
 
 G_END_DECLS

@@ -222,10 +222,7 @@ on_pin_requested (KtStepUpWindow *self,
   /* Only while the window asks: otherwise the main window answers. */
   if (self->task == NULL)
     return;
-  if (self->pin_dialog != NULL)
-    kt_pin_dialog_destroy (self->pin_dialog);
-  self->pin_dialog = kt_pin_dialog_present_for (GTK_WINDOW (self), self->controller, retries);
-  g_object_add_weak_pointer (G_OBJECT (self->pin_dialog), (gpointer *) &self->pin_dialog);
+  kt_pin_dialog_present_for (GTK_WINDOW (self), self->controller, retries, &self->pin_dialog);
 }
 
 static void
@@ -244,12 +241,27 @@ cancel_action (GtkWidget  *widget,
     gtk_window_destroy (GTK_WINDOW (widget));
 }
 
+/* Try Again, after the key failed, and Confirm, with a recovery code: the request is made anew,
+ * the way the window shows now. */
 static void
-try_again_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
+request_token_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
 {
   request_token (KT_STEP_UP_WINDOW (widget));
+}
+
+/* Shows @method ("key" or "recovery-code"), the way to confirm the person chose, once the
+ * request on its way the other way is withdrawn and its error gone. */
+static void
+switch_method (KtStepUpWindow *self,
+               const char     *method)
+{
+  if (self->attempt != NULL)
+    g_cancellable_cancel (self->attempt);
+  self->waiting = FALSE;
+  show_error (self, NULL);
+  gtk_stack_set_visible_child_name (self->method_stack, method);
 }
 
 static void
@@ -259,13 +271,9 @@ use_recovery_code_action (GtkWidget  *widget,
 {
   KtStepUpWindow *self = KT_STEP_UP_WINDOW (widget);
 
-  /* The key waits no longer: its touch would now confirm nothing the person sees. */
-  if (self->attempt != NULL)
-    g_cancellable_cancel (self->attempt);
-  self->waiting = FALSE;
   self->key_failed = FALSE;
-  show_error (self, NULL);
-  gtk_stack_set_visible_child_name (self->method_stack, "recovery-code");
+  /* The key waits no longer: its touch would now confirm nothing the person sees. */
+  switch_method (self, "recovery-code");
   update (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->code_entry));
 }
@@ -277,22 +285,10 @@ use_key_action (GtkWidget  *widget,
 {
   KtStepUpWindow *self = KT_STEP_UP_WINDOW (widget);
 
-  if (self->attempt != NULL)
-    g_cancellable_cancel (self->attempt);
-  self->waiting = FALSE;
   gtk_editable_set_text (self->code_entry, "");
-  show_error (self, NULL);
-  gtk_stack_set_visible_child_name (self->method_stack, "key");
+  switch_method (self, "key");
   gtk_widget_grab_focus (self->cancel_button);
   request_token (self);
-}
-
-static void
-confirm_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  request_token (KT_STEP_UP_WINDOW (widget));
 }
 
 static gboolean
@@ -312,12 +308,7 @@ kt_step_up_window_dispose (GObject *object)
   cancel_run (self);
   if (self->attempt != NULL)
     g_cancellable_cancel (self->attempt);
-  if (self->pin_dialog != NULL)
-    {
-      g_object_remove_weak_pointer (G_OBJECT (self->pin_dialog), (gpointer *) &self->pin_dialog);
-      kt_pin_dialog_destroy (self->pin_dialog);
-      self->pin_dialog = NULL;
-    }
+  kt_pin_dialog_clear (&self->pin_dialog);
   if (self->controller != NULL)
     g_signal_handlers_disconnect_by_data (self->controller, self);
   g_clear_object (&self->controller);
@@ -370,11 +361,11 @@ kt_step_up_window_class_init (KtStepUpWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, update);
 
   gtk_widget_class_install_action (widget_class, "step-up.cancel", NULL, cancel_action);
-  gtk_widget_class_install_action (widget_class, "step-up.try-again", NULL, try_again_action);
+  gtk_widget_class_install_action (widget_class, "step-up.try-again", NULL, request_token_action);
   gtk_widget_class_install_action (widget_class, "step-up.use-recovery-code", NULL,
                                    use_recovery_code_action);
   gtk_widget_class_install_action (widget_class, "step-up.use-key", NULL, use_key_action);
-  gtk_widget_class_install_action (widget_class, "step-up.confirm", NULL, confirm_action);
+  gtk_widget_class_install_action (widget_class, "step-up.confirm", NULL, request_token_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "step-up.cancel", NULL);
 }
 

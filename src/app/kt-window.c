@@ -119,11 +119,7 @@ on_pin_requested (KtWindow *self,
 {
   if (!self->handles_pin_requests)
     return;
-  if (self->pin_dialog != NULL)
-    kt_pin_dialog_destroy (self->pin_dialog);
-
-  self->pin_dialog = kt_pin_dialog_present_for (GTK_WINDOW (self), self->controller, retries);
-  g_object_add_weak_pointer (G_OBJECT (self->pin_dialog), (gpointer *) &self->pin_dialog);
+  kt_pin_dialog_present_for (GTK_WINDOW (self), self->controller, retries, &self->pin_dialog);
 }
 
 static void
@@ -230,12 +226,7 @@ kt_window_dispose (GObject *object)
 {
   KtWindow *self = KT_WINDOW (object);
 
-  if (self->pin_dialog != NULL)
-    {
-      g_object_remove_weak_pointer (G_OBJECT (self->pin_dialog), (gpointer *) &self->pin_dialog);
-      kt_pin_dialog_destroy (self->pin_dialog);
-      self->pin_dialog = NULL;
-    }
+  kt_pin_dialog_clear (&self->pin_dialog);
   if (self->controller != NULL)
     kt_mfa_controller_cancel (self->controller);
   g_clear_object (&self->controller_signals);

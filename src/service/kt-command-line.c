@@ -124,6 +124,8 @@ call_service (const char *scope,
   g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
   Client client = { .status = EXIT_FAILED };
   const char *returned_path = NULL;
+  const char *method;
+  GVariant *parameters;
   guint subscription, watch, interrupt, terminate;
 
   client.bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
@@ -151,20 +153,18 @@ call_service (const char *scope,
   if (scope == NULL)
     {
       g_variant_dict_insert (&options, "interactive", "b", interactive);
-      reply = g_dbus_connection_call_sync (client.bus, KT_BUS_NAME, KT_OBJECT_PATH,
-                                           KT_SESSION_INTERFACE, "GetSession",
-                                           g_variant_new ("(@a{sv})",
-                                                          g_variant_dict_end (&options)),
-                                           G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE,
-                                           KT_CALL_TIMEOUT_MS, NULL, &error);
+      method = "GetSession";
+      parameters = g_variant_new ("(@a{sv})", g_variant_dict_end (&options));
     }
   else
-    reply = g_dbus_connection_call_sync (client.bus, KT_BUS_NAME, KT_OBJECT_PATH,
-                                         KT_SESSION_INTERFACE, "StepUp",
-                                         g_variant_new ("(ss@a{sv})", scope, reason,
-                                                        g_variant_dict_end (&options)),
-                                         G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE,
-                                         KT_CALL_TIMEOUT_MS, NULL, &error);
+    {
+      method = "StepUp";
+      parameters = g_variant_new ("(ss@a{sv})", scope, reason, g_variant_dict_end (&options));
+    }
+  reply = g_dbus_connection_call_sync (client.bus, KT_BUS_NAME, KT_OBJECT_PATH,
+                                       KT_SESSION_INTERFACE, method, parameters,
+                                       G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE,
+                                       KT_CALL_TIMEOUT_MS, NULL, &error);
 
   if (reply == NULL)
     {

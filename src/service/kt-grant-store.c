@@ -599,6 +599,8 @@ change_async (KtGrantStore        *self,
   g_autoptr(GError) error = NULL;
   static const char * const yes[] = { ALLOWED_PERMISSION, NULL };
   Change *change;
+  const char *method;
+  GVariant *parameters;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
@@ -630,19 +632,20 @@ change_async (KtGrantStore        *self,
   g_task_set_task_data (task, change, (GDestroyNotify) change_free);
 
   if (allowed)
-    g_dbus_connection_call (self->bus, PERMISSION_STORE_NAME, PERMISSION_STORE_PATH,
-                            PERMISSION_STORE_IFACE, "SetPermission",
-                            g_variant_new ("(sbss^as)", KT_GRANT_STORE_TABLE, TRUE,
-                                           KT_GRANT_STORE_ID, caller_id, yes),
-                            G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
-                            on_store_written, g_steal_pointer (&task));
+    {
+      method = "SetPermission";
+      parameters = g_variant_new ("(sbss^as)", KT_GRANT_STORE_TABLE, TRUE, KT_GRANT_STORE_ID,
+                                  caller_id, yes);
+    }
   else
-    g_dbus_connection_call (self->bus, PERMISSION_STORE_NAME, PERMISSION_STORE_PATH,
-                            PERMISSION_STORE_IFACE, "DeletePermission",
-                            g_variant_new ("(sss)", KT_GRANT_STORE_TABLE, KT_GRANT_STORE_ID,
-                                           caller_id),
-                            G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
-                            on_store_written, g_steal_pointer (&task));
+    {
+      method = "DeletePermission";
+      parameters = g_variant_new ("(sss)", KT_GRANT_STORE_TABLE, KT_GRANT_STORE_ID, caller_id);
+    }
+  g_dbus_connection_call (self->bus, PERMISSION_STORE_NAME, PERMISSION_STORE_PATH,
+                          PERMISSION_STORE_IFACE, method, parameters, G_VARIANT_TYPE_UNIT,
+                          G_DBUS_CALL_FLAGS_NONE, -1, cancellable, on_store_written,
+                          g_steal_pointer (&task));
 }
 
 void
