@@ -104,6 +104,20 @@ with_api_version (KtMfaController     *self,
                                     on_settings_for_version, task);
 }
 
+/* No proof is needed: the action waiting for the step-up goes ahead, and its task no longer
+ * asks for one. */
+static void
+go_ahead (KtMfaController *self,
+          GTask           *task)
+{
+  KtMfaControllerNext next = (KtMfaControllerNext) g_object_get_data (G_OBJECT (task),
+                                                                      "kt-step-up-next");
+
+  g_object_set_data (G_OBJECT (task), "kt-step-up-next", NULL);
+  g_object_set_data (G_OBJECT (task), "kt-step-up-scope", NULL);
+  next (self, task);
+}
+
 static void
 on_step_up_checked (GObject      *source,
                     GAsyncResult *result,
@@ -112,8 +126,6 @@ on_step_up_checked (GObject      *source,
   GTask *task = user_data;
   KtMfaController *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
-  KtMfaControllerNext next = (KtMfaControllerNext) g_object_get_data (G_OBJECT (task),
-                                                                      "kt-step-up-next");
   gboolean required = TRUE;
 
   if (!kt_api_client_check_step_up_finish (KT_API_CLIENT (source), result, &required, &error))
@@ -131,9 +143,7 @@ on_step_up_checked (GObject      *source,
 
   if (!required)
     {
-      g_object_set_data (G_OBJECT (task), "kt-step-up-next", NULL);
-      g_object_set_data (G_OBJECT (task), "kt-step-up-scope", NULL);
-      next (self, task);
+      go_ahead (self, task);
       return;
     }
   kt_mfa_controller_authenticate_with_key (self, task);
@@ -143,16 +153,12 @@ static void
 step_up_with_version (KtMfaController *self,
                       GTask           *task)
 {
-  KtMfaControllerNext next = (KtMfaControllerNext) g_object_get_data (G_OBJECT (task),
-                                                                      "kt-step-up-next");
   const char *scope = g_object_get_data (G_OBJECT (task), "kt-step-up-scope");
 
   /* A token held for the scope spares both the check and the key, until it expires. */
   if (!self->scoped_step_up || kt_api_client_has_elevated_token (self->api, scope))
     {
-      g_object_set_data (G_OBJECT (task), "kt-step-up-next", NULL);
-      g_object_set_data (G_OBJECT (task), "kt-step-up-scope", NULL);
-      next (self, task);
+      go_ahead (self, task);
       return;
     }
 
