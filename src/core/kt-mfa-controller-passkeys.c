@@ -215,6 +215,24 @@ kt_mfa_controller_register_passkey_async (KtMfaController     *self,
     kt_mfa_controller_start_registration (self, task);
 }
 
+gboolean
+kt_mfa_controller_keep_proof (KtMfaController  *self,
+                              GTask            *task,
+                              KtVerifyResponse *response)
+{
+  /* A token earned for another application is handed to it, not kept: only the session's own
+   * token is taken, and the answer goes back to the operation on its task. */
+  if (g_object_get_data (G_OBJECT (task), "kt-step-up-hand-out") != NULL)
+    {
+      kt_session_keeper_apply_session (self->keeper, response);
+      g_object_set_data_full (G_OBJECT (task), "kt-step-up-response", g_object_ref (response),
+                              g_object_unref);
+      return TRUE;
+    }
+  kt_session_keeper_apply (self->keeper, response);
+  return FALSE;
+}
+
 static void
 on_passkey_authenticated (GObject      *source,
                           GAsyncResult *result,
@@ -231,16 +249,7 @@ on_passkey_authenticated (GObject      *source,
   if (kt_mfa_controller_end_on_failure (self, task, response != NULL, &error))
     return;
 
-  /* A token earned for another application is handed to it, not kept: only the session's own
-   * token is taken, and the answer goes back to the operation on its task. */
-  if (g_object_get_data (G_OBJECT (task), "kt-step-up-hand-out") != NULL)
-    {
-      kt_session_keeper_apply_session (self->keeper, response);
-      g_object_set_data_full (G_OBJECT (task), "kt-step-up-response", g_object_ref (response),
-                              g_object_unref);
-    }
-  else
-    kt_session_keeper_apply (self->keeper, response);
+  kt_mfa_controller_keep_proof (self, task, response);
   /* A step-up goes back to the action that asked for it; signing in moves the flow on. */
   if (next != NULL)
     next (self, task);

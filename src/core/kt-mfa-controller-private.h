@@ -121,6 +121,12 @@ void     kt_mfa_controller_start_registration (KtMfaController  *self,
  * token when that is NULL), signing in otherwise. */
 void     kt_mfa_controller_authenticate_with_key (KtMfaController *self,
                                                   GTask           *task);
+/* Takes the tokens a step-up's proof (the key's or a recovery code's) earned in @response. For a
+ * token handed out to another application ("kt-step-up-hand-out") only the session's part is
+ * taken, @response waits on the task as "kt-step-up-response", and this returns TRUE. */
+gboolean kt_mfa_controller_keep_proof      (KtMfaController     *self,
+                                            GTask               *task,
+                                            KtVerifyResponse    *response);
 
 /* kt-mfa-controller-step-up.c */
 
