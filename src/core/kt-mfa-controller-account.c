@@ -59,21 +59,24 @@ create_recovery_codes_now (KtMfaController *self,
                                              on_codes_fetched, task);
 }
 
+static void
+fetch_recovery_codes_now (KtMfaController *self,
+                          GTask           *task)
+{
+  kt_api_client_get_recovery_codes_async (self->api, g_task_get_cancellable (task),
+                                          on_codes_fetched, task);
+}
+
 void
 kt_mfa_controller_fetch_recovery_codes_async (KtMfaController     *self,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_fetch_recovery_codes_async,
-                                            cancellable, callback, user_data);
-  if (task != NULL)
-    kt_api_client_get_recovery_codes_async (self->api, g_task_get_cancellable (task),
-                                            on_codes_fetched, task);
+  kt_mfa_controller_start (self, kt_mfa_controller_fetch_recovery_codes_async,
+                           fetch_recovery_codes_now, cancellable, callback, user_data);
 }
 
 void
@@ -82,14 +85,10 @@ kt_mfa_controller_new_recovery_codes_async (KtMfaController     *self,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_new_recovery_codes_async,
-                                            cancellable, callback, user_data);
-  if (task != NULL)
-    create_recovery_codes_now (self, task);
+  kt_mfa_controller_start (self, kt_mfa_controller_new_recovery_codes_async,
+                           create_recovery_codes_now, cancellable, callback, user_data);
 }
 
 /* Passkeys */
@@ -110,21 +109,24 @@ on_passkeys_refreshed (GObject      *source,
   kt_mfa_controller_end_operation (self, task, g_steal_pointer (&error));
 }
 
+static void
+refresh_passkeys_now (KtMfaController *self,
+                      GTask           *task)
+{
+  kt_api_client_list_passkeys_async (self->api, g_task_get_cancellable (task),
+                                     on_passkeys_refreshed, task);
+}
+
 void
 kt_mfa_controller_refresh_passkeys_async (KtMfaController     *self,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_refresh_passkeys_async,
-                                            cancellable, callback, user_data);
-  if (task != NULL)
-    kt_api_client_list_passkeys_async (self->api, g_task_get_cancellable (task),
-                                       on_passkeys_refreshed, task);
+  kt_mfa_controller_start (self, kt_mfa_controller_refresh_passkeys_async, refresh_passkeys_now,
+                           cancellable, callback, user_data);
 }
 
 static void
@@ -356,21 +358,10 @@ on_revoked (GObject      *source,
   kt_mfa_controller_end_operation (self, task, revocation_failed ());
 }
 
-void
-kt_mfa_controller_sign_out_async (KtMfaController     *self,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+static void
+sign_out_now (KtMfaController *self,
+              GTask           *task)
 {
-  GTask *task;
-
-  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
-
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_sign_out_async, cancellable,
-                                            callback, user_data);
-  if (task == NULL)
-    return;
-
   if (!kt_api_client_has_access_token (self->api))
     {
       replace_session_key (self);
@@ -380,6 +371,18 @@ kt_mfa_controller_sign_out_async (KtMfaController     *self,
     }
 
   kt_api_client_revoke_async (self->api, g_task_get_cancellable (task), on_revoked, task);
+}
+
+void
+kt_mfa_controller_sign_out_async (KtMfaController     *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  kt_mfa_controller_start (self, kt_mfa_controller_sign_out_async, sign_out_now, cancellable,
+                           callback, user_data);
 }
 
 gboolean
@@ -407,6 +410,20 @@ on_revoked_again (GObject      *source,
   kt_mfa_controller_end_operation (self, task, NULL);
 }
 
+static void
+revoke_again_now (KtMfaController *self,
+                  GTask           *task)
+{
+  KtApiClient *revoker = g_object_get_data (G_OBJECT (self), PENDING_REVOCATION);
+
+  if (revoker == NULL)
+    {
+      kt_mfa_controller_end_operation (self, task, NULL);
+      return;
+    }
+  kt_api_client_revoke_async (revoker, g_task_get_cancellable (task), on_revoked_again, task);
+}
+
 /* Asks the server again to end the session a sign-out could not end there. */
 void
 kt_mfa_controller_revoke_again_async (KtMfaController     *self,
@@ -414,21 +431,8 @@ kt_mfa_controller_revoke_again_async (KtMfaController     *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  KtApiClient *revoker;
-  GTask *task;
-
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_revoke_again_async,
-                                            cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-
-  revoker = g_object_get_data (G_OBJECT (self), PENDING_REVOCATION);
-  if (revoker == NULL)
-    {
-      kt_mfa_controller_end_operation (self, task, NULL);
-      return;
-    }
-  kt_api_client_revoke_async (revoker, g_task_get_cancellable (task), on_revoked_again, task);
+  kt_mfa_controller_start (self, kt_mfa_controller_revoke_again_async, revoke_again_now,
+                           cancellable, callback, user_data);
 }

@@ -317,14 +317,11 @@ kt_mfa_controller_authenticate_passkey_async (KtMfaController     *self,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_authenticate_passkey_async,
-                                            cancellable, callback, user_data);
-  if (task != NULL)
-    kt_mfa_controller_authenticate_with_key (self, task);
+  kt_mfa_controller_start (self, kt_mfa_controller_authenticate_passkey_async,
+                           kt_mfa_controller_authenticate_with_key, cancellable, callback,
+                           user_data);
 }
 
 /* The key's PIN */

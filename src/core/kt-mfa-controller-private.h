@@ -53,7 +53,8 @@ struct _KtMfaController
   gulong retries_handler;
 };
 
-/* What an operation does next once a step-up has earned the token it needed. */
+/* A step of the operation behind @task: its first, or what it does next once a step-up has
+ * earned the token it needed. */
 typedef void (*KtMfaControllerNext) (KtMfaController *self,
                                      GTask           *task);
 
@@ -62,6 +63,14 @@ typedef void (*KtMfaControllerNext) (KtMfaController *self,
 /* Starts an operation: NULL (the task already answered) when another one runs. */
 GTask   *kt_mfa_controller_begin_operation (KtMfaController     *self,
                                             gpointer             source_tag,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+/* Starts an operation and runs its @first_step, unless another one runs (then the task has
+ * already answered). */
+void     kt_mfa_controller_start           (KtMfaController     *self,
+                                            gpointer             source_tag,
+                                            KtMfaControllerNext  first_step,
                                             GCancellable        *cancellable,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data);
