@@ -20,6 +20,26 @@ static void rename_passkey_now        (KtMfaController *self,
 static void delete_passkey_now        (KtMfaController *self,
                                        GTask           *task);
 
+/* The exit of an action the server may guard with a fresh second factor: unless @succeeded, the
+ * key is touched once for an MFA token and the action runs @again, or the operation ends with
+ * @error, and this returns TRUE for the caller to return at once. On success the token, if one
+ * was held, was spent by the action. */
+static gboolean
+guarded_action_failed (KtMfaController     *self,
+                       GTask               *task,
+                       gboolean             succeeded,
+                       GError             **error,
+                       KtMfaControllerNext  again)
+{
+  if (!succeeded && kt_mfa_controller_step_up_once (self, task, *error, again))
+    return TRUE;
+  if (kt_mfa_controller_end_on_failure (self, task, succeeded, error))
+    return TRUE;
+
+  kt_session_keeper_clear_mfa_token (self->keeper);
+  return FALSE;
+}
+
 /* Recovery codes */
 
 static void
@@ -30,33 +50,14 @@ on_codes_fetched (GObject      *source,
   GTask *task = user_data;
   KtMfaController *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) codes = NULL;
-
-  if (g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async)
-    codes = kt_api_client_create_recovery_codes_finish (KT_API_CLIENT (source), result, &error);
-  else
-    codes = kt_api_client_get_recovery_codes_finish (KT_API_CLIENT (source), result, &error);
-
-  if (codes == NULL &&
-      g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async &&
-      kt_mfa_controller_step_up_once (self, task, error, create_recovery_codes_now))
-    return;
+  g_auto(GStrv) codes = kt_api_client_get_recovery_codes_finish (KT_API_CLIENT (source), result,
+                                                                 &error);
 
   if (kt_mfa_controller_end_on_failure (self, task, codes != NULL, &error))
     return;
 
-  if (g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async)
-    kt_session_keeper_clear_mfa_token (self->keeper);
   kt_mfa_controller_set_recovery_codes (self, codes);
   kt_mfa_controller_end_operation (self, task, NULL);
-}
-
-static void
-create_recovery_codes_now (KtMfaController *self,
-                           GTask           *task)
-{
-  kt_api_client_create_recovery_codes_async (self->api, g_task_get_cancellable (task),
-                                             on_codes_fetched, task);
 }
 
 static void
@@ -77,6 +78,32 @@ kt_mfa_controller_fetch_recovery_codes_async (KtMfaController     *self,
 
   kt_mfa_controller_start (self, kt_mfa_controller_fetch_recovery_codes_async,
                            fetch_recovery_codes_now, cancellable, callback, user_data);
+}
+
+static void
+on_codes_created (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) codes = kt_api_client_create_recovery_codes_finish (KT_API_CLIENT (source),
+                                                                    result, &error);
+
+  if (guarded_action_failed (self, task, codes != NULL, &error, create_recovery_codes_now))
+    return;
+
+  kt_mfa_controller_set_recovery_codes (self, codes);
+  kt_mfa_controller_end_operation (self, task, NULL);
+}
+
+static void
+create_recovery_codes_now (KtMfaController *self,
+                           GTask           *task)
+{
+  kt_api_client_create_recovery_codes_async (self->api, g_task_get_cancellable (task),
+                                             on_codes_created, task);
 }
 
 void
@@ -141,13 +168,9 @@ on_passkey_renamed (GObject      *source,
   g_autoptr(KtPasskey) renamed = kt_api_client_rename_passkey_finish (KT_API_CLIENT (source),
                                                                      result, &error);
 
-  if (renamed == NULL && kt_mfa_controller_step_up_once (self, task, error, rename_passkey_now))
-    return;
-  if (kt_mfa_controller_end_on_failure (self, task, renamed != NULL, &error))
+  if (guarded_action_failed (self, task, renamed != NULL, &error, rename_passkey_now))
     return;
 
-  /* The token, if one was held, was spent by this call. */
-  kt_session_keeper_clear_mfa_token (self->keeper);
   if (g_strcmp0 (kt_passkey_get_id (renamed), kt_passkey_get_id (passkey)) == 0)
     kt_passkey_update_from (passkey, renamed);
   kt_mfa_controller_end_operation (self, task, NULL);
@@ -207,13 +230,9 @@ on_passkey_deleted (GObject      *source,
   gboolean deleted = kt_api_client_delete_passkey_finish (KT_API_CLIENT (source), result, &error);
   guint position;
 
-  if (!deleted && kt_mfa_controller_step_up_once (self, task, error, delete_passkey_now))
-    return;
-  if (kt_mfa_controller_end_on_failure (self, task, deleted, &error))
+  if (guarded_action_failed (self, task, deleted, &error, delete_passkey_now))
     return;
 
-  /* The token, if one was held, was spent by this call. */
-  kt_session_keeper_clear_mfa_token (self->keeper);
   if (g_list_store_find (self->passkeys, passkey, &position))
     g_list_store_remove (self->passkeys, position);
   kt_mfa_controller_end_operation (self, task, NULL);
