@@ -339,6 +339,17 @@ revoked (KtApiClient   *api,
   return FALSE;
 }
 
+/* Signing out always removes the session from this computer: ends the operation behind @task
+ * with @error, which says whether the server ended it too. */
+static void
+end_signed_out (KtMfaController *self,
+                GTask           *task,
+                GError          *error)
+{
+  kt_mfa_controller_drop_session (self);
+  kt_mfa_controller_end_operation (self, task, error);
+}
+
 static void
 on_revoked (GObject      *source,
             GAsyncResult *result,
@@ -351,13 +362,11 @@ on_revoked (GObject      *source,
   replace_session_key (self);
   if (revoked (api, result))
     {
-      kt_mfa_controller_drop_session (self);
-      kt_mfa_controller_end_operation (self, task, NULL);
+      end_signed_out (self, task, NULL);
       return;
     }
 
-  /* Signing out always removes the session from this computer; what stays is the token the
-   * server needs to end it, for a second try. */
+  /* What stays is the token the server needs to end the session, for a second try. */
   if (kt_api_client_has_access_token (api))
     {
       g_autoptr(KtApiClient) revoker =
@@ -373,8 +382,7 @@ on_revoked (GObject      *source,
         }
       kt_secret_free (token);
     }
-  kt_mfa_controller_drop_session (self);
-  kt_mfa_controller_end_operation (self, task, revocation_failed ());
+  end_signed_out (self, task, revocation_failed ());
 }
 
 static void
@@ -384,8 +392,7 @@ sign_out_now (KtMfaController *self,
   if (!kt_api_client_has_access_token (self->api))
     {
       replace_session_key (self);
-      kt_mfa_controller_drop_session (self);
-      kt_mfa_controller_end_operation (self, task, NULL);
+      end_signed_out (self, task, NULL);
       return;
     }
 
