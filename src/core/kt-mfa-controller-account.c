@@ -206,12 +206,8 @@ kt_mfa_controller_rename_passkey_async (KtMfaController     *self,
   if (task == NULL)
     return;
 
-  if (*trimmed == '\0' || g_utf8_strlen (trimmed, -1) > 64)
-    {
-      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
-                                _("A passkey's name needs 1 to 64 characters."));
-      return;
-    }
+  if (kt_mfa_controller_refuse_bad_name (self, task, trimmed, TRUE))
+    return;
 
   g_task_set_task_data (task, g_object_ref (passkey), g_object_unref);
   g_object_set_data_full (G_OBJECT (task), "kt-alias", g_steal_pointer (&trimmed), g_free);

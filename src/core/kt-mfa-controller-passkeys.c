@@ -165,6 +165,20 @@ kt_mfa_controller_start_registration (KtMfaController *self,
                                                         on_registration_options, task);
 }
 
+gboolean
+kt_mfa_controller_refuse_bad_name (KtMfaController *self,
+                                   GTask           *task,
+                                   const char      *name,
+                                   gboolean         required)
+{
+  if (g_utf8_strlen (name, -1) <= 64 && (!required || *name != '\0'))
+    return FALSE;
+
+  kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
+                            _("A passkey's name needs 1 to 64 characters."));
+  return TRUE;
+}
+
 GTask *
 kt_mfa_controller_begin_registration (KtMfaController     *self,
                                       gpointer             source_tag,
@@ -183,12 +197,8 @@ kt_mfa_controller_begin_registration (KtMfaController     *self,
   if (task == NULL)
     return NULL;
 
-  if (g_utf8_strlen (trimmed, -1) > 64 || (name_required && *trimmed == '\0'))
-    {
-      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
-                                _("A passkey's name needs 1 to 64 characters."));
-      return NULL;
-    }
+  if (kt_mfa_controller_refuse_bad_name (self, task, trimmed, name_required))
+    return NULL;
 
   data = g_new0 (CeremonyData, 1);
   data->alias = *trimmed != '\0' ? g_steal_pointer (&trimmed) : NULL;

@@ -112,6 +112,13 @@ void     kt_mfa_controller_set_passkeys    (KtMfaController     *self,
 
 /* kt-mfa-controller-passkeys.c */
 
+/* The check of a passkey's name, @name as trimmed: unless it has 1 to 64 characters (or none,
+ * unless @required), ends the operation with a refusal and returns TRUE, for the caller to return
+ * at once. */
+gboolean kt_mfa_controller_refuse_bad_name (KtMfaController     *self,
+                                            GTask               *task,
+                                            const char          *name,
+                                            gboolean             required);
 /* Begins a registration of a key named @alias, whose answer carries the token held for
  * @elevated_scope (NULL: none); NULL (the task already answered) when @alias cannot be a name. */
 GTask   *kt_mfa_controller_begin_registration (KtMfaController     *self,
