@@ -20,6 +20,26 @@ static void rename_passkey_now        (KtMfaController *self,
 static void delete_passkey_now        (KtMfaController *self,
                                        GTask           *task);
 
+/* The exit of an action the server may guard with a fresh second factor: unless @succeeded, the
+ * key is touched once for an MFA token and the action runs @again, or the operation ends with
+ * @error, and this returns TRUE for the caller to return at once. On success the token, if one
+ * was held, was spent by the action. */
+static gboolean
+guarded_action_failed (KtMfaController     *self,
+                       GTask               *task,
+                       gboolean             succeeded,
+                       GError             **error,
+                       KtMfaControllerNext  again)
+{
+  if (!succeeded && kt_mfa_controller_step_up_once (self, task, *error, again))
+    return TRUE;
+  if (kt_mfa_controller_end_on_failure (self, task, succeeded, error))
+    return TRUE;
+
+  kt_session_keeper_clear_mfa_token (self->keeper);
+  return FALSE;
+}
+
 /* Recovery codes */
 
 static void
@@ -30,23 +50,50 @@ on_codes_fetched (GObject      *source,
   GTask *task = user_data;
   KtMfaController *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) codes = NULL;
-
-  if (g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async)
-    codes = kt_api_client_create_recovery_codes_finish (KT_API_CLIENT (source), result, &error);
-  else
-    codes = kt_api_client_get_recovery_codes_finish (KT_API_CLIENT (source), result, &error);
-
-  if (codes == NULL &&
-      g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async &&
-      kt_mfa_controller_step_up_once (self, task, error, create_recovery_codes_now))
-    return;
+  g_auto(GStrv) codes = kt_api_client_get_recovery_codes_finish (KT_API_CLIENT (source), result,
+                                                                 &error);
 
   if (kt_mfa_controller_end_on_failure (self, task, codes != NULL, &error))
     return;
 
-  if (g_task_get_source_tag (task) == kt_mfa_controller_new_recovery_codes_async)
-    kt_session_keeper_clear_mfa_token (self->keeper);
+  kt_mfa_controller_set_recovery_codes (self, codes);
+  kt_mfa_controller_end_operation (self, task, NULL);
+}
+
+static void
+fetch_recovery_codes_now (KtMfaController *self,
+                          GTask           *task)
+{
+  kt_api_client_get_recovery_codes_async (self->api, g_task_get_cancellable (task),
+                                          on_codes_fetched, task);
+}
+
+void
+kt_mfa_controller_fetch_recovery_codes_async (KtMfaController     *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  kt_mfa_controller_start (self, kt_mfa_controller_fetch_recovery_codes_async,
+                           fetch_recovery_codes_now, cancellable, callback, user_data);
+}
+
+static void
+on_codes_created (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  KtMfaController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) codes = kt_api_client_create_recovery_codes_finish (KT_API_CLIENT (source),
+                                                                    result, &error);
+
+  if (guarded_action_failed (self, task, codes != NULL, &error, create_recovery_codes_now))
+    return;
+
   kt_mfa_controller_set_recovery_codes (self, codes);
   kt_mfa_controller_end_operation (self, task, NULL);
 }
@@ -56,24 +103,7 @@ create_recovery_codes_now (KtMfaController *self,
                            GTask           *task)
 {
   kt_api_client_create_recovery_codes_async (self->api, g_task_get_cancellable (task),
-                                             on_codes_fetched, task);
-}
-
-void
-kt_mfa_controller_fetch_recovery_codes_async (KtMfaController     *self,
-                                              GCancellable        *cancellable,
-                                              GAsyncReadyCallback  callback,
-                                              gpointer             user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
-
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_fetch_recovery_codes_async,
-                                            cancellable, callback, user_data);
-  if (task != NULL)
-    kt_api_client_get_recovery_codes_async (self->api, g_task_get_cancellable (task),
-                                            on_codes_fetched, task);
+                                             on_codes_created, task);
 }
 
 void
@@ -82,14 +112,10 @@ kt_mfa_controller_new_recovery_codes_async (KtMfaController     *self,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_new_recovery_codes_async,
-                                            cancellable, callback, user_data);
-  if (task != NULL)
-    create_recovery_codes_now (self, task);
+  kt_mfa_controller_start (self, kt_mfa_controller_new_recovery_codes_async,
+                           create_recovery_codes_now, cancellable, callback, user_data);
 }
 
 /* Passkeys */
@@ -110,21 +136,24 @@ on_passkeys_refreshed (GObject      *source,
   kt_mfa_controller_end_operation (self, task, g_steal_pointer (&error));
 }
 
+static void
+refresh_passkeys_now (KtMfaController *self,
+                      GTask           *task)
+{
+  kt_api_client_list_passkeys_async (self->api, g_task_get_cancellable (task),
+                                     on_passkeys_refreshed, task);
+}
+
 void
 kt_mfa_controller_refresh_passkeys_async (KtMfaController     *self,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_refresh_passkeys_async,
-                                            cancellable, callback, user_data);
-  if (task != NULL)
-    kt_api_client_list_passkeys_async (self->api, g_task_get_cancellable (task),
-                                       on_passkeys_refreshed, task);
+  kt_mfa_controller_start (self, kt_mfa_controller_refresh_passkeys_async, refresh_passkeys_now,
+                           cancellable, callback, user_data);
 }
 
 static void
@@ -139,13 +168,9 @@ on_passkey_renamed (GObject      *source,
   g_autoptr(KtPasskey) renamed = kt_api_client_rename_passkey_finish (KT_API_CLIENT (source),
                                                                      result, &error);
 
-  if (renamed == NULL && kt_mfa_controller_step_up_once (self, task, error, rename_passkey_now))
-    return;
-  if (kt_mfa_controller_end_on_failure (self, task, renamed != NULL, &error))
+  if (guarded_action_failed (self, task, renamed != NULL, &error, rename_passkey_now))
     return;
 
-  /* The token, if one was held, was spent by this call. */
-  kt_session_keeper_clear_mfa_token (self->keeper);
   if (g_strcmp0 (kt_passkey_get_id (renamed), kt_passkey_get_id (passkey)) == 0)
     kt_passkey_update_from (passkey, renamed);
   kt_mfa_controller_end_operation (self, task, NULL);
@@ -181,12 +206,8 @@ kt_mfa_controller_rename_passkey_async (KtMfaController     *self,
   if (task == NULL)
     return;
 
-  if (*trimmed == '\0' || g_utf8_strlen (trimmed, -1) > 64)
-    {
-      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
-                                _("A passkey's name needs 1 to 64 characters."));
-      return;
-    }
+  if (kt_mfa_controller_refuse_bad_name (self, task, trimmed, TRUE))
+    return;
 
   g_task_set_task_data (task, g_object_ref (passkey), g_object_unref);
   g_object_set_data_full (G_OBJECT (task), "kt-alias", g_steal_pointer (&trimmed), g_free);
@@ -205,13 +226,9 @@ on_passkey_deleted (GObject      *source,
   gboolean deleted = kt_api_client_delete_passkey_finish (KT_API_CLIENT (source), result, &error);
   guint position;
 
-  if (!deleted && kt_mfa_controller_step_up_once (self, task, error, delete_passkey_now))
-    return;
-  if (kt_mfa_controller_end_on_failure (self, task, deleted, &error))
+  if (guarded_action_failed (self, task, deleted, &error, delete_passkey_now))
     return;
 
-  /* The token, if one was held, was spent by this call. */
-  kt_session_keeper_clear_mfa_token (self->keeper);
   if (g_list_store_find (self->passkeys, passkey, &position))
     g_list_store_remove (self->passkeys, position);
   kt_mfa_controller_end_operation (self, task, NULL);
@@ -318,6 +335,17 @@ revoked (KtApiClient   *api,
   return FALSE;
 }
 
+/* Signing out always removes the session from this computer: ends the operation behind @task
+ * with @error, which says whether the server ended it too. */
+static void
+end_signed_out (KtMfaController *self,
+                GTask           *task,
+                GError          *error)
+{
+  kt_mfa_controller_drop_session (self);
+  kt_mfa_controller_end_operation (self, task, error);
+}
+
 static void
 on_revoked (GObject      *source,
             GAsyncResult *result,
@@ -330,13 +358,11 @@ on_revoked (GObject      *source,
   replace_session_key (self);
   if (revoked (api, result))
     {
-      kt_mfa_controller_drop_session (self);
-      kt_mfa_controller_end_operation (self, task, NULL);
+      end_signed_out (self, task, NULL);
       return;
     }
 
-  /* Signing out always removes the session from this computer; what stays is the token the
-   * server needs to end it, for a second try. */
+  /* What stays is the token the server needs to end the session, for a second try. */
   if (kt_api_client_has_access_token (api))
     {
       g_autoptr(KtApiClient) revoker =
@@ -352,8 +378,21 @@ on_revoked (GObject      *source,
         }
       kt_secret_free (token);
     }
-  kt_mfa_controller_drop_session (self);
-  kt_mfa_controller_end_operation (self, task, revocation_failed ());
+  end_signed_out (self, task, revocation_failed ());
+}
+
+static void
+sign_out_now (KtMfaController *self,
+              GTask           *task)
+{
+  if (!kt_api_client_has_access_token (self->api))
+    {
+      replace_session_key (self);
+      end_signed_out (self, task, NULL);
+      return;
+    }
+
+  kt_api_client_revoke_async (self->api, g_task_get_cancellable (task), on_revoked, task);
 }
 
 void
@@ -362,24 +401,10 @@ kt_mfa_controller_sign_out_async (KtMfaController     *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_sign_out_async, cancellable,
-                                            callback, user_data);
-  if (task == NULL)
-    return;
-
-  if (!kt_api_client_has_access_token (self->api))
-    {
-      replace_session_key (self);
-      kt_mfa_controller_drop_session (self);
-      kt_mfa_controller_end_operation (self, task, NULL);
-      return;
-    }
-
-  kt_api_client_revoke_async (self->api, g_task_get_cancellable (task), on_revoked, task);
+  kt_mfa_controller_start (self, kt_mfa_controller_sign_out_async, sign_out_now, cancellable,
+                           callback, user_data);
 }
 
 gboolean
@@ -407,6 +432,20 @@ on_revoked_again (GObject      *source,
   kt_mfa_controller_end_operation (self, task, NULL);
 }
 
+static void
+revoke_again_now (KtMfaController *self,
+                  GTask           *task)
+{
+  KtApiClient *revoker = g_object_get_data (G_OBJECT (self), PENDING_REVOCATION);
+
+  if (revoker == NULL)
+    {
+      kt_mfa_controller_end_operation (self, task, NULL);
+      return;
+    }
+  kt_api_client_revoke_async (revoker, g_task_get_cancellable (task), on_revoked_again, task);
+}
+
 /* Asks the server again to end the session a sign-out could not end there. */
 void
 kt_mfa_controller_revoke_again_async (KtMfaController     *self,
@@ -414,21 +453,8 @@ kt_mfa_controller_revoke_again_async (KtMfaController     *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  KtApiClient *revoker;
-  GTask *task;
-
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_revoke_again_async,
-                                            cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-
-  revoker = g_object_get_data (G_OBJECT (self), PENDING_REVOCATION);
-  if (revoker == NULL)
-    {
-      kt_mfa_controller_end_operation (self, task, NULL);
-      return;
-    }
-  kt_api_client_revoke_async (revoker, g_task_get_cancellable (task), on_revoked_again, task);
+  kt_mfa_controller_start (self, kt_mfa_controller_revoke_again_async, revoke_again_now,
+                           cancellable, callback, user_data);
 }

@@ -165,6 +165,20 @@ kt_mfa_controller_start_registration (KtMfaController *self,
                                                         on_registration_options, task);
 }
 
+gboolean
+kt_mfa_controller_refuse_bad_name (KtMfaController *self,
+                                   GTask           *task,
+                                   const char      *name,
+                                   gboolean         required)
+{
+  if (g_utf8_strlen (name, -1) <= 64 && (!required || *name != '\0'))
+    return FALSE;
+
+  kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
+                            _("A passkey's name needs 1 to 64 characters."));
+  return TRUE;
+}
+
 GTask *
 kt_mfa_controller_begin_registration (KtMfaController     *self,
                                       gpointer             source_tag,
@@ -183,12 +197,8 @@ kt_mfa_controller_begin_registration (KtMfaController     *self,
   if (task == NULL)
     return NULL;
 
-  if (g_utf8_strlen (trimmed, -1) > 64 || (name_required && *trimmed == '\0'))
-    {
-      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
-                                _("A passkey's name needs 1 to 64 characters."));
-      return NULL;
-    }
+  if (kt_mfa_controller_refuse_bad_name (self, task, trimmed, name_required))
+    return NULL;
 
   data = g_new0 (CeremonyData, 1);
   data->alias = *trimmed != '\0' ? g_steal_pointer (&trimmed) : NULL;
@@ -215,6 +225,24 @@ kt_mfa_controller_register_passkey_async (KtMfaController     *self,
     kt_mfa_controller_start_registration (self, task);
 }
 
+gboolean
+kt_mfa_controller_keep_proof (KtMfaController  *self,
+                              GTask            *task,
+                              KtVerifyResponse *response)
+{
+  /* A token earned for another application is handed to it, not kept: only the session's own
+   * token is taken, and the answer goes back to the operation on its task. */
+  if (g_object_get_data (G_OBJECT (task), "kt-step-up-hand-out") != NULL)
+    {
+      kt_session_keeper_apply_session (self->keeper, response);
+      g_object_set_data_full (G_OBJECT (task), "kt-step-up-response", g_object_ref (response),
+                              g_object_unref);
+      return TRUE;
+    }
+  kt_session_keeper_apply (self->keeper, response);
+  return FALSE;
+}
+
 static void
 on_passkey_authenticated (GObject      *source,
                           GAsyncResult *result,
@@ -231,16 +259,7 @@ on_passkey_authenticated (GObject      *source,
   if (kt_mfa_controller_end_on_failure (self, task, response != NULL, &error))
     return;
 
-  /* A token earned for another application is handed to it, not kept: only the session's own
-   * token is taken, and the answer goes back to the operation on its task. */
-  if (g_object_get_data (G_OBJECT (task), "kt-step-up-hand-out") != NULL)
-    {
-      kt_session_keeper_apply_session (self->keeper, response);
-      g_object_set_data_full (G_OBJECT (task), "kt-step-up-response", g_object_ref (response),
-                              g_object_unref);
-    }
-  else
-    kt_session_keeper_apply (self->keeper, response);
+  kt_mfa_controller_keep_proof (self, task, response);
   /* A step-up goes back to the action that asked for it; signing in moves the flow on. */
   if (next != NULL)
     next (self, task);
@@ -308,14 +327,11 @@ kt_mfa_controller_authenticate_passkey_async (KtMfaController     *self,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_authenticate_passkey_async,
-                                            cancellable, callback, user_data);
-  if (task != NULL)
-    kt_mfa_controller_authenticate_with_key (self, task);
+  kt_mfa_controller_start (self, kt_mfa_controller_authenticate_passkey_async,
+                           kt_mfa_controller_authenticate_with_key, cancellable, callback,
+                           user_data);
 }
 
 /* The key's PIN */

@@ -53,7 +53,8 @@ struct _KtMfaController
   gulong retries_handler;
 };
 
-/* What an operation does next once a step-up has earned the token it needed. */
+/* A step of the operation behind @task: its first, or what it does next once a step-up has
+ * earned the token it needed. */
 typedef void (*KtMfaControllerNext) (KtMfaController *self,
                                      GTask           *task);
 
@@ -62,6 +63,14 @@ typedef void (*KtMfaControllerNext) (KtMfaController *self,
 /* Starts an operation: NULL (the task already answered) when another one runs. */
 GTask   *kt_mfa_controller_begin_operation (KtMfaController     *self,
                                             gpointer             source_tag,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+/* Starts an operation and runs its @first_step, unless another one runs (then the task has
+ * already answered). */
+void     kt_mfa_controller_start           (KtMfaController     *self,
+                                            gpointer             source_tag,
+                                            KtMfaControllerNext  first_step,
                                             GCancellable        *cancellable,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data);
@@ -103,6 +112,13 @@ void     kt_mfa_controller_set_passkeys    (KtMfaController     *self,
 
 /* kt-mfa-controller-passkeys.c */
 
+/* The check of a passkey's name, @name as trimmed: unless it has 1 to 64 characters (or none,
+ * unless @required), ends the operation with a refusal and returns TRUE, for the caller to return
+ * at once. */
+gboolean kt_mfa_controller_refuse_bad_name (KtMfaController     *self,
+                                            GTask               *task,
+                                            const char          *name,
+                                            gboolean             required);
 /* Begins a registration of a key named @alias, whose answer carries the token held for
  * @elevated_scope (NULL: none); NULL (the task already answered) when @alias cannot be a name. */
 GTask   *kt_mfa_controller_begin_registration (KtMfaController     *self,
@@ -121,6 +137,12 @@ void     kt_mfa_controller_start_registration (KtMfaController  *self,
  * token when that is NULL), signing in otherwise. */
 void     kt_mfa_controller_authenticate_with_key (KtMfaController *self,
                                                   GTask           *task);
+/* Takes the tokens a step-up's proof (the key's or a recovery code's) earned in @response. For a
+ * token handed out to another application ("kt-step-up-hand-out") only the session's part is
+ * taken, @response waits on the task as "kt-step-up-response", and this returns TRUE. */
+gboolean kt_mfa_controller_keep_proof      (KtMfaController     *self,
+                                            GTask               *task,
+                                            KtVerifyResponse    *response);
 
 /* kt-mfa-controller-step-up.c */
 

@@ -27,21 +27,24 @@ on_session_refreshed (GObject      *source,
   kt_mfa_controller_end_operation (self, task, g_steal_pointer (&error));
 }
 
+static void
+refresh_session_now (KtMfaController *self,
+                     GTask           *task)
+{
+  kt_api_client_refresh_async (self->api, g_task_get_cancellable (task), on_session_refreshed,
+                               task);
+}
+
 void
 kt_mfa_controller_refresh_session_async (KtMfaController     *self,
                                          GCancellable        *cancellable,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_refresh_session_async,
-                                            cancellable, callback, user_data);
-  if (task != NULL)
-    kt_api_client_refresh_async (self->api, g_task_get_cancellable (task), on_session_refreshed,
-                                 task);
+  kt_mfa_controller_start (self, kt_mfa_controller_refresh_session_async, refresh_session_now,
+                           cancellable, callback, user_data);
 }
 
 char *

@@ -104,6 +104,20 @@ with_api_version (KtMfaController     *self,
                                     on_settings_for_version, task);
 }
 
+/* No proof is needed: the action waiting for the step-up goes ahead, and its task no longer
+ * asks for one. */
+static void
+go_ahead (KtMfaController *self,
+          GTask           *task)
+{
+  KtMfaControllerNext next = (KtMfaControllerNext) g_object_get_data (G_OBJECT (task),
+                                                                      "kt-step-up-next");
+
+  g_object_set_data (G_OBJECT (task), "kt-step-up-next", NULL);
+  g_object_set_data (G_OBJECT (task), "kt-step-up-scope", NULL);
+  next (self, task);
+}
+
 static void
 on_step_up_checked (GObject      *source,
                     GAsyncResult *result,
@@ -112,8 +126,6 @@ on_step_up_checked (GObject      *source,
   GTask *task = user_data;
   KtMfaController *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
-  KtMfaControllerNext next = (KtMfaControllerNext) g_object_get_data (G_OBJECT (task),
-                                                                      "kt-step-up-next");
   gboolean required = TRUE;
 
   if (!kt_api_client_check_step_up_finish (KT_API_CLIENT (source), result, &required, &error))
@@ -131,9 +143,7 @@ on_step_up_checked (GObject      *source,
 
   if (!required)
     {
-      g_object_set_data (G_OBJECT (task), "kt-step-up-next", NULL);
-      g_object_set_data (G_OBJECT (task), "kt-step-up-scope", NULL);
-      next (self, task);
+      go_ahead (self, task);
       return;
     }
   kt_mfa_controller_authenticate_with_key (self, task);
@@ -143,16 +153,12 @@ static void
 step_up_with_version (KtMfaController *self,
                       GTask           *task)
 {
-  KtMfaControllerNext next = (KtMfaControllerNext) g_object_get_data (G_OBJECT (task),
-                                                                      "kt-step-up-next");
   const char *scope = g_object_get_data (G_OBJECT (task), "kt-step-up-scope");
 
   /* A token held for the scope spares both the check and the key, until it expires. */
   if (!self->scoped_step_up || kt_api_client_has_elevated_token (self->api, scope))
     {
-      g_object_set_data (G_OBJECT (task), "kt-step-up-next", NULL);
-      g_object_set_data (G_OBJECT (task), "kt-step-up-scope", NULL);
-      next (self, task);
+      go_ahead (self, task);
       return;
     }
 
@@ -199,9 +205,8 @@ kt_mfa_controller_step_up_async (KtMfaController     *self,
                              end_stepped_up);
 }
 
-static void hand_out (KtMfaController  *self,
-                      GTask            *task,
-                      KtVerifyResponse *response);
+static void hand_out (KtMfaController *self,
+                      GTask           *task);
 
 /* A recovery code in place of the key: earns the token for @scope and ends, and the action
  * asked again then finds it held; or, for another application, hands it out. */
@@ -219,15 +224,10 @@ on_recovery_code_stepped_up (GObject      *source,
   if (kt_mfa_controller_end_on_failure (self, task, response != NULL, &error))
     return;
 
-  /* Earned for another application: only the session's token is kept here. */
-  if (g_object_get_data (G_OBJECT (task), "kt-step-up-hand-out") != NULL)
-    {
-      kt_session_keeper_apply_session (self->keeper, response);
-      hand_out (self, task, response);
-      return;
-    }
-  kt_session_keeper_apply (self->keeper, response);
-  kt_mfa_controller_end_operation (self, task, NULL);
+  if (kt_mfa_controller_keep_proof (self, task, response))
+    hand_out (self, task);
+  else
+    kt_mfa_controller_end_operation (self, task, NULL);
 }
 
 static void
@@ -303,15 +303,15 @@ hand_out_free (HandOut *data)
   g_free (data);
 }
 
-/* Ends the operation with the token @response carries for the caller: the elevated access token
- * on an enforced environment, the MFA token on a legacy one. The session's own token in it has
- * been taken already. */
+/* Ends the operation with the token the proof's answer ("kt-step-up-response") carries for the
+ * caller: the elevated access token on an enforced environment, the MFA token on a legacy one.
+ * The session's own token in it has been taken already. */
 static void
-hand_out (KtMfaController  *self,
-          GTask            *task,
-          KtVerifyResponse *response)
+hand_out (KtMfaController *self,
+          GTask           *task)
 {
   HandOut *data = g_task_get_task_data (task);
+  KtVerifyResponse *response = g_object_get_data (G_OBJECT (task), "kt-step-up-response");
   const char *token = self->scoped_step_up
                       ? kt_verify_response_get_elevated_access_token (response)
                       : kt_verify_response_get_mfa_token (response);
@@ -329,13 +329,6 @@ hand_out (KtMfaController  *self,
   g_debug ("A %s was handed out", self->scoped_step_up ? "elevated access token"
                                                        : "single-use MFA token");
   kt_mfa_controller_end_operation (self, task, NULL);
-}
-
-static void
-hand_out_from_key (KtMfaController *self,
-                   GTask           *task)
-{
-  hand_out (self, task, g_object_get_data (G_OBJECT (task), "kt-step-up-response"));
 }
 
 static void
@@ -357,7 +350,7 @@ request_elevated_token_now (KtMfaController *self,
     }
 
   /* No POST /stepUp/check and no token held for @scope: the caller wants a proof now. */
-  g_object_set_data (G_OBJECT (task), "kt-step-up-next", (gpointer) hand_out_from_key);
+  g_object_set_data (G_OBJECT (task), "kt-step-up-next", (gpointer) hand_out);
   g_object_set_data (G_OBJECT (task), "kt-step-up-scope", (gpointer) scope);
   kt_mfa_controller_authenticate_with_key (self, task);
 }

@@ -270,6 +270,21 @@ kt_mfa_controller_begin_operation (KtMfaController     *self,
 }
 
 void
+kt_mfa_controller_start (KtMfaController     *self,
+                         gpointer             source_tag,
+                         KtMfaControllerNext  first_step,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  GTask *task = kt_mfa_controller_begin_operation (self, source_tag, cancellable, callback,
+                                                   user_data);
+
+  if (task != NULL)
+    first_step (self, task);
+}
+
+void
 kt_mfa_controller_end_operation (KtMfaController *self,
                                  GTask           *task,
                                  GError          *error)
@@ -477,24 +492,25 @@ on_session_loaded (GObject      *source,
   kt_api_client_get_user_async (self->api, g_task_get_cancellable (task), on_restored_user, task);
 }
 
+static void
+restore_now (KtMfaController *self,
+             GTask           *task)
+{
+  set_step (self, KT_MFA_STEP_STARTING);
+  kt_session_keeper_load_async (self->keeper, g_task_get_cancellable (task), on_session_loaded,
+                                task);
+}
+
 void
 kt_mfa_controller_restore_async (KtMfaController     *self,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_restore_async, cancellable,
-                                            callback, user_data);
-  if (task == NULL)
-    return;
-
-  set_step (self, KT_MFA_STEP_STARTING);
-  kt_session_keeper_load_async (self->keeper, g_task_get_cancellable (task), on_session_loaded,
-                                task);
+  kt_mfa_controller_start (self, kt_mfa_controller_restore_async, restore_now, cancellable,
+                           callback, user_data);
 }
 
 /* send_code / resend_code */
@@ -576,21 +592,10 @@ kt_mfa_controller_send_code_async (KtMfaController     *self,
                                                  on_code_sent, task);
 }
 
-void
-kt_mfa_controller_resend_code_async (KtMfaController     *self,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data)
+static void
+resend_code_now (KtMfaController *self,
+                 GTask           *task)
 {
-  GTask *task;
-
-  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
-
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_resend_code_async, cancellable,
-                                            callback, user_data);
-  if (task == NULL)
-    return;
-
   if (self->email == NULL || self->verification_uuid == NULL)
     {
       kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_WRONG_STEP,
@@ -600,6 +605,18 @@ kt_mfa_controller_resend_code_async (KtMfaController     *self,
 
   kt_api_client_retry_email_verification_async (self->api, self->email, self->verification_uuid,
                                                 g_task_get_cancellable (task), on_code_sent, task);
+}
+
+void
+kt_mfa_controller_resend_code_async (KtMfaController     *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
+
+  kt_mfa_controller_start (self, kt_mfa_controller_resend_code_async, resend_code_now,
+                           cancellable, callback, user_data);
 }
 
 /* verify_code and use_recovery_code: both answer a VerifyResponse that moves the flow on */
@@ -718,24 +735,24 @@ kt_mfa_controller_use_recovery_code_async (KtMfaController     *self,
                                                   g_task_get_cancellable (task), on_verified, task);
 }
 
+static void
+acknowledge_recovery_codes_now (KtMfaController *self,
+                                GTask           *task)
+{
+  kt_api_client_acknowledge_recovery_codes_async (self->api, g_task_get_cancellable (task),
+                                                  on_verified, task);
+}
+
 void
 kt_mfa_controller_acknowledge_recovery_codes_async (KtMfaController     *self,
                                                     GCancellable        *cancellable,
                                                     GAsyncReadyCallback  callback,
                                                     gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
 
-  task = kt_mfa_controller_begin_operation (self,
-                                            kt_mfa_controller_acknowledge_recovery_codes_async,
-                                            cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-
-  kt_api_client_acknowledge_recovery_codes_async (self->api, g_task_get_cancellable (task),
-                                                  on_verified, task);
+  kt_mfa_controller_start (self, kt_mfa_controller_acknowledge_recovery_codes_async,
+                           acknowledge_recovery_codes_now, cancellable, callback, user_data);
 }
 
 /* Step changes that need no server */
