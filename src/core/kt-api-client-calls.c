@@ -43,9 +43,9 @@ kt_api_client_check_step_up_async (KtApiClient         *self,
 {
   g_autoptr(JsonNode) body = build_object ("scope", scope, NULL);
 
-  kt_api_client_start_call (self, "POST", "/stepUp/check", body, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_OBJECT, kt_api_client_check_step_up_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "POST", "/stepUp/check", body, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_OBJECT, kt_api_client_check_step_up_async,
+                            cancellable, callback, user_data);
 }
 
 gboolean
@@ -79,9 +79,9 @@ kt_api_client_get_settings_async (KtApiClient         *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/settings", NULL, CALL_IDEMPOTENT,
-              KT_API_PARSER_OBJECT, kt_api_client_get_settings_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "GET", "/settings", NULL, CALL_IDEMPOTENT, NULL,
+                            KT_API_PARSER_OBJECT, kt_api_client_get_settings_async,
+                            cancellable, callback, user_data);
 }
 
 JsonObject *
@@ -101,9 +101,9 @@ kt_api_client_create_email_verification_async (KtApiClient         *self,
 {
   g_autoptr(JsonNode) body = build_object ("email", email, NULL);
 
-  kt_api_client_start_call (self, "POST", "/emailVerifications/create", body, CALL_PLAIN,
-              KT_API_PARSER_VERIFICATION_UUID, kt_api_client_create_email_verification_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "POST", "/emailVerifications/create", body, CALL_PLAIN, NULL,
+                            KT_API_PARSER_VERIFICATION_UUID, kt_api_client_create_email_verification_async,
+                            cancellable, callback, user_data);
 }
 
 char *
@@ -125,9 +125,9 @@ kt_api_client_retry_email_verification_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = build_object ("email", email,
                                            "verificationUUID", verification_uuid, NULL);
 
-  kt_api_client_start_call (self, "POST", "/emailVerifications/retry", body, CALL_PLAIN,
-              KT_API_PARSER_VERIFICATION_UUID, kt_api_client_retry_email_verification_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "POST", "/emailVerifications/retry", body, CALL_PLAIN, NULL,
+                            KT_API_PARSER_VERIFICATION_UUID, kt_api_client_retry_email_verification_async,
+                            cancellable, callback, user_data);
 }
 
 char *
@@ -149,9 +149,9 @@ kt_api_client_sign_in_with_email_code_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = build_object ("verificationUUID", verification_uuid,
                                            "verificationToken", code, NULL);
 
-  kt_api_client_start_call (self, "POST", "/emailVerifications/signin", body, CALL_PLAIN,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_sign_in_with_email_code_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "POST", "/emailVerifications/signin", body, CALL_PLAIN, NULL,
+                            KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_sign_in_with_email_code_async,
+                            cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -182,9 +182,9 @@ kt_api_client_get_user_async (KtApiClient         *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_USER, kt_api_client_get_user_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "GET", "/users", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_USER, kt_api_client_get_user_async,
+                            cancellable, callback, user_data);
 }
 
 KtUser *
@@ -201,9 +201,9 @@ kt_api_client_refresh_async (KtApiClient         *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  kt_api_client_start_call (self, "POST", "/refresh", NULL, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_refresh_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "POST", "/refresh", NULL, CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_refresh_async,
+                            cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -220,9 +220,9 @@ kt_api_client_revoke_async (KtApiClient         *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  kt_api_client_start_call (self, "POST", "/revoke", NULL, CALL_AUTHENTICATED,
-              KT_API_PARSER_NOTHING, kt_api_client_revoke_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "POST", "/revoke", NULL, CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_NOTHING, kt_api_client_revoke_async,
+                            cancellable, callback, user_data);
 }
 
 gboolean
@@ -239,9 +239,9 @@ kt_api_client_check_session_async (KtApiClient         *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/session", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_NOTHING, kt_api_client_check_session_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "GET", "/session", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_NOTHING, kt_api_client_check_session_async,
+                            cancellable, callback, user_data);
 }
 
 gboolean
@@ -258,9 +258,9 @@ kt_api_client_list_passkeys_async (KtApiClient         *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/passkeys", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_PASSKEYS, kt_api_client_list_passkeys_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "GET", "/users/passkeys", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_PASSKEYS, kt_api_client_list_passkeys_async,
+                            cancellable, callback, user_data);
 }
 
 GListModel *
@@ -277,9 +277,9 @@ kt_api_client_get_passkey_registration_options_async (KtApiClient         *self,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/passkeys/register", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_OBJECT, kt_api_client_get_passkey_registration_options_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "GET", "/users/passkeys/register", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_OBJECT, kt_api_client_get_passkey_registration_options_async,
+                            cancellable, callback, user_data);
 }
 
 JsonObject *
@@ -329,9 +329,9 @@ kt_api_client_register_passkey_async (KtApiClient         *self,
 {
   g_autoptr(JsonNode) body = with_step_up_request (registration, create_mfa_token, NULL);
 
-  kt_api_client_start_elevated_call (self, "POST", "/users/passkeys/register", body, CALL_AUTHENTICATED,
-                       elevated_scope, KT_API_PARSER_VERIFY_RESPONSE,
-                       kt_api_client_register_passkey_async, cancellable, callback, user_data);
+  kt_api_client_start_call (self, "POST", "/users/passkeys/register", body, CALL_AUTHENTICATED,
+                            elevated_scope, KT_API_PARSER_VERIFY_RESPONSE,
+                            kt_api_client_register_passkey_async, cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -349,9 +349,9 @@ kt_api_client_get_passkey_authentication_options_async (KtApiClient         *sel
                                                         gpointer             user_data)
 {
   kt_api_client_start_call (self, "GET", "/users/passkeys/authenticate", NULL,
-              CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_OBJECT, kt_api_client_get_passkey_authentication_options_async,
-              cancellable, callback, user_data);
+                            CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_OBJECT, kt_api_client_get_passkey_authentication_options_async,
+                            cancellable, callback, user_data);
 }
 
 JsonObject *
@@ -374,9 +374,9 @@ kt_api_client_authenticate_passkey_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = with_step_up_request (assertion, create_mfa_token,
                                                    requested_scope);
 
-  kt_api_client_start_call (self, "POST", "/users/mfa/auth/passkey", body, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_passkey_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "POST", "/users/mfa/auth/passkey", body, CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_passkey_async,
+                            cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -397,9 +397,9 @@ kt_api_client_rename_passkey_async (KtApiClient         *self,
 {
   g_autoptr(JsonNode) body = build_object ("id", passkey_id, "alias", alias, NULL);
 
-  kt_api_client_start_call (self, "PUT", "/users/passkeys", body, CALL_AUTHENTICATED | CALL_STEP_UP,
-              KT_API_PARSER_PASSKEY, kt_api_client_rename_passkey_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "PUT", "/users/passkeys", body, CALL_AUTHENTICATED | CALL_STEP_UP, NULL,
+                            KT_API_PARSER_PASSKEY, kt_api_client_rename_passkey_async,
+                            cancellable, callback, user_data);
 }
 
 KtPasskey *
@@ -419,10 +419,10 @@ kt_api_client_delete_passkey_async (KtApiClient         *self,
 {
   g_autoptr(JsonNode) body = build_object ("passkeyId", passkey_id, NULL);
 
-  kt_api_client_start_elevated_call (self, "DELETE", "/users/passkeys", body,
-                       CALL_AUTHENTICATED | CALL_STEP_UP, KT_SCOPE_CREDENTIAL_UNLINK,
-                       KT_API_PARSER_NOTHING, kt_api_client_delete_passkey_async,
-                       cancellable, callback, user_data);
+  kt_api_client_start_call (self, "DELETE", "/users/passkeys", body,
+                            CALL_AUTHENTICATED | CALL_STEP_UP, KT_SCOPE_CREDENTIAL_UNLINK,
+                            KT_API_PARSER_NOTHING, kt_api_client_delete_passkey_async,
+                            cancellable, callback, user_data);
 }
 
 gboolean
@@ -441,9 +441,9 @@ kt_api_client_get_recovery_codes_async (KtApiClient         *self,
 {
   /* Not idempotent on the server's side (the first call creates the codes), but a repeat
    * returns the same codes, so sending it again after a network error is safe. */
-  kt_api_client_start_call (self, "GET", "/users/mfa/recovery", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_RECOVERY_CODES, kt_api_client_get_recovery_codes_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "GET", "/users/mfa/recovery", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_RECOVERY_CODES, kt_api_client_get_recovery_codes_async,
+                            cancellable, callback, user_data);
 }
 
 char **
@@ -460,9 +460,9 @@ kt_api_client_create_recovery_codes_async (KtApiClient         *self,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data)
 {
-  kt_api_client_start_call (self, "POST", "/users/mfa/recovery", NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
-              KT_API_PARSER_RECOVERY_CODES, kt_api_client_create_recovery_codes_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "POST", "/users/mfa/recovery", NULL, CALL_AUTHENTICATED | CALL_STEP_UP, NULL,
+                            KT_API_PARSER_RECOVERY_CODES, kt_api_client_create_recovery_codes_async,
+                            cancellable, callback, user_data);
 }
 
 char **
@@ -486,9 +486,9 @@ kt_api_client_authenticate_recovery_code_async (KtApiClient         *self,
   g_autoptr(JsonNode) body = with_step_up_request (json_node_get_object (plain),
                                                    create_mfa_token, requested_scope);
 
-  kt_api_client_start_call (self, "POST", "/users/mfa/auth/recovery", body, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_recovery_code_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "POST", "/users/mfa/auth/recovery", body, CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_recovery_code_async,
+                            cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -507,9 +507,9 @@ kt_api_client_acknowledge_recovery_codes_async (KtApiClient         *self,
 {
   g_autoptr(JsonNode) body = build_object ("mfaBackupCodeAcknowledgement", "complete", NULL);
 
-  kt_api_client_start_call (self, "PUT", "/users", body, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_acknowledge_recovery_codes_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "PUT", "/users", body, CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_acknowledge_recovery_codes_async,
+                            cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -526,9 +526,9 @@ kt_api_client_get_mfa_methods_async (KtApiClient         *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/mfa/methods", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_MFA_METHODS, kt_api_client_get_mfa_methods_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "GET", "/users/mfa/methods", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_MFA_METHODS, kt_api_client_get_mfa_methods_async,
+                            cancellable, callback, user_data);
 }
 
 KtMfaMethods *
@@ -545,9 +545,9 @@ kt_api_client_list_mfa_devices_async (KtApiClient         *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/mfa", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_MFA_DEVICES, kt_api_client_list_mfa_devices_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, "GET", "/users/mfa", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                            KT_API_PARSER_MFA_DEVICES, kt_api_client_list_mfa_devices_async,
+                            cancellable, callback, user_data);
 }
 
 GListModel *
@@ -568,9 +568,9 @@ kt_api_client_delete_mfa_device_async (KtApiClient         *self,
   g_autofree char *escaped = g_uri_escape_string (device_id, NULL, FALSE);
   g_autofree char *path = g_strconcat ("/users/mfa/", escaped, NULL);
 
-  kt_api_client_start_elevated_call (self, "DELETE", path, NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
-                       KT_SCOPE_CREDENTIAL_UNLINK, KT_API_PARSER_NOTHING,
-                       kt_api_client_delete_mfa_device_async, cancellable, callback, user_data);
+  kt_api_client_start_call (self, "DELETE", path, NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
+                            KT_SCOPE_CREDENTIAL_UNLINK, KT_API_PARSER_NOTHING,
+                            kt_api_client_delete_mfa_device_async, cancellable, callback, user_data);
 }
 
 gboolean

@@ -25,31 +25,21 @@ typedef enum {
 /* Starts a call; @body (may be NULL) is serialized at once, so the caller keeps it. With
  * @elevated_scope, the call carries a live elevated access token for that scope when the client
  * holds one. */
-void     kt_api_client_start_elevated_call (KtApiClient         *self,
-                                            const char          *method,
-                                            const char          *path,
-                                            JsonNode            *body,
-                                            CallFlags            flags,
-                                            const char          *elevated_scope,
-                                            KtApiParserKind      parser,
-                                            gpointer             source_tag,
-                                            GCancellable        *cancellable,
-                                            GAsyncReadyCallback  callback,
-                                            gpointer             user_data);
-void     kt_api_client_start_call          (KtApiClient         *self,
-                                            const char          *method,
-                                            const char          *path,
-                                            JsonNode            *body,
-                                            CallFlags            flags,
-                                            KtApiParserKind      parser,
-                                            gpointer             source_tag,
-                                            GCancellable        *cancellable,
-                                            GAsyncReadyCallback  callback,
-                                            gpointer             user_data);
+void     kt_api_client_start_call  (KtApiClient          *self,
+                                    const char           *method,
+                                    const char           *path,
+                                    JsonNode             *body,
+                                    CallFlags             flags,
+                                    const char           *elevated_scope,
+                                    KtApiParserKind       parser,
+                                    gpointer              source_tag,
+                                    GCancellable         *cancellable,
+                                    GAsyncReadyCallback   callback,
+                                    gpointer              user_data);
 /* The result of a call started with @source_tag: what its parser made, or NULL and the error. */
-gpointer kt_api_client_finish_call         (KtApiClient         *self,
-                                            GAsyncResult        *result,
-                                            gpointer             source_tag,
-                                            GError             **error);
+gpointer kt_api_client_finish_call (KtApiClient          *self,
+                                    GAsyncResult         *result,
+                                    gpointer              source_tag,
+                                    GError              **error);
 
 G_END_DECLS

@@ -762,26 +762,26 @@ device_headers_ready (GTask *task)
     {
       g_autofree char *path = g_strdup_printf ("/nonces?count=%d", KT_DEVICE_NONCE_BATCH);
 
-      kt_api_client_start_call (self, "GET", path, NULL, CALL_IDEMPOTENT, KT_API_PARSER_OBJECT,
-                                device_headers_ready, g_task_get_cancellable (task),
-                                on_device_nonces, task);
+      kt_api_client_start_call (self, "GET", path, NULL, CALL_IDEMPOTENT, NULL,
+                                KT_API_PARSER_OBJECT, device_headers_ready,
+                                g_task_get_cancellable (task), on_device_nonces, task);
       return FALSE;
     }
   return TRUE;
 }
 
 void
-kt_api_client_start_elevated_call (KtApiClient         *self,
-                     const char          *method,
-                     const char          *path,
-                     JsonNode            *body,
-                     CallFlags            flags,
-                     const char          *elevated_scope,
-                     KtApiParserKind      parser,
-                     gpointer             source_tag,
-                     GCancellable        *cancellable,
-                     GAsyncReadyCallback  callback,
-                     gpointer             user_data)
+kt_api_client_start_call (KtApiClient          *self,
+                          const char           *method,
+                          const char           *path,
+                          JsonNode             *body,
+                          CallFlags             flags,
+                          const char           *elevated_scope,
+                          KtApiParserKind       parser,
+                          gpointer              source_tag,
+                          GCancellable         *cancellable,
+                          GAsyncReadyCallback   callback,
+                          gpointer              user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Call *call = g_new0 (Call, 1);
@@ -809,27 +809,11 @@ kt_api_client_start_elevated_call (KtApiClient         *self,
   send_attempt (task);
 }
 
-void
-kt_api_client_start_call (KtApiClient         *self,
-            const char          *method,
-            const char          *path,
-            JsonNode            *body,
-            CallFlags            flags,
-            KtApiParserKind      parser,
-            gpointer             source_tag,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
-{
-  kt_api_client_start_elevated_call (self, method, path, body, flags, NULL, parser, source_tag, cancellable,
-                       callback, user_data);
-}
-
 gpointer
 kt_api_client_finish_call (KtApiClient   *self,
-             GAsyncResult  *result,
-             gpointer       source_tag,
-             GError       **error)
+                           GAsyncResult  *result,
+                           gpointer       source_tag,
+                           GError       **error)
 {
   g_return_val_if_fail (KT_IS_API_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
