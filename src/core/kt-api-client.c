@@ -454,6 +454,17 @@ finish_with_error (GTask  *task,
   g_object_unref (task);
 }
 
+/* Ends an attempt, and its call with @error (taken), without reading further. */
+static void
+attempt_refuse (Attempt *attempt,
+                GError  *error)
+{
+  GTask *task = attempt->task;
+
+  attempt_abandon (attempt);
+  finish_with_error (task, g_task_get_task_data (task), error);
+}
+
 /* Ends an attempt that the network, the deadline or the person cancelling stopped. */
 static void
 attempt_fail (Attempt *attempt,
@@ -465,9 +476,7 @@ attempt_fail (Attempt *attempt,
   if (attempt->past_deadline && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     error = timed_out = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "deadline");
-  error = error_from_transport (g_task_get_source_object (task), error);
-  attempt_abandon (attempt);
-  finish_with_error (task, g_task_get_task_data (task), error);
+  attempt_refuse (attempt, error_from_transport (g_task_get_source_object (task), error));
 }
 
 /* The answer's status and headers have come; its body is read in chunks from here on. */
@@ -477,8 +486,7 @@ on_response (GObject      *source,
              gpointer      user_data)
 {
   Attempt *attempt = user_data;
-  GTask *task = attempt->task;
-  Call *call = g_task_get_task_data (task);
+  Call *call = g_task_get_task_data (attempt->task);
   g_autoptr(GError) error = NULL;
   guint status;
 
@@ -494,9 +502,7 @@ on_response (GObject      *source,
     {
       /* Never followed: the token would go, or the answer come, from elsewhere. */
       g_debug ("%s %s → %u", call->method, call->path, status);
-      error = error_from_redirect (attempt->message);
-      attempt_abandon (attempt);
-      finish_with_error (task, call, g_steal_pointer (&error));
+      attempt_refuse (attempt, error_from_redirect (attempt->message));
       return;
     }
 
@@ -564,8 +570,7 @@ on_answer_chunk_read (GObject      *source,
                       gpointer      user_data)
 {
   Attempt *attempt = user_data;
-  GTask *task = attempt->task;
-  Call *call = g_task_get_task_data (task);
+  Call *call = g_task_get_task_data (attempt->task);
   g_autoptr(GError) error = NULL;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
 
@@ -581,10 +586,8 @@ on_answer_chunk_read (GObject      *source,
     {
       g_debug ("%s %s: answer over %d bytes; dropped", call->method, call->path,
                KT_MAX_RESPONSE_SIZE);
-      attempt_abandon (attempt);
-      finish_with_error (task, call,
-                         g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
-                                              _("The server's answer is far too large.")));
+      attempt_refuse (attempt, g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                                                    _("The server's answer is far too large.")));
       return;
     }
   if (n > 0)
