@@ -486,7 +486,6 @@ on_response (GObject      *source,
              gpointer      user_data)
 {
   Attempt *attempt = user_data;
-  Call *call = g_task_get_task_data (attempt->task);
   g_autoptr(GError) error = NULL;
   guint status;
 
@@ -500,6 +499,8 @@ on_response (GObject      *source,
   status = soup_message_get_status (attempt->message);
   if (SOUP_STATUS_IS_REDIRECTION (status))
     {
+      Call *call = g_task_get_task_data (attempt->task);
+
       /* Never followed: the token would go, or the answer come, from elsewhere. */
       g_debug ("%s %s → %u", call->method, call->path, status);
       attempt_refuse (attempt, error_from_redirect (attempt->message));
@@ -570,7 +571,6 @@ on_answer_chunk_read (GObject      *source,
                       gpointer      user_data)
 {
   Attempt *attempt = user_data;
-  Call *call = g_task_get_task_data (attempt->task);
   g_autoptr(GError) error = NULL;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
 
@@ -584,6 +584,8 @@ on_answer_chunk_read (GObject      *source,
    * too, after at most the cap of decoded bytes. */
   if (attempt->body->len > KT_MAX_RESPONSE_SIZE)
     {
+      Call *call = g_task_get_task_data (attempt->task);
+
       g_debug ("%s %s: answer over %d bytes; dropped", call->method, call->path,
                KT_MAX_RESPONSE_SIZE);
       attempt_refuse (attempt, g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
