@@ -41,10 +41,11 @@ kt_api_client_check_step_up_async (KtApiClient         *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "POST", "/stepUp/check", CALL_IDEMPOTENT | CALL_AUTHENTICATED,
+                                      NULL, KT_API_PARSER_OBJECT };
   g_autoptr(JsonNode) body = build_object ("scope", scope, NULL);
 
-  kt_api_client_start_call (self, "POST", "/stepUp/check", body, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_OBJECT, kt_api_client_check_step_up_async,
+  kt_api_client_start_call (self, &spec, body, kt_api_client_check_step_up_async,
                             cancellable, callback, user_data);
 }
 
@@ -79,8 +80,10 @@ kt_api_client_get_settings_async (KtApiClient         *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/settings", NULL, CALL_IDEMPOTENT, NULL,
-                            KT_API_PARSER_OBJECT, kt_api_client_get_settings_async,
+  static const KtApiCallSpec spec = { "GET", "/settings", CALL_IDEMPOTENT, NULL,
+                                      KT_API_PARSER_OBJECT };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_get_settings_async,
                             cancellable, callback, user_data);
 }
 
@@ -99,10 +102,11 @@ kt_api_client_create_email_verification_async (KtApiClient         *self,
                                                GAsyncReadyCallback  callback,
                                                gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "POST", "/emailVerifications/create", CALL_PLAIN, NULL,
+                                      KT_API_PARSER_VERIFICATION_UUID };
   g_autoptr(JsonNode) body = build_object ("email", email, NULL);
 
-  kt_api_client_start_call (self, "POST", "/emailVerifications/create", body, CALL_PLAIN, NULL,
-                            KT_API_PARSER_VERIFICATION_UUID, kt_api_client_create_email_verification_async,
+  kt_api_client_start_call (self, &spec, body, kt_api_client_create_email_verification_async,
                             cancellable, callback, user_data);
 }
 
@@ -122,11 +126,12 @@ kt_api_client_retry_email_verification_async (KtApiClient         *self,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "POST", "/emailVerifications/retry", CALL_PLAIN, NULL,
+                                      KT_API_PARSER_VERIFICATION_UUID };
   g_autoptr(JsonNode) body = build_object ("email", email,
                                            "verificationUUID", verification_uuid, NULL);
 
-  kt_api_client_start_call (self, "POST", "/emailVerifications/retry", body, CALL_PLAIN, NULL,
-                            KT_API_PARSER_VERIFICATION_UUID, kt_api_client_retry_email_verification_async,
+  kt_api_client_start_call (self, &spec, body, kt_api_client_retry_email_verification_async,
                             cancellable, callback, user_data);
 }
 
@@ -146,11 +151,12 @@ kt_api_client_sign_in_with_email_code_async (KtApiClient         *self,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "POST", "/emailVerifications/signin", CALL_PLAIN, NULL,
+                                      KT_API_PARSER_VERIFY_RESPONSE };
   g_autoptr(JsonNode) body = build_object ("verificationUUID", verification_uuid,
                                            "verificationToken", code, NULL);
 
-  kt_api_client_start_call (self, "POST", "/emailVerifications/signin", body, CALL_PLAIN, NULL,
-                            KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_sign_in_with_email_code_async,
+  kt_api_client_start_call (self, &spec, body, kt_api_client_sign_in_with_email_code_async,
                             cancellable, callback, user_data);
 }
 
@@ -182,8 +188,10 @@ kt_api_client_get_user_async (KtApiClient         *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_USER, kt_api_client_get_user_async,
+  static const KtApiCallSpec spec = { "GET", "/users", CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_USER };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_get_user_async,
                             cancellable, callback, user_data);
 }
 
@@ -201,8 +209,10 @@ kt_api_client_refresh_async (KtApiClient         *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  kt_api_client_start_call (self, "POST", "/refresh", NULL, CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_refresh_async,
+  static const KtApiCallSpec spec = { "POST", "/refresh", CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_VERIFY_RESPONSE };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_refresh_async,
                             cancellable, callback, user_data);
 }
 
@@ -220,8 +230,10 @@ kt_api_client_revoke_async (KtApiClient         *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  kt_api_client_start_call (self, "POST", "/revoke", NULL, CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_NOTHING, kt_api_client_revoke_async,
+  static const KtApiCallSpec spec = { "POST", "/revoke", CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_NOTHING };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_revoke_async,
                             cancellable, callback, user_data);
 }
 
@@ -239,8 +251,10 @@ kt_api_client_check_session_async (KtApiClient         *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/session", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_NOTHING, kt_api_client_check_session_async,
+  static const KtApiCallSpec spec = { "GET", "/session", CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_NOTHING };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_check_session_async,
                             cancellable, callback, user_data);
 }
 
@@ -258,8 +272,11 @@ kt_api_client_list_passkeys_async (KtApiClient         *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/passkeys", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_PASSKEYS, kt_api_client_list_passkeys_async,
+  static const KtApiCallSpec spec = { "GET", "/users/passkeys",
+                                      CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_PASSKEYS };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_list_passkeys_async,
                             cancellable, callback, user_data);
 }
 
@@ -277,8 +294,11 @@ kt_api_client_get_passkey_registration_options_async (KtApiClient         *self,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/passkeys/register", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_OBJECT, kt_api_client_get_passkey_registration_options_async,
+  static const KtApiCallSpec spec = { "GET", "/users/passkeys/register",
+                                      CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_OBJECT };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_get_passkey_registration_options_async,
                             cancellable, callback, user_data);
 }
 
@@ -327,11 +347,12 @@ kt_api_client_register_passkey_async (KtApiClient         *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
+  KtApiCallSpec spec = { "POST", "/users/passkeys/register", CALL_AUTHENTICATED, elevated_scope,
+                         KT_API_PARSER_VERIFY_RESPONSE };
   g_autoptr(JsonNode) body = with_step_up_request (registration, create_mfa_token, NULL);
 
-  kt_api_client_start_call (self, "POST", "/users/passkeys/register", body, CALL_AUTHENTICATED,
-                            elevated_scope, KT_API_PARSER_VERIFY_RESPONSE,
-                            kt_api_client_register_passkey_async, cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, body, kt_api_client_register_passkey_async,
+                            cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -348,9 +369,12 @@ kt_api_client_get_passkey_authentication_options_async (KtApiClient         *sel
                                                         GAsyncReadyCallback  callback,
                                                         gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/passkeys/authenticate", NULL,
-                            CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_OBJECT, kt_api_client_get_passkey_authentication_options_async,
+  static const KtApiCallSpec spec = { "GET", "/users/passkeys/authenticate",
+                                      CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_OBJECT };
+
+  kt_api_client_start_call (self, &spec, NULL,
+                            kt_api_client_get_passkey_authentication_options_async,
                             cancellable, callback, user_data);
 }
 
@@ -371,11 +395,12 @@ kt_api_client_authenticate_passkey_async (KtApiClient         *self,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "POST", "/users/mfa/auth/passkey", CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_VERIFY_RESPONSE };
   g_autoptr(JsonNode) body = with_step_up_request (assertion, create_mfa_token,
                                                    requested_scope);
 
-  kt_api_client_start_call (self, "POST", "/users/mfa/auth/passkey", body, CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_passkey_async,
+  kt_api_client_start_call (self, &spec, body, kt_api_client_authenticate_passkey_async,
                             cancellable, callback, user_data);
 }
 
@@ -395,10 +420,11 @@ kt_api_client_rename_passkey_async (KtApiClient         *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "PUT", "/users/passkeys", CALL_AUTHENTICATED | CALL_STEP_UP,
+                                      NULL, KT_API_PARSER_PASSKEY };
   g_autoptr(JsonNode) body = build_object ("id", passkey_id, "alias", alias, NULL);
 
-  kt_api_client_start_call (self, "PUT", "/users/passkeys", body, CALL_AUTHENTICATED | CALL_STEP_UP, NULL,
-                            KT_API_PARSER_PASSKEY, kt_api_client_rename_passkey_async,
+  kt_api_client_start_call (self, &spec, body, kt_api_client_rename_passkey_async,
                             cancellable, callback, user_data);
 }
 
@@ -417,11 +443,12 @@ kt_api_client_delete_passkey_async (KtApiClient         *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "DELETE", "/users/passkeys",
+                                      CALL_AUTHENTICATED | CALL_STEP_UP, KT_SCOPE_CREDENTIAL_UNLINK,
+                                      KT_API_PARSER_NOTHING };
   g_autoptr(JsonNode) body = build_object ("passkeyId", passkey_id, NULL);
 
-  kt_api_client_start_call (self, "DELETE", "/users/passkeys", body,
-                            CALL_AUTHENTICATED | CALL_STEP_UP, KT_SCOPE_CREDENTIAL_UNLINK,
-                            KT_API_PARSER_NOTHING, kt_api_client_delete_passkey_async,
+  kt_api_client_start_call (self, &spec, body, kt_api_client_delete_passkey_async,
                             cancellable, callback, user_data);
 }
 
@@ -439,10 +466,13 @@ kt_api_client_get_recovery_codes_async (KtApiClient         *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "GET", "/users/mfa/recovery",
+                                      CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_RECOVERY_CODES };
+
   /* Not idempotent on the server's side (the first call creates the codes), but a repeat
    * returns the same codes, so sending it again after a network error is safe. */
-  kt_api_client_start_call (self, "GET", "/users/mfa/recovery", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_RECOVERY_CODES, kt_api_client_get_recovery_codes_async,
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_get_recovery_codes_async,
                             cancellable, callback, user_data);
 }
 
@@ -460,8 +490,11 @@ kt_api_client_create_recovery_codes_async (KtApiClient         *self,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data)
 {
-  kt_api_client_start_call (self, "POST", "/users/mfa/recovery", NULL, CALL_AUTHENTICATED | CALL_STEP_UP, NULL,
-                            KT_API_PARSER_RECOVERY_CODES, kt_api_client_create_recovery_codes_async,
+  static const KtApiCallSpec spec = { "POST", "/users/mfa/recovery",
+                                      CALL_AUTHENTICATED | CALL_STEP_UP, NULL,
+                                      KT_API_PARSER_RECOVERY_CODES };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_create_recovery_codes_async,
                             cancellable, callback, user_data);
 }
 
@@ -482,12 +515,13 @@ kt_api_client_authenticate_recovery_code_async (KtApiClient         *self,
                                                 GAsyncReadyCallback  callback,
                                                 gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "POST", "/users/mfa/auth/recovery", CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_VERIFY_RESPONSE };
   g_autoptr(JsonNode) plain = build_object ("code", code, NULL);
   g_autoptr(JsonNode) body = with_step_up_request (json_node_get_object (plain),
                                                    create_mfa_token, requested_scope);
 
-  kt_api_client_start_call (self, "POST", "/users/mfa/auth/recovery", body, CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_recovery_code_async,
+  kt_api_client_start_call (self, &spec, body, kt_api_client_authenticate_recovery_code_async,
                             cancellable, callback, user_data);
 }
 
@@ -505,10 +539,11 @@ kt_api_client_acknowledge_recovery_codes_async (KtApiClient         *self,
                                                 GAsyncReadyCallback  callback,
                                                 gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "PUT", "/users", CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_VERIFY_RESPONSE };
   g_autoptr(JsonNode) body = build_object ("mfaBackupCodeAcknowledgement", "complete", NULL);
 
-  kt_api_client_start_call (self, "PUT", "/users", body, CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_acknowledge_recovery_codes_async,
+  kt_api_client_start_call (self, &spec, body, kt_api_client_acknowledge_recovery_codes_async,
                             cancellable, callback, user_data);
 }
 
@@ -526,8 +561,11 @@ kt_api_client_get_mfa_methods_async (KtApiClient         *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/mfa/methods", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_MFA_METHODS, kt_api_client_get_mfa_methods_async,
+  static const KtApiCallSpec spec = { "GET", "/users/mfa/methods",
+                                      CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_MFA_METHODS };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_get_mfa_methods_async,
                             cancellable, callback, user_data);
 }
 
@@ -545,8 +583,10 @@ kt_api_client_list_mfa_devices_async (KtApiClient         *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/mfa", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
-                            KT_API_PARSER_MFA_DEVICES, kt_api_client_list_mfa_devices_async,
+  static const KtApiCallSpec spec = { "GET", "/users/mfa", CALL_IDEMPOTENT | CALL_AUTHENTICATED,
+                                      NULL, KT_API_PARSER_MFA_DEVICES };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_list_mfa_devices_async,
                             cancellable, callback, user_data);
 }
 
@@ -567,10 +607,11 @@ kt_api_client_delete_mfa_device_async (KtApiClient         *self,
 {
   g_autofree char *escaped = g_uri_escape_string (device_id, NULL, FALSE);
   g_autofree char *path = g_strconcat ("/users/mfa/", escaped, NULL);
+  KtApiCallSpec spec = { "DELETE", path, CALL_AUTHENTICATED | CALL_STEP_UP,
+                         KT_SCOPE_CREDENTIAL_UNLINK, KT_API_PARSER_NOTHING };
 
-  kt_api_client_start_call (self, "DELETE", path, NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
-                            KT_SCOPE_CREDENTIAL_UNLINK, KT_API_PARSER_NOTHING,
-                            kt_api_client_delete_mfa_device_async, cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_delete_mfa_device_async,
+                            cancellable, callback, user_data);
 }
 
 gboolean

@@ -766,9 +766,9 @@ device_headers_ready (GTask *task)
       kt_device_signer_count_nonces (self->device_signer) == 0)
     {
       g_autofree char *path = g_strdup_printf ("/nonces?count=%d", KT_DEVICE_NONCE_BATCH);
+      const KtApiCallSpec nonces = { "GET", path, CALL_IDEMPOTENT, NULL, KT_API_PARSER_OBJECT };
 
-      kt_api_client_start_call (self, "GET", path, NULL, CALL_IDEMPOTENT, NULL,
-                                KT_API_PARSER_OBJECT, device_headers_ready,
+      kt_api_client_start_call (self, &nonces, NULL, device_headers_ready,
                                 g_task_get_cancellable (task), on_device_nonces, task);
       return FALSE;
     }
@@ -777,12 +777,8 @@ device_headers_ready (GTask *task)
 
 void
 kt_api_client_start_call (KtApiClient          *self,
-                          const char           *method,
-                          const char           *path,
+                          const KtApiCallSpec  *spec,
                           JsonNode             *body,
-                          CallFlags             flags,
-                          const char           *elevated_scope,
-                          KtApiParserKind       parser,
                           gpointer              source_tag,
                           GCancellable         *cancellable,
                           GAsyncReadyCallback   callback,
@@ -793,12 +789,12 @@ kt_api_client_start_call (KtApiClient          *self,
 
   g_task_set_source_tag (task, source_tag);
 
-  call->method = method;
-  call->path = g_strdup (path);
-  call->uri = g_strconcat (self->base_url, "/sdk/", self->environment_id, path, NULL);
-  call->flags = flags;
-  call->elevated_scope = elevated_scope;
-  call->parser = kt_api_parser (parser);
+  call->method = spec->method;
+  call->path = g_strdup (spec->path);
+  call->uri = g_strconcat (self->base_url, "/sdk/", self->environment_id, spec->path, NULL);
+  call->flags = spec->flags;
+  call->elevated_scope = spec->elevated_scope;
+  call->parser = kt_api_parser (spec->parser);
   if (body != NULL)
     {
       g_autoptr(JsonGenerator) generator = json_generator_new ();
