@@ -41,11 +41,12 @@ kt_api_client_check_step_up_async (KtApiClient         *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "POST", "/stepUp/check", CALL_IDEMPOTENT | CALL_AUTHENTICATED,
+                                      NULL, KT_API_PARSER_OBJECT };
   g_autoptr(JsonNode) body = build_object ("scope", scope, NULL);
 
-  kt_api_client_start_call (self, "POST", "/stepUp/check", body, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_OBJECT, kt_api_client_check_step_up_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, body, kt_api_client_check_step_up_async,
+                            cancellable, callback, user_data);
 }
 
 gboolean
@@ -79,9 +80,11 @@ kt_api_client_get_settings_async (KtApiClient         *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/settings", NULL, CALL_IDEMPOTENT,
-              KT_API_PARSER_OBJECT, kt_api_client_get_settings_async,
-              cancellable, callback, user_data);
+  static const KtApiCallSpec spec = { "GET", "/settings", CALL_IDEMPOTENT, NULL,
+                                      KT_API_PARSER_OBJECT };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_get_settings_async,
+                            cancellable, callback, user_data);
 }
 
 JsonObject *
@@ -99,11 +102,12 @@ kt_api_client_create_email_verification_async (KtApiClient         *self,
                                                GAsyncReadyCallback  callback,
                                                gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "POST", "/emailVerifications/create", CALL_PLAIN, NULL,
+                                      KT_API_PARSER_VERIFICATION_UUID };
   g_autoptr(JsonNode) body = build_object ("email", email, NULL);
 
-  kt_api_client_start_call (self, "POST", "/emailVerifications/create", body, CALL_PLAIN,
-              KT_API_PARSER_VERIFICATION_UUID, kt_api_client_create_email_verification_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, body, kt_api_client_create_email_verification_async,
+                            cancellable, callback, user_data);
 }
 
 char *
@@ -122,12 +126,13 @@ kt_api_client_retry_email_verification_async (KtApiClient         *self,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "POST", "/emailVerifications/retry", CALL_PLAIN, NULL,
+                                      KT_API_PARSER_VERIFICATION_UUID };
   g_autoptr(JsonNode) body = build_object ("email", email,
                                            "verificationUUID", verification_uuid, NULL);
 
-  kt_api_client_start_call (self, "POST", "/emailVerifications/retry", body, CALL_PLAIN,
-              KT_API_PARSER_VERIFICATION_UUID, kt_api_client_retry_email_verification_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, body, kt_api_client_retry_email_verification_async,
+                            cancellable, callback, user_data);
 }
 
 char *
@@ -146,12 +151,13 @@ kt_api_client_sign_in_with_email_code_async (KtApiClient         *self,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "POST", "/emailVerifications/signin", CALL_PLAIN, NULL,
+                                      KT_API_PARSER_VERIFY_RESPONSE };
   g_autoptr(JsonNode) body = build_object ("verificationUUID", verification_uuid,
                                            "verificationToken", code, NULL);
 
-  kt_api_client_start_call (self, "POST", "/emailVerifications/signin", body, CALL_PLAIN,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_sign_in_with_email_code_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, body, kt_api_client_sign_in_with_email_code_async,
+                            cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -182,9 +188,11 @@ kt_api_client_get_user_async (KtApiClient         *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_USER, kt_api_client_get_user_async,
-              cancellable, callback, user_data);
+  static const KtApiCallSpec spec = { "GET", "/users", CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_USER };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_get_user_async,
+                            cancellable, callback, user_data);
 }
 
 KtUser *
@@ -201,9 +209,11 @@ kt_api_client_refresh_async (KtApiClient         *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  kt_api_client_start_call (self, "POST", "/refresh", NULL, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_refresh_async,
-              cancellable, callback, user_data);
+  static const KtApiCallSpec spec = { "POST", "/refresh", CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_VERIFY_RESPONSE };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_refresh_async,
+                            cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -220,9 +230,11 @@ kt_api_client_revoke_async (KtApiClient         *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  kt_api_client_start_call (self, "POST", "/revoke", NULL, CALL_AUTHENTICATED,
-              KT_API_PARSER_NOTHING, kt_api_client_revoke_async,
-              cancellable, callback, user_data);
+  static const KtApiCallSpec spec = { "POST", "/revoke", CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_NOTHING };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_revoke_async,
+                            cancellable, callback, user_data);
 }
 
 gboolean
@@ -239,9 +251,11 @@ kt_api_client_check_session_async (KtApiClient         *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/session", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_NOTHING, kt_api_client_check_session_async,
-              cancellable, callback, user_data);
+  static const KtApiCallSpec spec = { "GET", "/session", CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_NOTHING };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_check_session_async,
+                            cancellable, callback, user_data);
 }
 
 gboolean
@@ -258,9 +272,12 @@ kt_api_client_list_passkeys_async (KtApiClient         *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/passkeys", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_PASSKEYS, kt_api_client_list_passkeys_async,
-              cancellable, callback, user_data);
+  static const KtApiCallSpec spec = { "GET", "/users/passkeys",
+                                      CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_PASSKEYS };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_list_passkeys_async,
+                            cancellable, callback, user_data);
 }
 
 GListModel *
@@ -277,9 +294,12 @@ kt_api_client_get_passkey_registration_options_async (KtApiClient         *self,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/passkeys/register", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_OBJECT, kt_api_client_get_passkey_registration_options_async,
-              cancellable, callback, user_data);
+  static const KtApiCallSpec spec = { "GET", "/users/passkeys/register",
+                                      CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_OBJECT };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_get_passkey_registration_options_async,
+                            cancellable, callback, user_data);
 }
 
 JsonObject *
@@ -327,11 +347,12 @@ kt_api_client_register_passkey_async (KtApiClient         *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
+  KtApiCallSpec spec = { "POST", "/users/passkeys/register", CALL_AUTHENTICATED, elevated_scope,
+                         KT_API_PARSER_VERIFY_RESPONSE };
   g_autoptr(JsonNode) body = with_step_up_request (registration, create_mfa_token, NULL);
 
-  kt_api_client_start_elevated_call (self, "POST", "/users/passkeys/register", body, CALL_AUTHENTICATED,
-                       elevated_scope, KT_API_PARSER_VERIFY_RESPONSE,
-                       kt_api_client_register_passkey_async, cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, body, kt_api_client_register_passkey_async,
+                            cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -348,10 +369,13 @@ kt_api_client_get_passkey_authentication_options_async (KtApiClient         *sel
                                                         GAsyncReadyCallback  callback,
                                                         gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/passkeys/authenticate", NULL,
-              CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_OBJECT, kt_api_client_get_passkey_authentication_options_async,
-              cancellable, callback, user_data);
+  static const KtApiCallSpec spec = { "GET", "/users/passkeys/authenticate",
+                                      CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_OBJECT };
+
+  kt_api_client_start_call (self, &spec, NULL,
+                            kt_api_client_get_passkey_authentication_options_async,
+                            cancellable, callback, user_data);
 }
 
 JsonObject *
@@ -371,12 +395,13 @@ kt_api_client_authenticate_passkey_async (KtApiClient         *self,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "POST", "/users/mfa/auth/passkey", CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_VERIFY_RESPONSE };
   g_autoptr(JsonNode) body = with_step_up_request (assertion, create_mfa_token,
                                                    requested_scope);
 
-  kt_api_client_start_call (self, "POST", "/users/mfa/auth/passkey", body, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_passkey_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, body, kt_api_client_authenticate_passkey_async,
+                            cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -395,11 +420,12 @@ kt_api_client_rename_passkey_async (KtApiClient         *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "PUT", "/users/passkeys", CALL_AUTHENTICATED | CALL_STEP_UP,
+                                      NULL, KT_API_PARSER_PASSKEY };
   g_autoptr(JsonNode) body = build_object ("id", passkey_id, "alias", alias, NULL);
 
-  kt_api_client_start_call (self, "PUT", "/users/passkeys", body, CALL_AUTHENTICATED | CALL_STEP_UP,
-              KT_API_PARSER_PASSKEY, kt_api_client_rename_passkey_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, body, kt_api_client_rename_passkey_async,
+                            cancellable, callback, user_data);
 }
 
 KtPasskey *
@@ -417,12 +443,13 @@ kt_api_client_delete_passkey_async (KtApiClient         *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "DELETE", "/users/passkeys",
+                                      CALL_AUTHENTICATED | CALL_STEP_UP, KT_SCOPE_CREDENTIAL_UNLINK,
+                                      KT_API_PARSER_NOTHING };
   g_autoptr(JsonNode) body = build_object ("passkeyId", passkey_id, NULL);
 
-  kt_api_client_start_elevated_call (self, "DELETE", "/users/passkeys", body,
-                       CALL_AUTHENTICATED | CALL_STEP_UP, KT_SCOPE_CREDENTIAL_UNLINK,
-                       KT_API_PARSER_NOTHING, kt_api_client_delete_passkey_async,
-                       cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, body, kt_api_client_delete_passkey_async,
+                            cancellable, callback, user_data);
 }
 
 gboolean
@@ -439,11 +466,14 @@ kt_api_client_get_recovery_codes_async (KtApiClient         *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "GET", "/users/mfa/recovery",
+                                      CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_RECOVERY_CODES };
+
   /* Not idempotent on the server's side (the first call creates the codes), but a repeat
    * returns the same codes, so sending it again after a network error is safe. */
-  kt_api_client_start_call (self, "GET", "/users/mfa/recovery", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_RECOVERY_CODES, kt_api_client_get_recovery_codes_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_get_recovery_codes_async,
+                            cancellable, callback, user_data);
 }
 
 char **
@@ -460,9 +490,12 @@ kt_api_client_create_recovery_codes_async (KtApiClient         *self,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data)
 {
-  kt_api_client_start_call (self, "POST", "/users/mfa/recovery", NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
-              KT_API_PARSER_RECOVERY_CODES, kt_api_client_create_recovery_codes_async,
-              cancellable, callback, user_data);
+  static const KtApiCallSpec spec = { "POST", "/users/mfa/recovery",
+                                      CALL_AUTHENTICATED | CALL_STEP_UP, NULL,
+                                      KT_API_PARSER_RECOVERY_CODES };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_create_recovery_codes_async,
+                            cancellable, callback, user_data);
 }
 
 char **
@@ -482,13 +515,14 @@ kt_api_client_authenticate_recovery_code_async (KtApiClient         *self,
                                                 GAsyncReadyCallback  callback,
                                                 gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "POST", "/users/mfa/auth/recovery", CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_VERIFY_RESPONSE };
   g_autoptr(JsonNode) plain = build_object ("code", code, NULL);
   g_autoptr(JsonNode) body = with_step_up_request (json_node_get_object (plain),
                                                    create_mfa_token, requested_scope);
 
-  kt_api_client_start_call (self, "POST", "/users/mfa/auth/recovery", body, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_authenticate_recovery_code_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, body, kt_api_client_authenticate_recovery_code_async,
+                            cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -505,11 +539,12 @@ kt_api_client_acknowledge_recovery_codes_async (KtApiClient         *self,
                                                 GAsyncReadyCallback  callback,
                                                 gpointer             user_data)
 {
+  static const KtApiCallSpec spec = { "PUT", "/users", CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_VERIFY_RESPONSE };
   g_autoptr(JsonNode) body = build_object ("mfaBackupCodeAcknowledgement", "complete", NULL);
 
-  kt_api_client_start_call (self, "PUT", "/users", body, CALL_AUTHENTICATED,
-              KT_API_PARSER_VERIFY_RESPONSE, kt_api_client_acknowledge_recovery_codes_async,
-              cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, body, kt_api_client_acknowledge_recovery_codes_async,
+                            cancellable, callback, user_data);
 }
 
 KtVerifyResponse *
@@ -526,9 +561,12 @@ kt_api_client_get_mfa_methods_async (KtApiClient         *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/mfa/methods", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_MFA_METHODS, kt_api_client_get_mfa_methods_async,
-              cancellable, callback, user_data);
+  static const KtApiCallSpec spec = { "GET", "/users/mfa/methods",
+                                      CALL_IDEMPOTENT | CALL_AUTHENTICATED, NULL,
+                                      KT_API_PARSER_MFA_METHODS };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_get_mfa_methods_async,
+                            cancellable, callback, user_data);
 }
 
 KtMfaMethods *
@@ -545,9 +583,11 @@ kt_api_client_list_mfa_devices_async (KtApiClient         *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  kt_api_client_start_call (self, "GET", "/users/mfa", NULL, CALL_IDEMPOTENT | CALL_AUTHENTICATED,
-              KT_API_PARSER_MFA_DEVICES, kt_api_client_list_mfa_devices_async,
-              cancellable, callback, user_data);
+  static const KtApiCallSpec spec = { "GET", "/users/mfa", CALL_IDEMPOTENT | CALL_AUTHENTICATED,
+                                      NULL, KT_API_PARSER_MFA_DEVICES };
+
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_list_mfa_devices_async,
+                            cancellable, callback, user_data);
 }
 
 GListModel *
@@ -567,10 +607,11 @@ kt_api_client_delete_mfa_device_async (KtApiClient         *self,
 {
   g_autofree char *escaped = g_uri_escape_string (device_id, NULL, FALSE);
   g_autofree char *path = g_strconcat ("/users/mfa/", escaped, NULL);
+  KtApiCallSpec spec = { "DELETE", path, CALL_AUTHENTICATED | CALL_STEP_UP,
+                         KT_SCOPE_CREDENTIAL_UNLINK, KT_API_PARSER_NOTHING };
 
-  kt_api_client_start_elevated_call (self, "DELETE", path, NULL, CALL_AUTHENTICATED | CALL_STEP_UP,
-                       KT_SCOPE_CREDENTIAL_UNLINK, KT_API_PARSER_NOTHING,
-                       kt_api_client_delete_mfa_device_async, cancellable, callback, user_data);
+  kt_api_client_start_call (self, &spec, NULL, kt_api_client_delete_mfa_device_async,
+                            cancellable, callback, user_data);
 }
 
 gboolean

@@ -454,6 +454,17 @@ finish_with_error (GTask  *task,
   g_object_unref (task);
 }
 
+/* Ends an attempt, and its call with @error (taken), without reading further. */
+static void
+attempt_refuse (Attempt *attempt,
+                GError  *error)
+{
+  GTask *task = attempt->task;
+
+  attempt_abandon (attempt);
+  finish_with_error (task, g_task_get_task_data (task), error);
+}
+
 /* Ends an attempt that the network, the deadline or the person cancelling stopped. */
 static void
 attempt_fail (Attempt *attempt,
@@ -465,9 +476,7 @@ attempt_fail (Attempt *attempt,
   if (attempt->past_deadline && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     error = timed_out = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "deadline");
-  error = error_from_transport (g_task_get_source_object (task), error);
-  attempt_abandon (attempt);
-  finish_with_error (task, g_task_get_task_data (task), error);
+  attempt_refuse (attempt, error_from_transport (g_task_get_source_object (task), error));
 }
 
 /* The answer's status and headers have come; its body is read in chunks from here on. */
@@ -477,8 +486,6 @@ on_response (GObject      *source,
              gpointer      user_data)
 {
   Attempt *attempt = user_data;
-  GTask *task = attempt->task;
-  Call *call = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   guint status;
 
@@ -492,11 +499,11 @@ on_response (GObject      *source,
   status = soup_message_get_status (attempt->message);
   if (SOUP_STATUS_IS_REDIRECTION (status))
     {
+      Call *call = g_task_get_task_data (attempt->task);
+
       /* Never followed: the token would go, or the answer come, from elsewhere. */
       g_debug ("%s %s → %u", call->method, call->path, status);
-      error = error_from_redirect (attempt->message);
-      attempt_abandon (attempt);
-      finish_with_error (task, call, g_steal_pointer (&error));
+      attempt_refuse (attempt, error_from_redirect (attempt->message));
       return;
     }
 
@@ -564,8 +571,6 @@ on_answer_chunk_read (GObject      *source,
                       gpointer      user_data)
 {
   Attempt *attempt = user_data;
-  GTask *task = attempt->task;
-  Call *call = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
 
@@ -579,12 +584,12 @@ on_answer_chunk_read (GObject      *source,
    * too, after at most the cap of decoded bytes. */
   if (attempt->body->len > KT_MAX_RESPONSE_SIZE)
     {
+      Call *call = g_task_get_task_data (attempt->task);
+
       g_debug ("%s %s: answer over %d bytes; dropped", call->method, call->path,
                KT_MAX_RESPONSE_SIZE);
-      attempt_abandon (attempt);
-      finish_with_error (task, call,
-                         g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
-                                              _("The server's answer is far too large.")));
+      attempt_refuse (attempt, g_error_new_literal (KT_API_ERROR, KT_API_ERROR_MALFORMED,
+                                                    _("The server's answer is far too large.")));
       return;
     }
   if (n > 0)
@@ -761,39 +766,35 @@ device_headers_ready (GTask *task)
       kt_device_signer_count_nonces (self->device_signer) == 0)
     {
       g_autofree char *path = g_strdup_printf ("/nonces?count=%d", KT_DEVICE_NONCE_BATCH);
+      const KtApiCallSpec nonces = { "GET", path, CALL_IDEMPOTENT, NULL, KT_API_PARSER_OBJECT };
 
-      kt_api_client_start_call (self, "GET", path, NULL, CALL_IDEMPOTENT, KT_API_PARSER_OBJECT,
-                                device_headers_ready, g_task_get_cancellable (task),
-                                on_device_nonces, task);
+      kt_api_client_start_call (self, &nonces, NULL, device_headers_ready,
+                                g_task_get_cancellable (task), on_device_nonces, task);
       return FALSE;
     }
   return TRUE;
 }
 
 void
-kt_api_client_start_elevated_call (KtApiClient         *self,
-                     const char          *method,
-                     const char          *path,
-                     JsonNode            *body,
-                     CallFlags            flags,
-                     const char          *elevated_scope,
-                     KtApiParserKind      parser,
-                     gpointer             source_tag,
-                     GCancellable        *cancellable,
-                     GAsyncReadyCallback  callback,
-                     gpointer             user_data)
+kt_api_client_start_call (KtApiClient          *self,
+                          const KtApiCallSpec  *spec,
+                          JsonNode             *body,
+                          gpointer              source_tag,
+                          GCancellable         *cancellable,
+                          GAsyncReadyCallback   callback,
+                          gpointer              user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Call *call = g_new0 (Call, 1);
 
   g_task_set_source_tag (task, source_tag);
 
-  call->method = method;
-  call->path = g_strdup (path);
-  call->uri = g_strconcat (self->base_url, "/sdk/", self->environment_id, path, NULL);
-  call->flags = flags;
-  call->elevated_scope = elevated_scope;
-  call->parser = kt_api_parser (parser);
+  call->method = spec->method;
+  call->path = g_strdup (spec->path);
+  call->uri = g_strconcat (self->base_url, "/sdk/", self->environment_id, spec->path, NULL);
+  call->flags = spec->flags;
+  call->elevated_scope = spec->elevated_scope;
+  call->parser = kt_api_parser (spec->parser);
   if (body != NULL)
     {
       g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -809,27 +810,11 @@ kt_api_client_start_elevated_call (KtApiClient         *self,
   send_attempt (task);
 }
 
-void
-kt_api_client_start_call (KtApiClient         *self,
-            const char          *method,
-            const char          *path,
-            JsonNode            *body,
-            CallFlags            flags,
-            KtApiParserKind      parser,
-            gpointer             source_tag,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
-{
-  kt_api_client_start_elevated_call (self, method, path, body, flags, NULL, parser, source_tag, cancellable,
-                       callback, user_data);
-}
-
 gpointer
 kt_api_client_finish_call (KtApiClient   *self,
-             GAsyncResult  *result,
-             gpointer       source_tag,
-             GError       **error)
+                           GAsyncResult  *result,
+                           gpointer       source_tag,
+                           GError       **error)
 {
   g_return_val_if_fail (KT_IS_API_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);

@@ -10,16 +10,6 @@
 G_DEFINE_BOXED_TYPE (KtCreationOptions, kt_creation_options,
                      kt_creation_options_copy, kt_creation_options_free)
 
-static GPtrArray *
-copy_ids (GPtrArray *ids)
-{
-  GPtrArray *copy = g_ptr_array_new_full (ids->len, (GDestroyNotify) g_bytes_unref);
-
-  for (guint i = 0; i < ids->len; i++)
-    g_ptr_array_add (copy, g_bytes_ref (g_ptr_array_index (ids, i)));
-  return copy;
-}
-
 KtCreationOptions *
 kt_creation_options_copy (const KtCreationOptions *self)
 {
@@ -36,7 +26,7 @@ kt_creation_options_copy (const KtCreationOptions *self)
   copy->user_display_name = g_strdup (self->user_display_name);
   copy->algorithms = g_array_copy (self->algorithms);
   copy->timeout_ms = self->timeout_ms;
-  copy->exclude_credentials = copy_ids (self->exclude_credentials);
+  copy->exclude_credentials = kt_options_json_copy_ids (self->exclude_credentials);
   copy->resident_key = self->resident_key;
   copy->user_verification = self->user_verification;
   copy->authenticator_attachment = g_strdup (self->authenticator_attachment);

@@ -51,5 +51,7 @@ gboolean    kt_options_json_descriptors   (const KtJsonReader  *reader,
                                            const char          *member,
                                            GPtrArray          **out,
                                            GError             **error);
+/* A copy of such a list, holding the same ids. */
+GPtrArray  *kt_options_json_copy_ids      (GPtrArray           *ids);
 
 G_END_DECLS

@@ -157,3 +157,13 @@ kt_options_json_descriptors (const KtJsonReader  *reader,
   *out = g_steal_pointer (&ids);
   return TRUE;
 }
+
+GPtrArray *
+kt_options_json_copy_ids (GPtrArray *ids)
+{
+  GPtrArray *copy = g_ptr_array_new_full (ids->len, (GDestroyNotify) g_bytes_unref);
+
+  for (guint i = 0; i < ids->len; i++)
+    g_ptr_array_add (copy, g_bytes_ref (g_ptr_array_index (ids, i)));
+  return copy;
+}

@@ -22,11 +22,7 @@ kt_request_options_copy (const KtRequestOptions *self)
   copy->rp_id = g_strdup (self->rp_id);
   copy->timeout_ms = self->timeout_ms;
   copy->user_verification = self->user_verification;
-  copy->allow_credentials = g_ptr_array_new_full (self->allow_credentials->len,
-                                                  (GDestroyNotify) g_bytes_unref);
-  for (guint i = 0; i < self->allow_credentials->len; i++)
-    g_ptr_array_add (copy->allow_credentials,
-                     g_bytes_ref (g_ptr_array_index (self->allow_credentials, i)));
+  copy->allow_credentials = kt_options_json_copy_ids (self->allow_credentials);
   return copy;
 }
 
