@@ -141,25 +141,95 @@ check_keys (JsonObject          *object,
 }
 
 static gboolean
+holds_type (JsonNode *node,
+            GType     type)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+static gboolean
+is_non_empty_string (JsonNode *node)
+{
+  return holds_type (node, G_TYPE_STRING) && *json_node_get_string (node) != '\0';
+}
+
+static gboolean
+is_boolean (JsonNode *node)
+{
+  return holds_type (node, G_TYPE_BOOLEAN);
+}
+
+static gboolean
+is_object (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_OBJECT (node);
+}
+
+/* A whole number from 1 to @max. */
+static gboolean
+is_bounded (JsonNode *node,
+            gint64    max)
+{
+  return holds_type (node, G_TYPE_INT64)
+         && json_node_get_int (node) >= 1 && json_node_get_int (node) <= max;
+}
+
+static gboolean
+is_seconds (JsonNode *node)
+{
+  return is_bounded (node, 366 * 24 * 60 * 60);
+}
+
+static gboolean
+is_count (JsonNode *node)
+{
+  return is_bounded (node, 1000000);
+}
+
+/* Every value in the file is read here: *@out is @key's value in @object, or NULL when it is
+ * absent. One that @fits refuses is an error that says what it must be. */
+static gboolean
+read_value (JsonObject   *object,
+            const char   *where,
+            const char   *key,
+            gboolean    (*fits) (JsonNode *node),
+            const char   *must_be,
+            JsonNode    **out,
+            GError      **error)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  *out = NULL;
+  if (node == NULL)
+    return TRUE;
+  if (!fits (node))
+    {
+      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                   "%s.%s must be %s", where, key, must_be);
+      return FALSE;
+    }
+  *out = node;
+  return TRUE;
+}
+
+/* The readers below leave *@out as it is when @key is absent. */
+
+static gboolean
 read_string (JsonObject  *object,
              const char  *where,
              const char  *key,
              char       **out,
              GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, key);
+  JsonNode *node;
 
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING
-      || *json_node_get_string (node) == '\0')
+  if (!read_value (object, where, key, is_non_empty_string, "a non-empty string", &node, error))
+    return FALSE;
+  if (node != NULL)
     {
-      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.%s must be a non-empty string", where, key);
-      return FALSE;
+      g_free (*out);
+      *out = json_node_dup_string (node);
     }
-  g_free (*out);
-  *out = json_node_dup_string (node);
   return TRUE;
 }
 
@@ -170,42 +240,30 @@ read_boolean (JsonObject  *object,
               gboolean    *out,
               GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, key);
+  JsonNode *node;
 
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    {
-      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.%s must be true or false", where, key);
-      return FALSE;
-    }
-  *out = json_node_get_boolean (node);
+  if (!read_value (object, where, key, is_boolean, "true or false", &node, error))
+    return FALSE;
+  if (node != NULL)
+    *out = json_node_get_boolean (node);
   return TRUE;
 }
 
-/* A whole number from 1 to @max; @what says what it counts in the error. */
 static gboolean
-read_bounded (JsonObject  *object,
-              const char  *where,
-              const char  *key,
-              gint64       max,
-              const char  *what,
-              gint64      *out,
-              GError     **error)
+read_int (JsonObject   *object,
+          const char   *where,
+          const char   *key,
+          gboolean    (*fits) (JsonNode *node),
+          const char   *must_be,
+          gint64       *out,
+          GError      **error)
 {
-  JsonNode *node = json_object_get_member (object, key);
+  JsonNode *node;
 
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
-      || json_node_get_int (node) < 1 || json_node_get_int (node) > max)
-    {
-      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.%s must be a whole number %s", where, key, what);
-      return FALSE;
-    }
-  *out = json_node_get_int (node);
+  if (!read_value (object, where, key, fits, must_be, &node, error))
+    return FALSE;
+  if (node != NULL)
+    *out = json_node_get_int (node);
   return TRUE;
 }
 
@@ -216,8 +274,8 @@ read_seconds (JsonObject  *object,
               gint64      *out,
               GError     **error)
 {
-  return read_bounded (object, where, key, 366 * 24 * 60 * 60,
-                       "of seconds between 1 and a year", out, error);
+  return read_int (object, where, key, is_seconds, "a whole number of seconds between 1 and a year",
+                   out, error);
 }
 
 static gboolean
@@ -227,26 +285,54 @@ read_count (JsonObject  *object,
             gint64      *out,
             GError     **error)
 {
-  return read_bounded (object, where, key, 1000000, "between 1 and 1000000", out, error);
+  return read_int (object, where, key, is_count, "a whole number between 1 and 1000000", out,
+                   error);
 }
 
-static JsonObject *
-get_object (JsonObject  *object,
-            const char  *where,
-            const char  *key,
-            GError     **error)
+/* *@out is NULL when @key is absent. */
+static gboolean
+read_object (JsonObject   *object,
+             const char   *where,
+             const char   *key,
+             JsonObject  **out,
+             GError      **error)
+{
+  JsonNode *node;
+
+  if (!read_value (object, where, key, is_object, "an object", &node, error))
+    return FALSE;
+  *out = node != NULL ? json_node_get_object (node) : NULL;
+  return TRUE;
+}
+
+/* A list of strings; *@out is NULL when @key is absent, and FALSE (with no error set) means the
+ * value is not such a list, which the caller words. */
+static gboolean
+read_string_list (JsonObject   *object,
+                  const char   *key,
+                  GStrv        *out)
 {
   JsonNode *node = json_object_get_member (object, key);
+  g_autoptr(GStrvBuilder) builder = NULL;
+  JsonArray *array;
 
+  *out = NULL;
   if (node == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  array = json_node_get_array (node);
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.%s must be an object", where, key);
-      return NULL;
+      JsonNode *item = json_array_get_element (array, i);
+
+      if (!holds_type (item, G_TYPE_STRING))
+        return FALSE;
+      g_strv_builder_add (builder, json_node_get_string (item));
     }
-  return json_node_get_object (node);
+  *out = g_strv_builder_end (builder);
+  return TRUE;
 }
 
 static gboolean
@@ -259,7 +345,7 @@ parse_mfa (JsonObject     *mfa,
     "required", "userVerification", "attestation", "mfaTokenRequiredFor", NULL
   };
   g_autofree char *uv = NULL;
-  JsonNode *actions;
+  g_auto(GStrv) actions = NULL;
 
   if (!check_keys (mfa, where, keys, error)
       || !read_boolean (mfa, where, "required", &env->mfa_required, error)
@@ -289,26 +375,17 @@ parse_mfa (JsonObject     *mfa,
       return FALSE;
     }
 
-  actions = json_object_get_member (mfa, "mfaTokenRequiredFor");
+  if (!read_string_list (mfa, "mfaTokenRequiredFor", &actions))
+    goto bad_actions;
   if (actions != NULL)
     {
-      JsonArray *array;
-
-      if (!JSON_NODE_HOLDS_ARRAY (actions))
-        goto bad_actions;
-      array = json_node_get_array (actions);
       env->mfa_token_actions = 0;
-      for (guint i = 0; i < json_array_get_length (array); i++)
+      for (guint i = 0; actions[i] != NULL; i++)
         {
-          JsonNode *item = json_array_get_element (array, i);
-          const char *name;
           guint j;
 
-          if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
-            goto bad_actions;
-          name = json_node_get_string (item);
           for (j = 0; j < G_N_ELEMENTS (action_names); j++)
-            if (g_str_equal (name, action_names[j].name))
+            if (g_str_equal (actions[i], action_names[j].name))
               break;
           if (j == G_N_ELEMENTS (action_names))
             goto bad_actions;
@@ -348,7 +425,6 @@ parse_environment (JsonNode  *node,
   g_autofree char *mfa_where = g_strdup_printf ("environments[%u].mfa", index);
   g_autofree char *life_where = g_strdup_printf ("environments[%u].lifetimes", index);
   g_autofree char *limits_where = g_strdup_printf ("environments[%u].limits", index);
-  g_autoptr(GError) local_error = NULL;
   KsEnvironment *env;
   JsonObject *object, *rp, *mfa, *lifetimes, *limits, *step_up;
   g_autofree char *version = NULL;
@@ -401,28 +477,14 @@ parse_environment (JsonNode  *node,
     }
   env->cookie_sessions = g_strcmp0 (sessions, "cookie") == 0;
 
-  step_up = get_object (object, where, "stepUp", &local_error);
-  if (local_error != NULL)
-    goto fail_local;
+  if (!read_object (object, where, "stepUp", &step_up, error))
+    goto fail;
   if (step_up != NULL)
     {
-      JsonNode *list = json_object_get_member (step_up, "singleUseScopes");
-      g_autoptr(GStrvBuilder) scopes = g_strv_builder_new ();
-
       if (!check_keys (step_up, where, step_up_keys, error))
         goto fail;
-      if (list != NULL && !JSON_NODE_HOLDS_ARRAY (list))
+      if (!read_string_list (step_up, "singleUseScopes", &env->single_use_scopes))
         goto bad_scopes;
-      for (guint i = 0; list != NULL && i < json_array_get_length (json_node_get_array (list)); i++)
-        {
-          JsonNode *scope = json_array_get_element (json_node_get_array (list), i);
-
-          if (!JSON_NODE_HOLDS_VALUE (scope) || json_node_get_value_type (scope) != G_TYPE_STRING)
-            goto bad_scopes;
-          g_strv_builder_add (scopes, json_node_get_string (scope));
-        }
-      if (list != NULL)
-        env->single_use_scopes = g_strv_builder_end (scopes);
     }
 
   if (env->origin != NULL)
@@ -442,23 +504,20 @@ parse_environment (JsonNode  *node,
         }
     }
 
-  rp = get_object (object, where, "rp", &local_error);
-  if (local_error != NULL)
-    goto fail_local;
+  if (!read_object (object, where, "rp", &rp, error))
+    goto fail;
   if (rp != NULL && (!check_keys (rp, rp_where, rp_keys, error)
                      || !read_string (rp, rp_where, "id", &env->rp_id, error)
                      || !read_string (rp, rp_where, "name", &env->rp_name, error)))
     goto fail;
 
-  mfa = get_object (object, where, "mfa", &local_error);
-  if (local_error != NULL)
-    goto fail_local;
+  if (!read_object (object, where, "mfa", &mfa, error))
+    goto fail;
   if (mfa != NULL && !parse_mfa (mfa, mfa_where, env, error))
     goto fail;
 
-  lifetimes = get_object (object, where, "lifetimes", &local_error);
-  if (local_error != NULL)
-    goto fail_local;
+  if (!read_object (object, where, "lifetimes", &lifetimes, error))
+    goto fail;
   if (lifetimes != NULL
       && (!check_keys (lifetimes, life_where, lifetime_keys, error)
           || !read_seconds (lifetimes, life_where, "accessToken", &env->access_token_lifetime,
@@ -474,9 +533,8 @@ parse_environment (JsonNode  *node,
                             &env->elevated_time_bound_lifetime, error)))
     goto fail;
 
-  limits = get_object (object, where, "limits", &local_error);
-  if (local_error != NULL)
-    goto fail_local;
+  if (!read_object (object, where, "limits", &limits, error))
+    goto fail;
   if (limits != NULL
       && (!check_keys (limits, limits_where, limit_keys, error)
           || !read_count (limits, limits_where, "emailCodeGuessesPerVerification",
@@ -495,8 +553,6 @@ bad_scopes:
                where);
   goto fail;
 
-fail_local:
-  g_propagate_error (error, g_steal_pointer (&local_error));
 fail:
   ks_environment_free (env);
   return NULL;
