@@ -7,7 +7,6 @@
 #include "ks-server-private.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <string.h>
 
@@ -302,15 +301,6 @@ not_ours:
   return NULL;
 }
 
-static GBytes *
-hash_token (const char *token)
-{
-  guint8 digest[32];
-
-  EVP_Digest (token, strlen (token), digest, NULL, EVP_sha256 (), NULL);
-  return g_bytes_new (digest, sizeof digest);
-}
-
 /* createMfaToken and requestedScopes are checked before anything is spent, so a malformed one
  * costs no challenge. */
 static gboolean
@@ -354,7 +344,7 @@ mint_mfa_token (KsRequest  *req,
   single_use = json_object_get_member (ask, "singleUse");
 
   token = ks_random_token (32);
-  hash = hash_token (token);
+  hash = ks_mfa_token_hash (token);
   record.session_id = req->session->id;
   record.expires_at = ks_now_ms () + req->env->mfa_token_lifetime * 1000;
   record.single_use = single_use == NULL || json_node_get_boolean (single_use);
@@ -373,7 +363,6 @@ complete_mfa (KsRequest  *req,
               const char *credential_id)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GString) reply = NULL;
   g_autofree char *mfa_token = NULL;
   g_auto(GStrv) scopes = NULL;
 
@@ -405,14 +394,7 @@ complete_mfa (KsRequest  *req,
         }
     }
 
-  reply = ks_request_verify_response (req, req->session, req->user, FALSE, mfa_token, NULL,
-                                      &error);
-  if (reply == NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
-  ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
+  ks_request_reply_verify_response (req, req->session, req->user, FALSE, mfa_token, NULL);
 }
 
 /* sdk-api-core's generated PasskeyRegistrationCredentialV2ToJSON sends the client data only as

@@ -398,7 +398,6 @@ ks_api_email_signin (KsRequest *req)
   g_autoptr(GBytes) mac = NULL;
   g_autoptr(KsUser) user = NULL;
   g_autoptr(KsSession) session = NULL;
-  g_autoptr(GString) reply = NULL;
   const char *id, *code;
   gboolean created = FALSE;
   gint64 now = ks_now_ms ();
@@ -509,15 +508,9 @@ ks_api_email_signin (KsRequest *req)
       return;
     }
 
-  reply = ks_request_verify_response (req, session, user, created, NULL, NULL, &error);
-  if (reply == NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
-  ks_log ("req=%s %s signed in by email code (%s user)", req->request_id, user->email,
-          created ? "new" : "returning");
-  ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
+  if (ks_request_reply_verify_response (req, session, user, created, NULL, NULL))
+    ks_log ("req=%s %s signed in by email code (%s user)", req->request_id, user->email,
+            created ? "new" : "returning");
 }
 
 void
@@ -534,7 +527,6 @@ void
 ks_api_update_user (KsRequest *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GString) reply = NULL;
   const char *ack;
 
   if (!ks_request_get_string (req, req->body, "mfaBackupCodeAcknowledgement", FALSE, &ack))
@@ -557,28 +549,13 @@ ks_api_update_user (KsRequest *req)
       req->user->mfa_acknowledgement = g_strdup ("complete");
     }
 
-  reply = ks_request_verify_response (req, req->session, req->user, FALSE, NULL, "done", &error);
-  if (reply == NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
-  ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
+  ks_request_reply_verify_response (req, req->session, req->user, FALSE, NULL, "done");
 }
 
 void
 ks_api_refresh (KsRequest *req)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) reply = NULL;
-
-  reply = ks_request_verify_response (req, req->session, req->user, FALSE, NULL, NULL, &error);
-  if (reply == NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
-  ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
+  ks_request_reply_verify_response (req, req->session, req->user, FALSE, NULL, NULL);
 }
 
 void

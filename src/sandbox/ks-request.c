@@ -119,12 +119,28 @@ ks_request_reply_internal (KsRequest *req,
 
 /* Body members */
 
-gboolean
-ks_request_get_string (KsRequest   *req,
-                       JsonObject  *object,
-                       const char  *name,
-                       gboolean     required,
-                       const char **out)
+static gboolean
+is_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+static gboolean
+is_object (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_OBJECT (node);
+}
+
+/* The member @name of @object in *@out, NULL when it is absent (or null) and not required; FALSE,
+ * having answered 400, when a required one is missing or one is not what @fits takes. */
+static gboolean
+get_member (KsRequest   *req,
+            JsonObject  *object,
+            const char  *name,
+            gboolean     required,
+            gboolean   (*fits) (JsonNode *node),
+            const char  *must_be,
+            JsonNode   **out)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
@@ -137,14 +153,28 @@ ks_request_get_string (KsRequest   *req,
       ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "missing_field", message);
       return FALSE;
     }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+  if (!fits (node))
     {
-      g_autofree char *message = g_strdup_printf ("\"%s\" must be a string", name);
+      g_autofree char *message = g_strdup_printf ("\"%s\" must be %s", name, must_be);
       ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_field", message);
       return FALSE;
     }
-  *out = json_node_get_string (node);
+  *out = node;
   return TRUE;
+}
+
+gboolean
+ks_request_get_string (KsRequest   *req,
+                       JsonObject  *object,
+                       const char  *name,
+                       gboolean     required,
+                       const char **out)
+{
+  JsonNode *node;
+  gboolean ok = get_member (req, object, name, required, is_string, "a string", &node);
+
+  *out = node != NULL ? json_node_get_string (node) : NULL;
+  return ok;
 }
 
 gboolean
@@ -154,25 +184,11 @@ ks_request_get_object (KsRequest   *req,
                        gboolean     required,
                        JsonObject **out)
 {
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+  JsonNode *node;
+  gboolean ok = get_member (req, object, name, required, is_object, "an object", &node);
 
-  *out = NULL;
-  if (node == NULL || (JSON_NODE_HOLDS_NULL (node) && !required))
-    {
-      if (!required)
-        return TRUE;
-      g_autofree char *message = g_strdup_printf ("\"%s\" is required", name);
-      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "missing_field", message);
-      return FALSE;
-    }
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_autofree char *message = g_strdup_printf ("\"%s\" must be an object", name);
-      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_field", message);
-      return FALSE;
-    }
-  *out = json_node_get_object (node);
-  return TRUE;
+  *out = node != NULL ? json_node_get_object (node) : NULL;
+  return ok;
 }
 
 /* Tokens and sessions */
@@ -225,14 +241,14 @@ ks_request_write_user (GString    *out,
   ks_json_end_object (out);
 }
 
-GString *
-ks_request_verify_response (KsRequest   *req,
-                            KsSession   *session,
-                            KsUser      *user,
-                            gboolean     new_user,
-                            const char  *mfa_token,
-                            const char  *next_view,
-                            GError     **error)
+static GString *
+verify_response (KsRequest   *req,
+                 KsSession   *session,
+                 KsUser      *user,
+                 gboolean     new_user,
+                 const char  *mfa_token,
+                 const char  *next_view,
+                 GError     **error)
 {
   KsEnvironment *env = req->env;
   gboolean needs_mfa = FALSE;
@@ -298,8 +314,28 @@ ks_request_verify_response (KsRequest   *req,
   return response;
 }
 
-static GBytes *
-hash_token (const char *token)
+gboolean
+ks_request_reply_verify_response (KsRequest  *req,
+                                  KsSession  *session,
+                                  KsUser     *user,
+                                  gboolean    new_user,
+                                  const char *mfa_token,
+                                  const char *next_view)
+{
+  g_autoptr(GError) error = NULL;
+  GString *response = verify_response (req, session, user, new_user, mfa_token, next_view, &error);
+
+  if (response == NULL)
+    {
+      ks_request_reply_internal (req, error);
+      return FALSE;
+    }
+  ks_request_reply_text (req, SOUP_STATUS_OK, response);
+  return TRUE;
+}
+
+GBytes *
+ks_mfa_token_hash (const char *token)
 {
   guint8 digest[32];
 
@@ -329,7 +365,7 @@ ks_request_require_mfa_token (KsRequest *req,
       return FALSE;
     }
 
-  hash = hash_token (token);
+  hash = ks_mfa_token_hash (token);
   record = ks_store_get_mfa_token (req->server->store, hash, &error);
   if (error != NULL)
     {

@@ -111,6 +111,8 @@ gboolean  ks_request_get_object          (KsRequest   *req,
 /* Step-up: when the environment guards @action, a valid x-mfa-auth-token is spent here. */
 gboolean  ks_request_require_mfa_token   (KsRequest   *req,
                                           KsAction     action);
+/* The key an MFA token is stored under: its SHA-256. */
+GBytes   *ks_mfa_token_hash              (const char  *token);
 
 /* Step-up (ks-api-step-up.c). On an enforced environment @action needs an elevated access token
  * of its scope in x-dyn-elevated-access-token; on a legacy one, an x-mfa-auth-token as the
@@ -130,15 +132,14 @@ char       *ks_step_up_mint              (KsRequest           *req,
                                           const char * const  *scopes,
                                           GError             **error);
 
-/* A VerifyResponse for @session (scope from its state) as JSON text, signing a new access token;
- * @mfa_token and @next_view may be NULL. */
-GString    *ks_request_verify_response   (KsRequest   *req,
-                                          KsSession   *session,
-                                          KsUser      *user,
-                                          gboolean     new_user,
-                                          const char  *mfa_token,
-                                          const char  *next_view,
-                                          GError     **error);
+/* Answers 200 with a VerifyResponse for @session (scope from its state), signing a new access
+ * token; @mfa_token and @next_view may be NULL. FALSE when it answered 500 instead. */
+gboolean    ks_request_reply_verify_response (KsRequest   *req,
+                                              KsSession   *session,
+                                              KsUser      *user,
+                                              gboolean     new_user,
+                                              const char  *mfa_token,
+                                              const char  *next_view);
 /* Writes the user object of a VerifyResponse and of GET /users. */
 void        ks_request_write_user        (GString     *out,
                                           KsUser      *user,
