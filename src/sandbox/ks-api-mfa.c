@@ -128,27 +128,42 @@ device_json (KsPasskey *passkey,
   return object;
 }
 
-static GPtrArray *
-list_passkeys (KsRequest *req)
+static JsonArray *
+passkeys_json (GPtrArray *passkeys)
 {
-  g_autoptr(GError) error = NULL;
-  GPtrArray *passkeys = ks_store_list_passkeys (req->server->store, req->user->id, &error);
+  JsonArray *array = json_array_new ();
 
-  if (passkeys == NULL)
-    ks_request_reply_internal (req, error);
-  return passkeys;
+  for (guint i = 0; i < passkeys->len; i++)
+    json_array_add_object_element (array, passkey_json (g_ptr_array_index (passkeys, i)));
+  return array;
 }
 
-/* Only what WebAuthn options name: credential ids and transports. */
+static JsonArray *
+devices_json (GPtrArray *passkeys)
+{
+  JsonArray *devices = json_array_new ();
+
+  for (guint i = 0; i < passkeys->len; i++)
+    json_array_add_object_element (devices, device_json (g_ptr_array_index (passkeys, i), i == 0));
+  return devices;
+}
+
+typedef GPtrArray *(*ListFunc) (KsStore     *store,
+                                const char  *user_id,
+                                GError     **error);
+
+/* The user's rows as @list reads them: passkeys, only what WebAuthn options name of them
+ * (ks_store_list_credentials), or recovery codes. NULL, having answered 500, on error. */
 static GPtrArray *
-list_credentials (KsRequest *req)
+list_for_user (KsRequest *req,
+               ListFunc   list)
 {
   g_autoptr(GError) error = NULL;
-  GPtrArray *passkeys = ks_store_list_credentials (req->server->store, req->user->id, &error);
+  GPtrArray *rows = list (req->server->store, req->user->id, &error);
 
-  if (passkeys == NULL)
+  if (rows == NULL)
     ks_request_reply_internal (req, error);
-  return passkeys;
+  return rows;
 }
 
 /* The user's own passkey by its id; answers 404 otherwise. */
@@ -436,16 +451,12 @@ relying_party (KsRequest      *req,
 void
 ks_api_list_passkeys (KsRequest *req)
 {
-  g_autoptr(GPtrArray) passkeys = list_passkeys (req);
+  g_autoptr(GPtrArray) passkeys = list_for_user (req, ks_store_list_passkeys);
   g_autoptr(JsonObject) reply = json_object_new ();
-  JsonArray *array;
 
   if (passkeys == NULL)
     return;
-  array = json_array_new ();
-  for (guint i = 0; i < passkeys->len; i++)
-    json_array_add_object_element (array, passkey_json (g_ptr_array_index (passkeys, i)));
-  json_object_set_array_member (reply, "passkeys", array);
+  json_object_set_array_member (reply, "passkeys", passkeys_json (passkeys));
   json_object_set_int_member (reply, "count", passkeys->len);
   ks_request_reply_json (req, SOUP_STATUS_OK, reply);
 }
@@ -469,7 +480,7 @@ void
 ks_api_register_options (KsRequest *req)
 {
   KsEnvironment *env = req->env;
-  g_autoptr(GPtrArray) passkeys = list_credentials (req);
+  g_autoptr(GPtrArray) passkeys = list_for_user (req, ks_store_list_credentials);
   g_autofree char *challenge = NULL;
   g_autofree char *user_handle = NULL;
   GString *options;
@@ -531,7 +542,7 @@ void
 ks_api_register_passkey (KsRequest *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) passkeys = list_passkeys (req);
+  g_autoptr(GPtrArray) passkeys = list_for_user (req, ks_store_list_passkeys);
   g_autoptr(KsNewCredential) credential = NULL;
   g_autoptr(KsPasskey) existing = NULL;
   g_autoptr(KsPasskey) passkey = NULL;
@@ -621,7 +632,7 @@ ks_api_register_passkey (KsRequest *req)
 void
 ks_api_auth_options (KsRequest *req)
 {
-  g_autoptr(GPtrArray) passkeys = list_credentials (req);
+  g_autoptr(GPtrArray) passkeys = list_for_user (req, ks_store_list_credentials);
   g_autofree char *challenge = NULL;
   GString *options;
 
@@ -829,30 +840,16 @@ ks_api_delete_device (KsRequest *req)
   delete_passkey (req, req->path_arg);
 }
 
-static JsonArray *
-devices_json (GPtrArray *passkeys)
-{
-  JsonArray *devices = json_array_new ();
-
-  for (guint i = 0; i < passkeys->len; i++)
-    json_array_add_object_element (devices, device_json (g_ptr_array_index (passkeys, i), i == 0));
-  return devices;
-}
-
 void
 ks_api_mfa_methods (KsRequest *req)
 {
-  g_autoptr(GPtrArray) passkeys = list_passkeys (req);
+  g_autoptr(GPtrArray) passkeys = list_for_user (req, ks_store_list_passkeys);
   g_autoptr(JsonObject) reply = json_object_new ();
-  JsonArray *array;
 
   if (passkeys == NULL)
     return;
-  array = json_array_new ();
-  for (guint i = 0; i < passkeys->len; i++)
-    json_array_add_object_element (array, passkey_json (g_ptr_array_index (passkeys, i)));
   json_object_set_array_member (reply, "devices", devices_json (passkeys));
-  json_object_set_array_member (reply, "passkeys", array);
+  json_object_set_array_member (reply, "passkeys", passkeys_json (passkeys));
   json_object_set_boolean_member (reply, "userHasVerifiedMfaMethods", passkeys->len > 0);
   ks_request_reply_json (req, SOUP_STATUS_OK, reply);
 }
@@ -860,7 +857,7 @@ ks_api_mfa_methods (KsRequest *req)
 void
 ks_api_mfa_devices (KsRequest *req)
 {
-  g_autoptr(GPtrArray) passkeys = list_passkeys (req);
+  g_autoptr(GPtrArray) passkeys = list_for_user (req, ks_store_list_passkeys);
   g_autoptr(JsonObject) reply = json_object_new ();
 
   if (passkeys == NULL)
@@ -897,17 +894,14 @@ static void
 reply_recovery_codes (KsRequest *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) codes = NULL;
-  g_autoptr(JsonObject) reply = json_object_new ();
-  JsonArray *array = json_array_new ();
+  g_autoptr(GPtrArray) codes = list_for_user (req, ks_store_list_recovery_codes);
+  g_autoptr(JsonObject) reply = NULL;
+  JsonArray *array;
 
-  codes = ks_store_list_recovery_codes (req->server->store, req->user->id, &error);
   if (codes == NULL)
-    {
-      json_array_unref (array);
-      ks_request_reply_internal (req, error);
-      return;
-    }
+    return;
+  reply = json_object_new ();
+  array = json_array_new ();
   for (guint i = 0; i < codes->len; i++)
     {
       KsRecoveryCode *code = g_ptr_array_index (codes, i);
@@ -935,16 +929,11 @@ reply_recovery_codes (KsRequest *req)
 void
 ks_api_recovery_codes (KsRequest *req)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) codes = NULL;
-
   /* Made on the first call, then the same ones until replaced: Dynamic does the same. */
-  codes = ks_store_list_recovery_codes (req->server->store, req->user->id, &error);
+  g_autoptr(GPtrArray) codes = list_for_user (req, ks_store_list_recovery_codes);
+
   if (codes == NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
+    return;
   if (codes->len == 0 && !create_recovery_codes (req))
     return;
   reply_recovery_codes (req);
@@ -990,12 +979,9 @@ ks_api_auth_recovery (KsRequest *req)
       return;
     }
 
-  codes = ks_store_list_recovery_codes (req->server->store, user->id, &error);
+  codes = list_for_user (req, ks_store_list_recovery_codes);
   if (codes == NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
+    return;
   position = ks_recovery_code_find (req->server->secret, user->id, codes, typed);
 
   if (position < 0)
