@@ -214,6 +214,13 @@ count_wrong_guesses (KsRequest                 *req,
 }
 
 static void
+reply_no_verification (KsRequest *req)
+{
+  ks_request_reply_error (req, SOUP_STATUS_NOT_FOUND, "verification_not_found",
+                          "No such email verification: ask for a new code");
+}
+
+static void
 reply_locked (KsRequest *req)
 {
   ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "verification_locked",
@@ -302,8 +309,7 @@ find_verification (KsRequest  *req,
     }
   if (verification == NULL || g_strcmp0 (verification->environment_id, req->env->id) != 0)
     {
-      ks_request_reply_error (req, SOUP_STATUS_NOT_FOUND, "verification_not_found",
-                              "No such email verification: ask for a new code");
+      reply_no_verification (req);
       ks_email_verification_free (verification);
       return NULL;
     }
@@ -329,8 +335,7 @@ ks_api_email_retry (KsRequest *req)
   email = normalize_email (given);
   if (g_strcmp0 (email, verification->email) != 0)
     {
-      ks_request_reply_error (req, SOUP_STATUS_NOT_FOUND, "verification_not_found",
-                              "No such email verification: ask for a new code");
+      reply_no_verification (req);
       return;
     }
   if (verification->used)
