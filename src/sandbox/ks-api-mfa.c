@@ -359,7 +359,7 @@ mint_mfa_token (KsRequest  *req,
   single_use = json_object_get_member (ask, "singleUse");
 
   token = ks_random_token (32);
-  hash = ks_mfa_token_hash (token);
+  hash = ks_token_hash (token);
   record.session_id = req->session->id;
   record.expires_at = ks_now_ms () + req->env->mfa_token_lifetime * 1000;
   record.single_use = single_use == NULL || json_node_get_boolean (single_use);

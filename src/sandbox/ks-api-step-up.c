@@ -6,9 +6,6 @@
  */
 #include "ks-server-private.h"
 
-#include <openssl/evp.h>
-#include <string.h>
-
 #include "ks-log.h"
 
 /* The scopes a client may ask for here: sdk-api-core's TokenScope values that a passkey account
@@ -44,14 +41,13 @@ ks_step_up_scope_for (KsAction action)
     }
 }
 
+/* A single-use token's row is keyed apart from the MFA tokens' by its context. */
 static GBytes *
 hash_jti (const char *jti)
 {
   g_autofree char *context = g_strconcat ("elevated ", jti, NULL);
-  guint8 digest[32];
 
-  EVP_Digest (context, strlen (context), digest, NULL, EVP_sha256 (), NULL);
-  return g_bytes_new (digest, sizeof digest);
+  return ks_token_hash (context);
 }
 
 gboolean

@@ -335,11 +335,11 @@ ks_request_reply_verify_response (KsRequest  *req,
 }
 
 GBytes *
-ks_mfa_token_hash (const char *token)
+ks_token_hash (const char *text)
 {
   guint8 digest[32];
 
-  EVP_Digest (token, strlen (token), digest, NULL, EVP_sha256 (), NULL);
+  EVP_Digest (text, strlen (text), digest, NULL, EVP_sha256 (), NULL);
   return g_bytes_new (digest, sizeof digest);
 }
 
@@ -365,7 +365,7 @@ ks_request_require_mfa_token (KsRequest *req,
       return FALSE;
     }
 
-  hash = ks_mfa_token_hash (token);
+  hash = ks_token_hash (token);
   record = ks_store_get_mfa_token (req->server->store, hash, &error);
   if (error != NULL)
     {

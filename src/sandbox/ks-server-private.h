@@ -111,8 +111,8 @@ gboolean  ks_request_get_object          (KsRequest   *req,
 /* Step-up: when the environment guards @action, a valid x-mfa-auth-token is spent here. */
 gboolean  ks_request_require_mfa_token   (KsRequest   *req,
                                           KsAction     action);
-/* The key an MFA token is stored under: its SHA-256. */
-GBytes   *ks_mfa_token_hash              (const char  *token);
+/* The key an MFA token, or a single-use elevated one, is stored under: the SHA-256 of @text. */
+GBytes   *ks_token_hash                  (const char  *text);
 
 /* Step-up (ks-api-step-up.c). On an enforced environment @action needs an elevated access token
  * of its scope in x-dyn-elevated-access-token; on a legacy one, an x-mfa-auth-token as the
