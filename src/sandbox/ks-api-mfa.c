@@ -547,7 +547,6 @@ ks_api_register_passkey (KsRequest *req)
   g_autoptr(KsPasskey) existing = NULL;
   g_autoptr(KsPasskey) passkey = NULL;
   g_autofree char *challenge = NULL;
-  SoupMessageHeaders *headers;
   const char *user_agent;
   KsRelyingParty rp;
   gint64 now = ks_now_ms ();
@@ -585,8 +584,7 @@ ks_api_register_passkey (KsRequest *req)
       return;
     }
 
-  headers = soup_server_message_get_request_headers (req->msg);
-  user_agent = soup_message_headers_get_one (headers, "User-Agent");
+  user_agent = ks_request_get_header (req, "User-Agent");
 
   passkey = g_new0 (KsPasskey, 1);
   passkey->id = g_uuid_string_random ();

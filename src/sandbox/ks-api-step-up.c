@@ -153,8 +153,7 @@ static gboolean
 step_up_require (KsRequest  *req,
                  const char *scope)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
-  const char *token = soup_message_headers_get_one (headers, "x-dyn-elevated-access-token");
+  const char *token = ks_request_get_header (req, "x-dyn-elevated-access-token");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) claims = NULL;
   g_auto(GStrv) scopes = NULL;

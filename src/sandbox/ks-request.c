@@ -117,6 +117,13 @@ ks_request_reply_internal (KsRequest *req,
                           "The sandbox failed to handle this request; see its log");
 }
 
+const char *
+ks_request_get_header (KsRequest  *req,
+                       const char *name)
+{
+  return soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg), name);
+}
+
 /* Body members */
 
 static gboolean
@@ -347,8 +354,7 @@ gboolean
 ks_request_require_mfa_token (KsRequest *req,
                               KsAction   action)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
-  const char *token = soup_message_headers_get_one (headers, "x-mfa-auth-token");
+  const char *token = ks_request_get_header (req, "x-mfa-auth-token");
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) hash = NULL;
   g_autoptr(KsMfaToken) record = NULL;

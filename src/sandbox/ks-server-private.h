@@ -96,6 +96,10 @@ void      ks_request_reply_rate_limited  (KsRequest   *req,
 void      ks_request_reply_internal      (KsRequest   *req,
                                           GError      *error);
 
+/* A request header, or NULL. */
+const char *ks_request_get_header        (KsRequest   *req,
+                                          const char  *name);
+
 /* Body members; on a missing or wrong-typed member they answer 400 and return FALSE. */
 gboolean  ks_request_get_string          (KsRequest   *req,
                                           JsonObject  *object,

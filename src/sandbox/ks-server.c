@@ -94,8 +94,7 @@ static gboolean
 authenticate (KsRequest *req,
               AuthLevel  level)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
-  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
+  const char *authorization = ks_request_get_header (req, "Authorization");
   g_autoptr(GError) error = NULL;
   const char *scope, *sid;
   gint64 now = ks_now_ms ();
