@@ -209,6 +209,15 @@ ks_iso8601 (gint64 unix_ms)
   return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S.%fZ");
 }
 
+/* The credential the session was last verified with: its email's until a passkey takes over. */
+static const char *
+last_credential_id (KsUser    *user,
+                    KsSession *session)
+{
+  return session->last_credential_id != NULL
+         ? session->last_credential_id : user->email_credential_id;
+}
+
 void
 ks_request_write_user (GString    *out,
                        KsUser     *user,
@@ -241,9 +250,7 @@ ks_request_write_user (GString    *out,
   ks_json_begin_array (out);
   ks_json_end_array (out);
   ks_json_member_boolean (out, "newUser", new_user);
-  ks_json_member_string (out, "lastVerifiedCredentialId",
-                         session->last_credential_id != NULL
-                         ? session->last_credential_id : user->email_credential_id);
+  ks_json_member_string (out, "lastVerifiedCredentialId", last_credential_id (user, session));
   ks_json_member_string (out, "firstVisit", created);
   ks_json_end_object (out);
 }
@@ -291,8 +298,7 @@ verify_response (KsRequest   *req,
   ks_json_member_string (claims, "environment_id", env->id);
   ks_json_member_string (claims, "email", user->email);
   ks_json_member_string (claims, "last_verified_credential_id",
-                         session->last_credential_id != NULL
-                         ? session->last_credential_id : user->email_credential_id);
+                         last_credential_id (user, session));
   ks_json_member_int (claims, "iat", now);
   ks_json_member_int (claims, "exp", exp);
   ks_json_member_string (claims, "scope", scope);
