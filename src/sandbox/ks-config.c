@@ -159,12 +159,6 @@ is_boolean (JsonNode *node)
   return holds_type (node, G_TYPE_BOOLEAN);
 }
 
-static gboolean
-is_object (JsonNode *node)
-{
-  return JSON_NODE_HOLDS_OBJECT (node);
-}
-
 /* A whole number from 1 to @max. */
 static gboolean
 is_bounded (JsonNode *node,
@@ -186,20 +180,58 @@ is_count (JsonNode *node)
   return is_bounded (node, 1000000);
 }
 
-/* Every value in the file is read here: *@out is @key's value in @object, or NULL when it is
- * absent. One that @fits refuses is an error that says what it must be. */
+static gboolean
+is_object (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_OBJECT (node);
+}
+
+static void
+keep_string (JsonNode *node,
+             gpointer  out)
+{
+  char **string = out;
+
+  g_free (*string);
+  *string = json_node_dup_string (node);
+}
+
+static void
+keep_boolean (JsonNode *node,
+              gpointer  out)
+{
+  *(gboolean *) out = json_node_get_boolean (node);
+}
+
+static void
+keep_int (JsonNode *node,
+          gpointer  out)
+{
+  *(gint64 *) out = json_node_get_int (node);
+}
+
+static void
+keep_object (JsonNode *node,
+             gpointer  out)
+{
+  *(JsonObject **) out = json_node_get_object (node);
+}
+
+/* Every value in the file is read here: when @key is in @object, @keep stores its value in @out
+ * if @fits takes it, and an error says what it must be if not. An absent key leaves @out as it
+ * is. The typed readers below are what the parsers call. */
 static gboolean
 read_value (JsonObject   *object,
             const char   *where,
             const char   *key,
             gboolean    (*fits) (JsonNode *node),
             const char   *must_be,
-            JsonNode    **out,
+            void        (*keep) (JsonNode *node, gpointer out),
+            gpointer      out,
             GError      **error)
 {
   JsonNode *node = json_object_get_member (object, key);
 
-  *out = NULL;
   if (node == NULL)
     return TRUE;
   if (!fits (node))
@@ -208,11 +240,9 @@ read_value (JsonObject   *object,
                    "%s.%s must be %s", where, key, must_be);
       return FALSE;
     }
-  *out = node;
+  keep (node, out);
   return TRUE;
 }
-
-/* The readers below leave *@out as it is when @key is absent. */
 
 static gboolean
 read_string (JsonObject  *object,
@@ -221,16 +251,8 @@ read_string (JsonObject  *object,
              char       **out,
              GError     **error)
 {
-  JsonNode *node;
-
-  if (!read_value (object, where, key, is_non_empty_string, "a non-empty string", &node, error))
-    return FALSE;
-  if (node != NULL)
-    {
-      g_free (*out);
-      *out = json_node_dup_string (node);
-    }
-  return TRUE;
+  return read_value (object, where, key, is_non_empty_string, "a non-empty string", keep_string,
+                     out, error);
 }
 
 static gboolean
@@ -240,31 +262,7 @@ read_boolean (JsonObject  *object,
               gboolean    *out,
               GError     **error)
 {
-  JsonNode *node;
-
-  if (!read_value (object, where, key, is_boolean, "true or false", &node, error))
-    return FALSE;
-  if (node != NULL)
-    *out = json_node_get_boolean (node);
-  return TRUE;
-}
-
-static gboolean
-read_int (JsonObject   *object,
-          const char   *where,
-          const char   *key,
-          gboolean    (*fits) (JsonNode *node),
-          const char   *must_be,
-          gint64       *out,
-          GError      **error)
-{
-  JsonNode *node;
-
-  if (!read_value (object, where, key, fits, must_be, &node, error))
-    return FALSE;
-  if (node != NULL)
-    *out = json_node_get_int (node);
-  return TRUE;
+  return read_value (object, where, key, is_boolean, "true or false", keep_boolean, out, error);
 }
 
 static gboolean
@@ -274,8 +272,8 @@ read_seconds (JsonObject  *object,
               gint64      *out,
               GError     **error)
 {
-  return read_int (object, where, key, is_seconds, "a whole number of seconds between 1 and a year",
-                   out, error);
+  return read_value (object, where, key, is_seconds,
+                     "a whole number of seconds between 1 and a year", keep_int, out, error);
 }
 
 static gboolean
@@ -285,24 +283,24 @@ read_count (JsonObject  *object,
             gint64      *out,
             GError     **error)
 {
-  return read_int (object, where, key, is_count, "a whole number between 1 and 1000000", out,
-                   error);
+  return read_value (object, where, key, is_count, "a whole number between 1 and 1000000",
+                     keep_int, out, error);
 }
 
-/* *@out is NULL when @key is absent. */
+/* An object of settings with no keys but @allowed (an error names it as @section); *@out is NULL
+ * when @key is absent. */
 static gboolean
-read_object (JsonObject   *object,
-             const char   *where,
-             const char   *key,
-             JsonObject  **out,
-             GError      **error)
+read_section (JsonObject          *object,
+              const char          *where,
+              const char          *key,
+              const char          *section,
+              const char * const  *allowed,
+              JsonObject         **out,
+              GError             **error)
 {
-  JsonNode *node;
-
-  if (!read_value (object, where, key, is_object, "an object", &node, error))
-    return FALSE;
-  *out = node != NULL ? json_node_get_object (node) : NULL;
-  return TRUE;
+  *out = NULL;
+  return read_value (object, where, key, is_object, "an object", keep_object, out, error)
+         && (*out == NULL || check_keys (*out, section, allowed, error));
 }
 
 /* A list of strings; *@out is NULL when @key is absent, and FALSE (with no error set) means the
@@ -341,14 +339,10 @@ parse_mfa (JsonObject     *mfa,
            KsEnvironment  *env,
            GError        **error)
 {
-  static const char * const keys[] = {
-    "required", "userVerification", "attestation", "mfaTokenRequiredFor", NULL
-  };
   g_autofree char *uv = NULL;
   g_auto(GStrv) actions = NULL;
 
-  if (!check_keys (mfa, where, keys, error)
-      || !read_boolean (mfa, where, "required", &env->mfa_required, error)
+  if (!read_boolean (mfa, where, "required", &env->mfa_required, error)
       || !read_string (mfa, where, "userVerification", &uv, error)
       || !read_string (mfa, where, "attestation", &env->attestation, error))
     return FALSE;
@@ -414,6 +408,9 @@ parse_environment (JsonNode  *node,
     "emailCodeGuessesPerVerification", "emailCodeGuessesPerAddressPerHour",
     "emailCodesPerMinute", NULL
   };
+  static const char * const mfa_keys[] = {
+    "required", "userVerification", "attestation", "mfaTokenRequiredFor", NULL
+  };
   static const char * const step_up_keys[] = { "singleUseScopes", NULL };
   static const char * const rp_keys[] = { "id", "name", NULL };
   static const char * const lifetime_keys[] = {
@@ -477,15 +474,11 @@ parse_environment (JsonNode  *node,
     }
   env->cookie_sessions = g_strcmp0 (sessions, "cookie") == 0;
 
-  if (!read_object (object, where, "stepUp", &step_up, error))
+  /* An unknown key in stepUp is named as the environment's. */
+  if (!read_section (object, where, "stepUp", where, step_up_keys, &step_up, error))
     goto fail;
-  if (step_up != NULL)
-    {
-      if (!check_keys (step_up, where, step_up_keys, error))
-        goto fail;
-      if (!read_string_list (step_up, "singleUseScopes", &env->single_use_scopes))
-        goto bad_scopes;
-    }
+  if (step_up != NULL && !read_string_list (step_up, "singleUseScopes", &env->single_use_scopes))
+    goto bad_scopes;
 
   if (env->origin != NULL)
     {
@@ -504,24 +497,22 @@ parse_environment (JsonNode  *node,
         }
     }
 
-  if (!read_object (object, where, "rp", &rp, error))
+  if (!read_section (object, where, "rp", rp_where, rp_keys, &rp, error))
     goto fail;
-  if (rp != NULL && (!check_keys (rp, rp_where, rp_keys, error)
-                     || !read_string (rp, rp_where, "id", &env->rp_id, error)
+  if (rp != NULL && (!read_string (rp, rp_where, "id", &env->rp_id, error)
                      || !read_string (rp, rp_where, "name", &env->rp_name, error)))
     goto fail;
 
-  if (!read_object (object, where, "mfa", &mfa, error))
+  if (!read_section (object, where, "mfa", mfa_where, mfa_keys, &mfa, error))
     goto fail;
   if (mfa != NULL && !parse_mfa (mfa, mfa_where, env, error))
     goto fail;
 
-  if (!read_object (object, where, "lifetimes", &lifetimes, error))
+  if (!read_section (object, where, "lifetimes", life_where, lifetime_keys, &lifetimes, error))
     goto fail;
   if (lifetimes != NULL
-      && (!check_keys (lifetimes, life_where, lifetime_keys, error)
-          || !read_seconds (lifetimes, life_where, "accessToken", &env->access_token_lifetime,
-                            error)
+      && (!read_seconds (lifetimes, life_where, "accessToken", &env->access_token_lifetime,
+                         error)
           || !read_seconds (lifetimes, life_where, "session", &env->session_lifetime, error)
           || !read_seconds (lifetimes, life_where, "emailCode", &env->email_code_lifetime, error)
           || !read_seconds (lifetimes, life_where, "emailRetry", &env->email_retry_interval, error)
@@ -533,12 +524,11 @@ parse_environment (JsonNode  *node,
                             &env->elevated_time_bound_lifetime, error)))
     goto fail;
 
-  if (!read_object (object, where, "limits", &limits, error))
+  if (!read_section (object, where, "limits", limits_where, limit_keys, &limits, error))
     goto fail;
   if (limits != NULL
-      && (!check_keys (limits, limits_where, limit_keys, error)
-          || !read_count (limits, limits_where, "emailCodeGuessesPerVerification",
-                          &env->email_guesses_per_verification, error)
+      && (!read_count (limits, limits_where, "emailCodeGuessesPerVerification",
+                       &env->email_guesses_per_verification, error)
           || !read_count (limits, limits_where, "emailCodeGuessesPerAddressPerHour",
                           &env->email_guesses_per_address_hour, error)
           || !read_count (limits, limits_where, "emailCodesPerMinute",
