@@ -95,7 +95,6 @@ ks_step_up_mint (KsRequest           *req,
   gint64 now = ks_now_ms () / 1000;
   g_autofree char *scope = g_strjoinv (" ", (char **) scopes);
   g_autofree char *jti = ks_random_token (16);
-  g_autofree char *issuer = g_strconcat (req->server->base_url, "/sdk/", env->id, NULL);
   g_autoptr(GString) claims = g_string_sized_new (512);
   gint64 lifetime;
 
@@ -104,13 +103,7 @@ ks_step_up_mint (KsRequest           *req,
     single_use |= ks_environment_scope_is_single_use (env, scopes[i]);
   lifetime = single_use ? env->elevated_single_use_lifetime : env->elevated_time_bound_lifetime;
 
-  ks_json_begin_object (claims);
-  ks_json_member_string (claims, "kid", ks_signer_get_kid (req->signer));
-  ks_json_member_string (claims, "aud", env->origin);
-  ks_json_member_string (claims, "iss", issuer);
-  ks_json_member_string (claims, "sub", req->user->id);
-  ks_json_member_string (claims, "sid", req->session->id);
-  ks_json_member_string (claims, "environment_id", env->id);
+  ks_request_begin_claims (req, claims, req->user, req->session);
   ks_json_member_string (claims, "jti", jti);
   ks_json_member_string (claims, "scope", scope);
   ks_json_member_boolean (claims, "singleUse", single_use);

@@ -255,6 +255,24 @@ ks_request_write_user (GString    *out,
   ks_json_end_object (out);
 }
 
+void
+ks_request_begin_claims (KsRequest *req,
+                         GString   *claims,
+                         KsUser    *user,
+                         KsSession *session)
+{
+  KsEnvironment *env = req->env;
+  g_autofree char *issuer = g_strconcat (req->server->base_url, "/sdk/", env->id, NULL);
+
+  ks_json_begin_object (claims);
+  ks_json_member_string (claims, "kid", ks_signer_get_kid (req->signer));
+  ks_json_member_string (claims, "aud", env->origin);
+  ks_json_member_string (claims, "iss", issuer);
+  ks_json_member_string (claims, "sub", user->id);
+  ks_json_member_string (claims, "sid", session->id);
+  ks_json_member_string (claims, "environment_id", env->id);
+}
+
 static GString *
 verify_response (KsRequest   *req,
                  KsSession   *session,
@@ -270,7 +288,6 @@ verify_response (KsRequest   *req,
   gint64 now = ks_now_ms () / 1000;
   gint64 exp = MIN (now + env->access_token_lifetime, session->expires_at / 1000);
   g_autoptr(GString) claims = g_string_sized_new (512);
-  g_autofree char *issuer = g_strconcat (req->server->base_url, "/sdk/", env->id, NULL);
   g_autofree char *jwt = NULL;
   GString *response;
 
@@ -289,13 +306,7 @@ verify_response (KsRequest   *req,
     }
   scope = needs_mfa ? "requiresAdditionalAuth" : "user:basic";
 
-  ks_json_begin_object (claims);
-  ks_json_member_string (claims, "kid", ks_signer_get_kid (req->signer));
-  ks_json_member_string (claims, "aud", env->origin);
-  ks_json_member_string (claims, "iss", issuer);
-  ks_json_member_string (claims, "sub", user->id);
-  ks_json_member_string (claims, "sid", session->id);
-  ks_json_member_string (claims, "environment_id", env->id);
+  ks_request_begin_claims (req, claims, user, session);
   ks_json_member_string (claims, "email", user->email);
   ks_json_member_string (claims, "last_verified_credential_id",
                          last_credential_id (user, session));

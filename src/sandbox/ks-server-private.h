@@ -144,6 +144,12 @@ gboolean    ks_request_reply_verify_response (KsRequest   *req,
                                               gboolean     new_user,
                                               const char  *mfa_token,
                                               const char  *next_view);
+/* Opens the claims of a token the environment signs for @user's @session: kid, aud, iss, sub,
+ * sid and environment_id; the caller writes its own and closes the object. */
+void        ks_request_begin_claims      (KsRequest   *req,
+                                          GString     *claims,
+                                          KsUser      *user,
+                                          KsSession   *session);
 /* Writes the user object of a VerifyResponse and of GET /users. */
 void        ks_request_write_user        (GString     *out,
                                           KsUser      *user,
