@@ -7,7 +7,6 @@
 #include "ks-server-private.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <string.h>
 
@@ -129,27 +128,42 @@ device_json (KsPasskey *passkey,
   return object;
 }
 
-static GPtrArray *
-list_passkeys (KsRequest *req)
+static JsonArray *
+passkeys_json (GPtrArray *passkeys)
 {
-  g_autoptr(GError) error = NULL;
-  GPtrArray *passkeys = ks_store_list_passkeys (req->server->store, req->user->id, &error);
+  JsonArray *array = json_array_new ();
 
-  if (passkeys == NULL)
-    ks_request_reply_internal (req, error);
-  return passkeys;
+  for (guint i = 0; i < passkeys->len; i++)
+    json_array_add_object_element (array, passkey_json (g_ptr_array_index (passkeys, i)));
+  return array;
 }
 
-/* Only what WebAuthn options name: credential ids and transports. */
+static JsonArray *
+devices_json (GPtrArray *passkeys)
+{
+  JsonArray *devices = json_array_new ();
+
+  for (guint i = 0; i < passkeys->len; i++)
+    json_array_add_object_element (devices, device_json (g_ptr_array_index (passkeys, i), i == 0));
+  return devices;
+}
+
+typedef GPtrArray *(*ListFunc) (KsStore     *store,
+                                const char  *user_id,
+                                GError     **error);
+
+/* The user's rows as @list reads them: passkeys, only what WebAuthn options name of them
+ * (ks_store_list_credentials), or recovery codes. NULL, having answered 500, on error. */
 static GPtrArray *
-list_credentials (KsRequest *req)
+list_for_user (KsRequest *req,
+               ListFunc   list)
 {
   g_autoptr(GError) error = NULL;
-  GPtrArray *passkeys = ks_store_list_credentials (req->server->store, req->user->id, &error);
+  GPtrArray *rows = list (req->server->store, req->user->id, &error);
 
-  if (passkeys == NULL)
+  if (rows == NULL)
     ks_request_reply_internal (req, error);
-  return passkeys;
+  return rows;
 }
 
 /* The user's own passkey by its id; answers 404 otherwise. */
@@ -302,15 +316,6 @@ not_ours:
   return NULL;
 }
 
-static GBytes *
-hash_token (const char *token)
-{
-  guint8 digest[32];
-
-  EVP_Digest (token, strlen (token), digest, NULL, EVP_sha256 (), NULL);
-  return g_bytes_new (digest, sizeof digest);
-}
-
 /* createMfaToken and requestedScopes are checked before anything is spent, so a malformed one
  * costs no challenge. */
 static gboolean
@@ -354,7 +359,7 @@ mint_mfa_token (KsRequest  *req,
   single_use = json_object_get_member (ask, "singleUse");
 
   token = ks_random_token (32);
-  hash = hash_token (token);
+  hash = ks_token_hash (token);
   record.session_id = req->session->id;
   record.expires_at = ks_now_ms () + req->env->mfa_token_lifetime * 1000;
   record.single_use = single_use == NULL || json_node_get_boolean (single_use);
@@ -373,7 +378,6 @@ complete_mfa (KsRequest  *req,
               const char *credential_id)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GString) reply = NULL;
   g_autofree char *mfa_token = NULL;
   g_auto(GStrv) scopes = NULL;
 
@@ -405,14 +409,7 @@ complete_mfa (KsRequest  *req,
         }
     }
 
-  reply = ks_request_verify_response (req, req->session, req->user, FALSE, mfa_token, NULL,
-                                      &error);
-  if (reply == NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
-  ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
+  ks_request_reply_verify_response (req, req->session, req->user, FALSE, mfa_token, NULL);
 }
 
 /* sdk-api-core's generated PasskeyRegistrationCredentialV2ToJSON sends the client data only as
@@ -454,16 +451,12 @@ relying_party (KsRequest      *req,
 void
 ks_api_list_passkeys (KsRequest *req)
 {
-  g_autoptr(GPtrArray) passkeys = list_passkeys (req);
+  g_autoptr(GPtrArray) passkeys = list_for_user (req, ks_store_list_passkeys);
   g_autoptr(JsonObject) reply = json_object_new ();
-  JsonArray *array;
 
   if (passkeys == NULL)
     return;
-  array = json_array_new ();
-  for (guint i = 0; i < passkeys->len; i++)
-    json_array_add_object_element (array, passkey_json (g_ptr_array_index (passkeys, i)));
-  json_object_set_array_member (reply, "passkeys", array);
+  json_object_set_array_member (reply, "passkeys", passkeys_json (passkeys));
   json_object_set_int_member (reply, "count", passkeys->len);
   ks_request_reply_json (req, SOUP_STATUS_OK, reply);
 }
@@ -487,7 +480,7 @@ void
 ks_api_register_options (KsRequest *req)
 {
   KsEnvironment *env = req->env;
-  g_autoptr(GPtrArray) passkeys = list_credentials (req);
+  g_autoptr(GPtrArray) passkeys = list_for_user (req, ks_store_list_credentials);
   g_autofree char *challenge = NULL;
   g_autofree char *user_handle = NULL;
   GString *options;
@@ -549,12 +542,11 @@ void
 ks_api_register_passkey (KsRequest *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) passkeys = list_passkeys (req);
+  g_autoptr(GPtrArray) passkeys = list_for_user (req, ks_store_list_passkeys);
   g_autoptr(KsNewCredential) credential = NULL;
   g_autoptr(KsPasskey) existing = NULL;
   g_autoptr(KsPasskey) passkey = NULL;
   g_autofree char *challenge = NULL;
-  SoupMessageHeaders *headers;
   const char *user_agent;
   KsRelyingParty rp;
   gint64 now = ks_now_ms ();
@@ -592,8 +584,7 @@ ks_api_register_passkey (KsRequest *req)
       return;
     }
 
-  headers = soup_server_message_get_request_headers (req->msg);
-  user_agent = soup_message_headers_get_one (headers, "User-Agent");
+  user_agent = ks_request_get_header (req, "User-Agent");
 
   passkey = g_new0 (KsPasskey, 1);
   passkey->id = g_uuid_string_random ();
@@ -639,7 +630,7 @@ ks_api_register_passkey (KsRequest *req)
 void
 ks_api_auth_options (KsRequest *req)
 {
-  g_autoptr(GPtrArray) passkeys = list_credentials (req);
+  g_autoptr(GPtrArray) passkeys = list_for_user (req, ks_store_list_credentials);
   g_autofree char *challenge = NULL;
   GString *options;
 
@@ -847,30 +838,16 @@ ks_api_delete_device (KsRequest *req)
   delete_passkey (req, req->path_arg);
 }
 
-static JsonArray *
-devices_json (GPtrArray *passkeys)
-{
-  JsonArray *devices = json_array_new ();
-
-  for (guint i = 0; i < passkeys->len; i++)
-    json_array_add_object_element (devices, device_json (g_ptr_array_index (passkeys, i), i == 0));
-  return devices;
-}
-
 void
 ks_api_mfa_methods (KsRequest *req)
 {
-  g_autoptr(GPtrArray) passkeys = list_passkeys (req);
+  g_autoptr(GPtrArray) passkeys = list_for_user (req, ks_store_list_passkeys);
   g_autoptr(JsonObject) reply = json_object_new ();
-  JsonArray *array;
 
   if (passkeys == NULL)
     return;
-  array = json_array_new ();
-  for (guint i = 0; i < passkeys->len; i++)
-    json_array_add_object_element (array, passkey_json (g_ptr_array_index (passkeys, i)));
   json_object_set_array_member (reply, "devices", devices_json (passkeys));
-  json_object_set_array_member (reply, "passkeys", array);
+  json_object_set_array_member (reply, "passkeys", passkeys_json (passkeys));
   json_object_set_boolean_member (reply, "userHasVerifiedMfaMethods", passkeys->len > 0);
   ks_request_reply_json (req, SOUP_STATUS_OK, reply);
 }
@@ -878,7 +855,7 @@ ks_api_mfa_methods (KsRequest *req)
 void
 ks_api_mfa_devices (KsRequest *req)
 {
-  g_autoptr(GPtrArray) passkeys = list_passkeys (req);
+  g_autoptr(GPtrArray) passkeys = list_for_user (req, ks_store_list_passkeys);
   g_autoptr(JsonObject) reply = json_object_new ();
 
   if (passkeys == NULL)
@@ -915,17 +892,14 @@ static void
 reply_recovery_codes (KsRequest *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) codes = NULL;
-  g_autoptr(JsonObject) reply = json_object_new ();
-  JsonArray *array = json_array_new ();
+  g_autoptr(GPtrArray) codes = list_for_user (req, ks_store_list_recovery_codes);
+  g_autoptr(JsonObject) reply = NULL;
+  JsonArray *array;
 
-  codes = ks_store_list_recovery_codes (req->server->store, req->user->id, &error);
   if (codes == NULL)
-    {
-      json_array_unref (array);
-      ks_request_reply_internal (req, error);
-      return;
-    }
+    return;
+  reply = json_object_new ();
+  array = json_array_new ();
   for (guint i = 0; i < codes->len; i++)
     {
       KsRecoveryCode *code = g_ptr_array_index (codes, i);
@@ -953,16 +927,11 @@ reply_recovery_codes (KsRequest *req)
 void
 ks_api_recovery_codes (KsRequest *req)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) codes = NULL;
-
   /* Made on the first call, then the same ones until replaced: Dynamic does the same. */
-  codes = ks_store_list_recovery_codes (req->server->store, req->user->id, &error);
+  g_autoptr(GPtrArray) codes = list_for_user (req, ks_store_list_recovery_codes);
+
   if (codes == NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
+    return;
   if (codes->len == 0 && !create_recovery_codes (req))
     return;
   reply_recovery_codes (req);
@@ -1008,12 +977,9 @@ ks_api_auth_recovery (KsRequest *req)
       return;
     }
 
-  codes = ks_store_list_recovery_codes (req->server->store, user->id, &error);
+  codes = list_for_user (req, ks_store_list_recovery_codes);
   if (codes == NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
+    return;
   position = ks_recovery_code_find (req->server->secret, user->id, codes, typed);
 
   if (position < 0)

@@ -114,10 +114,9 @@ gboolean
 ks_request_check_device_signature (KsRequest *req,
                                    gboolean   signed_route)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
-  const char *nonce = soup_message_headers_get_one (headers, KS_DEVICE_NONCE_HEADER);
-  const char *public_key = soup_message_headers_get_one (headers, KS_DEVICE_PUBLIC_KEY_HEADER);
-  const char *signature = soup_message_headers_get_one (headers, KS_DEVICE_SIGNATURE_HEADER);
+  const char *nonce = ks_request_get_header (req, KS_DEVICE_NONCE_HEADER);
+  const char *public_key = ks_request_get_header (req, KS_DEVICE_PUBLIC_KEY_HEADER);
+  const char *signature = ks_request_get_header (req, KS_DEVICE_SIGNATURE_HEADER);
   EVP_PKEY *key;
   gboolean verified;
   guint8 raw[64];

@@ -135,28 +135,64 @@ send_code (KsRequest            *req,
   return TRUE;
 }
 
-/* Codes sent per minute are bounded per environment, whatever the addresses: answers FALSE
- * (having replied 429) past the limit. */
+/* Events of @kind in the @window_ms before @now are bounded: of @email when it is not NULL,
+ * else of the whole environment. Answers FALSE (having replied 429 with @message, or 500) when
+ * @limit of them have happened. */
 static gboolean
-check_send_rate (KsRequest *req,
-                 gint64     now)
+check_event_rate (KsRequest    *req,
+                  KsEmailEvent  kind,
+                  const char   *email,
+                  gint64        window_ms,
+                  gint64        limit,
+                  gint64        now,
+                  const char   *message)
 {
   g_autoptr(GError) error = NULL;
   gint64 oldest = now;
-  gint64 sent = ks_store_count_email_events (req->server->store, KS_EMAIL_EVENT_SENT,
-                                             req->env->id, NULL, NULL, now - 60 * 1000, &oldest,
-                                             &error);
+  gint64 count = ks_store_count_email_events (req->server->store, kind, req->env->id, email,
+                                              NULL, now - window_ms, &oldest, &error);
 
-  if (sent < 0)
+  if (count < 0)
     {
       ks_request_reply_internal (req, error);
       return FALSE;
     }
-  if (sent >= req->env->email_codes_per_minute)
+  if (count >= limit)
     {
-      ks_request_reply_rate_limited (req, (oldest + 60 * 1000 - now + 999) / 1000,
-                                     "Too many sign-in codes sent from this environment this "
-                                     "minute: wait, then ask again");
+      ks_request_reply_rate_limited (req, (oldest + window_ms - now + 999) / 1000, message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Codes sent per minute are bounded per environment, whatever the addresses. */
+static gboolean
+check_send_rate (KsRequest *req,
+                 gint64     now)
+{
+  return check_event_rate (req, KS_EMAIL_EVENT_SENT, NULL, 60 * 1000,
+                           req->env->email_codes_per_minute, now,
+                           "Too many sign-in codes sent from this environment this minute: "
+                           "wait, then ask again");
+}
+
+/* Stores @verification (a new row when @created) and an event of @kind at @now for it; FALSE,
+ * having replied 500, on error. */
+static gboolean
+save_verification (KsRequest           *req,
+                   KsEmailVerification *verification,
+                   gboolean             created,
+                   KsEmailEvent         kind,
+                   gint64               now)
+{
+  g_autoptr(GError) error = NULL;
+  KsStore *store = req->server->store;
+
+  if (!(created ? ks_store_insert_verification (store, verification, &error)
+                : ks_store_update_verification (store, verification, &error))
+      || !ks_store_add_email_event (store, kind, verification, now, &error))
+    {
+      ks_request_reply_internal (req, error);
       return FALSE;
     }
   return TRUE;
@@ -175,6 +211,13 @@ count_wrong_guesses (KsRequest                 *req,
   if (wrong < 0)
     ks_request_reply_internal (req, error);
   return wrong;
+}
+
+static void
+reply_no_verification (KsRequest *req)
+{
+  ks_request_reply_error (req, SOUP_STATUS_NOT_FOUND, "verification_not_found",
+                          "No such email verification: ask for a new code");
 }
 
 static void
@@ -244,15 +287,9 @@ ks_api_email_create (KsRequest *req)
   verification->attempts_left = MIN (KS_EMAIL_CODE_ATTEMPTS,
                                      req->env->email_guesses_per_verification);
 
-  if (!send_code (req, verification))
+  if (!send_code (req, verification)
+      || !save_verification (req, verification, TRUE, KS_EMAIL_EVENT_SENT, now))
     return;
-  if (!ks_store_insert_verification (req->server->store, verification, &error)
-      || !ks_store_add_email_event (req->server->store, KS_EMAIL_EVENT_SENT, verification, now,
-                                    &error))
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
 
   reply_verification (req, verification);
 }
@@ -272,8 +309,7 @@ find_verification (KsRequest  *req,
     }
   if (verification == NULL || g_strcmp0 (verification->environment_id, req->env->id) != 0)
     {
-      ks_request_reply_error (req, SOUP_STATUS_NOT_FOUND, "verification_not_found",
-                              "No such email verification: ask for a new code");
+      reply_no_verification (req);
       ks_email_verification_free (verification);
       return NULL;
     }
@@ -283,7 +319,6 @@ find_verification (KsRequest  *req,
 void
 ks_api_email_retry (KsRequest *req)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(KsEmailVerification) verification = NULL;
   g_autofree char *email = NULL;
   const char *given, *id;
@@ -300,8 +335,7 @@ ks_api_email_retry (KsRequest *req)
   email = normalize_email (given);
   if (g_strcmp0 (email, verification->email) != 0)
     {
-      ks_request_reply_error (req, SOUP_STATUS_NOT_FOUND, "verification_not_found",
-                              "No such email verification: ask for a new code");
+      reply_no_verification (req);
       return;
     }
   if (verification->used)
@@ -344,15 +378,9 @@ ks_api_email_retry (KsRequest *req)
   verification->expires_at = now + req->env->email_code_lifetime * 1000;
   verification->attempts_left = MIN (KS_EMAIL_CODE_ATTEMPTS,
                                      req->env->email_guesses_per_verification - wrong);
-  if (!send_code (req, verification))
+  if (!send_code (req, verification)
+      || !save_verification (req, verification, FALSE, KS_EMAIL_EVENT_SENT, now))
     return;
-  if (!ks_store_update_verification (req->server->store, verification, &error)
-      || !ks_store_add_email_event (req->server->store, KS_EMAIL_EVENT_SENT, verification, now,
-                                    &error))
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
 
   reply_verification (req, verification);
 }
@@ -398,7 +426,6 @@ ks_api_email_signin (KsRequest *req)
   g_autoptr(GBytes) mac = NULL;
   g_autoptr(KsUser) user = NULL;
   g_autoptr(KsSession) session = NULL;
-  g_autoptr(GString) reply = NULL;
   const char *id, *code;
   gboolean created = FALSE;
   gint64 now = ks_now_ms ();
@@ -434,25 +461,10 @@ ks_api_email_signin (KsRequest *req)
 
   /* Guesses at one address are bounded per hour across all its verifications: past the limit,
    * no code is even checked. */
-  {
-    gint64 oldest = now;
-    gint64 recent = ks_store_count_email_events (req->server->store, KS_EMAIL_EVENT_WRONG_GUESS,
-                                                 req->env->id, verification->email, NULL,
-                                                 now - 60 * 60 * 1000, &oldest, &error);
-
-    if (recent < 0)
-      {
-        ks_request_reply_internal (req, error);
-        return;
-      }
-    if (recent >= req->env->email_guesses_per_address_hour)
-      {
-        ks_request_reply_rate_limited (req, (oldest + 60 * 60 * 1000 - now + 999) / 1000,
-                                       "Too many wrong codes for this address this hour: "
-                                       "wait, then try again");
-        return;
-      }
-  }
+  if (!check_event_rate (req, KS_EMAIL_EVENT_WRONG_GUESS, verification->email, 60 * 60 * 1000,
+                         req->env->email_guesses_per_address_hour, now,
+                         "Too many wrong codes for this address this hour: wait, then try again"))
+    return;
 
   mac = email_code_mac (req, verification->id, code);
   if (strlen (code) != 6 || !ks_secret_mac_equal (mac, verification->code_mac))
@@ -464,13 +476,8 @@ ks_api_email_signin (KsRequest *req)
       if (wrong + 1 >= req->env->email_guesses_per_verification)
         verification->attempts_left = 0;
       req->keep_changes = TRUE;
-      if (!ks_store_update_verification (req->server->store, verification, &error)
-          || !ks_store_add_email_event (req->server->store, KS_EMAIL_EVENT_WRONG_GUESS,
-                                        verification, now, &error))
-        {
-          ks_request_reply_internal (req, error);
-          return;
-        }
+      if (!save_verification (req, verification, FALSE, KS_EMAIL_EVENT_WRONG_GUESS, now))
+        return;
       if (verification->attempts_left <= 0)
         {
           reply_locked (req);
@@ -509,15 +516,9 @@ ks_api_email_signin (KsRequest *req)
       return;
     }
 
-  reply = ks_request_verify_response (req, session, user, created, NULL, NULL, &error);
-  if (reply == NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
-  ks_log ("req=%s %s signed in by email code (%s user)", req->request_id, user->email,
-          created ? "new" : "returning");
-  ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
+  if (ks_request_reply_verify_response (req, session, user, created, NULL, NULL))
+    ks_log ("req=%s %s signed in by email code (%s user)", req->request_id, user->email,
+            created ? "new" : "returning");
 }
 
 void
@@ -534,7 +535,6 @@ void
 ks_api_update_user (KsRequest *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GString) reply = NULL;
   const char *ack;
 
   if (!ks_request_get_string (req, req->body, "mfaBackupCodeAcknowledgement", FALSE, &ack))
@@ -556,29 +556,13 @@ ks_api_update_user (KsRequest *req)
       g_free (req->user->mfa_acknowledgement);
       req->user->mfa_acknowledgement = g_strdup ("complete");
     }
-
-  reply = ks_request_verify_response (req, req->session, req->user, FALSE, NULL, "done", &error);
-  if (reply == NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
-  ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
+  ks_request_reply_verify_response (req, req->session, req->user, FALSE, NULL, "done");
 }
 
 void
 ks_api_refresh (KsRequest *req)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) reply = NULL;
-
-  reply = ks_request_verify_response (req, req->session, req->user, FALSE, NULL, NULL, &error);
-  if (reply == NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return;
-    }
-  ks_request_reply_text (req, SOUP_STATUS_OK, g_steal_pointer (&reply));
+  ks_request_reply_verify_response (req, req->session, req->user, FALSE, NULL, NULL);
 }
 
 void

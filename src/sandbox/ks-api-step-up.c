@@ -6,9 +6,6 @@
  */
 #include "ks-server-private.h"
 
-#include <openssl/evp.h>
-#include <string.h>
-
 #include "ks-log.h"
 
 /* The scopes a client may ask for here: sdk-api-core's TokenScope values that a passkey account
@@ -44,14 +41,13 @@ ks_step_up_scope_for (KsAction action)
     }
 }
 
+/* A single-use token's row is keyed apart from the MFA tokens' by its context. */
 static GBytes *
 hash_jti (const char *jti)
 {
   g_autofree char *context = g_strconcat ("elevated ", jti, NULL);
-  guint8 digest[32];
 
-  EVP_Digest (context, strlen (context), digest, NULL, EVP_sha256 (), NULL);
-  return g_bytes_new (digest, sizeof digest);
+  return ks_token_hash (context);
 }
 
 gboolean
@@ -99,7 +95,6 @@ ks_step_up_mint (KsRequest           *req,
   gint64 now = ks_now_ms () / 1000;
   g_autofree char *scope = g_strjoinv (" ", (char **) scopes);
   g_autofree char *jti = ks_random_token (16);
-  g_autofree char *issuer = g_strconcat (req->server->base_url, "/sdk/", env->id, NULL);
   g_autoptr(GString) claims = g_string_sized_new (512);
   gint64 lifetime;
 
@@ -108,13 +103,7 @@ ks_step_up_mint (KsRequest           *req,
     single_use |= ks_environment_scope_is_single_use (env, scopes[i]);
   lifetime = single_use ? env->elevated_single_use_lifetime : env->elevated_time_bound_lifetime;
 
-  ks_json_begin_object (claims);
-  ks_json_member_string (claims, "kid", ks_signer_get_kid (req->signer));
-  ks_json_member_string (claims, "aud", env->origin);
-  ks_json_member_string (claims, "iss", issuer);
-  ks_json_member_string (claims, "sub", req->user->id);
-  ks_json_member_string (claims, "sid", req->session->id);
-  ks_json_member_string (claims, "environment_id", env->id);
+  ks_request_begin_claims (req, claims, req->user, req->session);
   ks_json_member_string (claims, "jti", jti);
   ks_json_member_string (claims, "scope", scope);
   ks_json_member_boolean (claims, "singleUse", single_use);
@@ -157,8 +146,7 @@ static gboolean
 step_up_require (KsRequest  *req,
                  const char *scope)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
-  const char *token = soup_message_headers_get_one (headers, "x-dyn-elevated-access-token");
+  const char *token = ks_request_get_header (req, "x-dyn-elevated-access-token");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) claims = NULL;
   g_auto(GStrv) scopes = NULL;

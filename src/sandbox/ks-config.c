@@ -141,26 +141,118 @@ check_keys (JsonObject          *object,
 }
 
 static gboolean
+holds_type (JsonNode *node,
+            GType     type)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+static gboolean
+is_non_empty_string (JsonNode *node)
+{
+  return holds_type (node, G_TYPE_STRING) && *json_node_get_string (node) != '\0';
+}
+
+static gboolean
+is_boolean (JsonNode *node)
+{
+  return holds_type (node, G_TYPE_BOOLEAN);
+}
+
+/* A whole number from 1 to @max. */
+static gboolean
+is_bounded (JsonNode *node,
+            gint64    max)
+{
+  return holds_type (node, G_TYPE_INT64)
+         && json_node_get_int (node) >= 1 && json_node_get_int (node) <= max;
+}
+
+static gboolean
+is_seconds (JsonNode *node)
+{
+  return is_bounded (node, 366 * 24 * 60 * 60);
+}
+
+static gboolean
+is_count (JsonNode *node)
+{
+  return is_bounded (node, 1000000);
+}
+
+static gboolean
+is_object (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_OBJECT (node);
+}
+
+static void
+keep_string (JsonNode *node,
+             gpointer  out)
+{
+  char **string = out;
+
+  g_free (*string);
+  *string = json_node_dup_string (node);
+}
+
+static void
+keep_boolean (JsonNode *node,
+              gpointer  out)
+{
+  *(gboolean *) out = json_node_get_boolean (node);
+}
+
+static void
+keep_int (JsonNode *node,
+          gpointer  out)
+{
+  *(gint64 *) out = json_node_get_int (node);
+}
+
+static void
+keep_object (JsonNode *node,
+             gpointer  out)
+{
+  *(JsonObject **) out = json_node_get_object (node);
+}
+
+/* Every value in the file is read here: when @key is in @object, @keep stores its value in @out
+ * if @fits takes it, and an error says what it must be if not. An absent key leaves @out as it
+ * is. The typed readers below are what the parsers call. */
+static gboolean
+read_value (JsonObject   *object,
+            const char   *where,
+            const char   *key,
+            gboolean    (*fits) (JsonNode *node),
+            const char   *must_be,
+            void        (*keep) (JsonNode *node, gpointer out),
+            gpointer      out,
+            GError      **error)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL)
+    return TRUE;
+  if (!fits (node))
+    {
+      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+                   "%s.%s must be %s", where, key, must_be);
+      return FALSE;
+    }
+  keep (node, out);
+  return TRUE;
+}
+
+static gboolean
 read_string (JsonObject  *object,
              const char  *where,
              const char  *key,
              char       **out,
              GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, key);
-
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING
-      || *json_node_get_string (node) == '\0')
-    {
-      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.%s must be a non-empty string", where, key);
-      return FALSE;
-    }
-  g_free (*out);
-  *out = json_node_dup_string (node);
-  return TRUE;
+  return read_value (object, where, key, is_non_empty_string, "a non-empty string", keep_string,
+                     out, error);
 }
 
 static gboolean
@@ -170,43 +262,7 @@ read_boolean (JsonObject  *object,
               gboolean    *out,
               GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, key);
-
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    {
-      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.%s must be true or false", where, key);
-      return FALSE;
-    }
-  *out = json_node_get_boolean (node);
-  return TRUE;
-}
-
-/* A whole number from 1 to @max; @what says what it counts in the error. */
-static gboolean
-read_bounded (JsonObject  *object,
-              const char  *where,
-              const char  *key,
-              gint64       max,
-              const char  *what,
-              gint64      *out,
-              GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, key);
-
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
-      || json_node_get_int (node) < 1 || json_node_get_int (node) > max)
-    {
-      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.%s must be a whole number %s", where, key, what);
-      return FALSE;
-    }
-  *out = json_node_get_int (node);
-  return TRUE;
+  return read_value (object, where, key, is_boolean, "true or false", keep_boolean, out, error);
 }
 
 static gboolean
@@ -216,8 +272,8 @@ read_seconds (JsonObject  *object,
               gint64      *out,
               GError     **error)
 {
-  return read_bounded (object, where, key, 366 * 24 * 60 * 60,
-                       "of seconds between 1 and a year", out, error);
+  return read_value (object, where, key, is_seconds,
+                     "a whole number of seconds between 1 and a year", keep_int, out, error);
 }
 
 static gboolean
@@ -227,26 +283,54 @@ read_count (JsonObject  *object,
             gint64      *out,
             GError     **error)
 {
-  return read_bounded (object, where, key, 1000000, "between 1 and 1000000", out, error);
+  return read_value (object, where, key, is_count, "a whole number between 1 and 1000000",
+                     keep_int, out, error);
 }
 
-static JsonObject *
-get_object (JsonObject  *object,
-            const char  *where,
-            const char  *key,
-            GError     **error)
+/* An object of settings with no keys but @allowed (an error names it as @section); *@out is NULL
+ * when @key is absent. */
+static gboolean
+read_section (JsonObject          *object,
+              const char          *where,
+              const char          *key,
+              const char          *section,
+              const char * const  *allowed,
+              JsonObject         **out,
+              GError             **error)
+{
+  *out = NULL;
+  return read_value (object, where, key, is_object, "an object", keep_object, out, error)
+         && (*out == NULL || check_keys (*out, section, allowed, error));
+}
+
+/* A list of strings; *@out is NULL when @key is absent, and FALSE (with no error set) means the
+ * value is not such a list, which the caller words. */
+static gboolean
+read_string_list (JsonObject   *object,
+                  const char   *key,
+                  GStrv        *out)
 {
   JsonNode *node = json_object_get_member (object, key);
+  g_autoptr(GStrvBuilder) builder = NULL;
+  JsonArray *array;
 
+  *out = NULL;
   if (node == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  array = json_node_get_array (node);
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.%s must be an object", where, key);
-      return NULL;
+      JsonNode *item = json_array_get_element (array, i);
+
+      if (!holds_type (item, G_TYPE_STRING))
+        return FALSE;
+      g_strv_builder_add (builder, json_node_get_string (item));
     }
-  return json_node_get_object (node);
+  *out = g_strv_builder_end (builder);
+  return TRUE;
 }
 
 static gboolean
@@ -255,14 +339,10 @@ parse_mfa (JsonObject     *mfa,
            KsEnvironment  *env,
            GError        **error)
 {
-  static const char * const keys[] = {
-    "required", "userVerification", "attestation", "mfaTokenRequiredFor", NULL
-  };
   g_autofree char *uv = NULL;
-  JsonNode *actions;
+  g_auto(GStrv) actions = NULL;
 
-  if (!check_keys (mfa, where, keys, error)
-      || !read_boolean (mfa, where, "required", &env->mfa_required, error)
+  if (!read_boolean (mfa, where, "required", &env->mfa_required, error)
       || !read_string (mfa, where, "userVerification", &uv, error)
       || !read_string (mfa, where, "attestation", &env->attestation, error))
     return FALSE;
@@ -289,26 +369,17 @@ parse_mfa (JsonObject     *mfa,
       return FALSE;
     }
 
-  actions = json_object_get_member (mfa, "mfaTokenRequiredFor");
+  if (!read_string_list (mfa, "mfaTokenRequiredFor", &actions))
+    goto bad_actions;
   if (actions != NULL)
     {
-      JsonArray *array;
-
-      if (!JSON_NODE_HOLDS_ARRAY (actions))
-        goto bad_actions;
-      array = json_node_get_array (actions);
       env->mfa_token_actions = 0;
-      for (guint i = 0; i < json_array_get_length (array); i++)
+      for (guint i = 0; actions[i] != NULL; i++)
         {
-          JsonNode *item = json_array_get_element (array, i);
-          const char *name;
           guint j;
 
-          if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
-            goto bad_actions;
-          name = json_node_get_string (item);
           for (j = 0; j < G_N_ELEMENTS (action_names); j++)
-            if (g_str_equal (name, action_names[j].name))
+            if (g_str_equal (actions[i], action_names[j].name))
               break;
           if (j == G_N_ELEMENTS (action_names))
             goto bad_actions;
@@ -337,6 +408,9 @@ parse_environment (JsonNode  *node,
     "emailCodeGuessesPerVerification", "emailCodeGuessesPerAddressPerHour",
     "emailCodesPerMinute", NULL
   };
+  static const char * const mfa_keys[] = {
+    "required", "userVerification", "attestation", "mfaTokenRequiredFor", NULL
+  };
   static const char * const step_up_keys[] = { "singleUseScopes", NULL };
   static const char * const rp_keys[] = { "id", "name", NULL };
   static const char * const lifetime_keys[] = {
@@ -348,7 +422,6 @@ parse_environment (JsonNode  *node,
   g_autofree char *mfa_where = g_strdup_printf ("environments[%u].mfa", index);
   g_autofree char *life_where = g_strdup_printf ("environments[%u].lifetimes", index);
   g_autofree char *limits_where = g_strdup_printf ("environments[%u].limits", index);
-  g_autoptr(GError) local_error = NULL;
   KsEnvironment *env;
   JsonObject *object, *rp, *mfa, *lifetimes, *limits, *step_up;
   g_autofree char *version = NULL;
@@ -401,29 +474,11 @@ parse_environment (JsonNode  *node,
     }
   env->cookie_sessions = g_strcmp0 (sessions, "cookie") == 0;
 
-  step_up = get_object (object, where, "stepUp", &local_error);
-  if (local_error != NULL)
-    goto fail_local;
-  if (step_up != NULL)
-    {
-      JsonNode *list = json_object_get_member (step_up, "singleUseScopes");
-      g_autoptr(GStrvBuilder) scopes = g_strv_builder_new ();
-
-      if (!check_keys (step_up, where, step_up_keys, error))
-        goto fail;
-      if (list != NULL && !JSON_NODE_HOLDS_ARRAY (list))
-        goto bad_scopes;
-      for (guint i = 0; list != NULL && i < json_array_get_length (json_node_get_array (list)); i++)
-        {
-          JsonNode *scope = json_array_get_element (json_node_get_array (list), i);
-
-          if (!JSON_NODE_HOLDS_VALUE (scope) || json_node_get_value_type (scope) != G_TYPE_STRING)
-            goto bad_scopes;
-          g_strv_builder_add (scopes, json_node_get_string (scope));
-        }
-      if (list != NULL)
-        env->single_use_scopes = g_strv_builder_end (scopes);
-    }
+  /* An unknown key in stepUp is named as the environment's. */
+  if (!read_section (object, where, "stepUp", where, step_up_keys, &step_up, error))
+    goto fail;
+  if (step_up != NULL && !read_string_list (step_up, "singleUseScopes", &env->single_use_scopes))
+    goto bad_scopes;
 
   if (env->origin != NULL)
     {
@@ -442,27 +497,22 @@ parse_environment (JsonNode  *node,
         }
     }
 
-  rp = get_object (object, where, "rp", &local_error);
-  if (local_error != NULL)
-    goto fail_local;
-  if (rp != NULL && (!check_keys (rp, rp_where, rp_keys, error)
-                     || !read_string (rp, rp_where, "id", &env->rp_id, error)
+  if (!read_section (object, where, "rp", rp_where, rp_keys, &rp, error))
+    goto fail;
+  if (rp != NULL && (!read_string (rp, rp_where, "id", &env->rp_id, error)
                      || !read_string (rp, rp_where, "name", &env->rp_name, error)))
     goto fail;
 
-  mfa = get_object (object, where, "mfa", &local_error);
-  if (local_error != NULL)
-    goto fail_local;
+  if (!read_section (object, where, "mfa", mfa_where, mfa_keys, &mfa, error))
+    goto fail;
   if (mfa != NULL && !parse_mfa (mfa, mfa_where, env, error))
     goto fail;
 
-  lifetimes = get_object (object, where, "lifetimes", &local_error);
-  if (local_error != NULL)
-    goto fail_local;
+  if (!read_section (object, where, "lifetimes", life_where, lifetime_keys, &lifetimes, error))
+    goto fail;
   if (lifetimes != NULL
-      && (!check_keys (lifetimes, life_where, lifetime_keys, error)
-          || !read_seconds (lifetimes, life_where, "accessToken", &env->access_token_lifetime,
-                            error)
+      && (!read_seconds (lifetimes, life_where, "accessToken", &env->access_token_lifetime,
+                         error)
           || !read_seconds (lifetimes, life_where, "session", &env->session_lifetime, error)
           || !read_seconds (lifetimes, life_where, "emailCode", &env->email_code_lifetime, error)
           || !read_seconds (lifetimes, life_where, "emailRetry", &env->email_retry_interval, error)
@@ -474,13 +524,11 @@ parse_environment (JsonNode  *node,
                             &env->elevated_time_bound_lifetime, error)))
     goto fail;
 
-  limits = get_object (object, where, "limits", &local_error);
-  if (local_error != NULL)
-    goto fail_local;
+  if (!read_section (object, where, "limits", limits_where, limit_keys, &limits, error))
+    goto fail;
   if (limits != NULL
-      && (!check_keys (limits, limits_where, limit_keys, error)
-          || !read_count (limits, limits_where, "emailCodeGuessesPerVerification",
-                          &env->email_guesses_per_verification, error)
+      && (!read_count (limits, limits_where, "emailCodeGuessesPerVerification",
+                       &env->email_guesses_per_verification, error)
           || !read_count (limits, limits_where, "emailCodeGuessesPerAddressPerHour",
                           &env->email_guesses_per_address_hour, error)
           || !read_count (limits, limits_where, "emailCodesPerMinute",
@@ -495,8 +543,6 @@ bad_scopes:
                where);
   goto fail;
 
-fail_local:
-  g_propagate_error (error, g_steal_pointer (&local_error));
 fail:
   ks_environment_free (env);
   return NULL;

@@ -117,14 +117,37 @@ ks_request_reply_internal (KsRequest *req,
                           "The sandbox failed to handle this request; see its log");
 }
 
+const char *
+ks_request_get_header (KsRequest  *req,
+                       const char *name)
+{
+  return soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg), name);
+}
+
 /* Body members */
 
-gboolean
-ks_request_get_string (KsRequest   *req,
-                       JsonObject  *object,
-                       const char  *name,
-                       gboolean     required,
-                       const char **out)
+static gboolean
+is_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+static gboolean
+is_object (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_OBJECT (node);
+}
+
+/* The member @name of @object in *@out, NULL when it is absent (or null) and not required; FALSE,
+ * having answered 400, when a required one is missing or one is not what @fits takes. */
+static gboolean
+get_member (KsRequest   *req,
+            JsonObject  *object,
+            const char  *name,
+            gboolean     required,
+            gboolean   (*fits) (JsonNode *node),
+            const char  *must_be,
+            JsonNode   **out)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
@@ -137,14 +160,28 @@ ks_request_get_string (KsRequest   *req,
       ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "missing_field", message);
       return FALSE;
     }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+  if (!fits (node))
     {
-      g_autofree char *message = g_strdup_printf ("\"%s\" must be a string", name);
+      g_autofree char *message = g_strdup_printf ("\"%s\" must be %s", name, must_be);
       ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_field", message);
       return FALSE;
     }
-  *out = json_node_get_string (node);
+  *out = node;
   return TRUE;
+}
+
+gboolean
+ks_request_get_string (KsRequest   *req,
+                       JsonObject  *object,
+                       const char  *name,
+                       gboolean     required,
+                       const char **out)
+{
+  JsonNode *node;
+  gboolean ok = get_member (req, object, name, required, is_string, "a string", &node);
+
+  *out = node != NULL ? json_node_get_string (node) : NULL;
+  return ok;
 }
 
 gboolean
@@ -154,25 +191,11 @@ ks_request_get_object (KsRequest   *req,
                        gboolean     required,
                        JsonObject **out)
 {
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+  JsonNode *node;
+  gboolean ok = get_member (req, object, name, required, is_object, "an object", &node);
 
-  *out = NULL;
-  if (node == NULL || (JSON_NODE_HOLDS_NULL (node) && !required))
-    {
-      if (!required)
-        return TRUE;
-      g_autofree char *message = g_strdup_printf ("\"%s\" is required", name);
-      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "missing_field", message);
-      return FALSE;
-    }
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_autofree char *message = g_strdup_printf ("\"%s\" must be an object", name);
-      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_field", message);
-      return FALSE;
-    }
-  *out = json_node_get_object (node);
-  return TRUE;
+  *out = node != NULL ? json_node_get_object (node) : NULL;
+  return ok;
 }
 
 /* Tokens and sessions */
@@ -184,6 +207,15 @@ ks_iso8601 (gint64 unix_ms)
   g_autoptr(GDateTime) dt = g_date_time_add (utc, (unix_ms % 1000) * 1000);
 
   return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S.%fZ");
+}
+
+/* The credential the session was last verified with: its email's until a passkey takes over. */
+static const char *
+last_credential_id (KsUser    *user,
+                    KsSession *session)
+{
+  return session->last_credential_id != NULL
+         ? session->last_credential_id : user->email_credential_id;
 }
 
 void
@@ -218,21 +250,37 @@ ks_request_write_user (GString    *out,
   ks_json_begin_array (out);
   ks_json_end_array (out);
   ks_json_member_boolean (out, "newUser", new_user);
-  ks_json_member_string (out, "lastVerifiedCredentialId",
-                         session->last_credential_id != NULL
-                         ? session->last_credential_id : user->email_credential_id);
+  ks_json_member_string (out, "lastVerifiedCredentialId", last_credential_id (user, session));
   ks_json_member_string (out, "firstVisit", created);
   ks_json_end_object (out);
 }
 
-GString *
-ks_request_verify_response (KsRequest   *req,
-                            KsSession   *session,
-                            KsUser      *user,
-                            gboolean     new_user,
-                            const char  *mfa_token,
-                            const char  *next_view,
-                            GError     **error)
+void
+ks_request_begin_claims (KsRequest *req,
+                         GString   *claims,
+                         KsUser    *user,
+                         KsSession *session)
+{
+  KsEnvironment *env = req->env;
+  g_autofree char *issuer = g_strconcat (req->server->base_url, "/sdk/", env->id, NULL);
+
+  ks_json_begin_object (claims);
+  ks_json_member_string (claims, "kid", ks_signer_get_kid (req->signer));
+  ks_json_member_string (claims, "aud", env->origin);
+  ks_json_member_string (claims, "iss", issuer);
+  ks_json_member_string (claims, "sub", user->id);
+  ks_json_member_string (claims, "sid", session->id);
+  ks_json_member_string (claims, "environment_id", env->id);
+}
+
+static GString *
+verify_response (KsRequest   *req,
+                 KsSession   *session,
+                 KsUser      *user,
+                 gboolean     new_user,
+                 const char  *mfa_token,
+                 const char  *next_view,
+                 GError     **error)
 {
   KsEnvironment *env = req->env;
   gboolean needs_mfa = FALSE;
@@ -240,7 +288,6 @@ ks_request_verify_response (KsRequest   *req,
   gint64 now = ks_now_ms () / 1000;
   gint64 exp = MIN (now + env->access_token_lifetime, session->expires_at / 1000);
   g_autoptr(GString) claims = g_string_sized_new (512);
-  g_autofree char *issuer = g_strconcat (req->server->base_url, "/sdk/", env->id, NULL);
   g_autofree char *jwt = NULL;
   GString *response;
 
@@ -259,17 +306,10 @@ ks_request_verify_response (KsRequest   *req,
     }
   scope = needs_mfa ? "requiresAdditionalAuth" : "user:basic";
 
-  ks_json_begin_object (claims);
-  ks_json_member_string (claims, "kid", ks_signer_get_kid (req->signer));
-  ks_json_member_string (claims, "aud", env->origin);
-  ks_json_member_string (claims, "iss", issuer);
-  ks_json_member_string (claims, "sub", user->id);
-  ks_json_member_string (claims, "sid", session->id);
-  ks_json_member_string (claims, "environment_id", env->id);
+  ks_request_begin_claims (req, claims, user, session);
   ks_json_member_string (claims, "email", user->email);
   ks_json_member_string (claims, "last_verified_credential_id",
-                         session->last_credential_id != NULL
-                         ? session->last_credential_id : user->email_credential_id);
+                         last_credential_id (user, session));
   ks_json_member_int (claims, "iat", now);
   ks_json_member_int (claims, "exp", exp);
   ks_json_member_string (claims, "scope", scope);
@@ -298,12 +338,32 @@ ks_request_verify_response (KsRequest   *req,
   return response;
 }
 
-static GBytes *
-hash_token (const char *token)
+gboolean
+ks_request_reply_verify_response (KsRequest  *req,
+                                  KsSession  *session,
+                                  KsUser     *user,
+                                  gboolean    new_user,
+                                  const char *mfa_token,
+                                  const char *next_view)
+{
+  g_autoptr(GError) error = NULL;
+  GString *response = verify_response (req, session, user, new_user, mfa_token, next_view, &error);
+
+  if (response == NULL)
+    {
+      ks_request_reply_internal (req, error);
+      return FALSE;
+    }
+  ks_request_reply_text (req, SOUP_STATUS_OK, response);
+  return TRUE;
+}
+
+GBytes *
+ks_token_hash (const char *text)
 {
   guint8 digest[32];
 
-  EVP_Digest (token, strlen (token), digest, NULL, EVP_sha256 (), NULL);
+  EVP_Digest (text, strlen (text), digest, NULL, EVP_sha256 (), NULL);
   return g_bytes_new (digest, sizeof digest);
 }
 
@@ -311,8 +371,7 @@ gboolean
 ks_request_require_mfa_token (KsRequest *req,
                               KsAction   action)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
-  const char *token = soup_message_headers_get_one (headers, "x-mfa-auth-token");
+  const char *token = ks_request_get_header (req, "x-mfa-auth-token");
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) hash = NULL;
   g_autoptr(KsMfaToken) record = NULL;
@@ -329,7 +388,7 @@ ks_request_require_mfa_token (KsRequest *req,
       return FALSE;
     }
 
-  hash = hash_token (token);
+  hash = ks_token_hash (token);
   record = ks_store_get_mfa_token (req->server->store, hash, &error);
   if (error != NULL)
     {

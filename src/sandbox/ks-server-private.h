@@ -96,6 +96,10 @@ void      ks_request_reply_rate_limited  (KsRequest   *req,
 void      ks_request_reply_internal      (KsRequest   *req,
                                           GError      *error);
 
+/* A request header, or NULL. */
+const char *ks_request_get_header        (KsRequest   *req,
+                                          const char  *name);
+
 /* Body members; on a missing or wrong-typed member they answer 400 and return FALSE. */
 gboolean  ks_request_get_string          (KsRequest   *req,
                                           JsonObject  *object,
@@ -111,6 +115,8 @@ gboolean  ks_request_get_object          (KsRequest   *req,
 /* Step-up: when the environment guards @action, a valid x-mfa-auth-token is spent here. */
 gboolean  ks_request_require_mfa_token   (KsRequest   *req,
                                           KsAction     action);
+/* The key an MFA token, or a single-use elevated one, is stored under: the SHA-256 of @text. */
+GBytes   *ks_token_hash                  (const char  *text);
 
 /* Step-up (ks-api-step-up.c). On an enforced environment @action needs an elevated access token
  * of its scope in x-dyn-elevated-access-token; on a legacy one, an x-mfa-auth-token as the
@@ -130,15 +136,20 @@ char       *ks_step_up_mint              (KsRequest           *req,
                                           const char * const  *scopes,
                                           GError             **error);
 
-/* A VerifyResponse for @session (scope from its state) as JSON text, signing a new access token;
- * @mfa_token and @next_view may be NULL. */
-GString    *ks_request_verify_response   (KsRequest   *req,
-                                          KsSession   *session,
+/* Answers 200 with a VerifyResponse for @session (scope from its state), signing a new access
+ * token; @mfa_token and @next_view may be NULL. FALSE when it answered 500 instead. */
+gboolean    ks_request_reply_verify_response (KsRequest   *req,
+                                              KsSession   *session,
+                                              KsUser      *user,
+                                              gboolean     new_user,
+                                              const char  *mfa_token,
+                                              const char  *next_view);
+/* Opens the claims of a token the environment signs for @user's @session: kid, aud, iss, sub,
+ * sid and environment_id; the caller writes its own and closes the object. */
+void        ks_request_begin_claims      (KsRequest   *req,
+                                          GString     *claims,
                                           KsUser      *user,
-                                          gboolean     new_user,
-                                          const char  *mfa_token,
-                                          const char  *next_view,
-                                          GError     **error);
+                                          KsSession   *session);
 /* Writes the user object of a VerifyResponse and of GET /users. */
 void        ks_request_write_user        (GString     *out,
                                           KsUser      *user,

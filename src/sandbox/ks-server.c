@@ -94,8 +94,7 @@ static gboolean
 authenticate (KsRequest *req,
               AuthLevel  level)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
-  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
+  const char *authorization = ks_request_get_header (req, "Authorization");
   g_autoptr(GError) error = NULL;
   const char *scope, *sid;
   gint64 now = ks_now_ms ();
@@ -221,44 +220,31 @@ request_id_for (SoupServerMessage *msg)
   return g_strdup_printf ("ks-%" G_GUINT64_FORMAT, ++counter);
 }
 
+/* The body as a JSON object in req->body; FALSE, having answered 400 invalid_json with what is
+ * wrong, when it is not one. */
 static gboolean
 parse_body (KsRequest  *req,
             const Body *body)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
+  const char *text = (const char *) body->data;
+  const char *wrong = NULL;
   JsonNode *root;
 
   if (body->len == 0)
-    {
-      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json",
-                              "This call needs a JSON object as its body");
-      return FALSE;
-    }
-  if (!kt_json_is_one_object ((const char *) body->data, (gssize) body->len))
-    {
-      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json",
-                              "The body must be one JSON object");
-      return FALSE;
-    }
-  if (ks_json_text_has_nul ((const char *) body->data, body->len))
-    {
-      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json",
-                              "Strings in the body may not hold NUL (\\u0000)");
-      return FALSE;
-    }
+    wrong = "This call needs a JSON object as its body";
+  else if (!kt_json_is_one_object (text, (gssize) body->len))
+    wrong = "The body must be one JSON object";
+  else if (ks_json_text_has_nul (text, body->len))
+    wrong = "Strings in the body may not hold NUL (\\u0000)";
   /* json-glib refuses text that is not UTF-8 itself. */
-  if (!json_parser_load_from_data (parser, (const char *) body->data, body->len, &error))
+  else if (!json_parser_load_from_data (parser, text, body->len, NULL))
+    wrong = "The body is not valid JSON";
+  else if ((root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    wrong = "The body must be a JSON object";
+  if (wrong != NULL)
     {
-      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json",
-                              "The body is not valid JSON");
-      return FALSE;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json",
-                              "The body must be a JSON object");
+      ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json", wrong);
       return FALSE;
     }
   req->body = json_object_ref (json_node_get_object (root));
@@ -705,6 +691,15 @@ bad:
   return NULL;
 }
 
+static void
+add_string_member (JsonBuilder *builder,
+                   const char  *name,
+                   const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
 char *
 ks_server_describe (KsServer *self)
 {
@@ -713,16 +708,11 @@ ks_server_describe (KsServer *self)
   g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "baseUrl");
-  json_builder_add_string_value (builder, self->base_url);
-  json_builder_set_member_name (builder, "environmentId");
-  json_builder_add_string_value (builder, env->id);
-  json_builder_set_member_name (builder, "rpId");
-  json_builder_add_string_value (builder, env->rp_id);
-  json_builder_set_member_name (builder, "origin");
-  json_builder_add_string_value (builder, env->origin);
-  json_builder_set_member_name (builder, "outbox");
-  json_builder_add_string_value (builder, self->outbox_dir);
+  add_string_member (builder, "baseUrl", self->base_url);
+  add_string_member (builder, "environmentId", env->id);
+  add_string_member (builder, "rpId", env->rp_id);
+  add_string_member (builder, "origin", env->origin);
+  add_string_member (builder, "outbox", self->outbox_dir);
   json_builder_set_member_name (builder, "pid");
   json_builder_add_int_value (builder, getpid ());
   json_builder_set_member_name (builder, "environments");
@@ -732,14 +722,10 @@ ks_server_describe (KsServer *self)
       KsEnvironment *e = g_ptr_array_index (self->config->environments, i);
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, e->id);
-      json_builder_set_member_name (builder, "displayName");
-      json_builder_add_string_value (builder, e->display_name);
-      json_builder_set_member_name (builder, "rpId");
-      json_builder_add_string_value (builder, e->rp_id);
-      json_builder_set_member_name (builder, "origin");
-      json_builder_add_string_value (builder, e->origin);
+      add_string_member (builder, "id", e->id);
+      add_string_member (builder, "displayName", e->display_name);
+      add_string_member (builder, "rpId", e->rp_id);
+      add_string_member (builder, "origin", e->origin);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

@@ -366,6 +366,56 @@ lookup (KsStore      *self,
   return item;
 }
 
+/* Every row of @sql with @params, each made by @read_row; NULL with the error if a step fails. */
+static GPtrArray *
+select_rows (KsStore         *self,
+             const char      *sql,
+             const Param     *params,
+             gsize            n_params,
+             ReadRowFunc      read_row,
+             GDestroyNotify   free_item,
+             GError         **error)
+{
+  sqlite3_stmt *stmt = prepare (self, sql, params, n_params, error);
+  g_autoptr(GPtrArray) list = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  list = g_ptr_array_new_with_free_func (free_item);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, read_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+/* The count that @sql with @params selects as its first column, and its second column in
+ * *@second when that is not NULL; -1 with the error. */
+static gint64
+select_count (KsStore      *self,
+              const char   *sql,
+              const Param  *params,
+              gsize         n_params,
+              gint64       *second,
+              GError      **error)
+{
+  sqlite3_stmt *stmt = prepare (self, sql, params, n_params, error);
+  gint64 count;
+
+  if (stmt == NULL || !step_row (self, stmt, error))
+    return -1;
+  count = sqlite3_column_int64 (stmt, 0);
+  if (second != NULL)
+    *second = sqlite3_column_int64 (stmt, 1);
+  sqlite3_reset (stmt);
+  return count;
+}
+
 static gboolean
 exec (KsStore     *self,
       const char  *sql,
@@ -430,27 +480,21 @@ ks_store_begin (KsStore  *self,
                 GError  **error)
 {
   /* IMMEDIATE takes the write lock up front: the admin commands may write at the same time. */
-  sqlite3_stmt *stmt = statement (self, "BEGIN IMMEDIATE", error);
-
-  return stmt != NULL && run (self, stmt, error);
+  return execute (self, "BEGIN IMMEDIATE", NULL, 0, error);
 }
 
 gboolean
 ks_store_begin_read (KsStore  *self,
                      GError  **error)
 {
-  sqlite3_stmt *stmt = statement (self, "BEGIN", error);
-
-  return stmt != NULL && run (self, stmt, error);
+  return execute (self, "BEGIN", NULL, 0, error);
 }
 
 gboolean
 ks_store_commit (KsStore  *self,
                  GError  **error)
 {
-  sqlite3_stmt *stmt = statement (self, "COMMIT", error);
-
-  if (stmt == NULL || !run (self, stmt, error))
+  if (!execute (self, "COMMIT", NULL, 0, error))
     {
       ks_store_rollback (self);
       return FALSE;
@@ -538,39 +582,12 @@ ks_store_get_user_by_email (KsStore     *self,
                  PARAMS (TEXT (environment_id), TEXT (email)), (ReadRowFunc) read_user, error);
 }
 
-/* Steps @stmt to its end, making one item of each row; NULL with the error if a step fails. */
-
-static GPtrArray *
-collect_rows (KsStore         *self,
-              sqlite3_stmt    *stmt,
-              ReadRowFunc      read_row,
-              GDestroyNotify   free_item,
-              GError         **error)
-{
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (free_item);
-  int rc;
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, read_row (stmt));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, rc, error);
-      return NULL;
-    }
-  return g_steal_pointer (&list);
-}
-
 GPtrArray *
 ks_store_list_users (KsStore  *self,
                      GError  **error)
 {
-  sqlite3_stmt *stmt = statement (self, "SELECT " USER_COLUMNS " FROM users "
-                                  "ORDER BY environment_id, email", error);
-
-  if (stmt == NULL)
-    return NULL;
-  return collect_rows (self, stmt, (ReadRowFunc) read_user, (GDestroyNotify) ks_user_free, error);
+  return select_rows (self, "SELECT " USER_COLUMNS " FROM users ORDER BY environment_id, email",
+                      NULL, 0, (ReadRowFunc) read_user, (GDestroyNotify) ks_user_free, error);
 }
 
 gboolean
@@ -689,16 +706,9 @@ ks_store_count_verifications_since (KsStore     *self,
                                     gint64       since,
                                     GError     **error)
 {
-  sqlite3_stmt *stmt = prepare (self, "SELECT count(*) FROM email_verifications "
-                                "WHERE environment_id = ? AND email = ? AND created_at >= ?",
-                                PARAMS (TEXT (environment_id), TEXT (email), INT (since)), error);
-  gint64 count;
-
-  if (stmt == NULL || !step_row (self, stmt, error))
-    return -1;
-  count = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return count;
+  return select_count (self, "SELECT count(*) FROM email_verifications "
+                       "WHERE environment_id = ? AND email = ? AND created_at >= ?",
+                       PARAMS (TEXT (environment_id), TEXT (email), INT (since)), NULL, error);
 }
 
 /* Email events */
@@ -710,17 +720,10 @@ ks_store_add_email_event (KsStore                    *self,
                           gint64                      at,
                           GError                    **error)
 {
-  sqlite3_stmt *stmt = statement (self, "INSERT INTO email_events (environment_id, email, "
-                                  "verification_id, kind, at) VALUES (?, ?, ?, ?, ?)", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, verification->environment_id);
-  bind_text (stmt, 2, verification->email);
-  bind_text (stmt, 3, verification->id);
-  sqlite3_bind_int (stmt, 4, kind);
-  sqlite3_bind_int64 (stmt, 5, at);
-  return run (self, stmt, error);
+  return execute (self, "INSERT INTO email_events (environment_id, email, verification_id, kind, "
+                  "at) VALUES (?, ?, ?, ?, ?)",
+                  PARAMS (TEXT (verification->environment_id), TEXT (verification->email),
+                          TEXT (verification->id), INT (kind), INT (at)), error);
 }
 
 gint64
@@ -733,46 +736,19 @@ ks_store_count_email_events (KsStore     *self,
                              gint64      *oldest,
                              GError     **error)
 {
-  sqlite3_stmt *stmt;
-  gint64 count;
-
   /* One statement per scope, each served by its own index. */
   if (verification_id != NULL)
-    {
-      stmt = statement (self, "SELECT count(*), min(at) FROM email_events "
-                        "WHERE verification_id = ? AND kind = ? AND at >= ?", error);
-      if (stmt != NULL)
-        bind_text (stmt, 1, verification_id);
-    }
-  else if (email != NULL)
-    {
-      stmt = statement (self, "SELECT count(*), min(at) FROM email_events "
-                        "WHERE environment_id = ? AND email = ? AND kind = ? AND at >= ?",
-                        error);
-      if (stmt != NULL)
-        {
-          bind_text (stmt, 1, environment_id);
-          bind_text (stmt, 2, email);
-        }
-    }
-  else
-    {
-      stmt = statement (self, "SELECT count(*), min(at) FROM email_events "
-                        "WHERE environment_id = ? AND kind = ? AND at >= ?", error);
-      if (stmt != NULL)
-        bind_text (stmt, 1, environment_id);
-    }
-  if (stmt == NULL)
-    return -1;
-  sqlite3_bind_int (stmt, sqlite3_bind_parameter_count (stmt) - 1, kind);
-  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_count (stmt), since);
-  if (!step_row (self, stmt, error))
-    return -1;
-  count = sqlite3_column_int64 (stmt, 0);
-  if (oldest != NULL)
-    *oldest = sqlite3_column_int64 (stmt, 1);
-  sqlite3_reset (stmt);
-  return count;
+    return select_count (self, "SELECT count(*), min(at) FROM email_events "
+                         "WHERE verification_id = ? AND kind = ? AND at >= ?",
+                         PARAMS (TEXT (verification_id), INT (kind), INT (since)), oldest, error);
+  if (email != NULL)
+    return select_count (self, "SELECT count(*), min(at) FROM email_events "
+                         "WHERE environment_id = ? AND email = ? AND kind = ? AND at >= ?",
+                         PARAMS (TEXT (environment_id), TEXT (email), INT (kind), INT (since)),
+                         oldest, error);
+  return select_count (self, "SELECT count(*), min(at) FROM email_events "
+                       "WHERE environment_id = ? AND kind = ? AND at >= ?",
+                       PARAMS (TEXT (environment_id), INT (kind), INT (since)), oldest, error);
 }
 
 gboolean
@@ -780,14 +756,9 @@ ks_store_delete_old_email_events (KsStore  *self,
                                   gint64    before,
                                   GError  **error)
 {
-  sqlite3_stmt *stmt = statement (self, "DELETE FROM email_events WHERE at < ? AND "
-                                  "verification_id NOT IN (SELECT id FROM email_verifications)",
-                                  error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, before);
-  return run (self, stmt, error);
+  return execute (self, "DELETE FROM email_events WHERE at < ? AND "
+                  "verification_id NOT IN (SELECT id FROM email_verifications)",
+                  PARAMS (INT (before)), error);
 }
 
 /* Sessions */
@@ -966,14 +937,9 @@ ks_store_list_passkeys (KsStore     *self,
                         const char  *user_id,
                         GError     **error)
 {
-  sqlite3_stmt *stmt = prepare (self, "SELECT " PASSKEY_COLUMNS " FROM passkeys "
-                                "WHERE user_id = ? ORDER BY created_at, id",
-                                PARAMS (TEXT (user_id)), error);
-
-  if (stmt == NULL)
-    return NULL;
-  return collect_rows (self, stmt, (ReadRowFunc) read_passkey, (GDestroyNotify) ks_passkey_free,
-                       error);
+  return select_rows (self, "SELECT " PASSKEY_COLUMNS " FROM passkeys "
+                      "WHERE user_id = ? ORDER BY created_at, id", PARAMS (TEXT (user_id)),
+                      (ReadRowFunc) read_passkey, (GDestroyNotify) ks_passkey_free, error);
 }
 
 /* Only what WebAuthn options list: the credential id and its transports. */
@@ -992,14 +958,9 @@ ks_store_list_credentials (KsStore     *self,
                            const char  *user_id,
                            GError     **error)
 {
-  sqlite3_stmt *stmt = prepare (self, "SELECT credential_id, transports FROM passkeys "
-                                "WHERE user_id = ? ORDER BY created_at, id",
-                                PARAMS (TEXT (user_id)), error);
-
-  if (stmt == NULL)
-    return NULL;
-  return collect_rows (self, stmt, (ReadRowFunc) read_credential, (GDestroyNotify) ks_passkey_free,
-                       error);
+  return select_rows (self, "SELECT credential_id, transports FROM passkeys "
+                      "WHERE user_id = ? ORDER BY created_at, id", PARAMS (TEXT (user_id)),
+                      (ReadRowFunc) read_credential, (GDestroyNotify) ks_passkey_free, error);
 }
 
 gboolean
@@ -1101,14 +1062,10 @@ ks_store_list_recovery_codes (KsStore     *self,
                               const char  *user_id,
                               GError     **error)
 {
-  sqlite3_stmt *stmt = prepare (self, "SELECT position, sealed, used FROM recovery_codes "
-                                "WHERE user_id = ? ORDER BY position", PARAMS (TEXT (user_id)),
-                                error);
-
-  if (stmt == NULL)
-    return NULL;
-  return collect_rows (self, stmt, (ReadRowFunc) read_recovery_code,
-                       (GDestroyNotify) ks_recovery_code_free, error);
+  return select_rows (self, "SELECT position, sealed, used FROM recovery_codes "
+                      "WHERE user_id = ? ORDER BY position", PARAMS (TEXT (user_id)),
+                      (ReadRowFunc) read_recovery_code, (GDestroyNotify) ks_recovery_code_free,
+                      error);
 }
 
 gboolean

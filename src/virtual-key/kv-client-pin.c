@@ -162,12 +162,8 @@ check_pin_hash (KvCtapSession     *session,
 
   key->state->pin_retries = KV_PIN_MAX_RETRIES;
   session->wrong_pins_in_a_row = 0;
-  if (!kv_key_save_locked (key))
-    {
-      g_mutex_unlock (&key->lock);
-      return CTAP1_ERR_OTHER;
-    }
-  g_mutex_unlock (&key->lock);
+  if (!kv_key_save_and_unlock (key))
+    return CTAP1_ERR_OTHER;
   return CTAP2_OK;
 }
 
@@ -287,12 +283,8 @@ kv_client_pin_handle (KvCtapSession *session,
       key->state->pin_retries = KV_PIN_MAX_RETRIES;
       key->pin_generation++;
       explicit_bzero (hash, sizeof hash);
-      if (!kv_key_save_locked (key))
-        {
-          g_mutex_unlock (&key->lock);
-          return CTAP1_ERR_OTHER;
-        }
-      g_mutex_unlock (&key->lock);
+      if (!kv_key_save_and_unlock (key))
+        return CTAP1_ERR_OTHER;
       kv_ctap_session_forget_pin (session);
       kv_ctap_session_log (session, "PIN %s", sub == 0x03 ? "set" : "changed");
       return CTAP2_OK;

@@ -706,12 +706,8 @@ reset (KvCtapSession *session)
   g_mutex_lock (&key->lock);
   kv_state_reset (key->state);
   key->pin_generation++;
-  if (!kv_key_save_locked (key))
-    {
-      g_mutex_unlock (&key->lock);
-      return CTAP1_ERR_OTHER;
-    }
-  g_mutex_unlock (&key->lock);
+  if (!kv_key_save_and_unlock (key))
+    return CTAP1_ERR_OTHER;
   kv_ctap_session_forget_pin (session);
   session->wrong_pins_in_a_row = 0;
   kv_ctap_session_log (session, "reset: credentials and PIN erased");

@@ -103,6 +103,15 @@ kv_key_save_locked (KvKey *key)
   return FALSE;
 }
 
+gboolean
+kv_key_save_and_unlock (KvKey *key)
+{
+  gboolean saved = kv_key_save_locked (key);
+
+  g_mutex_unlock (&key->lock);
+  return saved;
+}
+
 /* The key keeps the last few credentials it unwrapped, so the pre-flight and the request after
  * it, and the next sign-in with the same credential, do not open the same id again (OpenSSL takes
  * ~25 µs to rebuild a key). */

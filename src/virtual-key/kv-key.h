@@ -72,6 +72,8 @@ gboolean      kv_key_supports_pin_protocol (KvKey        *key,
                                             guint64       protocol);
 /* Saves the state, logging why it could not; call with @lock held. */
 gboolean      kv_key_save_locked           (KvKey        *key);
+/* The same, then releases @lock. */
+gboolean      kv_key_save_and_unlock       (KvKey        *key);
 /* A credential of this key for @rp_id: stored, or sealed into @id. Call with @lock held; the
  * credential is borrowed, valid while the lock is held. */
 KvCredential *kv_key_find_credential       (KvKey        *key,
