@@ -11,7 +11,6 @@
 #include "kt-key-status.h"
 #include "kt-passkey-row.h"
 #include "kt-set-pin-dialog.h"
-#include "kt-window.h"
 
 struct _KtAccountPage
 {
@@ -318,9 +317,9 @@ on_rename_response (AdwMessageDialog *dialog,
   message = g_strdup_printf (_("Security key renamed to “%s”"), alias);
   kt_mfa_controller_rename_passkey_async (kt_flow_page_get_controller (KT_FLOW_PAGE (self)),
                                           passkey, alias, NULL,
-                                          kt_window_toast_on_success,
-                                          kt_window_toast_on_success_data (GTK_WIDGET (self),
-                                                                           message));
+                                          kt_flow_page_toast_on_success,
+                                          kt_flow_page_toast_on_success_data (KT_FLOW_PAGE (self),
+                                                                              message));
 }
 
 static void
@@ -660,8 +659,9 @@ sign_out_action (GtkWidget  *widget,
 {
   clear_pending (KT_ACCOUNT_PAGE (widget));
   kt_mfa_controller_sign_out_async (kt_flow_page_get_controller (KT_FLOW_PAGE (widget)), NULL,
-                                    kt_window_toast_on_success,
-                                    kt_window_toast_on_success_data (widget, _("Signed out")));
+                                    kt_flow_page_toast_on_success,
+                                    kt_flow_page_toast_on_success_data (KT_FLOW_PAGE (widget),
+                                                                        _("Signed out")));
 }
 
 /* The first control, the first key's row, which a screen reader reads by the key's name: a

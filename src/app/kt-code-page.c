@@ -8,7 +8,6 @@
 
 #include "kt-code-page.h"
 #include "kt-flow-status.h"
-#include "kt-window.h"
 
 struct _KtCodePage
 {
@@ -138,9 +137,9 @@ resend_action (GtkWidget  *widget,
     return;
   gtk_editable_set_text (GTK_EDITABLE (self->code_entry), "");
   kt_mfa_controller_resend_code_async (kt_flow_page_get_controller (KT_FLOW_PAGE (self)), NULL,
-                                       kt_window_toast_on_success,
-                                       kt_window_toast_on_success_data
-                                         (widget, _("A new code is on its way")));
+                                       kt_flow_page_toast_on_success,
+                                       kt_flow_page_toast_on_success_data
+                                         (KT_FLOW_PAGE (widget), _("A new code is on its way")));
 }
 
 static void

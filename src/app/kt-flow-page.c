@@ -554,3 +554,38 @@ kt_flow_page_name_buttons (GtkWidget *widget)
        child = gtk_widget_get_next_sibling (child))
     kt_flow_page_name_buttons (child);
 }
+
+typedef struct {
+  KtFlowPage *page;
+  char       *message;
+} ToastOnSuccess;
+
+gpointer
+kt_flow_page_toast_on_success_data (KtFlowPage *self,
+                                    const char *message)
+{
+  ToastOnSuccess *data;
+
+  g_return_val_if_fail (KT_IS_FLOW_PAGE (self), NULL);
+
+  data = g_new0 (ToastOnSuccess, 1);
+  data->page = g_object_ref (self);
+  data->message = g_strdup (message);
+  return data;
+}
+
+void
+kt_flow_page_toast_on_success (GObject      *source,
+                               GAsyncResult *result,
+                               gpointer      user_data)
+{
+  ToastOnSuccess *data = user_data;
+
+  /* A failure is the controller's error, which the page shows where it happened. The window
+   * that holds the page shows the toast through its win.toast action. */
+  if (kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, NULL))
+    gtk_widget_activate_action (GTK_WIDGET (data->page), "win.toast", "s", data->message);
+  g_object_unref (data->page);
+  g_free (data->message);
+  g_free (data);
+}

@@ -67,4 +67,13 @@ void             kt_flow_page_announce_once  (KtFlowPage      *self,
                                               const char      *message);
 void             kt_flow_page_name_buttons   (GtkWidget       *widget);
 
+/* For a controller operation that @self starts: when it succeeds, @message is shown as a toast
+ * in the window holding @self. Pass kt_flow_page_toast_on_success as the callback and the result
+ * of kt_flow_page_toast_on_success_data as its data. */
+gpointer         kt_flow_page_toast_on_success_data (KtFlowPage   *self,
+                                                     const char   *message);
+void             kt_flow_page_toast_on_success      (GObject      *source,
+                                                     GAsyncResult *result,
+                                                     gpointer      user_data);
+
 G_END_DECLS

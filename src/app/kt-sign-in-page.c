@@ -8,7 +8,6 @@
 
 #include "kt-flow-status.h"
 #include "kt-sign-in-page.h"
-#include "kt-window.h"
 
 struct _KtSignInPage
 {
@@ -57,9 +56,9 @@ retry_action (GtkWidget  *widget,
   if (!kt_flow_page_is_idle (page))
     return;
   kt_mfa_controller_restore_async (kt_flow_page_get_controller (page), NULL,
-                                   kt_window_toast_on_success,
-                                   kt_window_toast_on_success_data
-                                     (widget, _("Connected to the server again")));
+                                   kt_flow_page_toast_on_success,
+                                   kt_flow_page_toast_on_success_data
+                                     (page, _("Connected to the server again")));
 }
 
 /* Signing out could not reach the server: the session is ended there once it can be. */
@@ -69,9 +68,10 @@ revoke_again_action (GtkWidget  *widget,
                      GVariant   *parameter)
 {
   kt_mfa_controller_revoke_again_async (kt_flow_page_get_controller (KT_FLOW_PAGE (widget)), NULL,
-                                        kt_window_toast_on_success,
-                                        kt_window_toast_on_success_data
-                                          (widget, _("Your last session is ended on the server")));
+                                        kt_flow_page_toast_on_success,
+                                        kt_flow_page_toast_on_success_data
+                                          (KT_FLOW_PAGE (widget),
+                                           _("Your last session is ended on the server")));
 }
 
 static void

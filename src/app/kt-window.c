@@ -381,39 +381,6 @@ kt_window_set_software_key_socket (KtWindow   *self,
   kt_software_key_bar_set_socket_path (self->software_key_bar, socket_path);
 }
 
-typedef struct {
-  GtkWidget *widget;
-  char      *message;
-} ToastOnSuccess;
-
-gpointer
-kt_window_toast_on_success_data (GtkWidget  *widget,
-                                 const char *message)
-{
-  ToastOnSuccess *data = g_new0 (ToastOnSuccess, 1);
-
-  g_return_val_if_fail (GTK_IS_WIDGET (widget), NULL);
-
-  data->widget = g_object_ref (widget);
-  data->message = g_strdup (message);
-  return data;
-}
-
-void
-kt_window_toast_on_success (GObject      *source,
-                            GAsyncResult *result,
-                            gpointer      user_data)
-{
-  ToastOnSuccess *data = user_data;
-
-  /* A failure is the controller's error, which the page shows where it happened. */
-  if (kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, NULL))
-    gtk_widget_activate_action (data->widget, "win.toast", "s", data->message);
-  g_object_unref (data->widget);
-  g_free (data->message);
-  g_free (data);
-}
-
 void
 kt_window_set_handles_pin_requests (KtWindow *self,
                                     gboolean  handles)

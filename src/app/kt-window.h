@@ -34,13 +34,4 @@ void             kt_window_set_handles_pin_requests (KtWindow        *self,
 void             kt_window_set_notice              (KtWindow        *self,
                                                     const char      *message);
 
-/* For a controller operation that @widget starts: when it succeeds, @message is shown as a toast
- * in the window holding @widget. Pass kt_window_toast_on_success as the callback and the result
- * of kt_window_toast_on_success_data as its data. */
-gpointer         kt_window_toast_on_success_data   (GtkWidget       *widget,
-                                                    const char      *message);
-void             kt_window_toast_on_success        (GObject         *source,
-                                                    GAsyncResult    *result,
-                                                    gpointer         user_data);
-
 G_END_DECLS
