@@ -5,9 +5,8 @@
 #
 # Calls: every object file built from src/ is read with nm; a file that uses a symbol another
 # file defines depends on it. Includes: every header under src/ and the headers it includes
-# by name. Either graph must have no cycle (Tarjan's strongly connected components). A split
-# type's files (kt-name-*.c over kt-name-private.h) call up into the file that owns the type and
-# never back, so they pass as well.
+# by name. Neither graph may hold a cycle (Tarjan's strongly connected components): a split
+# type's files (kt-name-*.c over kt-name-private.h) too call one way only.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 import os
