@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kt-grant-store.h"
+#include "kt-test-async.h"
 
 #define STORE_NAME  "org.freedesktop.impl.portal.PermissionStore"
 #define STORE_PATH  "/org/freedesktop/impl/portal/PermissionStore"
@@ -29,22 +30,6 @@ typedef struct {
   KtGrantStore    *store;
   guint            changes;
 } Fixture;
-
-static void
-on_done (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
 
 static gboolean
 on_timeout (gpointer user_data)
@@ -170,8 +155,8 @@ load (KtGrantStore  *store,
   GAsyncResult *result = NULL;
   gboolean ok;
 
-  kt_grant_store_load_async (store, NULL, on_done, &result);
-  ok = kt_grant_store_load_finish (store, wait_for (&result), error);
+  kt_grant_store_load_async (store, NULL, kt_test_async_done, &result);
+  ok = kt_grant_store_load_finish (store, kt_test_async_wait (&result, 0), error);
   g_object_unref (result);
   return ok;
 }
@@ -184,8 +169,8 @@ allow_caller (KtGrantStore  *store,
   GAsyncResult *result = NULL;
   gboolean ok;
 
-  kt_grant_store_allow_async (store, caller_id, NULL, on_done, &result);
-  ok = kt_grant_store_allow_finish (store, wait_for (&result), error);
+  kt_grant_store_allow_async (store, caller_id, NULL, kt_test_async_done, &result);
+  ok = kt_grant_store_allow_finish (store, kt_test_async_wait (&result, 0), error);
   g_object_unref (result);
   return ok;
 }
@@ -198,8 +183,8 @@ revoke_caller (KtGrantStore  *store,
   GAsyncResult *result = NULL;
   gboolean ok;
 
-  kt_grant_store_revoke_async (store, caller_id, NULL, on_done, &result);
-  ok = kt_grant_store_revoke_finish (store, wait_for (&result), error);
+  kt_grant_store_revoke_async (store, caller_id, NULL, kt_test_async_done, &result);
+  ok = kt_grant_store_revoke_finish (store, kt_test_async_wait (&result, 0), error);
   g_object_unref (result);
   return ok;
 }

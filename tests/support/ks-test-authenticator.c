@@ -7,6 +7,8 @@
 
 #include <stdarg.h>
 
+#include "kt-test-async.h"
+
 KtWebauthnClient *
 ks_test_client_new (const char *origin,
                     KvTestKey  *key)
@@ -126,30 +128,6 @@ answer_pin_cb (KtWebauthnClient *client,
     kt_webauthn_client_decline_pin (client);
 }
 
-static void
-ceremony_done_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      data)
-{
-  GAsyncResult **out = data;
-
-  *out = g_object_ref (result);
-}
-
-/* Runs the default main context until the ceremony is over: the client answers there. */
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  gint64 give_up = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  while (*result == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return *result;
-}
-
 JsonObject *
 ks_test_client_register (KtWebauthnClient  *client,
                          JsonObject        *creation_options,
@@ -165,8 +143,9 @@ ks_test_client_register (KtWebauthnClient  *client,
     return NULL;
   handler = g_signal_connect_data (client, "pin-requested", G_CALLBACK (answer_pin_cb),
                                    g_strdup (pin), (GClosureNotify) g_free, 0);
-  kt_webauthn_client_register_async (client, options, NULL, ceremony_done_cb, &result);
-  wait_for (&result);
+  kt_webauthn_client_register_async (client, options, NULL, kt_test_async_done, &result);
+  /* The client answers on the default main context: run it until the ceremony is over. */
+  kt_test_async_wait (&result, 30);
   g_signal_handler_disconnect (client, handler);
   return kt_webauthn_client_register_finish (client, result, error);
 }
@@ -186,8 +165,8 @@ ks_test_client_authenticate (KtWebauthnClient  *client,
     return NULL;
   handler = g_signal_connect_data (client, "pin-requested", G_CALLBACK (answer_pin_cb),
                                    g_strdup (pin), (GClosureNotify) g_free, 0);
-  kt_webauthn_client_authenticate_async (client, options, NULL, ceremony_done_cb, &result);
-  wait_for (&result);
+  kt_webauthn_client_authenticate_async (client, options, NULL, kt_test_async_done, &result);
+  kt_test_async_wait (&result, 30);
   g_signal_handler_disconnect (client, handler);
   return kt_webauthn_client_authenticate_finish (client, result, error);
 }
