@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "kt-test-async.h"
+
 #define FLOW_ENVIRONMENT_ID "4b7b1b6e-9a0c-4a53-8d3e-2f6c1d0e5a17"
 
 static gboolean only_test_holds_controller (Flow *f);
@@ -211,15 +213,14 @@ flow_step_up_enforced (Flow *f)
   return strcmp (f->api_version, FLOW_LEGACY_API) != 0;
 }
 
-guint
-flow_count_requests (Flow       *f,
-                     const char *method,
-                     const char *path)
+/* How many lines of the sandbox's log hold both @a and @b. */
+static guint
+count_log_lines (Flow       *f,
+                 const char *a,
+                 const char *b)
 {
   g_autofree char *log_path = g_build_filename (f->server->root, "server.log", NULL);
   g_autofree char *log = NULL;
-  g_autofree char *verb = g_strdup_printf (" %s /", method);
-  g_autofree char *target = g_strdup_printf ("/sdk/%s%s -> ", f->server->environment_id, path);
   g_auto(GStrv) lines = NULL;
   guint count = 0;
 
@@ -228,9 +229,28 @@ flow_count_requests (Flow       *f,
   g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
   lines = g_strsplit (log, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
-    if (strstr (lines[i], verb) != NULL && strstr (lines[i], target) != NULL)
+    if (strstr (lines[i], a) != NULL && strstr (lines[i], b) != NULL)
       count++;
   return count;
+}
+
+guint
+flow_count_requests (Flow       *f,
+                     const char *method,
+                     const char *path)
+{
+  g_autofree char *verb = g_strdup_printf (" %s /", method);
+  g_autofree char *target = g_strdup_printf ("/sdk/%s%s -> ", f->server->environment_id, path);
+
+  return count_log_lines (f, verb, target);
+}
+
+guint
+flow_count_all_requests (Flow *f)
+{
+  g_autofree char *target = g_strdup_printf ("/sdk/%s/", f->server->environment_id);
+
+  return count_log_lines (f, target, " -> ");
 }
 
 void
@@ -486,14 +506,39 @@ flow_sign_in (Flow *f)
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
 }
 
-static void
-on_loaded (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+void
+flow_sign_out (Flow *f)
 {
-  GAsyncResult **out = user_data;
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
 
-  *out = g_object_ref (result);
+  kt_mfa_controller_sign_out_async (f->controller, NULL, flow_store_result, &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_OUT);
+}
+
+KtApiClient *
+flow_api_client (Flow *f)
+{
+  g_assert_nonnull (f->controller_parts[0]);
+  return KT_API_CLIENT (f->controller_parts[0]);
+}
+
+guint
+flow_count_passkeys (Flow *f)
+{
+  return g_list_model_get_n_items (kt_mfa_controller_get_passkeys (f->controller));
+}
+
+KtPasskey *
+flow_passkey_at (Flow  *f,
+                 guint  position)
+{
+  GListModel *passkeys = kt_mfa_controller_get_passkeys (f->controller);
+
+  g_assert_cmpuint (g_list_model_get_n_items (passkeys), >, position);
+  return g_list_model_get_item (passkeys, position);
 }
 
 KtStoredSession *
@@ -508,10 +553,8 @@ flow_stored_session (Flow *f)
   /* Let the controller's keyring writes land first. */
   if (f->controller != NULL)
     flow_spin_until (only_test_holds_controller, f, 10000);
-  kt_session_store_load_async (store, NULL, on_loaded, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  session = kt_session_store_load_finish (store, result, &error);
+  kt_session_store_load_async (store, NULL, kt_test_async_done, &result);
+  session = kt_session_store_load_finish (store, kt_test_async_wait (&result, 0), &error);
   g_object_unref (result);
   g_assert_no_error (error);
   return session;

@@ -13,9 +13,6 @@
 #include "flow-fixture.h"
 #include "kt-api-client.h"
 
-#define ADD_FLOW_TEST(path, options, func) \
-  g_test_add (path, Flow, options, flow_setup, func, flow_teardown)
-
 /* The schema of kt-device-key.c, by name: the test reads the keyring as any other client would. */
 static const SecretSchema device_key_schema = {
   "io.github.keyturn.Keyturn.DeviceKey",
@@ -205,8 +202,6 @@ test_keys_in_keyring (Flow          *f,
   g_autofree char *session_secret = NULL;
   g_autofree guint8 *der = NULL;
   g_autofree char *scalar_hex = NULL;
-  GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
   gsize der_len = 0;
   guint n_files = 0;
   const char *dirs[] = {
@@ -248,9 +243,7 @@ test_keys_in_keyring (Flow          *f,
   session_secret = keyring_secret (KT_DEVICE_KEY_SESSION);
   g_object_set_data_full (G_OBJECT (f->controller), "test-old-session-secret",
                           g_strdup (session_secret), g_free);
-  kt_mfa_controller_sign_out_async (f->controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  g_assert_no_error (error);
+  flow_sign_out (f);
   new_session_key = g_strdup (public_key (f, KT_DEVICE_KEY_SESSION));
   g_assert_cmpstr (new_session_key, !=, session_key);
   g_assert_cmpstr (public_key (f, KT_DEVICE_KEY_DEVICE), ==, device_key);

@@ -9,24 +9,6 @@
 
 #include "flow-fixture.h"
 
-#define ADD_FLOW_TEST(path, options, func) \
-  g_test_add (path, Flow, options, flow_setup, func, flow_teardown)
-
-static guint
-count_passkeys (Flow *f)
-{
-  return g_list_model_get_n_items (kt_mfa_controller_get_passkeys (f->controller));
-}
-
-static KtPasskey *
-first_passkey (Flow *f)
-{
-  GListModel *passkeys = kt_mfa_controller_get_passkeys (f->controller);
-
-  g_assert_cmpuint (g_list_model_get_n_items (passkeys), >, 0);
-  return g_list_model_get_item (passkeys, 0);
-}
-
 static char **
 copy_codes (Flow *f)
 {
@@ -71,7 +53,7 @@ test_new_user (Flow          *f,
   flow_verify_code (f);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_REGISTER_PASSKEY);
   g_assert_true (kt_user_requires_additional_auth (kt_mfa_controller_get_user (f->controller)));
-  g_assert_cmpuint (count_passkeys (f), ==, 0);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 0);
 
   /* The half-session is in the keyring already: a restart here must land on this step. */
   flow_spin_until (flow_is_remembered, f, 5000);
@@ -100,8 +82,8 @@ test_new_user (Flow          *f,
                    ==, KT_RECOVERY_ACKNOWLEDGEMENT_COMPLETE);
 
   /* The account page's data: the key just registered, with the name given (trimmed). */
-  g_assert_cmpuint (count_passkeys (f), ==, 1);
-  passkey = first_passkey (f);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 1);
+  passkey = flow_passkey_at (f, 0);
   g_assert_cmpstr (kt_passkey_get_alias (passkey), ==, "Blue key");
   g_assert_cmpstr (kt_passkey_get_origin (passkey), ==, FLOW_ORIGIN);
   g_assert_nonnull (kt_passkey_get_credential_id (passkey));
@@ -186,17 +168,11 @@ test_restart_at_every_step (Flow          *f,
   /* Acknowledged: signed in, with the passkey listed. */
   flow_acknowledge (f);
   g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_IN);
-  g_assert_cmpuint (count_passkeys (f), ==, 1);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 1);
   g_assert_null (kt_mfa_controller_get_recovery_codes (f->controller));
 
   /* Signed out: nothing kept. */
-  {
-    GAsyncResult *result = NULL;
-    g_autoptr(GError) error = NULL;
-
-    kt_mfa_controller_sign_out_async (f->controller, NULL, flow_store_result, &result);
-    g_assert_true (flow_await (f, &result, &error));
-  }
+  flow_sign_out (f);
   g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_OUT);
 
   /* Returning user signed in by email, key not used yet: authenticate. */
@@ -208,7 +184,7 @@ test_restart_at_every_step (Flow          *f,
   kt_mfa_controller_choose_recovery_code (f->controller);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_USE_RECOVERY_CODE);
   g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_AUTHENTICATE_PASSKEY);
-  g_assert_cmpuint (count_passkeys (f), ==, 1);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 1);
   flow_authenticate (f);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
   g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_IN);
@@ -228,18 +204,12 @@ test_returning_user (Flow          *f,
 
   /* Another computer, as it were: no session here, the same key. */
   flow_restart (f);
-  {
-    GAsyncResult *result = NULL;
-    g_autoptr(GError) error = NULL;
-
-    kt_mfa_controller_sign_out_async (f->controller, NULL, flow_store_result, &result);
-    g_assert_true (flow_await (f, &result, &error));
-  }
+  flow_sign_out (f);
   flow_send_code (f);
   flow_verify_code (f);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==,
                    KT_MFA_STEP_AUTHENTICATE_PASSKEY);
-  g_assert_cmpuint (count_passkeys (f), ==, 1);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 1);
   flow_authenticate (f);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
 
@@ -274,18 +244,6 @@ use_recovery_code (Flow        *f,
   kt_mfa_controller_use_recovery_code_async (f->controller, code, NULL, flow_store_result,
                                              &result);
   return flow_await (f, &result, error);
-}
-
-static void
-sign_out (Flow *f)
-{
-  GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  kt_mfa_controller_sign_out_async (f->controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_OUT);
 }
 
 /* Signs a returning user in by email and stops at the recovery-code page. */
@@ -412,7 +370,7 @@ test_recovery_code (Flow          *f,
   g_assert_no_error (error);
   codes = copy_codes (f);
   g_assert_cmpuint (g_strv_length (codes), ==, 10);
-  sign_out (f);
+  flow_sign_out (f);
 
   /* A code typed as a person might: upper case, no dash, spaces around. */
   reach_recovery_code_step (f);
@@ -428,7 +386,7 @@ test_recovery_code (Flow          *f,
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
   g_assert_true (kt_mfa_controller_get_has_mfa_token (f->controller));
   g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_IN);
-  sign_out (f);
+  flow_sign_out (f);
 
   /* Spent: the same code fails, the page stays, and says why. */
   reach_recovery_code_step (f);
@@ -478,7 +436,7 @@ test_new_codes_invalidate_old (Flow          *f,
     g_assert_false (g_strv_contains ((const char * const *) old_codes, new_codes[i]));
   g_assert_false (kt_mfa_controller_get_has_mfa_token (f->controller));
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
-  sign_out (f);
+  flow_sign_out (f);
 
   reach_recovery_code_step (f);
   g_assert_false (use_recovery_code (f, old_codes[2], &error));
@@ -503,7 +461,7 @@ test_name_at_registration (Flow          *f,
   flow_register (f, "Named at registration");
   g_assert_false (kt_mfa_controller_get_has_mfa_token (f->controller));
   flow_acknowledge (f);
-  passkey = first_passkey (f);
+  passkey = flow_passkey_at (f, 0);
   g_assert_cmpstr (kt_passkey_get_alias (passkey), ==, "Named at registration");
 }
 
@@ -518,7 +476,7 @@ test_rename_and_delete (Flow          *f,
   g_autoptr(JsonArray) listed = NULL;
 
   flow_sign_up (f);
-  passkey = first_passkey (f);
+  passkey = flow_passkey_at (f, 0);
 
   /* A name that is only blanks is refused before the server hears of it. */
   kt_mfa_controller_rename_passkey_async (f->controller, passkey, "   ", NULL, flow_store_result,
@@ -548,7 +506,7 @@ test_rename_and_delete (Flow          *f,
                                           &result);
   g_assert_true (flow_await (f, &result, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (count_passkeys (f), ==, 0);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 0);
   g_assert_false (kt_mfa_controller_get_has_mfa_token (f->controller));
 
   flow_spin_until (flow_is_remembered, f, 5000);
@@ -573,9 +531,9 @@ test_sign_out_revokes (Flow          *f,
                                     NULL, &reply), ==, 200);
   g_clear_pointer (&reply, json_object_unref);
 
-  sign_out (f);
+  flow_sign_out (f);
   g_assert_null (kt_mfa_controller_get_user (f->controller));
-  g_assert_cmpuint (count_passkeys (f), ==, 0);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 0);
   g_assert_false (kt_mfa_controller_get_remembered (f->controller));
 
   /* Dead on the server, gone from the keyring. */
@@ -656,7 +614,7 @@ test_refresh_before_expiry (Flow          *f,
   kt_mfa_controller_refresh_passkeys_async (f->controller, NULL, flow_store_result, &result);
   g_assert_true (flow_await (f, &result, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (count_passkeys (f), ==, 1);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 1);
   g_object_set_data (G_OBJECT (f->controller), "test-first-token", NULL);
 }
 
@@ -919,7 +877,7 @@ test_pin_protected_key (Flow          *f,
   g_assert_null (kt_mfa_controller_get_error (f->controller));
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_RECOVERY_CODES);
   flow_acknowledge (f);
-  sign_out (f);
+  flow_sign_out (f);
 
   /* Authenticating asks for it too. */
   f->pin_asked = 0;
@@ -1026,7 +984,7 @@ test_cancel_waiting_for_touch (Flow          *f,
   g_assert_true (flow_await (f, &result, &error));
   g_assert_no_error (error);
   flow_acknowledge (f);
-  sign_out (f);
+  flow_sign_out (f);
 
   /* A returning user's ceremony, cancelled through the caller's own cancellable. */
   flow_send_code (f);
@@ -1136,7 +1094,7 @@ test_no_secret_outside_keyring (Flow          *f,
   g_ptr_array_add (secrets, g_strdup (full->access_token));
   if (full->id_token != NULL)
     g_ptr_array_add (secrets, g_strdup (full->id_token));
-  sign_out (f);
+  flow_sign_out (f);
 
   /* The returning user's step-up token too. */
   flow_sign_in (f);

@@ -628,17 +628,6 @@ is_notice (GtkWidget     *widget,
   return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "notice");
 }
 
-static void
-sign_out (Prompts *p)
-{
-  GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  kt_mfa_controller_sign_out_async (p->flow.controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (&p->flow, &result, &error));
-  g_assert_no_error (error);
-}
-
 /* The main window opens, says who asked, and answers once the person has signed in. */
 static void
 test_sign_in (Prompts       *p,
@@ -650,7 +639,7 @@ test_sign_in (Prompts       *p,
   GtkWidget *window;
   GtkWidget *notice;
 
-  sign_out (p);
+  flow_sign_out (&p->flow);
   kt_prompter_sign_in (KT_PROMPTER (p->prompter), p->caller, NULL, store_result, p);
   window = GTK_WIDGET (find_toplevel (KT_TYPE_WINDOW));
   g_assert_nonnull (window);
@@ -687,7 +676,7 @@ test_sign_in_closed (Prompts       *p,
   g_autoptr(GError) error = NULL;
   GtkWidget *window;
 
-  sign_out (p);
+  flow_sign_out (&p->flow);
   kt_prompter_sign_in (KT_PROMPTER (p->prompter), p->caller, NULL, store_result, p);
   window = GTK_WIDGET (find_toplevel (KT_TYPE_WINDOW));
   g_assert_nonnull (window);
