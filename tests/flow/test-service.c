@@ -15,6 +15,8 @@
 #include "kt-grant-store.h"
 #include "kt-prompter.h"
 #include "kt-sign-in-service.h"
+#include "kt-test-async.h"
+#include "kt-test-bus.h"
 #include "kt-verify-response.h"
 
 #define SERVICE_PATH "/io/github/keyturn/Keyturn"
@@ -231,22 +233,6 @@ typedef struct
   char               *service_name;
 } Fixture;
 
-static GDBusConnection *
-new_connection (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  GDBusConnection *bus;
-
-  g_assert_no_error (error);
-  bus = g_dbus_connection_new_for_address_sync (address,
-                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                NULL, NULL, &error);
-  g_assert_no_error (error);
-  return bus;
-}
-
 static void
 on_response (GDBusConnection *bus,
              const char      *sender,
@@ -291,14 +277,6 @@ call_free (Call *call)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
 
-static void
-on_called (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* A method call, with the main loop running meanwhile: the service answers in this process. */
 static GVariant *
 call_sync (GDBusConnection *bus,
@@ -312,9 +290,8 @@ call_sync (GDBusConnection *bus,
   g_autoptr(GAsyncResult) result = NULL;
 
   g_dbus_connection_call (bus, name, path, iface, method, args, NULL, G_DBUS_CALL_FLAGS_NONE,
-                          10000, NULL, on_called, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+                          10000, NULL, kt_test_async_done, &result);
+  kt_test_async_wait (&result, 0);
   return g_dbus_connection_call_finish (bus, result, error);
 }
 
@@ -457,7 +434,7 @@ fixture_setup (Fixture       *fx,
   flow_setup (&fx->f, data);
   flow_sign_up (&fx->f);
 
-  fx->service_bus = new_connection ();
+  fx->service_bus = kt_test_bus_new_connection ();
   fx->service_name = g_strdup (g_dbus_connection_get_unique_name (fx->service_bus));
   fx->person = g_object_new (KT_TYPE_SCRIPTED_PROMPTER, NULL);
   g_object_set_data (G_OBJECT (fx->f.controller), "test-person", fx->person);
@@ -503,8 +480,8 @@ static void
 test_answer_goes_to_caller_alone (Fixture       *fx,
                                   gconstpointer  data)
 {
-  g_autoptr(GDBusConnection) caller = new_connection ();
-  g_autoptr(GDBusConnection) listener = new_connection ();
+  g_autoptr(GDBusConnection) caller = kt_test_bus_new_connection ();
+  g_autoptr(GDBusConnection) listener = kt_test_bus_new_connection ();
   g_autoptr(Call) call = NULL;
   g_autoptr(Call) overheard = g_new0 (Call, 1);
   g_autofree char *token = NULL;
@@ -546,7 +523,7 @@ static void
 test_consent_is_kept_only_when_always (Fixture       *fx,
                                        gconstpointer  data)
 {
-  g_autoptr(GDBusConnection) caller = new_connection ();
+  g_autoptr(GDBusConnection) caller = kt_test_bus_new_connection ();
   g_autoptr(KtGrantStore) reread = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -585,7 +562,7 @@ static void
 test_denied_caller_cannot_flood (Fixture       *fx,
                                  gconstpointer  data)
 {
-  g_autoptr(GDBusConnection) caller = new_connection ();
+  g_autoptr(GDBusConnection) caller = kt_test_bus_new_connection ();
   Call *call;
 
   call = get_session (fx, caller);
@@ -613,9 +590,9 @@ static void
 test_one_prompt_at_a_time (Fixture       *fx,
                            gconstpointer  data)
 {
-  GDBusConnection *leaving = new_connection ();
-  g_autoptr(GDBusConnection) second = new_connection ();
-  g_autoptr(GDBusConnection) third = new_connection ();
+  GDBusConnection *leaving = kt_test_bus_new_connection ();
+  g_autoptr(GDBusConnection) second = kt_test_bus_new_connection ();
+  g_autoptr(GDBusConnection) third = kt_test_bus_new_connection ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) closed = NULL;
   Call *gone, *waiting, *closing;
@@ -665,7 +642,7 @@ static void
 test_step_up (Fixture       *fx,
               gconstpointer  data)
 {
-  g_autoptr(GDBusConnection) caller = new_connection ();
+  g_autoptr(GDBusConnection) caller = kt_test_bus_new_connection ();
   g_autoptr(GError) error = NULL;
   g_autofree char *long_reason = g_strnfill (201, 'a');
   const char *bad[][2] = {
@@ -726,7 +703,7 @@ static void
 test_signed_out (Fixture       *fx,
                  gconstpointer  data)
 {
-  g_autoptr(GDBusConnection) caller = new_connection ();
+  g_autoptr(GDBusConnection) caller = kt_test_bus_new_connection ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) signed_in = NULL;

@@ -8,7 +8,8 @@
  */
 #include "kt-test-async.h"
 
-/* A GAsyncReadyCallback: keeps a reference to @result in the GAsyncResult * @user_data points at. */
+/* A GAsyncReadyCallback: keeps a reference to @result where @user_data (a GAsyncResult **)
+ * points. */
 void
 kt_test_async_done (GObject      *source,
                     GAsyncResult *result,
