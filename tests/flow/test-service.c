@@ -377,6 +377,20 @@ await_prompt (Fixture *fx)
   flow_spin_until (prompt_is_up, &fx->f, 20000);
 }
 
+/* GetSession from @caller, the consent it asks for given as @consent: the call, answered. */
+static Call *
+get_session_with_consent (Fixture         *fx,
+                          GDBusConnection *caller,
+                          KtConsent        consent)
+{
+  Call *call = get_session (fx, caller);
+
+  await_prompt (fx);
+  answer_consent (fx->person, consent);
+  await_answer (fx, call);
+  return call;
+}
+
 static gboolean
 second_prompt_is_up (Flow *f)
 {
@@ -405,15 +419,6 @@ own_id (void)
   return id;
 }
 
-/* A grant store's result, once it has come (the flow's own await is for the controller's). */
-static GAsyncResult *
-await_result (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
-
 static const char *
 consent_of_own (void)
 {
@@ -440,7 +445,7 @@ fixture_setup (Fixture       *fx,
   g_object_set_data (G_OBJECT (fx->f.controller), "test-person", fx->person);
   fx->grants = kt_grant_store_new (fx->service_bus, NULL);
   kt_grant_store_load_async (fx->grants, NULL, flow_store_result, &result);
-  g_assert_true (kt_grant_store_load_finish (fx->grants, await_result (&result), &error));
+  g_assert_true (kt_grant_store_load_finish (fx->grants, kt_test_async_wait (&result, 0), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_true (kt_grant_store_uses_permission_store (fx->grants));
@@ -448,7 +453,7 @@ fixture_setup (Fixture       *fx,
   if (kt_grant_store_is_allowed (fx->grants, own_id ()))
     {
       kt_grant_store_revoke_async (fx->grants, own_id (), NULL, flow_store_result, &result);
-      g_assert_true (kt_grant_store_revoke_finish (fx->grants, await_result (&result), &error));
+      g_assert_true (kt_grant_store_revoke_finish (fx->grants, kt_test_async_wait (&result, 0), &error));
       g_clear_object (&result);
     }
 
@@ -529,18 +534,12 @@ test_consent_is_kept_only_when_always (Fixture       *fx,
   g_autoptr(GError) error = NULL;
   Call *call;
 
-  call = get_session (fx, caller);
-  await_prompt (fx);
-  answer_consent (fx->person, KT_CONSENT_ALLOW_ONCE);
-  await_answer (fx, call);
+  call = get_session_with_consent (fx, caller, KT_CONSENT_ALLOW_ONCE);
   g_assert_cmpuint (call->response, ==, 0);
   call_free (call);
   g_assert_false (kt_grant_store_is_allowed (fx->grants, own_id ()));
 
-  call = get_session (fx, caller);
-  await_prompt (fx);
-  answer_consent (fx->person, KT_CONSENT_ALWAYS_ALLOW);
-  await_answer (fx, call);
+  call = get_session_with_consent (fx, caller, KT_CONSENT_ALWAYS_ALLOW);
   g_assert_cmpuint (call->response, ==, 0);
   call_free (call);
   g_assert_cmpuint (fx->person->asked->len, ==, 2);
@@ -553,7 +552,7 @@ test_consent_is_kept_only_when_always (Fixture       *fx,
 
   reread = kt_grant_store_new (fx->service_bus, NULL);
   kt_grant_store_load_async (reread, NULL, flow_store_result, &result);
-  g_assert_true (kt_grant_store_load_finish (reread, await_result (&result), &error));
+  g_assert_true (kt_grant_store_load_finish (reread, kt_test_async_wait (&result, 0), &error));
   g_assert_true (kt_grant_store_is_allowed (reread, own_id ()));
 }
 
@@ -565,10 +564,7 @@ test_denied_caller_cannot_flood (Fixture       *fx,
   g_autoptr(GDBusConnection) caller = kt_test_bus_new_connection ();
   Call *call;
 
-  call = get_session (fx, caller);
-  await_prompt (fx);
-  answer_consent (fx->person, KT_CONSENT_DENY);
-  await_answer (fx, call);
+  call = get_session_with_consent (fx, caller, KT_CONSENT_DENY);
   g_assert_cmpuint (call->response, ==, 1);
   g_assert_cmpstr (result_string (call, "error"), ==, "denied");
   g_assert_false (g_variant_lookup (call->results, "access_token", "&s", NULL));
@@ -704,7 +700,6 @@ test_signed_out (Fixture       *fx,
                  gconstpointer  data)
 {
   g_autoptr(GDBusConnection) caller = kt_test_bus_new_connection ();
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) signed_in = NULL;
   g_autoptr(Call) changed = g_new0 (Call, 1);
@@ -725,8 +720,7 @@ test_signed_out (Fixture       *fx,
                                                               "SessionChanged", SERVICE_PATH,
                                                               NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                                               on_changed, changed, NULL);
-  kt_mfa_controller_sign_out_async (fx->f.controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (&fx->f, &result, &error));
+  flow_sign_out (&fx->f);
   await_answer (fx, changed);
   g_assert_cmpstr (g_variant_get_type_string (changed->results), ==, "(s)");
   {

@@ -295,18 +295,30 @@ test_allow (Fixture       *f,
     }
 }
 
+/* The bus's answer to @method about the permission store's name, of @reply_type. */
+static GVariant *
+ask_bus_about_store (Fixture    *f,
+                     const char *method,
+                     const char *reply_type)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *reply;
+
+  reply = g_dbus_connection_call_sync (f->other, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", method,
+                                       g_variant_new ("(s)", STORE_NAME),
+                                       G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NONE, -1,
+                                       NULL, &error);
+  g_assert_no_error (error);
+  return reply;
+}
+
 static pid_t
 store_pid (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) reply = ask_bus_about_store (f, "GetConnectionUnixProcessID", "(u)");
   guint32 pid;
 
-  reply = g_dbus_connection_call_sync (f->other, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                                       g_variant_new ("(s)", STORE_NAME), G_VARIANT_TYPE ("(u)"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
   g_variant_get (reply, "(u)", &pid);
   return (pid_t) pid;
 }
@@ -314,15 +326,9 @@ store_pid (Fixture *f)
 static gboolean
 store_runs (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) reply = ask_bus_about_store (f, "NameHasOwner", "(b)");
   gboolean has_owner;
 
-  reply = g_dbus_connection_call_sync (f->other, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", STORE_NAME), G_VARIANT_TYPE ("(b)"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
   g_variant_get (reply, "(b)", &has_owner);
   return has_owner;
 }
