@@ -518,6 +518,46 @@ flow_sign_out (Flow *f)
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_OUT);
 }
 
+char **
+flow_fetch_recovery_codes (Flow *f)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  const char * const *codes;
+
+  kt_mfa_controller_fetch_recovery_codes_async (f->controller, NULL, flow_store_result, &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+  codes = kt_mfa_controller_get_recovery_codes (f->controller);
+  g_assert_nonnull (codes);
+  return g_strdupv ((char **) codes);
+}
+
+void
+flow_step_up (Flow       *f,
+              const char *scope)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  kt_mfa_controller_step_up_async (f->controller, scope, NULL, flow_store_result, &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+}
+
+void
+flow_delete_passkey (Flow      *f,
+                     KtPasskey *passkey)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  kt_mfa_controller_delete_passkey_async (f->controller, passkey, NULL, flow_store_result,
+                                          &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+}
+
 KtApiClient *
 flow_api_client (Flow *f)
 {

@@ -115,6 +115,13 @@ void             flow_sign_up         (Flow          *f);
 void             flow_sign_in         (Flow          *f);
 /* Signs out, checked to succeed and to end signed out. */
 void             flow_sign_out        (Flow          *f);
+/* Each checked to succeed: the recovery codes fetched (a copy of them), a step-up for @scope,
+ * and @passkey deleted. */
+char           **flow_fetch_recovery_codes (Flow     *f);
+void             flow_step_up         (Flow          *f,
+                                       const char    *scope);
+void             flow_delete_passkey  (Flow          *f,
+                                       KtPasskey     *passkey);
 
 /* The controller's API client (its first part). */
 KtApiClient     *flow_api_client      (Flow          *f);

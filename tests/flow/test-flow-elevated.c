@@ -118,18 +118,6 @@ waiting_for_touch (Flow *f)
          KT_WEBAUTHN_STATE_TOUCH_NEEDED;
 }
 
-static char **
-recovery_codes (Flow *f)
-{
-  GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  kt_mfa_controller_fetch_recovery_codes_async (f->controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  g_assert_no_error (error);
-  return g_strdupv ((char **) kt_mfa_controller_get_recovery_codes (f->controller));
-}
-
 /* ------------------------------------------------------------------------------------------ */
 
 static const FlowOptions enforced = { .api_version = FLOW_STEP_UP_API };
@@ -232,8 +220,6 @@ static void
 test_fresh_proof_each_time (Flow          *f,
                             gconstpointer  data)
 {
-  GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
   gint64 first_expiry = 0, second_expiry = 0;
@@ -243,10 +229,7 @@ test_fresh_proof_each_time (Flow          *f,
   kv_test_key_stop (f->key);
   kv_test_key_launch (f->key, "--presence", "auto", NULL);
   flow_sign_up (f);
-  kt_mfa_controller_step_up_async (f->controller, KT_SCOPE_CREDENTIAL_UNLINK, NULL,
-                                   flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  g_assert_no_error (error);
+  flow_step_up (f, KT_SCOPE_CREDENTIAL_UNLINK);
   g_assert_cmpuint (kt_api_client_count_elevated_tokens (flow_api_client (f)), ==, 1);
   g_assert_true (kt_api_client_has_elevated_token (flow_api_client (f),
                                                    KT_SCOPE_CREDENTIAL_UNLINK));
@@ -282,7 +265,7 @@ test_recovery_code (Flow          *f,
 
   flow_sign_up (f);
   passkey = flow_passkey_at (f, 0);
-  codes = recovery_codes (f);
+  codes = flow_fetch_recovery_codes (f);
   proofs = PROOFS (f);
   spent = CODES (f);
 

@@ -22,18 +22,6 @@ add_passkey (Flow        *f,
   return flow_await (f, &result, error);
 }
 
-static gboolean
-delete_passkey (Flow       *f,
-                KtPasskey  *passkey,
-                GError    **error)
-{
-  GAsyncResult *result = NULL;
-
-  kt_mfa_controller_delete_passkey_async (f->controller, passkey, NULL, flow_store_result,
-                                          &result);
-  return flow_await (f, &result, error);
-}
-
 /* The key plugged in already holds a passkey of this account: the step-up is done, the
  * registration refused by the key itself. */
 static void
@@ -55,7 +43,6 @@ static void
 test_second_key (Flow          *f,
                  gconstpointer  data)
 {
-  GAsyncResult *result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(KtPasskey) first = NULL;
   g_autoptr(KtPasskey) second = NULL;
@@ -72,10 +59,7 @@ test_second_key (Flow          *f,
   g_clear_error (&error);
 
   /* As the account page does it: the step-up first, with the first key (credential:link)... */
-  kt_mfa_controller_step_up_async (f->controller, KT_SCOPE_CREDENTIAL_LINK, NULL,
-                                   flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  g_assert_no_error (error);
+  flow_step_up (f, KT_SCOPE_CREDENTIAL_LINK);
   /* ... which would not register again, if asked to. */
   add_with_registered_key (f);
   if (flow_step_up_enforced (f))
@@ -117,8 +101,7 @@ test_second_key (Flow          *f,
   /* Removing the first: credential:unlink, proved with the key now plugged in. */
   checks = CHECKS (f);
   proofs = PROOFS (f);
-  g_assert_true (delete_passkey (f, first, &error));
-  g_assert_no_error (error);
+  flow_delete_passkey (f, first);
   g_assert_cmpuint (flow_count_passkeys (f), ==, 1);
   g_clear_object (&second);
   second = flow_passkey_at (f, 0);
@@ -153,9 +136,7 @@ test_recovery_code_step_up (Flow          *f,
   guint checks, proofs;
 
   flow_sign_up (f);
-  kt_mfa_controller_fetch_recovery_codes_async (f->controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  codes = g_strdupv ((char **) kt_mfa_controller_get_recovery_codes (f->controller));
+  codes = flow_fetch_recovery_codes (f);
   passkey = flow_passkey_at (f, 0);
 
   kt_mfa_controller_step_up_with_recovery_code_async (f->controller, KT_SCOPE_CREDENTIAL_UNLINK,
@@ -179,8 +160,7 @@ test_recovery_code_step_up (Flow          *f,
   /* The key is never asked, nor the check: the token earned is used. */
   checks = CHECKS (f);
   proofs = PROOFS (f);
-  g_assert_true (delete_passkey (f, passkey, &error));
-  g_assert_no_error (error);
+  flow_delete_passkey (f, passkey);
   g_assert_cmpuint (flow_count_passkeys (f), ==, 0);
   g_assert_cmpuint (CHECKS (f), ==, checks);
   g_assert_cmpuint (PROOFS (f), ==, proofs);
@@ -368,8 +348,7 @@ test_failed_check_counts_as_required (Flow          *f,
   flow_sign_up (f);
   passkey = flow_passkey_at (f, 0);
   proofs = PROOFS (f);
-  g_assert_true (delete_passkey (f, passkey, &error));
-  g_assert_no_error (error);
+  flow_delete_passkey (f, passkey);
   g_assert_cmpuint (relay.refused, ==, 1);
   g_assert_cmpuint (PROOFS (f), ==, proofs + 1);
   g_assert_cmpuint (flow_count_passkeys (f), ==, 0);

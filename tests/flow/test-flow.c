@@ -358,17 +358,13 @@ static void
 test_recovery_code (Flow          *f,
                     gconstpointer  data)
 {
-  GAsyncResult *result = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) codes = NULL;
   g_autofree char *typed = NULL;
 
   flow_sign_up (f);
   /* Signed in, the codes can be shown again: the same ten. */
-  kt_mfa_controller_fetch_recovery_codes_async (f->controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  g_assert_no_error (error);
-  codes = copy_codes (f);
+  codes = flow_fetch_recovery_codes (f);
   g_assert_cmpuint (g_strv_length (codes), ==, 10);
   flow_sign_out (f);
 
@@ -422,9 +418,7 @@ test_new_codes_invalidate_old (Flow          *f,
   g_auto(GStrv) new_codes = NULL;
 
   flow_sign_up (f);
-  kt_mfa_controller_fetch_recovery_codes_async (f->controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  old_codes = copy_codes (f);
+  old_codes = flow_fetch_recovery_codes (f);
 
   /* The server wants a fresh second factor for this: the controller touches the key for it. */
   kt_mfa_controller_new_recovery_codes_async (f->controller, NULL, flow_store_result, &result);
@@ -502,10 +496,7 @@ test_rename_and_delete (Flow          *f,
   g_clear_pointer (&session, kt_stored_session_free);
 
   /* Deleting needs one too; the list loses the row. */
-  kt_mfa_controller_delete_passkey_async (f->controller, passkey, NULL, flow_store_result,
-                                          &result);
-  g_assert_true (flow_await (f, &result, &error));
-  g_assert_no_error (error);
+  flow_delete_passkey (f, passkey);
   g_assert_cmpuint (flow_count_passkeys (f), ==, 0);
   g_assert_false (kt_mfa_controller_get_has_mfa_token (f->controller));
 

@@ -453,7 +453,8 @@ fixture_setup (Fixture       *fx,
   if (kt_grant_store_is_allowed (fx->grants, own_id ()))
     {
       kt_grant_store_revoke_async (fx->grants, own_id (), NULL, flow_store_result, &result);
-      g_assert_true (kt_grant_store_revoke_finish (fx->grants, kt_test_async_wait (&result, 0), &error));
+      g_assert_true (kt_grant_store_revoke_finish (fx->grants, kt_test_async_wait (&result, 0),
+                                                   &error));
       g_clear_object (&result);
     }
 

@@ -534,17 +534,12 @@ static void
 test_step_up_recovery_code (Prompts       *p,
                             gconstpointer  data)
 {
-  Flow *f = &p->flow;
-  GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
   g_auto(GStrv) codes = NULL;
   KtStepUpWindow *window;
   GtkWidget *root;
   GtkWidget *field;
 
-  kt_mfa_controller_fetch_recovery_codes_async (f->controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  codes = g_strdupv ((char **) kt_mfa_controller_get_recovery_codes (f->controller));
+  codes = flow_fetch_recovery_codes (&p->flow);
 
   window = step_up (p, NULL);
   root = GTK_WIDGET (window);
