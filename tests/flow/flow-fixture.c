@@ -442,6 +442,15 @@ flow_verify_code (Flow *f)
 }
 
 void
+flow_email_sign_in (Flow      *f,
+                    KtMfaStep  step)
+{
+  flow_send_code (f);
+  flow_verify_code (f);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, step);
+}
+
+void
 flow_register (Flow       *f,
                const char *alias)
 {
@@ -487,9 +496,7 @@ flow_sign_up (Flow *f)
 {
   if (f->controller == NULL)
     g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_OUT);
-  flow_send_code (f);
-  flow_verify_code (f);
-  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_REGISTER_PASSKEY);
+  flow_email_sign_in (f, KT_MFA_STEP_REGISTER_PASSKEY);
   flow_register (f, NULL);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_RECOVERY_CODES);
   flow_acknowledge (f);

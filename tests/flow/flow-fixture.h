@@ -95,6 +95,10 @@ gboolean         flow_is_remembered   (Flow          *f);
 /* The steps of the flow, each run to its end and checked to succeed. */
 void             flow_send_code       (Flow          *f);
 void             flow_verify_code     (Flow          *f);
+/* Signs in by email (both of the above), checked to lead to @step: a passkey to register or to
+ * authenticate with. */
+void             flow_email_sign_in   (Flow          *f,
+                                       KtMfaStep      step);
 void             flow_register        (Flow          *f,
                                        const char    *alias);
 void             flow_acknowledge     (Flow          *f);

@@ -49,9 +49,7 @@ test_new_user (Flow          *f,
   g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_OUT);
   g_assert_null (kt_mfa_controller_get_user (f->controller));
 
-  flow_send_code (f);
-  flow_verify_code (f);
-  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_REGISTER_PASSKEY);
+  flow_email_sign_in (f, KT_MFA_STEP_REGISTER_PASSKEY);
   g_assert_true (kt_user_requires_additional_auth (kt_mfa_controller_get_user (f->controller)));
   g_assert_cmpuint (flow_count_passkeys (f), ==, 0);
 
@@ -176,10 +174,7 @@ test_restart_at_every_step (Flow          *f,
   g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_OUT);
 
   /* Returning user signed in by email, key not used yet: authenticate. */
-  flow_send_code (f);
-  flow_verify_code (f);
-  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==,
-                   KT_MFA_STEP_AUTHENTICATE_PASSKEY);
+  flow_email_sign_in (f, KT_MFA_STEP_AUTHENTICATE_PASSKEY);
   /* Choosing a recovery code is not kept: the decision lands on the key again. */
   kt_mfa_controller_choose_recovery_code (f->controller);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_USE_RECOVERY_CODE);
@@ -205,10 +200,7 @@ test_returning_user (Flow          *f,
   /* Another computer, as it were: no session here, the same key. */
   flow_restart (f);
   flow_sign_out (f);
-  flow_send_code (f);
-  flow_verify_code (f);
-  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==,
-                   KT_MFA_STEP_AUTHENTICATE_PASSKEY);
+  flow_email_sign_in (f, KT_MFA_STEP_AUTHENTICATE_PASSKEY);
   g_assert_cmpuint (flow_count_passkeys (f), ==, 1);
   flow_authenticate (f);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
@@ -250,10 +242,7 @@ use_recovery_code (Flow        *f,
 static void
 reach_recovery_code_step (Flow *f)
 {
-  flow_send_code (f);
-  flow_verify_code (f);
-  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==,
-                   KT_MFA_STEP_AUTHENTICATE_PASSKEY);
+  flow_email_sign_in (f, KT_MFA_STEP_AUTHENTICATE_PASSKEY);
   kt_mfa_controller_choose_recovery_code (f->controller);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_USE_RECOVERY_CODE);
 }
@@ -349,9 +338,7 @@ test_start_over (Flow          *f,
   g_assert_error (error, KT_MFA_CONTROLLER_ERROR, KT_MFA_CONTROLLER_ERROR_WRONG_STEP);
   g_clear_error (&error);
 
-  flow_send_code (f);
-  flow_verify_code (f);
-  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_REGISTER_PASSKEY);
+  flow_email_sign_in (f, KT_MFA_STEP_REGISTER_PASSKEY);
 }
 
 static void
@@ -835,8 +822,7 @@ test_pin_protected_key (Flow          *f,
 
   set_key_pin (f);
   flow_restart (f);
-  flow_send_code (f);
-  flow_verify_code (f);
+  flow_email_sign_in (f, KT_MFA_STEP_REGISTER_PASSKEY);
 
   /* Declined: the ceremony ends quietly, the step stays. */
   kt_mfa_controller_register_passkey_async (f->controller, NULL, NULL, flow_store_result,
@@ -874,8 +860,7 @@ test_pin_protected_key (Flow          *f,
   f->pin_asked = 0;
   g_ptr_array_set_size (f->pin_answers, 0);
   g_ptr_array_add (f->pin_answers, g_strdup (FLOW_PIN));
-  flow_send_code (f);
-  flow_verify_code (f);
+  flow_email_sign_in (f, KT_MFA_STEP_AUTHENTICATE_PASSKEY);
   flow_authenticate (f);
   g_assert_cmpuint (f->pin_asked, ==, 1);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
@@ -891,8 +876,7 @@ test_pin_set_first (Flow          *f,
   g_autoptr(GError) error = NULL;
 
   flow_restart (f);
-  flow_send_code (f);
-  flow_verify_code (f);
+  flow_email_sign_in (f, KT_MFA_STEP_REGISTER_PASSKEY);
 
   kt_mfa_controller_register_passkey_async (f->controller, NULL, NULL, flow_store_result,
                                             &result);
@@ -952,8 +936,7 @@ test_cancel_waiting_for_touch (Flow          *f,
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
 
   flow_restart (f);
-  flow_send_code (f);
-  flow_verify_code (f);
+  flow_email_sign_in (f, KT_MFA_STEP_REGISTER_PASSKEY);
 
   kt_mfa_controller_register_passkey_async (f->controller, NULL, NULL, flow_store_result,
                                             &result);
@@ -978,8 +961,7 @@ test_cancel_waiting_for_touch (Flow          *f,
   flow_sign_out (f);
 
   /* A returning user's ceremony, cancelled through the caller's own cancellable. */
-  flow_send_code (f);
-  flow_verify_code (f);
+  flow_email_sign_in (f, KT_MFA_STEP_AUTHENTICATE_PASSKEY);
   kt_mfa_controller_authenticate_passkey_async (f->controller, cancellable, flow_store_result,
                                                 &result);
   flow_spin_until (waiting_for_touch, f, 10000);
