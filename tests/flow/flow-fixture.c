@@ -588,6 +588,62 @@ flow_passkey_at (Flow  *f,
   return g_list_model_get_item (passkeys, position);
 }
 
+static void
+assert_not_in_tree (const char *path,
+                    GPtrArray  *needles,
+                    const char *what,
+                    guint      *n_files)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      if (g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        {
+          assert_not_in_tree (child, needles, what, n_files);
+          continue;
+        }
+      if (!g_file_test (child, G_FILE_TEST_IS_REGULAR) ||
+          !g_file_get_contents (child, &contents, &len, NULL))
+        continue;
+      (*n_files)++;
+      for (guint i = 0; i < needles->len; i++)
+        {
+          GBytes *needle = g_ptr_array_index (needles, i);
+          gsize needle_len = 0;
+          gconstpointer bytes = g_bytes_get_data (needle, &needle_len);
+
+          if (memmem (contents, len, bytes, needle_len) != NULL)
+            g_error ("%s (%u) is in %s", what, i, child);
+        }
+    }
+}
+
+void
+flow_assert_not_in_files (GPtrArray  *needles,
+                          const char *what)
+{
+  const char *dirs[] = {
+    g_get_home_dir (), g_get_user_config_dir (), g_get_user_data_dir (),
+    g_get_user_cache_dir (), g_get_user_runtime_dir (), g_get_user_state_dir (),
+  };
+  guint n_files = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    assert_not_in_tree (dirs[i], needles, what, &n_files);
+  /* The keyring's own file at least is there, and holds what it keeps sealed. */
+  g_assert_cmpuint (n_files, >, 0);
+}
+
 KtStoredSession *
 flow_stored_session (Flow *f)
 {

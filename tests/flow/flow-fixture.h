@@ -134,6 +134,11 @@ guint            flow_count_passkeys  (Flow          *f);
 KtPasskey       *flow_passkey_at      (Flow          *f,
                                        guint          position);
 
+/* Fails the test if a regular file in the user's directories (home, config, data, cache,
+ * runtime, state) holds one of @needles (GBytes), which it calls @what; and if it read none. */
+void             flow_assert_not_in_files (GPtrArray  *needles,
+                                           const char *what);
+
 /* The session the keyring holds now for this sandbox, or NULL. */
 KtStoredSession *flow_stored_session  (Flow          *f);
 
