@@ -128,6 +128,32 @@ answer_pin_cb (KtWebauthnClient *client,
     kt_webauthn_client_decline_pin (client);
 }
 
+/* Registers (@creation) or authenticates (@request) with the key behind @client, answering
+ * its PIN requests with @pin (NULL: declined). */
+static JsonObject *
+run_ceremony (KtWebauthnClient   *client,
+              KtCreationOptions  *creation,
+              KtRequestOptions   *request,
+              const char         *pin,
+              GError            **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  gulong handler;
+
+  handler = g_signal_connect_data (client, "pin-requested", G_CALLBACK (answer_pin_cb),
+                                   g_strdup (pin), (GClosureNotify) g_free, 0);
+  if (creation != NULL)
+    kt_webauthn_client_register_async (client, creation, NULL, kt_test_async_done, &result);
+  else
+    kt_webauthn_client_authenticate_async (client, request, NULL, kt_test_async_done, &result);
+  /* The client answers on the default main context: run it until the ceremony is over. */
+  kt_test_async_wait (&result, 30);
+  g_signal_handler_disconnect (client, handler);
+  if (creation != NULL)
+    return kt_webauthn_client_register_finish (client, result, error);
+  return kt_webauthn_client_authenticate_finish (client, result, error);
+}
+
 JsonObject *
 ks_test_client_register (KtWebauthnClient  *client,
                          JsonObject        *creation_options,
@@ -135,19 +161,11 @@ ks_test_client_register (KtWebauthnClient  *client,
                          GError           **error)
 {
   g_autoptr(KtCreationOptions) options = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  gulong handler;
 
   options = kt_creation_options_new_from_json (creation_options, error);
   if (options == NULL)
     return NULL;
-  handler = g_signal_connect_data (client, "pin-requested", G_CALLBACK (answer_pin_cb),
-                                   g_strdup (pin), (GClosureNotify) g_free, 0);
-  kt_webauthn_client_register_async (client, options, NULL, kt_test_async_done, &result);
-  /* The client answers on the default main context: run it until the ceremony is over. */
-  kt_test_async_wait (&result, 30);
-  g_signal_handler_disconnect (client, handler);
-  return kt_webauthn_client_register_finish (client, result, error);
+  return run_ceremony (client, options, NULL, pin, error);
 }
 
 JsonObject *
@@ -157,18 +175,11 @@ ks_test_client_authenticate (KtWebauthnClient  *client,
                              GError           **error)
 {
   g_autoptr(KtRequestOptions) options = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  gulong handler;
 
   options = kt_request_options_new_from_json (request_options, error);
   if (options == NULL)
     return NULL;
-  handler = g_signal_connect_data (client, "pin-requested", G_CALLBACK (answer_pin_cb),
-                                   g_strdup (pin), (GClosureNotify) g_free, 0);
-  kt_webauthn_client_authenticate_async (client, options, NULL, kt_test_async_done, &result);
-  kt_test_async_wait (&result, 30);
-  g_signal_handler_disconnect (client, handler);
-  return kt_webauthn_client_authenticate_finish (client, result, error);
+  return run_ceremony (client, NULL, options, pin, error);
 }
 
 JsonObject *
