@@ -20,6 +20,7 @@
 #include "kt-bench-stats.h"
 #include "kt-creation-options.h"
 #include "kt-request-options.h"
+#include "kt-test-async.h"
 
 static double
 now_ms (void)
@@ -133,14 +134,6 @@ email_sign_in (Flow       *f,
   return take_token (reply, NULL);
 }
 
-static void
-on_ceremony_done (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* A WebAuthn answer for the server's @options, made by the client (not timed). */
 static char *
 ceremony_answer (KtWebauthnClient *client,
@@ -156,9 +149,8 @@ ceremony_answer (KtWebauthnClient *client,
       g_autoptr(KtCreationOptions) creation = kt_creation_options_new_from_json (options, &error);
 
       g_assert_no_error (error);
-      kt_webauthn_client_register_async (client, creation, NULL, on_ceremony_done, &result);
-      while (result == NULL)
-        g_main_context_iteration (NULL, TRUE);
+      kt_webauthn_client_register_async (client, creation, NULL, kt_test_async_done, &result);
+      kt_test_async_wait (&result, 0);
       answer = kt_webauthn_client_register_finish (client, result, &error);
     }
   else
@@ -166,9 +158,8 @@ ceremony_answer (KtWebauthnClient *client,
       g_autoptr(KtRequestOptions) request = kt_request_options_new_from_json (options, &error);
 
       g_assert_no_error (error);
-      kt_webauthn_client_authenticate_async (client, request, NULL, on_ceremony_done, &result);
-      while (result == NULL)
-        g_main_context_iteration (NULL, TRUE);
+      kt_webauthn_client_authenticate_async (client, request, NULL, kt_test_async_done, &result);
+      kt_test_async_wait (&result, 0);
       answer = kt_webauthn_client_authenticate_finish (client, result, &error);
     }
   g_object_unref (result);

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "kt-test-async.h"
+
 #define FLOW_ENVIRONMENT_ID "4b7b1b6e-9a0c-4a53-8d3e-2f6c1d0e5a17"
 
 static gboolean only_test_holds_controller (Flow *f);
@@ -211,15 +213,14 @@ flow_step_up_enforced (Flow *f)
   return strcmp (f->api_version, FLOW_LEGACY_API) != 0;
 }
 
-guint
-flow_count_requests (Flow       *f,
-                     const char *method,
-                     const char *path)
+/* How many lines of the sandbox's log hold both @a and @b. */
+static guint
+count_log_lines (Flow       *f,
+                 const char *a,
+                 const char *b)
 {
   g_autofree char *log_path = g_build_filename (f->server->root, "server.log", NULL);
   g_autofree char *log = NULL;
-  g_autofree char *verb = g_strdup_printf (" %s /", method);
-  g_autofree char *target = g_strdup_printf ("/sdk/%s%s -> ", f->server->environment_id, path);
   g_auto(GStrv) lines = NULL;
   guint count = 0;
 
@@ -228,9 +229,28 @@ flow_count_requests (Flow       *f,
   g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
   lines = g_strsplit (log, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
-    if (strstr (lines[i], verb) != NULL && strstr (lines[i], target) != NULL)
+    if (strstr (lines[i], a) != NULL && strstr (lines[i], b) != NULL)
       count++;
   return count;
+}
+
+guint
+flow_count_requests (Flow       *f,
+                     const char *method,
+                     const char *path)
+{
+  g_autofree char *verb = g_strdup_printf (" %s /", method);
+  g_autofree char *target = g_strdup_printf ("/sdk/%s%s -> ", f->server->environment_id, path);
+
+  return count_log_lines (f, verb, target);
+}
+
+guint
+flow_count_all_requests (Flow *f)
+{
+  g_autofree char *target = g_strdup_printf ("/sdk/%s/", f->server->environment_id);
+
+  return count_log_lines (f, target, " -> ");
 }
 
 void
@@ -422,6 +442,15 @@ flow_verify_code (Flow *f)
 }
 
 void
+flow_email_sign_in (Flow      *f,
+                    KtMfaStep  step)
+{
+  flow_send_code (f);
+  flow_verify_code (f);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, step);
+}
+
+void
 flow_register (Flow       *f,
                const char *alias)
 {
@@ -467,9 +496,7 @@ flow_sign_up (Flow *f)
 {
   if (f->controller == NULL)
     g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_OUT);
-  flow_send_code (f);
-  flow_verify_code (f);
-  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_REGISTER_PASSKEY);
+  flow_email_sign_in (f, KT_MFA_STEP_REGISTER_PASSKEY);
   flow_register (f, NULL);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_RECOVERY_CODES);
   flow_acknowledge (f);
@@ -486,14 +513,135 @@ flow_sign_in (Flow *f)
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
 }
 
-static void
-on_loaded (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+void
+flow_sign_out (Flow *f)
 {
-  GAsyncResult **out = user_data;
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
 
-  *out = g_object_ref (result);
+  kt_mfa_controller_sign_out_async (f->controller, NULL, flow_store_result, &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_OUT);
+}
+
+char **
+flow_fetch_recovery_codes (Flow *f)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  const char * const *codes;
+
+  kt_mfa_controller_fetch_recovery_codes_async (f->controller, NULL, flow_store_result, &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+  codes = kt_mfa_controller_get_recovery_codes (f->controller);
+  g_assert_nonnull (codes);
+  return g_strdupv ((char **) codes);
+}
+
+void
+flow_step_up (Flow       *f,
+              const char *scope)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  kt_mfa_controller_step_up_async (f->controller, scope, NULL, flow_store_result, &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+}
+
+void
+flow_delete_passkey (Flow      *f,
+                     KtPasskey *passkey)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  kt_mfa_controller_delete_passkey_async (f->controller, passkey, NULL, flow_store_result,
+                                          &result);
+  g_assert_true (flow_await (f, &result, &error));
+  g_assert_no_error (error);
+}
+
+KtApiClient *
+flow_api_client (Flow *f)
+{
+  g_assert_nonnull (f->controller_parts[0]);
+  return KT_API_CLIENT (f->controller_parts[0]);
+}
+
+guint
+flow_count_passkeys (Flow *f)
+{
+  return g_list_model_get_n_items (kt_mfa_controller_get_passkeys (f->controller));
+}
+
+KtPasskey *
+flow_passkey_at (Flow  *f,
+                 guint  position)
+{
+  GListModel *passkeys = kt_mfa_controller_get_passkeys (f->controller);
+
+  g_assert_cmpuint (g_list_model_get_n_items (passkeys), >, position);
+  return g_list_model_get_item (passkeys, position);
+}
+
+static void
+assert_not_in_tree (const char *path,
+                    GPtrArray  *needles,
+                    const char *what,
+                    guint      *n_files)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      if (g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        {
+          assert_not_in_tree (child, needles, what, n_files);
+          continue;
+        }
+      if (!g_file_test (child, G_FILE_TEST_IS_REGULAR) ||
+          !g_file_get_contents (child, &contents, &len, NULL))
+        continue;
+      (*n_files)++;
+      for (guint i = 0; i < needles->len; i++)
+        {
+          GBytes *needle = g_ptr_array_index (needles, i);
+          gsize needle_len = 0;
+          gconstpointer bytes = g_bytes_get_data (needle, &needle_len);
+
+          if (memmem (contents, len, bytes, needle_len) != NULL)
+            g_error ("%s (%u) is in %s", what, i, child);
+        }
+    }
+}
+
+void
+flow_assert_not_in_files (GPtrArray  *needles,
+                          const char *what)
+{
+  const char *dirs[] = {
+    g_get_home_dir (), g_get_user_config_dir (), g_get_user_data_dir (),
+    g_get_user_cache_dir (), g_get_user_runtime_dir (), g_get_user_state_dir (),
+  };
+  guint n_files = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    assert_not_in_tree (dirs[i], needles, what, &n_files);
+  /* The keyring's own file at least is there, and holds what it keeps sealed. */
+  g_assert_cmpuint (n_files, >, 0);
 }
 
 KtStoredSession *
@@ -508,10 +656,8 @@ flow_stored_session (Flow *f)
   /* Let the controller's keyring writes land first. */
   if (f->controller != NULL)
     flow_spin_until (only_test_holds_controller, f, 10000);
-  kt_session_store_load_async (store, NULL, on_loaded, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  session = kt_session_store_load_finish (store, result, &error);
+  kt_session_store_load_async (store, NULL, kt_test_async_done, &result);
+  session = kt_session_store_load_finish (store, kt_test_async_wait (&result, 0), &error);
   g_object_unref (result);
   g_assert_no_error (error);
   return session;

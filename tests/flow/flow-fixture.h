@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "ks-test-server.h"
+#include "kt-api-client.h"
 #include "kt-mfa-controller.h"
 #include "kv-test-key.h"
 
@@ -33,6 +34,14 @@ typedef struct {
 
 #define FLOW_LEGACY_API "2026_01_01"
 #define FLOW_STEP_UP_API "2026_04_01"
+
+/* A test on a fresh Flow: flow_setup () with @options, flow_teardown () after. */
+#define ADD_FLOW_TEST(path, options, func) \
+  g_test_add (path, Flow, options, flow_setup, func, flow_teardown)
+
+/* How many step-up checks, and how many passkey proofs, the sandbox has answered so far. */
+#define CHECKS(f)  flow_count_requests ((f), "POST", "/stepUp/check")
+#define PROOFS(f)  flow_count_requests ((f), "POST", "/users/mfa/auth/passkey")
 
 typedef struct {
   FlowOptions      options;
@@ -86,6 +95,10 @@ gboolean         flow_is_remembered   (Flow          *f);
 /* The steps of the flow, each run to its end and checked to succeed. */
 void             flow_send_code       (Flow          *f);
 void             flow_verify_code     (Flow          *f);
+/* Signs in by email (both of the above), checked to lead to @step: a passkey to register or to
+ * authenticate with. */
+void             flow_email_sign_in   (Flow          *f,
+                                       KtMfaStep      step);
 void             flow_register        (Flow          *f,
                                        const char    *alias);
 void             flow_acknowledge     (Flow          *f);
@@ -98,10 +111,33 @@ gboolean         flow_step_up_enforced (Flow         *f);
 guint            flow_count_requests  (Flow          *f,
                                        const char    *method,
                                        const char    *path);
+/* How many requests the sandbox logged for this environment, whatever they were. */
+guint            flow_count_all_requests (Flow       *f);
 /* New user from the email to signed in. */
 void             flow_sign_up         (Flow          *f);
 /* Returning user: email code then the key. */
 void             flow_sign_in         (Flow          *f);
+/* Signs out, checked to succeed and to end signed out. */
+void             flow_sign_out        (Flow          *f);
+/* Each checked to succeed: the recovery codes fetched (a copy of them), a step-up for @scope,
+ * and @passkey deleted. */
+char           **flow_fetch_recovery_codes (Flow     *f);
+void             flow_step_up         (Flow          *f,
+                                       const char    *scope);
+void             flow_delete_passkey  (Flow          *f,
+                                       KtPasskey     *passkey);
+
+/* The controller's API client (its first part). */
+KtApiClient     *flow_api_client      (Flow          *f);
+/* How many passkeys the controller lists, and a new reference to the one at @position. */
+guint            flow_count_passkeys  (Flow          *f);
+KtPasskey       *flow_passkey_at      (Flow          *f,
+                                       guint          position);
+
+/* Fails the test if a regular file in the user's directories (home, config, data, cache,
+ * runtime, state) holds one of @needles (GBytes), which it calls @what; and if it read none. */
+void             flow_assert_not_in_files (GPtrArray  *needles,
+                                           const char *what);
 
 /* The session the keyring holds now for this sandbox, or NULL. */
 KtStoredSession *flow_stored_session  (Flow          *f);

@@ -13,9 +13,6 @@
 #include "flow-fixture.h"
 #include "kt-api-client.h"
 
-#define ADD_FLOW_TEST(path, options, func) \
-  g_test_add (path, Flow, options, flow_setup, func, flow_teardown)
-
 /* The schema of kt-device-key.c, by name: the test reads the keyring as any other client would. */
 static const SecretSchema device_key_schema = {
   "io.github.keyturn.Keyturn.DeviceKey",
@@ -140,46 +137,6 @@ test_sign_in_and_refresh (Flow          *f,
   g_assert_cmpuint (count (server_log, "-> 403"), ==, 0);
 }
 
-/* Whether any regular file under @path holds one of @needles. */
-static void
-assert_not_in_tree (const char *path,
-                    GPtrArray  *needles,
-                    guint      *n_files)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    return;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_autofree char *contents = NULL;
-      gsize len = 0;
-
-      if (g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        continue;
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        {
-          assert_not_in_tree (child, needles, n_files);
-          continue;
-        }
-      if (!g_file_test (child, G_FILE_TEST_IS_REGULAR) ||
-          !g_file_get_contents (child, &contents, &len, NULL))
-        continue;
-      (*n_files)++;
-      for (guint i = 0; i < needles->len; i++)
-        {
-          GBytes *needle = g_ptr_array_index (needles, i);
-          gsize needle_len = 0;
-          gconstpointer bytes = g_bytes_get_data (needle, &needle_len);
-
-          if (memmem (contents, len, bytes, needle_len) != NULL)
-            g_error ("the device key (%u) is in %s", i, child);
-        }
-    }
-}
-
 static gboolean
 session_key_stored (Flow *f)
 {
@@ -205,14 +162,7 @@ test_keys_in_keyring (Flow          *f,
   g_autofree char *session_secret = NULL;
   g_autofree guint8 *der = NULL;
   g_autofree char *scalar_hex = NULL;
-  GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
   gsize der_len = 0;
-  guint n_files = 0;
-  const char *dirs[] = {
-    g_get_home_dir (), g_get_user_config_dir (), g_get_user_data_dir (),
-    g_get_user_cache_dir (), g_get_user_runtime_dir (), g_get_user_state_dir (),
-  };
 
   flow_restart (f);
   flow_sign_up (f);
@@ -248,9 +198,7 @@ test_keys_in_keyring (Flow          *f,
   session_secret = keyring_secret (KT_DEVICE_KEY_SESSION);
   g_object_set_data_full (G_OBJECT (f->controller), "test-old-session-secret",
                           g_strdup (session_secret), g_free);
-  kt_mfa_controller_sign_out_async (f->controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  g_assert_no_error (error);
+  flow_sign_out (f);
   new_session_key = g_strdup (public_key (f, KT_DEVICE_KEY_SESSION));
   g_assert_cmpstr (new_session_key, !=, session_key);
   g_assert_cmpstr (public_key (f, KT_DEVICE_KEY_DEVICE), ==, device_key);
@@ -262,10 +210,8 @@ test_keys_in_keyring (Flow          *f,
   g_assert_cmpstr (public_key (f, KT_DEVICE_KEY_DEVICE), ==, device_key);
   flow_drop_controller (f);
 
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
-    assert_not_in_tree (dirs[i], needles, &n_files);
   /* The keyring's own file is there, and holds the keys, sealed. */
-  g_assert_cmpuint (n_files, >, 0);
+  flow_assert_not_in_files (needles, "the device key");
   explicit_bzero (der, der_len);
   explicit_bzero (scalar_hex, 64);
 }

@@ -10,53 +10,13 @@
 
 #include "flow-fixture.h"
 
-#define ADD_FLOW_TEST(path, options, func) \
-  g_test_add (path, Flow, options, flow_setup, func, flow_teardown)
-
-#define CHECKS(f)  flow_count_requests ((f), "POST", "/stepUp/check")
-#define PROOFS(f)  flow_count_requests ((f), "POST", "/users/mfa/auth/passkey")
 #define CODES(f)   flow_count_requests ((f), "POST", "/users/mfa/auth/recovery")
-
-static KtApiClient *
-api_of (Flow *f)
-{
-  g_assert_nonnull (f->controller_parts[0]);
-  return KT_API_CLIENT (f->controller_parts[0]);
-}
-
-static KtPasskey *
-first_passkey (Flow *f)
-{
-  GListModel *passkeys = kt_mfa_controller_get_passkeys (f->controller);
-
-  g_assert_cmpuint (g_list_model_get_n_items (passkeys), >, 0);
-  return g_list_model_get_item (passkeys, 0);
-}
 
 static char *
 session_token (Flow   *f,
                gint64 *expires_at)
 {
   return kt_mfa_controller_dup_access_token (f->controller, expires_at);
-}
-
-/* Every request the sandbox has logged for this environment. */
-static guint
-count_all_requests (Flow *f)
-{
-  g_autofree char *log_path = g_build_filename (f->server->root, "server.log", NULL);
-  g_autofree char *log = NULL;
-  g_autofree char *target = g_strdup_printf ("/sdk/%s/", f->server->environment_id);
-  g_auto(GStrv) lines = NULL;
-  guint count = 0;
-
-  flow_spin (350);
-  g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
-  lines = g_strsplit (log, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (strstr (lines[i], target) != NULL && strstr (lines[i], " -> ") != NULL)
-      count++;
-  return count;
 }
 
 /* Starts a request; flow_await_token () ends it. */
@@ -158,29 +118,6 @@ waiting_for_touch (Flow *f)
          KT_WEBAUTHN_STATE_TOUCH_NEEDED;
 }
 
-static char **
-recovery_codes (Flow *f)
-{
-  GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  kt_mfa_controller_fetch_recovery_codes_async (f->controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  g_assert_no_error (error);
-  return g_strdupv ((char **) kt_mfa_controller_get_recovery_codes (f->controller));
-}
-
-static void
-sign_out (Flow *f)
-{
-  GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  kt_mfa_controller_sign_out_async (f->controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  g_assert_no_error (error);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 
 static const FlowOptions enforced = { .api_version = FLOW_STEP_UP_API };
@@ -203,7 +140,7 @@ test_token_for_scope (Flow          *f,
   guint checks, proofs;
 
   flow_sign_up (f);
-  passkey = first_passkey (f);
+  passkey = flow_passkey_at (f, 0);
   before = session_token (f, NULL);
   checks = CHECKS (f);
   proofs = PROOFS (f);
@@ -230,8 +167,9 @@ test_token_for_scope (Flow          *f,
   /* The key was asked each time, never the check; the controller kept none of it. */
   g_assert_cmpuint (PROOFS (f), ==, proofs + 2);
   g_assert_cmpuint (CHECKS (f), ==, checks);
-  g_assert_cmpuint (kt_api_client_count_elevated_tokens (api_of (f)), ==, 0);
-  g_assert_false (kt_api_client_has_elevated_token (api_of (f), KT_SCOPE_CREDENTIAL_UNLINK));
+  g_assert_cmpuint (kt_api_client_count_elevated_tokens (flow_api_client (f)), ==, 0);
+  g_assert_false (kt_api_client_has_elevated_token (flow_api_client (f),
+                                                    KT_SCOPE_CREDENTIAL_UNLINK));
   g_assert_false (kt_mfa_controller_get_has_mfa_token (f->controller));
 
   /* The proof's answer renewed the session, here and in the keyring. */
@@ -282,8 +220,6 @@ static void
 test_fresh_proof_each_time (Flow          *f,
                             gconstpointer  data)
 {
-  GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
   gint64 first_expiry = 0, second_expiry = 0;
@@ -293,12 +229,10 @@ test_fresh_proof_each_time (Flow          *f,
   kv_test_key_stop (f->key);
   kv_test_key_launch (f->key, "--presence", "auto", NULL);
   flow_sign_up (f);
-  kt_mfa_controller_step_up_async (f->controller, KT_SCOPE_CREDENTIAL_UNLINK, NULL,
-                                   flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (kt_api_client_count_elevated_tokens (api_of (f)), ==, 1);
-  g_assert_true (kt_api_client_has_elevated_token (api_of (f), KT_SCOPE_CREDENTIAL_UNLINK));
+  flow_step_up (f, KT_SCOPE_CREDENTIAL_UNLINK);
+  g_assert_cmpuint (kt_api_client_count_elevated_tokens (flow_api_client (f)), ==, 1);
+  g_assert_true (kt_api_client_has_elevated_token (flow_api_client (f),
+                                                   KT_SCOPE_CREDENTIAL_UNLINK));
   key_waits_for_touch (f);
   proofs = PROOFS (f);
 
@@ -311,8 +245,9 @@ test_fresh_proof_each_time (Flow          *f,
 
   /* No request is waiting for the key any more: exactly two touches were taken. */
   g_assert_cmpint (kv_test_key_touch (f->key, 300), !=, 0);
-  g_assert_cmpuint (kt_api_client_count_elevated_tokens (api_of (f)), ==, 1);
-  g_assert_true (kt_api_client_has_elevated_token (api_of (f), KT_SCOPE_CREDENTIAL_UNLINK));
+  g_assert_cmpuint (kt_api_client_count_elevated_tokens (flow_api_client (f)), ==, 1);
+  g_assert_true (kt_api_client_has_elevated_token (flow_api_client (f),
+                                                   KT_SCOPE_CREDENTIAL_UNLINK));
 }
 
 /* A recovery code stands in for the key: the token it earns is handed out, the code is spent. */
@@ -329,8 +264,8 @@ test_recovery_code (Flow          *f,
   guint proofs, spent;
 
   flow_sign_up (f);
-  passkey = first_passkey (f);
-  codes = recovery_codes (f);
+  passkey = flow_passkey_at (f, 0);
+  codes = flow_fetch_recovery_codes (f);
   proofs = PROOFS (f);
   spent = CODES (f);
 
@@ -351,7 +286,7 @@ test_recovery_code (Flow          *f,
   g_assert_cmpuint (PROOFS (f), ==, proofs);
   g_assert_cmpuint (CODES (f), ==, spent + 1);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
-  g_assert_cmpuint (kt_api_client_count_elevated_tokens (api_of (f)), ==, 0);
+  g_assert_cmpuint (kt_api_client_count_elevated_tokens (flow_api_client (f)), ==, 0);
   g_assert_false (kt_mfa_controller_get_has_mfa_token (f->controller));
 
   if (flow_step_up_enforced (f))
@@ -387,7 +322,7 @@ test_legacy_mfa_token (Flow          *f,
   guint checks, proofs;
 
   flow_sign_up (f);
-  passkey = first_passkey (f);
+  passkey = flow_passkey_at (f, 0);
   checks = CHECKS (f);
   proofs = PROOFS (f);
 
@@ -399,8 +334,8 @@ test_legacy_mfa_token (Flow          *f,
   g_assert_cmpuint (PROOFS (f), ==, proofs + 1);
   g_assert_cmpuint (CHECKS (f), ==, checks);
   g_assert_false (kt_mfa_controller_get_has_mfa_token (f->controller));
-  g_assert_false (kt_api_client_has_mfa_token (api_of (f)));
-  g_assert_cmpuint (kt_api_client_count_elevated_tokens (api_of (f)), ==, 0);
+  g_assert_false (kt_api_client_has_mfa_token (flow_api_client (f)));
+  g_assert_cmpuint (kt_api_client_count_elevated_tokens (flow_api_client (f)), ==, 0);
 
   g_assert_cmpuint (raw_delete_passkey (f, passkey, NULL, NULL), ==, 403);
   g_assert_cmpuint (raw_delete_passkey (f, passkey, "x-mfa-auth-token", token), ==, 204);
@@ -416,24 +351,22 @@ test_not_signed_in (Flow          *f,
   guint requests;
 
   g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_OUT);
-  requests = count_all_requests (f);
+  requests = flow_count_all_requests (f);
   g_assert_null (elevate (f, KT_SCOPE_CREDENTIAL_UNLINK, NULL, &expires_at, &error));
   g_assert_error (error, KT_MFA_CONTROLLER_ERROR, KT_MFA_CONTROLLER_ERROR_WRONG_STEP);
   g_assert_cmpint (expires_at, ==, 0);
   g_clear_error (&error);
-  g_assert_cmpuint (count_all_requests (f), ==, requests);
+  g_assert_cmpuint (flow_count_all_requests (f), ==, requests);
 
   /* Half-way, with a token that makes no session yet. */
-  flow_send_code (f);
-  flow_verify_code (f);
-  g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_REGISTER_PASSKEY);
-  requests = count_all_requests (f);
+  flow_email_sign_in (f, KT_MFA_STEP_REGISTER_PASSKEY);
+  requests = flow_count_all_requests (f);
   g_assert_null (elevate (f, KT_SCOPE_CREDENTIAL_UNLINK, NULL, &expires_at, &error));
   g_assert_error (error, KT_MFA_CONTROLLER_ERROR, KT_MFA_CONTROLLER_ERROR_WRONG_STEP);
   g_clear_error (&error);
   g_assert_null (session_token (f, &expires_at));
   g_assert_cmpint (expires_at, ==, 0);
-  g_assert_cmpuint (count_all_requests (f), ==, requests);
+  g_assert_cmpuint (flow_count_all_requests (f), ==, requests);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_REGISTER_PASSKEY);
 }
 
@@ -449,7 +382,7 @@ test_unknown_scope (Flow          *f,
   guint requests;
 
   flow_sign_up (f);
-  requests = count_all_requests (f);
+  requests = flow_count_all_requests (f);
   for (gsize i = 0; i < G_N_ELEMENTS (scopes); i++)
     {
       gint64 expires_at = -1;
@@ -461,7 +394,7 @@ test_unknown_scope (Flow          *f,
     }
   g_assert_null (elevate (f, NULL, "a-recovery-code", NULL, &error));
   g_assert_error (error, KT_MFA_CONTROLLER_ERROR, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT);
-  g_assert_cmpuint (count_all_requests (f), ==, requests);
+  g_assert_cmpuint (flow_count_all_requests (f), ==, requests);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
 }
 
@@ -518,7 +451,7 @@ test_cancel (Flow          *f,
 
   after = session_token (f, NULL);
   g_assert_cmpstr (after, ==, before);
-  g_assert_cmpuint (kt_api_client_count_elevated_tokens (api_of (f)), ==, 0);
+  g_assert_cmpuint (kt_api_client_count_elevated_tokens (flow_api_client (f)), ==, 0);
 }
 
 static const FlowOptions uv_required = {
@@ -601,7 +534,7 @@ test_access_token (Flow          *f,
   g_assert_cmpstr (restored, ==, token);
   g_assert_cmpint (expires_at, ==, stored->expires_at);
 
-  sign_out (f);
+  flow_sign_out (f);
   expires_at = -1;
   g_assert_null (session_token (f, &expires_at));
   g_assert_cmpint (expires_at, ==, 0);

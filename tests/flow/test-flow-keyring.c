@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "flow-fixture.h"
+#include "kt-test-async.h"
 
 static const char *
 keyring_mode (void)
@@ -14,14 +15,6 @@ keyring_mode (void)
   const char *mode = g_getenv ("KEYTURN_TEST_KEYRING");
 
   return mode != NULL ? mode : "unlocked";
-}
-
-static void
-on_store_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 /* The store alone: what each mode makes of a save and a load. */
@@ -35,10 +28,9 @@ test_store (void)
   GAsyncResult *result = NULL;
   gboolean saved;
 
-  kt_session_store_save_async (store, session, "someone@example.com", NULL, on_store_done,
+  kt_session_store_save_async (store, session, "someone@example.com", NULL, kt_test_async_done,
                                &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  kt_test_async_wait (&result, 0);
   saved = kt_session_store_save_finish (store, result, &error);
   g_clear_object (&result);
 
@@ -57,9 +49,8 @@ test_store (void)
       g_clear_error (&error);
     }
 
-  kt_session_store_load_async (store, NULL, on_store_done, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  kt_session_store_load_async (store, NULL, kt_test_async_done, &result);
+  kt_test_async_wait (&result, 0);
   loaded = kt_session_store_load_finish (store, result, &error);
   g_clear_object (&result);
   if (g_str_equal (keyring_mode (), "unlocked"))

@@ -10,34 +10,6 @@
 
 #include "flow-fixture.h"
 
-#define ADD_FLOW_TEST(path, options, func) \
-  g_test_add (path, Flow, options, flow_setup, func, flow_teardown)
-
-#define CHECKS(f)  flow_count_requests ((f), "POST", "/stepUp/check")
-#define PROOFS(f)  flow_count_requests ((f), "POST", "/users/mfa/auth/passkey")
-
-static KtApiClient *
-api_of (Flow *f)
-{
-  g_assert_nonnull (f->controller_parts[0]);
-  return KT_API_CLIENT (f->controller_parts[0]);
-}
-
-static KtPasskey *
-passkey_at (Flow  *f,
-            guint  position)
-{
-  GListModel *passkeys = kt_mfa_controller_get_passkeys (f->controller);
-
-  g_assert_cmpuint (g_list_model_get_n_items (passkeys), >, position);
-  return g_list_model_get_item (passkeys, position);
-}
-
-static guint
-count_passkeys (Flow *f)
-{
-  return g_list_model_get_n_items (kt_mfa_controller_get_passkeys (f->controller));
-}
 
 static gboolean
 add_passkey (Flow        *f,
@@ -48,29 +20,6 @@ add_passkey (Flow        *f,
 
   kt_mfa_controller_add_passkey_async (f->controller, alias, NULL, flow_store_result, &result);
   return flow_await (f, &result, error);
-}
-
-static gboolean
-delete_passkey (Flow       *f,
-                KtPasskey  *passkey,
-                GError    **error)
-{
-  GAsyncResult *result = NULL;
-
-  kt_mfa_controller_delete_passkey_async (f->controller, passkey, NULL, flow_store_result,
-                                          &result);
-  return flow_await (f, &result, error);
-}
-
-static void
-sign_out (Flow *f)
-{
-  GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  kt_mfa_controller_sign_out_async (f->controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  g_assert_no_error (error);
 }
 
 /* The key plugged in already holds a passkey of this account: the step-up is done, the
@@ -94,14 +43,13 @@ static void
 test_second_key (Flow          *f,
                  gconstpointer  data)
 {
-  GAsyncResult *result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(KtPasskey) first = NULL;
   g_autoptr(KtPasskey) second = NULL;
   guint checks, proofs;
 
   flow_sign_up (f);
-  first = passkey_at (f, 0);
+  first = flow_passkey_at (f, 0);
   checks = CHECKS (f);
   proofs = PROOFS (f);
 
@@ -111,25 +59,24 @@ test_second_key (Flow          *f,
   g_clear_error (&error);
 
   /* As the account page does it: the step-up first, with the first key (credential:link)... */
-  kt_mfa_controller_step_up_async (f->controller, KT_SCOPE_CREDENTIAL_LINK, NULL,
-                                   flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  g_assert_no_error (error);
+  flow_step_up (f, KT_SCOPE_CREDENTIAL_LINK);
   /* ... which would not register again, if asked to. */
   add_with_registered_key (f);
   if (flow_step_up_enforced (f))
     {
       g_assert_cmpuint (CHECKS (f), ==, checks + 1);
       g_assert_cmpuint (PROOFS (f), ==, proofs + 1);
-      g_assert_true (kt_api_client_has_elevated_token (api_of (f), KT_SCOPE_CREDENTIAL_LINK));
-      g_assert_false (kt_api_client_has_elevated_token (api_of (f), KT_SCOPE_CREDENTIAL_UNLINK));
+      g_assert_true (kt_api_client_has_elevated_token (flow_api_client (f),
+                                                       KT_SCOPE_CREDENTIAL_LINK));
+      g_assert_false (kt_api_client_has_elevated_token (flow_api_client (f),
+                                                        KT_SCOPE_CREDENTIAL_UNLINK));
     }
   else
     {
       g_assert_cmpuint (CHECKS (f), ==, 0);
       g_assert_cmpuint (PROOFS (f), ==, proofs);
     }
-  g_assert_cmpuint (count_passkeys (f), ==, 1);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 1);
 
   /* The new key in its place: the time-bound token is still good, nothing is asked again. */
   flow_swap_keys (f);
@@ -140,10 +87,10 @@ test_second_key (Flow          *f,
   g_assert_cmpuint (CHECKS (f), ==, checks);
   g_assert_cmpuint (PROOFS (f), ==, proofs);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
-  g_assert_cmpuint (count_passkeys (f), ==, 2);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 2);
   for (guint i = 0; i < 2; i++)
     {
-      g_autoptr(KtPasskey) passkey = passkey_at (f, i);
+      g_autoptr(KtPasskey) passkey = flow_passkey_at (f, i);
 
       if (g_strcmp0 (kt_passkey_get_id (passkey), kt_passkey_get_id (first)) != 0)
         second = g_steal_pointer (&passkey);
@@ -154,26 +101,26 @@ test_second_key (Flow          *f,
   /* Removing the first: credential:unlink, proved with the key now plugged in. */
   checks = CHECKS (f);
   proofs = PROOFS (f);
-  g_assert_true (delete_passkey (f, first, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (count_passkeys (f), ==, 1);
+  flow_delete_passkey (f, first);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 1);
   g_clear_object (&second);
-  second = passkey_at (f, 0);
+  second = flow_passkey_at (f, 0);
   g_assert_cmpstr (kt_passkey_get_alias (second), ==, "Backup key");
   g_assert_cmpuint (PROOFS (f), ==, proofs + 1);
   if (flow_step_up_enforced (f))
     {
       g_assert_cmpuint (CHECKS (f), ==, checks + 1);
-      g_assert_true (kt_api_client_has_elevated_token (api_of (f), KT_SCOPE_CREDENTIAL_UNLINK));
+      g_assert_true (kt_api_client_has_elevated_token (flow_api_client (f),
+                                                       KT_SCOPE_CREDENTIAL_UNLINK));
     }
   else
     g_assert_cmpuint (CHECKS (f), ==, 0);
 
   /* The next sign-in takes the backup key; no token outlives the session. */
-  sign_out (f);
-  g_assert_cmpuint (kt_api_client_count_elevated_tokens (api_of (f)), ==, 0);
+  flow_sign_out (f);
+  g_assert_cmpuint (kt_api_client_count_elevated_tokens (flow_api_client (f)), ==, 0);
   flow_sign_in (f);
-  g_assert_cmpuint (count_passkeys (f), ==, 1);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 1);
   g_assert_cmpint (flow_restart (f), ==, KT_MFA_STEP_SIGNED_IN);
 }
 
@@ -189,10 +136,8 @@ test_recovery_code_step_up (Flow          *f,
   guint checks, proofs;
 
   flow_sign_up (f);
-  kt_mfa_controller_fetch_recovery_codes_async (f->controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  codes = g_strdupv ((char **) kt_mfa_controller_get_recovery_codes (f->controller));
-  passkey = passkey_at (f, 0);
+  codes = flow_fetch_recovery_codes (f);
+  passkey = flow_passkey_at (f, 0);
 
   kt_mfa_controller_step_up_with_recovery_code_async (f->controller, KT_SCOPE_CREDENTIAL_UNLINK,
                                                       "", NULL, flow_store_result, &result);
@@ -207,16 +152,16 @@ test_recovery_code_step_up (Flow          *f,
   g_assert_no_error (error);
   g_assert_cmpint (kt_mfa_controller_get_step (f->controller), ==, KT_MFA_STEP_SIGNED_IN);
   if (flow_step_up_enforced (f))
-    g_assert_true (kt_api_client_has_elevated_token (api_of (f), KT_SCOPE_CREDENTIAL_UNLINK));
+    g_assert_true (kt_api_client_has_elevated_token (flow_api_client (f),
+                                                     KT_SCOPE_CREDENTIAL_UNLINK));
   else
     g_assert_true (kt_mfa_controller_get_has_mfa_token (f->controller));
 
   /* The key is never asked, nor the check: the token earned is used. */
   checks = CHECKS (f);
   proofs = PROOFS (f);
-  g_assert_true (delete_passkey (f, passkey, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (count_passkeys (f), ==, 0);
+  flow_delete_passkey (f, passkey);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 0);
   g_assert_cmpuint (CHECKS (f), ==, checks);
   g_assert_cmpuint (PROOFS (f), ==, proofs);
 
@@ -239,7 +184,7 @@ test_no_step_up_when_not_needed (Flow          *f,
   guint proofs;
 
   flow_sign_up (f);
-  passkey = passkey_at (f, 0);
+  passkey = flow_passkey_at (f, 0);
   proofs = PROOFS (f);
 
   kt_mfa_controller_rename_passkey_async (f->controller, passkey, "Blue key", NULL,
@@ -253,7 +198,7 @@ test_no_step_up_when_not_needed (Flow          *f,
 
   g_assert_cmpuint (CHECKS (f), ==, 0);
   g_assert_cmpuint (PROOFS (f), ==, proofs);
-  g_assert_cmpuint (kt_api_client_count_elevated_tokens (api_of (f)), ==, 0);
+  g_assert_cmpuint (kt_api_client_count_elevated_tokens (flow_api_client (f)), ==, 0);
 }
 
 static const FlowOptions single_use_link = {
@@ -277,14 +222,14 @@ test_single_use_dropped (Flow          *f,
   add_with_registered_key (f);
   g_assert_cmpuint (CHECKS (f), ==, checks + 1);
   g_assert_cmpuint (PROOFS (f), ==, proofs + 1);
-  g_assert_true (kt_api_client_has_elevated_token (api_of (f), KT_SCOPE_CREDENTIAL_LINK));
+  g_assert_true (kt_api_client_has_elevated_token (flow_api_client (f), KT_SCOPE_CREDENTIAL_LINK));
 
   flow_swap_keys (f);
   g_assert_true (add_passkey (f, "Backup key", &error));
   g_assert_no_error (error);
   g_assert_cmpuint (CHECKS (f), ==, checks + 1);
   g_assert_cmpuint (PROOFS (f), ==, proofs + 1);
-  g_assert_false (kt_api_client_has_elevated_token (api_of (f), KT_SCOPE_CREDENTIAL_LINK));
+  g_assert_false (kt_api_client_has_elevated_token (flow_api_client (f), KT_SCOPE_CREDENTIAL_LINK));
 
   /* Spent: adding again asks the server and the key again (which now holds a passkey too). */
   add_with_registered_key (f);
@@ -309,10 +254,10 @@ test_expired_asks_again (Flow          *f,
   proofs = PROOFS (f);
   add_with_registered_key (f);
   g_assert_cmpuint (CHECKS (f), ==, checks + 1);
-  g_assert_true (kt_api_client_has_elevated_token (api_of (f), KT_SCOPE_CREDENTIAL_LINK));
+  g_assert_true (kt_api_client_has_elevated_token (flow_api_client (f), KT_SCOPE_CREDENTIAL_LINK));
 
   flow_spin (2500);
-  g_assert_false (kt_api_client_has_elevated_token (api_of (f), KT_SCOPE_CREDENTIAL_LINK));
+  g_assert_false (kt_api_client_has_elevated_token (flow_api_client (f), KT_SCOPE_CREDENTIAL_LINK));
   add_with_registered_key (f);
   g_assert_cmpuint (CHECKS (f), ==, checks + 2);
   g_assert_cmpuint (PROOFS (f), ==, proofs + 2);
@@ -401,13 +346,12 @@ test_failed_check_counts_as_required (Flow          *f,
   f->base_url = g_strdup_printf ("http://127.0.0.1:%d/api/v0", g_uri_get_port (uri));
 
   flow_sign_up (f);
-  passkey = passkey_at (f, 0);
+  passkey = flow_passkey_at (f, 0);
   proofs = PROOFS (f);
-  g_assert_true (delete_passkey (f, passkey, &error));
-  g_assert_no_error (error);
+  flow_delete_passkey (f, passkey);
   g_assert_cmpuint (relay.refused, ==, 1);
   g_assert_cmpuint (PROOFS (f), ==, proofs + 1);
-  g_assert_cmpuint (count_passkeys (f), ==, 0);
+  g_assert_cmpuint (flow_count_passkeys (f), ==, 0);
 
   flow_drop_controller (f);
   soup_server_disconnect (soup);

@@ -15,6 +15,8 @@
 #include "kt-grant-store.h"
 #include "kt-prompter.h"
 #include "kt-sign-in-service.h"
+#include "kt-test-async.h"
+#include "kt-test-bus.h"
 #include "kt-verify-response.h"
 
 #define SERVICE_PATH "/io/github/keyturn/Keyturn"
@@ -231,22 +233,6 @@ typedef struct
   char               *service_name;
 } Fixture;
 
-static GDBusConnection *
-new_connection (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  GDBusConnection *bus;
-
-  g_assert_no_error (error);
-  bus = g_dbus_connection_new_for_address_sync (address,
-                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                NULL, NULL, &error);
-  g_assert_no_error (error);
-  return bus;
-}
-
 static void
 on_response (GDBusConnection *bus,
              const char      *sender,
@@ -291,14 +277,6 @@ call_free (Call *call)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
 
-static void
-on_called (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* A method call, with the main loop running meanwhile: the service answers in this process. */
 static GVariant *
 call_sync (GDBusConnection *bus,
@@ -312,9 +290,8 @@ call_sync (GDBusConnection *bus,
   g_autoptr(GAsyncResult) result = NULL;
 
   g_dbus_connection_call (bus, name, path, iface, method, args, NULL, G_DBUS_CALL_FLAGS_NONE,
-                          10000, NULL, on_called, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+                          10000, NULL, kt_test_async_done, &result);
+  kt_test_async_wait (&result, 0);
   return g_dbus_connection_call_finish (bus, result, error);
 }
 
@@ -400,6 +377,20 @@ await_prompt (Fixture *fx)
   flow_spin_until (prompt_is_up, &fx->f, 20000);
 }
 
+/* GetSession from @caller, the consent it asks for given as @consent: the call, answered. */
+static Call *
+get_session_with_consent (Fixture         *fx,
+                          GDBusConnection *caller,
+                          KtConsent        consent)
+{
+  Call *call = get_session (fx, caller);
+
+  await_prompt (fx);
+  answer_consent (fx->person, consent);
+  await_answer (fx, call);
+  return call;
+}
+
 static gboolean
 second_prompt_is_up (Flow *f)
 {
@@ -428,15 +419,6 @@ own_id (void)
   return id;
 }
 
-/* A grant store's result, once it has come (the flow's own await is for the controller's). */
-static GAsyncResult *
-await_result (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
-
 static const char *
 consent_of_own (void)
 {
@@ -457,13 +439,13 @@ fixture_setup (Fixture       *fx,
   flow_setup (&fx->f, data);
   flow_sign_up (&fx->f);
 
-  fx->service_bus = new_connection ();
+  fx->service_bus = kt_test_bus_new_connection ();
   fx->service_name = g_strdup (g_dbus_connection_get_unique_name (fx->service_bus));
   fx->person = g_object_new (KT_TYPE_SCRIPTED_PROMPTER, NULL);
   g_object_set_data (G_OBJECT (fx->f.controller), "test-person", fx->person);
   fx->grants = kt_grant_store_new (fx->service_bus, NULL);
   kt_grant_store_load_async (fx->grants, NULL, flow_store_result, &result);
-  g_assert_true (kt_grant_store_load_finish (fx->grants, await_result (&result), &error));
+  g_assert_true (kt_grant_store_load_finish (fx->grants, kt_test_async_wait (&result, 0), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_true (kt_grant_store_uses_permission_store (fx->grants));
@@ -471,7 +453,8 @@ fixture_setup (Fixture       *fx,
   if (kt_grant_store_is_allowed (fx->grants, own_id ()))
     {
       kt_grant_store_revoke_async (fx->grants, own_id (), NULL, flow_store_result, &result);
-      g_assert_true (kt_grant_store_revoke_finish (fx->grants, await_result (&result), &error));
+      g_assert_true (kt_grant_store_revoke_finish (fx->grants, kt_test_async_wait (&result, 0),
+                                                   &error));
       g_clear_object (&result);
     }
 
@@ -503,8 +486,8 @@ static void
 test_answer_goes_to_caller_alone (Fixture       *fx,
                                   gconstpointer  data)
 {
-  g_autoptr(GDBusConnection) caller = new_connection ();
-  g_autoptr(GDBusConnection) listener = new_connection ();
+  g_autoptr(GDBusConnection) caller = kt_test_bus_new_connection ();
+  g_autoptr(GDBusConnection) listener = kt_test_bus_new_connection ();
   g_autoptr(Call) call = NULL;
   g_autoptr(Call) overheard = g_new0 (Call, 1);
   g_autofree char *token = NULL;
@@ -546,24 +529,18 @@ static void
 test_consent_is_kept_only_when_always (Fixture       *fx,
                                        gconstpointer  data)
 {
-  g_autoptr(GDBusConnection) caller = new_connection ();
+  g_autoptr(GDBusConnection) caller = kt_test_bus_new_connection ();
   g_autoptr(KtGrantStore) reread = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   Call *call;
 
-  call = get_session (fx, caller);
-  await_prompt (fx);
-  answer_consent (fx->person, KT_CONSENT_ALLOW_ONCE);
-  await_answer (fx, call);
+  call = get_session_with_consent (fx, caller, KT_CONSENT_ALLOW_ONCE);
   g_assert_cmpuint (call->response, ==, 0);
   call_free (call);
   g_assert_false (kt_grant_store_is_allowed (fx->grants, own_id ()));
 
-  call = get_session (fx, caller);
-  await_prompt (fx);
-  answer_consent (fx->person, KT_CONSENT_ALWAYS_ALLOW);
-  await_answer (fx, call);
+  call = get_session_with_consent (fx, caller, KT_CONSENT_ALWAYS_ALLOW);
   g_assert_cmpuint (call->response, ==, 0);
   call_free (call);
   g_assert_cmpuint (fx->person->asked->len, ==, 2);
@@ -576,7 +553,7 @@ test_consent_is_kept_only_when_always (Fixture       *fx,
 
   reread = kt_grant_store_new (fx->service_bus, NULL);
   kt_grant_store_load_async (reread, NULL, flow_store_result, &result);
-  g_assert_true (kt_grant_store_load_finish (reread, await_result (&result), &error));
+  g_assert_true (kt_grant_store_load_finish (reread, kt_test_async_wait (&result, 0), &error));
   g_assert_true (kt_grant_store_is_allowed (reread, own_id ()));
 }
 
@@ -585,13 +562,10 @@ static void
 test_denied_caller_cannot_flood (Fixture       *fx,
                                  gconstpointer  data)
 {
-  g_autoptr(GDBusConnection) caller = new_connection ();
+  g_autoptr(GDBusConnection) caller = kt_test_bus_new_connection ();
   Call *call;
 
-  call = get_session (fx, caller);
-  await_prompt (fx);
-  answer_consent (fx->person, KT_CONSENT_DENY);
-  await_answer (fx, call);
+  call = get_session_with_consent (fx, caller, KT_CONSENT_DENY);
   g_assert_cmpuint (call->response, ==, 1);
   g_assert_cmpstr (result_string (call, "error"), ==, "denied");
   g_assert_false (g_variant_lookup (call->results, "access_token", "&s", NULL));
@@ -613,9 +587,9 @@ static void
 test_one_prompt_at_a_time (Fixture       *fx,
                            gconstpointer  data)
 {
-  GDBusConnection *leaving = new_connection ();
-  g_autoptr(GDBusConnection) second = new_connection ();
-  g_autoptr(GDBusConnection) third = new_connection ();
+  GDBusConnection *leaving = kt_test_bus_new_connection ();
+  g_autoptr(GDBusConnection) second = kt_test_bus_new_connection ();
+  g_autoptr(GDBusConnection) third = kt_test_bus_new_connection ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) closed = NULL;
   Call *gone, *waiting, *closing;
@@ -665,7 +639,7 @@ static void
 test_step_up (Fixture       *fx,
               gconstpointer  data)
 {
-  g_autoptr(GDBusConnection) caller = new_connection ();
+  g_autoptr(GDBusConnection) caller = kt_test_bus_new_connection ();
   g_autoptr(GError) error = NULL;
   g_autofree char *long_reason = g_strnfill (201, 'a');
   const char *bad[][2] = {
@@ -726,8 +700,7 @@ static void
 test_signed_out (Fixture       *fx,
                  gconstpointer  data)
 {
-  g_autoptr(GDBusConnection) caller = new_connection ();
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GDBusConnection) caller = kt_test_bus_new_connection ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) signed_in = NULL;
   g_autoptr(Call) changed = g_new0 (Call, 1);
@@ -748,8 +721,7 @@ test_signed_out (Fixture       *fx,
                                                               "SessionChanged", SERVICE_PATH,
                                                               NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                                               on_changed, changed, NULL);
-  kt_mfa_controller_sign_out_async (fx->f.controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (&fx->f, &result, &error));
+  flow_sign_out (&fx->f);
   await_answer (fx, changed);
   g_assert_cmpstr (g_variant_get_type_string (changed->results), ==, "(s)");
   {

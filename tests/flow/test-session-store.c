@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kt-session-store.h"
+#include "kt-test-async.h"
 
 #define BASE_URL "http://127.0.0.1:8765/api/v0"
 #define ENV_A    "0f3b8c2e-5d7a-4e61-9b0c-2a4d6e8f1a3c"
@@ -26,22 +27,6 @@ static const SecretSchema session_schema = {
 };
 
 static void
-on_done (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
-
-static void
 save (KtSessionStore  *store,
       KtStoredSession *session,
       const char      *label)
@@ -49,8 +34,8 @@ save (KtSessionStore  *store,
   GAsyncResult *result = NULL;
   g_autoptr(GError) error = NULL;
 
-  kt_session_store_save_async (store, session, label, NULL, on_done, &result);
-  g_assert_true (kt_session_store_save_finish (store, wait_for (&result), &error));
+  kt_session_store_save_async (store, session, label, NULL, kt_test_async_done, &result);
+  g_assert_true (kt_session_store_save_finish (store, kt_test_async_wait (&result, 0), &error));
   g_assert_no_error (error);
   g_object_unref (result);
 }
@@ -62,8 +47,8 @@ load (KtSessionStore  *store,
   GAsyncResult *result = NULL;
   KtStoredSession *session;
 
-  kt_session_store_load_async (store, NULL, on_done, &result);
-  session = kt_session_store_load_finish (store, wait_for (&result), error);
+  kt_session_store_load_async (store, NULL, kt_test_async_done, &result);
+  session = kt_session_store_load_finish (store, kt_test_async_wait (&result, 0), error);
   g_object_unref (result);
   return session;
 }
@@ -74,8 +59,8 @@ clear (KtSessionStore *store)
   GAsyncResult *result = NULL;
   g_autoptr(GError) error = NULL;
 
-  kt_session_store_clear_async (store, NULL, on_done, &result);
-  g_assert_true (kt_session_store_clear_finish (store, wait_for (&result), &error));
+  kt_session_store_clear_async (store, NULL, kt_test_async_done, &result);
+  g_assert_true (kt_session_store_clear_finish (store, kt_test_async_wait (&result, 0), &error));
   g_assert_no_error (error);
   g_object_unref (result);
 }

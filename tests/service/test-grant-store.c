@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "kt-grant-store.h"
+#include "kt-test-async.h"
+#include "kt-test-bus.h"
 
 #define STORE_NAME  "org.freedesktop.impl.portal.PermissionStore"
 #define STORE_PATH  "/org/freedesktop/impl/portal/PermissionStore"
@@ -29,22 +31,6 @@ typedef struct {
   KtGrantStore    *store;
   guint            changes;
 } Fixture;
-
-static void
-on_done (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
 
 static gboolean
 on_timeout (gpointer user_data)
@@ -66,23 +52,6 @@ wait_for_changes (Fixture *f,
   if (!timed_out)
     g_source_remove (timeout);
   g_assert_cmpuint (f->changes, ==, count);
-}
-
-/* A connection of its own to the session bus: a separate client, with its own unique name. */
-static GDBusConnection *
-open_bus (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  GDBusConnection *bus;
-
-  g_assert_no_error (error);
-  bus = g_dbus_connection_new_for_address_sync (address,
-                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                NULL, NULL, &error);
-  g_assert_no_error (error);
-  return bus;
 }
 
 static GVariant *
@@ -170,36 +139,29 @@ load (KtGrantStore  *store,
   GAsyncResult *result = NULL;
   gboolean ok;
 
-  kt_grant_store_load_async (store, NULL, on_done, &result);
-  ok = kt_grant_store_load_finish (store, wait_for (&result), error);
+  kt_grant_store_load_async (store, NULL, kt_test_async_done, &result);
+  ok = kt_grant_store_load_finish (store, kt_test_async_wait (&result, 0), error);
   g_object_unref (result);
   return ok;
 }
 
+/* Allows @caller_id (@allowed) or revokes its grant, and says whether the store did. */
 static gboolean
-allow_caller (KtGrantStore  *store,
-              const char    *caller_id,
-              GError       **error)
+set_grant (KtGrantStore  *store,
+           const char    *caller_id,
+           gboolean       allowed,
+           GError       **error)
 {
   GAsyncResult *result = NULL;
   gboolean ok;
 
-  kt_grant_store_allow_async (store, caller_id, NULL, on_done, &result);
-  ok = kt_grant_store_allow_finish (store, wait_for (&result), error);
-  g_object_unref (result);
-  return ok;
-}
-
-static gboolean
-revoke_caller (KtGrantStore  *store,
-               const char    *caller_id,
-               GError       **error)
-{
-  GAsyncResult *result = NULL;
-  gboolean ok;
-
-  kt_grant_store_revoke_async (store, caller_id, NULL, on_done, &result);
-  ok = kt_grant_store_revoke_finish (store, wait_for (&result), error);
+  if (allowed)
+    kt_grant_store_allow_async (store, caller_id, NULL, kt_test_async_done, &result);
+  else
+    kt_grant_store_revoke_async (store, caller_id, NULL, kt_test_async_done, &result);
+  kt_test_async_wait (&result, 0);
+  ok = allowed ? kt_grant_store_allow_finish (store, result, error)
+               : kt_grant_store_revoke_finish (store, result, error);
   g_object_unref (result);
   return ok;
 }
@@ -222,8 +184,8 @@ fixture_set_up (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
 
-  f->bus = open_bus ();
-  f->other = open_bus ();
+  f->bus = kt_test_bus_new_connection ();
+  f->other = kt_test_bus_new_connection ();
   f->settings = g_settings_new (KT_APP_ID);
   g_settings_reset (f->settings, "allowed-apps");
   reply = call_store (f->other, "Delete",
@@ -294,20 +256,20 @@ test_allow (Fixture       *f,
   assert_allowed_are (f->store, "");
   g_assert_cmpuint (f->changes, ==, 0);
 
-  g_assert_true (allow_caller (f->store, WALLET, &error));
+  g_assert_true (set_grant (f->store, WALLET, TRUE, &error));
   g_assert_no_error (error);
   g_assert_true (kt_grant_store_is_allowed (f->store, WALLET));
   g_assert_false (kt_grant_store_is_allowed (f->store, NOTES));
   g_assert_cmpuint (f->changes, ==, 1);
 
-  g_assert_true (allow_caller (f->store, HOST_TOOL, &error));
+  g_assert_true (set_grant (f->store, HOST_TOOL, TRUE, &error));
   g_assert_no_error (error);
   g_assert_true (kt_grant_store_is_allowed (f->store, HOST_TOOL));
   assert_allowed_are (f->store, HOST_TOOL " " WALLET);
   g_assert_cmpuint (f->changes, ==, 2);
 
   /* Allowing again changes nothing. */
-  g_assert_true (allow_caller (f->store, WALLET, &error));
+  g_assert_true (set_grant (f->store, WALLET, TRUE, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (f->changes, ==, 2);
 
@@ -333,18 +295,30 @@ test_allow (Fixture       *f,
     }
 }
 
+/* The bus's answer to @method about the permission store's name, of @reply_type. */
+static GVariant *
+ask_bus_about_store (Fixture    *f,
+                     const char *method,
+                     const char *reply_type)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *reply;
+
+  reply = g_dbus_connection_call_sync (f->other, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", method,
+                                       g_variant_new ("(s)", STORE_NAME),
+                                       G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NONE, -1,
+                                       NULL, &error);
+  g_assert_no_error (error);
+  return reply;
+}
+
 static pid_t
 store_pid (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) reply = ask_bus_about_store (f, "GetConnectionUnixProcessID", "(u)");
   guint32 pid;
 
-  reply = g_dbus_connection_call_sync (f->other, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                                       g_variant_new ("(s)", STORE_NAME), G_VARIANT_TYPE ("(u)"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
   g_variant_get (reply, "(u)", &pid);
   return (pid_t) pid;
 }
@@ -352,15 +326,9 @@ store_pid (Fixture *f)
 static gboolean
 store_runs (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) reply = ask_bus_about_store (f, "NameHasOwner", "(b)");
   gboolean has_owner;
 
-  reply = g_dbus_connection_call_sync (f->other, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", STORE_NAME), G_VARIANT_TYPE ("(b)"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
   g_variant_get (reply, "(b)", &has_owner);
   return has_owner;
 }
@@ -375,8 +343,8 @@ test_survives_restart (Fixture       *f,
   gint64 deadline;
 
   g_assert_true (load (f->store, &error));
-  g_assert_true (allow_caller (f->store, WALLET, &error));
-  g_assert_true (allow_caller (f->store, HOST_TOOL, &error));
+  g_assert_true (set_grant (f->store, WALLET, TRUE, &error));
+  g_assert_true (set_grant (f->store, HOST_TOOL, TRUE, &error));
   g_assert_no_error (error);
 
   /* The permission store goes; the next call starts it again from what it wrote to disk. */
@@ -388,7 +356,7 @@ test_survives_restart (Fixture       *f,
       g_usleep (10 * 1000);
     }
 
-  bus = open_bus ();
+  bus = kt_test_bus_new_connection ();
   again = kt_grant_store_new (bus, f->settings);
   g_assert_false (kt_grant_store_is_allowed (again, WALLET));
   g_assert_true (load (again, &error));
@@ -416,16 +384,16 @@ test_revoke (Fixture       *f,
 
   g_assert_true (load (f->store, &error));
   /* Nothing allowed yet, not even the entry: revoking removes nothing and succeeds. */
-  g_assert_true (revoke_caller (f->store, WALLET, &error));
+  g_assert_true (set_grant (f->store, WALLET, FALSE, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (f->changes, ==, 0);
 
-  g_assert_true (allow_caller (f->store, WALLET, &error));
-  g_assert_true (allow_caller (f->store, NOTES, &error));
+  g_assert_true (set_grant (f->store, WALLET, TRUE, &error));
+  g_assert_true (set_grant (f->store, NOTES, TRUE, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (f->changes, ==, 2);
 
-  g_assert_true (revoke_caller (f->store, WALLET, &error));
+  g_assert_true (set_grant (f->store, WALLET, FALSE, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (f->changes, ==, 3);
   g_assert_false (kt_grant_store_is_allowed (f->store, WALLET));
@@ -436,11 +404,11 @@ test_revoke (Fixture       *f,
   g_assert_cmpstrv (permissions, ((const char *[]) { "yes", NULL }));
 
   /* Revoking again: nothing changes. */
-  g_assert_true (revoke_caller (f->store, WALLET, &error));
+  g_assert_true (set_grant (f->store, WALLET, FALSE, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (f->changes, ==, 3);
 
-  bus = open_bus ();
+  bus = kt_test_bus_new_connection ();
   again = kt_grant_store_new (bus, NULL);
   g_assert_true (load (again, &error));
   g_assert_no_error (error);
@@ -526,7 +494,7 @@ test_is_allowed_from_memory (Fixture       *f,
   pid_t pid;
 
   g_assert_true (load (f->store, &error));
-  g_assert_true (allow_caller (f->store, WALLET, &error));
+  g_assert_true (set_grant (f->store, WALLET, TRUE, &error));
   g_assert_no_error (error);
 
   pid = store_pid (f);
@@ -582,11 +550,11 @@ test_bad_ids (Fixture       *f,
       g_assert_false (kt_grant_store_validate_caller (bad[i], &error));
       g_assert_error (error, KT_GRANT_STORE_ERROR, KT_GRANT_STORE_ERROR_INVALID_CALLER);
       g_clear_error (&error);
-      g_assert_false (allow_caller (f->store, bad[i], &error));
+      g_assert_false (set_grant (f->store, bad[i], TRUE, &error));
       g_assert_error (error, KT_GRANT_STORE_ERROR, KT_GRANT_STORE_ERROR_INVALID_CALLER);
       g_assert_true (g_utf8_validate (error->message, -1, NULL));
       g_clear_error (&error);
-      g_assert_false (revoke_caller (f->store, bad[i], &error));
+      g_assert_false (set_grant (f->store, bad[i], FALSE, &error));
       g_assert_error (error, KT_GRANT_STORE_ERROR, KT_GRANT_STORE_ERROR_INVALID_CALLER);
       g_assert_false (kt_grant_store_is_allowed (f->store, bad[i]));
       name = kt_grant_store_describe_caller (bad[i], &detail);
@@ -614,10 +582,10 @@ test_needs_loading (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (allow_caller (f->store, WALLET, &error));
+  g_assert_false (set_grant (f->store, WALLET, TRUE, &error));
   g_assert_error (error, KT_GRANT_STORE_ERROR, KT_GRANT_STORE_ERROR_NOT_LOADED);
   g_clear_error (&error);
-  g_assert_false (revoke_caller (f->store, WALLET, &error));
+  g_assert_false (set_grant (f->store, WALLET, FALSE, &error));
   g_assert_error (error, KT_GRANT_STORE_ERROR, KT_GRANT_STORE_ERROR_NOT_LOADED);
   g_assert_null (stored_permissions (f->other, WALLET));
 }
@@ -667,8 +635,8 @@ test_settings_only (Fixture       *f,
   g_assert_true (kt_grant_store_get_loaded (store));
   g_assert_false (kt_grant_store_uses_permission_store (store));
 
-  g_assert_true (allow_caller (store, WALLET, &error));
-  g_assert_true (allow_caller (store, HOST_TOOL, &error));
+  g_assert_true (set_grant (store, WALLET, TRUE, &error));
+  g_assert_true (set_grant (store, HOST_TOOL, TRUE, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (f->changes, ==, 2);
   g_assert_true (kt_grant_store_is_allowed (store, WALLET));
@@ -681,7 +649,7 @@ test_settings_only (Fixture       *f,
   g_assert_true (load (again, &error));
   assert_allowed_are (again, HOST_TOOL " " WALLET);
 
-  g_assert_true (revoke_caller (store, HOST_TOOL, &error));
+  g_assert_true (set_grant (store, HOST_TOOL, FALSE, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (f->changes, ==, 3);
   g_clear_pointer (&kept, g_strfreev);
@@ -717,20 +685,20 @@ test_fallback_to_settings (Fixture       *f,
   g_assert_true (kt_grant_store_get_loaded (f->store));
   g_assert_false (kt_grant_store_uses_permission_store (f->store));
 
-  g_assert_true (allow_caller (f->store, WALLET, &error));
+  g_assert_true (set_grant (f->store, WALLET, TRUE, &error));
   g_assert_no_error (error);
   g_assert_true (kt_grant_store_is_allowed (f->store, WALLET));
   g_assert_cmpuint (f->changes, ==, 1);
   kept = g_settings_get_strv (f->settings, "allowed-apps");
   g_assert_cmpstrv (kept, ((const char *[]) { WALLET, NULL }));
 
-  bus = open_bus ();
+  bus = kt_test_bus_new_connection ();
   again = kt_grant_store_new (bus, f->settings);
   g_assert_true (load (again, &error));
   g_assert_false (kt_grant_store_uses_permission_store (again));
   assert_allowed_are (again, WALLET);
 
-  g_assert_true (revoke_caller (f->store, WALLET, &error));
+  g_assert_true (set_grant (f->store, WALLET, FALSE, &error));
   g_assert_no_error (error);
   g_assert_false (kt_grant_store_is_allowed (f->store, WALLET));
   g_clear_pointer (&kept, g_strfreev);
@@ -749,7 +717,7 @@ test_fallback_without_settings (Fixture       *f,
   g_assert_error (error, KT_GRANT_STORE_ERROR, KT_GRANT_STORE_ERROR_UNAVAILABLE);
   g_clear_error (&error);
   g_assert_false (kt_grant_store_get_loaded (store));
-  g_assert_false (allow_caller (store, WALLET, &error));
+  g_assert_false (set_grant (store, WALLET, TRUE, &error));
   g_assert_error (error, KT_GRANT_STORE_ERROR, KT_GRANT_STORE_ERROR_NOT_LOADED);
 }
 

@@ -7,6 +7,8 @@
 
 #include <stdarg.h>
 
+#include "kt-test-async.h"
+
 KtWebauthnClient *
 ks_test_client_new (const char *origin,
                     KvTestKey  *key)
@@ -126,28 +128,30 @@ answer_pin_cb (KtWebauthnClient *client,
     kt_webauthn_client_decline_pin (client);
 }
 
-static void
-ceremony_done_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      data)
+/* Registers (@creation) or authenticates (@request) with the key behind @client, answering
+ * its PIN requests with @pin (NULL: declined). */
+static JsonObject *
+run_ceremony (KtWebauthnClient   *client,
+              KtCreationOptions  *creation,
+              KtRequestOptions   *request,
+              const char         *pin,
+              GError            **error)
 {
-  GAsyncResult **out = data;
+  g_autoptr(GAsyncResult) result = NULL;
+  gulong handler;
 
-  *out = g_object_ref (result);
-}
-
-/* Runs the default main context until the ceremony is over: the client answers there. */
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  gint64 give_up = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  while (*result == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return *result;
+  handler = g_signal_connect_data (client, "pin-requested", G_CALLBACK (answer_pin_cb),
+                                   g_strdup (pin), (GClosureNotify) g_free, 0);
+  if (creation != NULL)
+    kt_webauthn_client_register_async (client, creation, NULL, kt_test_async_done, &result);
+  else
+    kt_webauthn_client_authenticate_async (client, request, NULL, kt_test_async_done, &result);
+  /* The client answers on the default main context: run it until the ceremony is over. */
+  kt_test_async_wait (&result, 30);
+  g_signal_handler_disconnect (client, handler);
+  if (creation != NULL)
+    return kt_webauthn_client_register_finish (client, result, error);
+  return kt_webauthn_client_authenticate_finish (client, result, error);
 }
 
 JsonObject *
@@ -157,18 +161,11 @@ ks_test_client_register (KtWebauthnClient  *client,
                          GError           **error)
 {
   g_autoptr(KtCreationOptions) options = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  gulong handler;
 
   options = kt_creation_options_new_from_json (creation_options, error);
   if (options == NULL)
     return NULL;
-  handler = g_signal_connect_data (client, "pin-requested", G_CALLBACK (answer_pin_cb),
-                                   g_strdup (pin), (GClosureNotify) g_free, 0);
-  kt_webauthn_client_register_async (client, options, NULL, ceremony_done_cb, &result);
-  wait_for (&result);
-  g_signal_handler_disconnect (client, handler);
-  return kt_webauthn_client_register_finish (client, result, error);
+  return run_ceremony (client, options, NULL, pin, error);
 }
 
 JsonObject *
@@ -178,18 +175,11 @@ ks_test_client_authenticate (KtWebauthnClient  *client,
                              GError           **error)
 {
   g_autoptr(KtRequestOptions) options = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  gulong handler;
 
   options = kt_request_options_new_from_json (request_options, error);
   if (options == NULL)
     return NULL;
-  handler = g_signal_connect_data (client, "pin-requested", G_CALLBACK (answer_pin_cb),
-                                   g_strdup (pin), (GClosureNotify) g_free, 0);
-  kt_webauthn_client_authenticate_async (client, options, NULL, ceremony_done_cb, &result);
-  wait_for (&result);
-  g_signal_handler_disconnect (client, handler);
-  return kt_webauthn_client_authenticate_finish (client, result, error);
+  return run_ceremony (client, NULL, options, pin, error);
 }
 
 JsonObject *

@@ -17,6 +17,8 @@
 #include "kt-register-page.h"
 #include "kt-set-pin-dialog.h"
 #include "kt-sign-in-page.h"
+#include "kt-test-async.h"
+#include "kt-test-bus.h"
 #include "kt-test-widgets.h"
 #include "kt-window.h"
 
@@ -465,22 +467,6 @@ test_preferences_edit_settings (void)
 #define WALLET    "org.example.Wallet"
 #define HOST_TOOL "/usr/bin/wallet-cli"
 
-static void
-on_done (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
-
 /* Nothing under keyturn/sign-in in the permission store: no app allowed yet. */
 static void
 clear_grants (void)
@@ -508,8 +494,8 @@ create_grant_store (GSettings *settings)
 
   g_assert_no_error (error);
   grants = kt_grant_store_new (bus, settings);
-  kt_grant_store_load_async (grants, NULL, on_done, &result);
-  g_assert_true (kt_grant_store_load_finish (grants, wait_for (&result), &error));
+  kt_grant_store_load_async (grants, NULL, kt_test_async_done, &result);
+  g_assert_true (kt_grant_store_load_finish (grants, kt_test_async_wait (&result, 0), &error));
   g_assert_no_error (error);
   g_assert_true (kt_grant_store_uses_permission_store (grants));
   g_object_unref (result);
@@ -525,15 +511,12 @@ grant (KtGrantStore *grants,
   GAsyncResult *result = NULL;
 
   if (allowed)
-    {
-      kt_grant_store_allow_async (grants, caller_id, NULL, on_done, &result);
-      g_assert_true (kt_grant_store_allow_finish (grants, wait_for (&result), &error));
-    }
+    kt_grant_store_allow_async (grants, caller_id, NULL, kt_test_async_done, &result);
   else
-    {
-      kt_grant_store_revoke_async (grants, caller_id, NULL, on_done, &result);
-      g_assert_true (kt_grant_store_revoke_finish (grants, wait_for (&result), &error));
-    }
+    kt_grant_store_revoke_async (grants, caller_id, NULL, kt_test_async_done, &result);
+  kt_test_async_wait (&result, 0);
+  g_assert_true (allowed ? kt_grant_store_allow_finish (grants, result, &error)
+                         : kt_grant_store_revoke_finish (grants, result, &error));
   g_assert_no_error (error);
   g_object_unref (result);
 }
@@ -671,7 +654,6 @@ test_preferences_revoke_fails (void)
 {
   g_autoptr(GSettings) settings = g_settings_new (KT_APP_ID);
   g_autoptr(GError) error = NULL;
-  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_autoptr(GDBusConnection) bus = NULL;
   KtGrantStore *grants;
   KtPreferencesWindow *window;
@@ -680,16 +662,11 @@ test_preferences_revoke_fails (void)
   gint64 deadline;
 
   /* A connection of the store's own, which goes away before it can revoke. */
-  g_assert_no_error (error);
   clear_grants ();
-  bus = g_dbus_connection_new_for_address_sync (address,
-                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                NULL, NULL, &error);
-  g_assert_no_error (error);
+  bus = kt_test_bus_new_connection ();
   grants = kt_grant_store_new (bus, settings);
-  kt_grant_store_load_async (grants, NULL, on_done, &result);
-  g_assert_true (kt_grant_store_load_finish (grants, wait_for (&result), &error));
+  kt_grant_store_load_async (grants, NULL, kt_test_async_done, &result);
+  g_assert_true (kt_grant_store_load_finish (grants, kt_test_async_wait (&result, 0), &error));
   g_clear_object (&result);
   grant (grants, HOST_TOOL, TRUE);
   window = kt_preferences_window_new (settings, grants);

@@ -382,6 +382,19 @@ step_up_result (Prompts  *p,
   return token;
 }
 
+/* The step-up answered with a token. */
+static void
+assert_step_up_answered (Prompts *p)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 expires_at = 0;
+  char *token = step_up_result (p, &expires_at, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (token);
+  kt_secret_free (token);
+}
+
 static void
 assert_cancelled_and_key_released (Prompts *p)
 {
@@ -448,14 +461,22 @@ test_step_up_with_key (Prompts       *p,
   kt_secret_free (token);
 }
 
+/* The step-up window, once the key it started waits for a touch. */
+static KtStepUpWindow *
+step_up_until_touch (Prompts      *p,
+                     GCancellable *cancellable)
+{
+  KtStepUpWindow *window = step_up (p, cancellable);
+
+  spin_until (key_waits_for_touch, p, "the key to wait for a touch");
+  return window;
+}
+
 static void
 test_step_up_cancel (Prompts       *p,
                      gconstpointer  data)
 {
-  KtStepUpWindow *window = step_up (p, NULL);
-
-  spin_until (key_waits_for_touch, p, "the key to wait for a touch");
-  press (GTK_WIDGET (window), "Cancel");
+  press (GTK_WIDGET (step_up_until_touch (p, NULL)), "Cancel");
   assert_cancelled_and_key_released (p);
 }
 
@@ -463,10 +484,7 @@ static void
 test_step_up_close (Prompts       *p,
                      gconstpointer  data)
 {
-  KtStepUpWindow *window = step_up (p, NULL);
-
-  spin_until (key_waits_for_touch, p, "the key to wait for a touch");
-  gtk_window_close (GTK_WINDOW (window));
+  gtk_window_close (GTK_WINDOW (step_up_until_touch (p, NULL)));
   assert_cancelled_and_key_released (p);
 }
 
@@ -476,8 +494,7 @@ test_step_up_withdrawn (Prompts       *p,
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
 
-  step_up (p, cancellable);
-  spin_until (key_waits_for_touch, p, "the key to wait for a touch");
+  step_up_until_touch (p, cancellable);
   g_cancellable_cancel (cancellable);
   assert_cancelled_and_key_released (p);
 }
@@ -496,10 +513,7 @@ static void
 test_step_up_try_again (Prompts       *p,
                         gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
   KtStepUpWindow *window = step_up (p, NULL);
-  gint64 expires_at = 0;
-  char *token;
 
   g_assert_null (kt_test_find_button (GTK_WIDGET (window), "Try Again"));
   spin_until (key_waits_for_touch, p, "the key to wait for a touch");
@@ -512,10 +526,7 @@ test_step_up_try_again (Prompts       *p,
   press (GTK_WIDGET (window), "Try Again");
   spin_until (key_waits_for_touch, p, "the key to wait for a touch again");
   g_assert_cmpint (kv_test_key_touch (p->flow.key, 20000), ==, 0);
-  token = step_up_result (p, &expires_at, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (token);
-  kt_secret_free (token);
+  assert_step_up_answered (p);
 }
 
 /* Without the key: a wrong code is said to be wrong and can be corrected, a right one answers. */
@@ -523,19 +534,12 @@ static void
 test_step_up_recovery_code (Prompts       *p,
                             gconstpointer  data)
 {
-  Flow *f = &p->flow;
-  GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
   g_auto(GStrv) codes = NULL;
   KtStepUpWindow *window;
   GtkWidget *root;
   GtkWidget *field;
-  gint64 expires_at = 0;
-  char *token;
 
-  kt_mfa_controller_fetch_recovery_codes_async (f->controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (f, &result, &error));
-  codes = g_strdupv ((char **) kt_mfa_controller_get_recovery_codes (f->controller));
+  codes = flow_fetch_recovery_codes (&p->flow);
 
   window = step_up (p, NULL);
   root = GTK_WIDGET (window);
@@ -563,10 +567,7 @@ test_step_up_recovery_code (Prompts       *p,
 
   gtk_editable_set_text (GTK_EDITABLE (field), codes[0]);
   press (root, "Confirm");
-  token = step_up_result (p, &expires_at, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (token);
-  kt_secret_free (token);
+  assert_step_up_answered (p);
 }
 
 /* One PIN request, one dialog: over the step-up while it is on screen, even with the main window
@@ -628,17 +629,6 @@ is_notice (GtkWidget     *widget,
   return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "notice");
 }
 
-static void
-sign_out (Prompts *p)
-{
-  GAsyncResult *result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  kt_mfa_controller_sign_out_async (p->flow.controller, NULL, flow_store_result, &result);
-  g_assert_true (flow_await (&p->flow, &result, &error));
-  g_assert_no_error (error);
-}
-
 /* The main window opens, says who asked, and answers once the person has signed in. */
 static void
 test_sign_in (Prompts       *p,
@@ -650,7 +640,7 @@ test_sign_in (Prompts       *p,
   GtkWidget *window;
   GtkWidget *notice;
 
-  sign_out (p);
+  flow_sign_out (&p->flow);
   kt_prompter_sign_in (KT_PROMPTER (p->prompter), p->caller, NULL, store_result, p);
   window = GTK_WIDGET (find_toplevel (KT_TYPE_WINDOW));
   g_assert_nonnull (window);
@@ -687,7 +677,7 @@ test_sign_in_closed (Prompts       *p,
   g_autoptr(GError) error = NULL;
   GtkWidget *window;
 
-  sign_out (p);
+  flow_sign_out (&p->flow);
   kt_prompter_sign_in (KT_PROMPTER (p->prompter), p->caller, NULL, store_result, p);
   window = GTK_WIDGET (find_toplevel (KT_TYPE_WINDOW));
   g_assert_nonnull (window);
