@@ -336,6 +336,19 @@ rename_action (GtkWidget  *widget,
                           G_CALLBACK (on_rename_response), passkey);
 }
 
+/* A step of the pending action failed or was cancelled. */
+static void
+keep_or_clear_pending (KtAccountPage *self)
+{
+  /* Cancelled for the switch to a recovery code: the action waits for the code. */
+  if (self->switching_to_code)
+    self->switching_to_code = FALSE;
+  /* A new key can be tried again (another key inserted, a PIN set); a removal, or an addition
+   * whose first step-up failed, is asked anew. */
+  else if (self->pending_alias == NULL || !self->new_key_turn)
+    clear_pending (self);
+}
+
 /* The end of an action that may have asked for a step-up. */
 static void
 on_protected_action_done (GObject      *source,
@@ -360,11 +373,8 @@ on_protected_action_done (GObject      *source,
       if (message != NULL)
         gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s", message);
     }
-  else if (self->switching_to_code)
-    self->switching_to_code = FALSE;
-  /* A new key can be tried again (another key inserted, a PIN set); a removal is asked anew. */
-  else if (self->pending_alias == NULL || !self->new_key_turn)
-    clear_pending (self);
+  else
+    keep_or_clear_pending (self);
   kt_flow_page_update (KT_FLOW_PAGE (self));
 }
 
@@ -386,10 +396,8 @@ on_add_stepped_up (GObject      *source,
 
   if (kt_mfa_controller_operation_finish (KT_MFA_CONTROLLER (source), result, NULL))
     self->new_key_turn = self->pending_alias != NULL;
-  else if (self->switching_to_code)
-    self->switching_to_code = FALSE;
   else
-    clear_pending (self);
+    keep_or_clear_pending (self);
   kt_flow_page_update (KT_FLOW_PAGE (self));
 }
 

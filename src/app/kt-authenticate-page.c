@@ -55,12 +55,6 @@ set_pin_action (GtkWidget  *widget,
   kt_set_pin_dialog_offer (KT_FLOW_PAGE (widget), "authenticate.authenticate");
 }
 
-static GtkWidget *
-kt_authenticate_page_get_primary_control (KtFlowPage *page)
-{
-  return GTK_WIDGET (KT_AUTHENTICATE_PAGE (page)->authenticate_button);
-}
-
 static void
 kt_authenticate_page_class_init (KtAuthenticatePageClass *klass)
 {
@@ -68,7 +62,7 @@ kt_authenticate_page_class_init (KtAuthenticatePageClass *klass)
   KtFlowPageClass *page_class = KT_FLOW_PAGE_CLASS (klass);
 
   page_class->update = kt_authenticate_page_update;
-  page_class->get_primary_control = kt_authenticate_page_get_primary_control;
+  kt_flow_page_class_set_primary_control (page_class, "authenticate_button");
 
   g_type_ensure (KT_TYPE_FLOW_STATUS);
   g_type_ensure (KT_TYPE_KEY_STATUS);

@@ -143,28 +143,6 @@ resend_action (GtkWidget  *widget,
 }
 
 static void
-on_code_activated (KtCodePage *self)
-{
-  gtk_widget_activate_action (GTK_WIDGET (self), "code.verify", NULL);
-}
-
-static void
-on_step_changed (KtCodePage *self)
-{
-  /* A code belongs to one attempt: never offer an old one again. */
-  if (kt_mfa_controller_get_step (kt_flow_page_get_controller (KT_FLOW_PAGE (self)))
-      != KT_MFA_STEP_CODE_SENT)
-    gtk_editable_set_text (GTK_EDITABLE (self->code_entry), "");
-  kt_flow_page_update (KT_FLOW_PAGE (self));
-}
-
-static GtkWidget *
-kt_code_page_get_primary_control (KtFlowPage *page)
-{
-  return GTK_WIDGET (KT_CODE_PAGE (page)->code_entry);
-}
-
-static void
 kt_code_page_dispose (GObject *object)
 {
   KtCodePage *self = KT_CODE_PAGE (object);
@@ -184,7 +162,7 @@ kt_code_page_class_init (KtCodePageClass *klass)
   object_class->dispose = kt_code_page_dispose;
 
   page_class->update = kt_code_page_update;
-  page_class->get_primary_control = kt_code_page_get_primary_control;
+  kt_flow_page_class_set_primary_control (page_class, "code_entry");
 
   g_type_ensure (KT_TYPE_FLOW_STATUS);
 
@@ -193,7 +171,6 @@ kt_code_page_class_init (KtCodePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtCodePage, description_label);
   gtk_widget_class_bind_template_child (widget_class, KtCodePage, code_entry);
   gtk_widget_class_bind_template_child (widget_class, KtCodePage, countdown_label);
-  gtk_widget_class_bind_template_callback (widget_class, on_code_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_code_changed);
   gtk_widget_class_install_action (widget_class, "code.verify", NULL, verify_action);
   gtk_widget_class_install_action (widget_class, "code.resend", NULL, resend_action);
@@ -205,7 +182,10 @@ static void
 kt_code_page_init (KtCodePage *self)
 {
   kt_flow_page_watch (KT_FLOW_PAGE (self), "email", "resend-available-at", NULL);
-  kt_flow_page_connect (KT_FLOW_PAGE (self), "notify::step", G_CALLBACK (on_step_changed));
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  kt_flow_page_entry_activates (self->code_entry, "code.verify");
+  /* A code belongs to one attempt: never offer an old one again. */
+  kt_flow_page_clear_on_leaving (KT_FLOW_PAGE (self), GTK_EDITABLE (self->code_entry),
+                                 KT_MFA_STEP_CODE_SENT);
 }

@@ -21,6 +21,8 @@ typedef struct
   gboolean         focus_pending;  /* the primary control takes the focus once it can */
   guint            focus_source;
   char            *announced;      /* kt_flow_page_announce_once()'s message, once told */
+  GtkEditable     *step_editable;  /* kt_flow_page_clear_on_leaving()'s field and its step */
+  KtMfaStep        editable_step;
 } KtFlowPagePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (KtFlowPage, kt_flow_page, ADW_TYPE_BIN)
@@ -182,6 +184,7 @@ kt_flow_page_dispose (GObject *object)
 
   /* Every flow page is built from a template of its own, final, class. */
   gtk_widget_dispose_template (GTK_WIDGET (self), G_OBJECT_TYPE (self));
+  priv->step_editable = NULL;
   g_clear_handle_id (&priv->focus_source, g_source_remove);
   g_clear_object (&priv->controller_signals);
   g_clear_object (&priv->controller);
@@ -367,6 +370,53 @@ kt_flow_page_connect (KtFlowPage *self,
   g_signal_group_connect_swapped (priv->controller_signals, detailed_signal, callback, self);
 }
 
+static void
+activate_entry_action (GtkEntry   *entry,
+                       const char *action_name)
+{
+  gtk_widget_activate_action (GTK_WIDGET (entry), action_name, NULL);
+}
+
+/* Enter in @entry, a field of a page, activates the page's action @action_name, as the button
+ * beside the field does. */
+void
+kt_flow_page_entry_activates (GtkEntry   *entry,
+                              const char *action_name)
+{
+  g_return_if_fail (GTK_IS_ENTRY (entry));
+
+  g_signal_connect (entry, "activate", G_CALLBACK (activate_entry_action),
+                    (gpointer) g_intern_string (action_name));
+}
+
+static void
+clear_editable_off_its_step (KtFlowPage *self)
+{
+  KtFlowPagePrivate *priv = kt_flow_page_get_instance_private (self);
+
+  if (kt_mfa_controller_get_step (priv->controller) != priv->editable_step)
+    gtk_editable_set_text (priv->step_editable, "");
+  kt_flow_page_update (self);
+}
+
+/* @editable, a field of @self's template, holds what belongs to the flow's step @step alone: it
+ * is emptied whenever the controller's step changes to another one. */
+void
+kt_flow_page_clear_on_leaving (KtFlowPage  *self,
+                               GtkEditable *editable,
+                               KtMfaStep    step)
+{
+  KtFlowPagePrivate *priv = kt_flow_page_get_instance_private (self);
+
+  g_return_if_fail (KT_IS_FLOW_PAGE (self));
+  g_return_if_fail (GTK_IS_EDITABLE (editable));
+  g_return_if_fail (priv->step_editable == NULL);
+
+  priv->step_editable = editable;
+  priv->editable_step = step;
+  kt_flow_page_connect (self, "notify::step", G_CALLBACK (clear_editable_off_its_step));
+}
+
 /* Installs an action that asks the controller for something: it is enabled while the
  * controller is idle and does nothing otherwise, so that @activate can count on a controller at
  * rest. The page's update method should leave its enabled state alone. */
@@ -392,6 +442,34 @@ kt_flow_page_class_install_action (KtFlowPageClass             *klass,
   g_array_append_val (actions, action);
   gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), action_name, parameter_type,
                                    activate_when_idle);
+}
+
+static GQuark
+primary_control_quark (void)
+{
+  return g_quark_from_static_string ("kt-flow-page-primary-control");
+}
+
+static GtkWidget *
+get_named_primary_control (KtFlowPage *self)
+{
+  GType type = G_OBJECT_TYPE (self);
+  const char *child_name = g_type_get_qdata (type, primary_control_quark ());
+
+  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (self), type, child_name));
+}
+
+/* The page's primary control (see KtFlowPageClass) is the child of its template bound as
+ * @child_name. */
+void
+kt_flow_page_class_set_primary_control (KtFlowPageClass *klass,
+                                        const char      *child_name)
+{
+  g_return_if_fail (KT_IS_FLOW_PAGE_CLASS (klass));
+
+  g_type_set_qdata (G_TYPE_FROM_CLASS (klass), primary_control_quark (),
+                    (gpointer) g_intern_string (child_name));
+  klass->get_primary_control = get_named_primary_control;
 }
 
 /* An idle action's activate function that takes the flow back to its first step. */

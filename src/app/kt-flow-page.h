@@ -24,7 +24,9 @@ G_DECLARE_DERIVABLE_TYPE (KtFlowPage, kt_flow_page, KT, FLOW_PAGE, AdwBin)
  * @controller_changed: the page was given another controller (or none); the default calls
  *   @update, a page that builds something from the controller does that first, then chains up
  * @get_primary_control: the control a person uses first on this page, which takes the focus
- *   when the page is given it; %NULL lets the page's own default decide
+ *   when the page is given it; %NULL lets the page's own default decide. A page whose primary
+ *   control is always the same child of its template names it with
+ *   kt_flow_page_class_set_primary_control() instead
  *
  * A subclass is a final type built from a template of its own, which the base disposes of.
  */
@@ -52,6 +54,14 @@ void             kt_flow_page_connect        (KtFlowPage      *self,
                                               const char      *detailed_signal,
                                               GCallback        callback);
 
+void             kt_flow_page_entry_activates  (GtkEntry    *entry,
+                                                const char  *action_name);
+void             kt_flow_page_clear_on_leaving (KtFlowPage  *self,
+                                                GtkEditable *editable,
+                                                KtMfaStep    step);
+
+void             kt_flow_page_class_set_primary_control (KtFlowPageClass *klass,
+                                                         const char      *child_name);
 void             kt_flow_page_class_install_action (KtFlowPageClass             *klass,
                                                     const char                  *action_name,
                                                     const char                  *parameter_type,

@@ -54,42 +54,19 @@ use_passkey_action (GtkWidget  *widget,
 }
 
 static void
-on_code_activated (KtRecoveryCodePage *self)
-{
-  gtk_widget_activate_action (GTK_WIDGET (self), "recovery-code.submit", NULL);
-}
-
-static void
-on_step_changed (KtRecoveryCodePage *self)
-{
-  /* A recovery code is a secret: it does not stay in the field once used or left. */
-  if (kt_mfa_controller_get_step (kt_flow_page_get_controller (KT_FLOW_PAGE (self)))
-      != KT_MFA_STEP_USE_RECOVERY_CODE)
-    gtk_editable_set_text (GTK_EDITABLE (self->code_entry), "");
-  kt_flow_page_update (KT_FLOW_PAGE (self));
-}
-
-static GtkWidget *
-kt_recovery_code_page_get_primary_control (KtFlowPage *page)
-{
-  return GTK_WIDGET (KT_RECOVERY_CODE_PAGE (page)->code_entry);
-}
-
-static void
 kt_recovery_code_page_class_init (KtRecoveryCodePageClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   KtFlowPageClass *page_class = KT_FLOW_PAGE_CLASS (klass);
 
   page_class->update = kt_recovery_code_page_update;
-  page_class->get_primary_control = kt_recovery_code_page_get_primary_control;
+  kt_flow_page_class_set_primary_control (page_class, "code_entry");
 
   g_type_ensure (KT_TYPE_FLOW_STATUS);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/keyturn/Keyturn/kt-recovery-code-page.ui");
   gtk_widget_class_bind_template_child (widget_class, KtRecoveryCodePage, code_entry);
-  gtk_widget_class_bind_template_callback (widget_class, on_code_activated);
   gtk_widget_class_bind_template_callback (widget_class, kt_flow_page_update);
   gtk_widget_class_install_action (widget_class, "recovery-code.submit", NULL, submit_action);
   kt_flow_page_class_install_action (page_class, "recovery-code.use-passkey", NULL,
@@ -99,7 +76,9 @@ kt_recovery_code_page_class_init (KtRecoveryCodePageClass *klass)
 static void
 kt_recovery_code_page_init (KtRecoveryCodePage *self)
 {
-  kt_flow_page_connect (KT_FLOW_PAGE (self), "notify::step", G_CALLBACK (on_step_changed));
-
   gtk_widget_init_template (GTK_WIDGET (self));
+  kt_flow_page_entry_activates (self->code_entry, "recovery-code.submit");
+  /* A recovery code is a secret: it does not stay in the field once used or left. */
+  kt_flow_page_clear_on_leaving (KT_FLOW_PAGE (self), GTK_EDITABLE (self->code_entry),
+                                 KT_MFA_STEP_USE_RECOVERY_CODE);
 }

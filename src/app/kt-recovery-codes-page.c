@@ -193,12 +193,6 @@ kt_recovery_codes_page_controller_changed (KtFlowPage *page)
   on_codes_changed (KT_RECOVERY_CODES_PAGE (page));
 }
 
-static GtkWidget *
-kt_recovery_codes_page_get_primary_control (KtFlowPage *page)
-{
-  return GTK_WIDGET (KT_RECOVERY_CODES_PAGE (page)->confirm_switch);
-}
-
 static void
 on_draw_page (GtkPrintOperation   *operation,
               GtkPrintContext     *context,
@@ -290,7 +284,7 @@ kt_recovery_codes_page_class_init (KtRecoveryCodesPageClass *klass)
 
   page_class->update = kt_recovery_codes_page_update;
   page_class->controller_changed = kt_recovery_codes_page_controller_changed;
-  page_class->get_primary_control = kt_recovery_codes_page_get_primary_control;
+  kt_flow_page_class_set_primary_control (page_class, "confirm_switch");
 
   g_type_ensure (KT_TYPE_FLOW_STATUS);
 

@@ -51,25 +51,13 @@ set_pin_action (GtkWidget  *widget,
 }
 
 static void
-on_alias_activated (KtRegisterPage *self)
-{
-  gtk_widget_activate_action (GTK_WIDGET (self), "register.register", NULL);
-}
-
-static GtkWidget *
-kt_register_page_get_primary_control (KtFlowPage *page)
-{
-  return GTK_WIDGET (KT_REGISTER_PAGE (page)->alias_entry);
-}
-
-static void
 kt_register_page_class_init (KtRegisterPageClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   KtFlowPageClass *page_class = KT_FLOW_PAGE_CLASS (klass);
 
   page_class->update = kt_register_page_update;
-  page_class->get_primary_control = kt_register_page_get_primary_control;
+  kt_flow_page_class_set_primary_control (page_class, "alias_entry");
 
   g_type_ensure (KT_TYPE_FLOW_STATUS);
   g_type_ensure (KT_TYPE_KEY_STATUS);
@@ -78,7 +66,6 @@ kt_register_page_class_init (KtRegisterPageClass *klass)
                                                "/io/github/keyturn/Keyturn/kt-register-page.ui");
   gtk_widget_class_bind_template_child (widget_class, KtRegisterPage, set_pin_button);
   gtk_widget_class_bind_template_child (widget_class, KtRegisterPage, alias_entry);
-  gtk_widget_class_bind_template_callback (widget_class, on_alias_activated);
   kt_flow_page_class_install_action (page_class, "register.register", NULL, register_action);
   kt_flow_page_class_install_action (page_class, "register.start-over", NULL,
                                      kt_flow_page_start_over);
@@ -91,4 +78,5 @@ kt_register_page_init (KtRegisterPage *self)
   kt_flow_page_watch (KT_FLOW_PAGE (self), "authenticator-state", NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  kt_flow_page_entry_activates (self->alias_entry, "register.register");
 }

@@ -90,25 +90,13 @@ send_code_action (GtkWidget  *widget,
 }
 
 static void
-on_email_activated (KtSignInPage *self)
-{
-  gtk_widget_activate_action (GTK_WIDGET (self), "sign-in.send-code", NULL);
-}
-
-static GtkWidget *
-kt_sign_in_page_get_primary_control (KtFlowPage *page)
-{
-  return GTK_WIDGET (KT_SIGN_IN_PAGE (page)->email_entry);
-}
-
-static void
 kt_sign_in_page_class_init (KtSignInPageClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   KtFlowPageClass *page_class = KT_FLOW_PAGE_CLASS (klass);
 
   page_class->update = kt_sign_in_page_update;
-  page_class->get_primary_control = kt_sign_in_page_get_primary_control;
+  kt_flow_page_class_set_primary_control (page_class, "email_entry");
 
   g_type_ensure (KT_TYPE_FLOW_STATUS);
 
@@ -117,7 +105,6 @@ kt_sign_in_page_class_init (KtSignInPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KtSignInPage, email_entry);
   gtk_widget_class_bind_template_child (widget_class, KtSignInPage, retry_box);
   gtk_widget_class_bind_template_child (widget_class, KtSignInPage, revoke_box);
-  gtk_widget_class_bind_template_callback (widget_class, on_email_activated);
   gtk_widget_class_bind_template_callback (widget_class, kt_flow_page_update);
   gtk_widget_class_install_action (widget_class, "sign-in.send-code", NULL, send_code_action);
   gtk_widget_class_install_action (widget_class, "sign-in.retry", NULL, retry_action);
@@ -131,4 +118,5 @@ kt_sign_in_page_init (KtSignInPage *self)
   kt_flow_page_watch (KT_FLOW_PAGE (self), "unchecked-session", NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  kt_flow_page_entry_activates (self->email_entry, "sign-in.send-code");
 }

@@ -362,14 +362,22 @@ kt_window_set_controller (KtWindow        *self,
   show_step (self);
 }
 
+/* The configuration error and the notice are each a line shown only while there is one. */
+static void
+show_message (GtkLabel   *label,
+              const char *message)
+{
+  gtk_label_set_text (label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (label), message != NULL);
+}
+
 void
 kt_window_set_configuration_error (KtWindow   *self,
                                    const char *message)
 {
   g_return_if_fail (KT_IS_WINDOW (self));
 
-  gtk_label_set_text (self->configuration_error_label, message != NULL ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->configuration_error_label), message != NULL);
+  show_message (self->configuration_error_label, message);
 }
 
 void
@@ -398,6 +406,5 @@ kt_window_set_notice (KtWindow   *self,
 {
   g_return_if_fail (KT_IS_WINDOW (self));
 
-  gtk_label_set_text (self->notice_label, message != NULL ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->notice_label), message != NULL);
+  show_message (self->notice_label, message);
 }
