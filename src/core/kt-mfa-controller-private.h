@@ -90,6 +90,12 @@ void     kt_mfa_controller_refuse          (KtMfaController     *self,
                                             KtMfaControllerError code,
                                             const char          *message);
 
+/* The check of a recovery code, @code as trimmed: when nothing is left of it, ends the operation
+ * with a refusal and returns TRUE, for the caller to return at once. */
+gboolean kt_mfa_controller_refuse_missing_code (KtMfaController *self,
+                                                GTask           *task,
+                                                const char      *code);
+
 /* The user as the server sees them now (NULL: nobody). */
 void     kt_mfa_controller_set_user        (KtMfaController     *self,
                                             KtUser              *user);

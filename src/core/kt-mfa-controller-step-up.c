@@ -230,17 +230,27 @@ on_recovery_code_stepped_up (GObject      *source,
     kt_mfa_controller_end_operation (self, task, NULL);
 }
 
+/* Sends @code to earn the elevated token for @scope; a legacy environment has no scopes, and
+ * the MFA token is asked for instead. */
+static void
+prove_with_recovery_code (KtMfaController *self,
+                          GTask           *task,
+                          const char      *code,
+                          const char      *scope)
+{
+  const char *elevated_scope = self->scoped_step_up ? scope : NULL;
+
+  kt_api_client_authenticate_recovery_code_async (self->api, code, elevated_scope == NULL,
+                                                  elevated_scope, g_task_get_cancellable (task),
+                                                  on_recovery_code_stepped_up, task);
+}
+
 static void
 step_up_with_recovery_code_now (KtMfaController *self,
                                 GTask           *task)
 {
-  const char *scope = g_object_get_data (G_OBJECT (task), "kt-recovery-scope");
-
-  kt_api_client_authenticate_recovery_code_async (self->api, g_task_get_task_data (task),
-                                                  !self->scoped_step_up,
-                                                  self->scoped_step_up ? scope : NULL,
-                                                  g_task_get_cancellable (task),
-                                                  on_recovery_code_stepped_up, task);
+  prove_with_recovery_code (self, task, g_task_get_task_data (task),
+                            g_object_get_data (G_OBJECT (task), "kt-recovery-scope"));
 }
 
 void
@@ -263,12 +273,8 @@ kt_mfa_controller_step_up_with_recovery_code_async (KtMfaController     *self,
   if (task == NULL)
     return;
 
-  if (*trimmed == '\0')
-    {
-      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
-                                _("Enter one of your recovery codes."));
-      return;
-    }
+  if (kt_mfa_controller_refuse_missing_code (self, task, trimmed))
+    return;
 
   g_task_set_task_data (task, g_steal_pointer (&trimmed), (GDestroyNotify) kt_secret_free);
   g_object_set_data_full (G_OBJECT (task), "kt-recovery-scope", g_strdup (scope), g_free);
@@ -336,22 +342,19 @@ request_elevated_token_now (KtMfaController *self,
                             GTask           *task)
 {
   HandOut *data = g_task_get_task_data (task);
-  /* A legacy environment has no scopes: the MFA token is asked for instead. */
-  const char *scope = self->scoped_step_up ? data->scope : NULL;
 
   g_object_set_data (G_OBJECT (task), "kt-step-up-hand-out", GINT_TO_POINTER (TRUE));
   if (data->recovery_code != NULL)
     {
-      kt_api_client_authenticate_recovery_code_async (self->api, data->recovery_code,
-                                                      scope == NULL, scope,
-                                                      g_task_get_cancellable (task),
-                                                      on_recovery_code_stepped_up, task);
+      prove_with_recovery_code (self, task, data->recovery_code, data->scope);
       return;
     }
 
-  /* No POST /stepUp/check and no token held for @scope: the caller wants a proof now. */
+  /* No POST /stepUp/check and no token held for the scope: the caller wants a proof now. A
+   * legacy environment has no scopes: the MFA token is asked for instead. */
   g_object_set_data (G_OBJECT (task), "kt-step-up-next", (gpointer) hand_out);
-  g_object_set_data (G_OBJECT (task), "kt-step-up-scope", (gpointer) scope);
+  g_object_set_data (G_OBJECT (task), "kt-step-up-scope",
+                     self->scoped_step_up ? data->scope : NULL);
   kt_mfa_controller_authenticate_with_key (self, task);
 }
 
@@ -389,10 +392,8 @@ kt_mfa_controller_request_elevated_token_async (KtMfaController     *self,
   else if (!kt_token_scope_is_known (scope))
     kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
                               _("Keyturn does not know the permission that was asked for."));
-  else if (code != NULL && *code == '\0')
-    kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
-                              _("Enter one of your recovery codes."));
-  else
+  /* A code, when one is given, must hold something; without one the proof is the key's. */
+  else if (code == NULL || !kt_mfa_controller_refuse_missing_code (self, task, code))
     /* The version decides what the proof is asked to earn. */
     with_api_version (self, task, request_elevated_token_now);
 }

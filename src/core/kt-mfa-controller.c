@@ -345,6 +345,19 @@ kt_mfa_controller_refuse (KtMfaController      *self,
 }
 
 gboolean
+kt_mfa_controller_refuse_missing_code (KtMfaController *self,
+                                       GTask           *task,
+                                       const char      *code)
+{
+  if (*code != '\0')
+    return FALSE;
+
+  kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
+                            _("Enter one of your recovery codes."));
+  return TRUE;
+}
+
+gboolean
 kt_mfa_controller_operation_finish (KtMfaController  *self,
                                     GAsyncResult     *result,
                                     GError          **error)
@@ -724,12 +737,8 @@ kt_mfa_controller_use_recovery_code_async (KtMfaController     *self,
   if (task == NULL)
     return;
 
-  if (*trimmed == '\0')
-    {
-      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
-                                _("Enter one of your recovery codes."));
-      return;
-    }
+  if (kt_mfa_controller_refuse_missing_code (self, task, trimmed))
+    return;
 
   kt_api_client_authenticate_recovery_code_async (self->api, trimmed, TRUE, NULL,
                                                   g_task_get_cancellable (task), on_verified, task);

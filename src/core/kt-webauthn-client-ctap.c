@@ -112,6 +112,21 @@ ceremony_find_credential (KtCeremony       *c,
   return TRUE;
 }
 
+/* A key that cannot serve the ceremony (one already registered, or none of the allowed ones)
+ * says so only once it is touched, as browsers do: a page cannot probe silently which keys
+ * someone holds, and the person learns which key was meant. Always NULL, with @error set. */
+static JsonObject *
+refuse_after_touch (KtCeremony       *c,
+                    KtAuthenticator  *key,
+                    KtWebauthnError   code,
+                    GError          **error)
+{
+  kt_ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE);
+  if (kt_ceremony_wait_for_touch (c, key, error))
+    kt_webauthn_set_error (error, code);
+  return NULL;
+}
+
 /* How user verification will happen on this key, decided as Chromium does: "required" needs
  * UV; "preferred" uses it when the key has it configured; "discouraged" does without (the key
  * may still insist, which shows as FIDO_ERR_PIN_REQUIRED). */
@@ -401,17 +416,10 @@ kt_ceremony_make_credential (KtCeremony       *c,
       break;
     }
 
-  /* A key already registered shows after a touch, as browsers do, so that a page cannot
-   * probe silently which keys someone holds. */
   if (!ceremony_find_credential (c, key, options->exclude_credentials, &excluded, error))
     return NULL;
   if (excluded != NULL)
-    {
-      kt_ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE);
-      if (!kt_ceremony_wait_for_touch (c, key, error))
-        return NULL;
-      return kt_webauthn_set_error (error, KT_WEBAUTHN_ERROR_ALREADY_REGISTERED), NULL;
-    }
+    return refuse_after_touch (c, key, KT_WEBAUTHN_ERROR_ALREADY_REGISTERED, error);
 
   cred = ceremony_send_request (c, key, resident_key, NULL, error);
   if (cred == NULL)
@@ -484,13 +492,7 @@ kt_ceremony_get_assertion (KtCeremony       *c,
   if (!ceremony_find_credential (c, key, options->allow_credentials, &allowed, error))
     return NULL;
   if (allowed == NULL)
-    {
-      /* As browsers do: a touch first, so the user knows which key was meant. */
-      kt_ceremony_post_state (c, KT_WEBAUTHN_STATE_TOUCH_NEEDED, -1, FALSE);
-      if (!kt_ceremony_wait_for_touch (c, key, error))
-        return NULL;
-      return kt_webauthn_set_error (error, KT_WEBAUTHN_ERROR_NOT_REGISTERED), NULL;
-    }
+    return refuse_after_touch (c, key, KT_WEBAUTHN_ERROR_NOT_REGISTERED, error);
 
   assert = ceremony_send_request (c, key, FALSE, allowed, error);
   if (assert == NULL)
