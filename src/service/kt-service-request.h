@@ -25,6 +25,9 @@ typedef enum {
   KT_RESPONSE_OTHER = 2,
 } KtResponse;
 
+/* The D-Bus interface of a Request: its Response signal, its Close method. */
+#define KT_SERVICE_REQUEST_INTERFACE "io.github.keyturn.Keyturn.Request1"
+
 #define KT_TYPE_SERVICE_REQUEST (kt_service_request_get_type ())
 
 G_DECLARE_FINAL_TYPE (KtServiceRequest, kt_service_request, KT, SERVICE_REQUEST, GObject)
