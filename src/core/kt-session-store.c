@@ -153,9 +153,8 @@ translate_error (GError *error)
   return translated;
 }
 
-static void write_session (GTask *task);
-
-/* Save: clear whatever session this environment had, then store the new one. */
+/* Writes: each removes whatever session the environment had; a save then stores the new one,
+ * which its task's SaveData holds (a clear's task holds none). */
 
 typedef struct {
   char *secret;
@@ -187,9 +186,9 @@ on_stored (GObject      *source,
 }
 
 static void
-on_cleared_before_save (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
+on_cleared (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   KtSessionStore *self = g_task_get_source_object (task);
@@ -198,9 +197,15 @@ on_cleared_before_save (GObject      *source,
   g_autoptr(GHashTable) attributes = NULL;
   GCancellable *cancellable = g_task_get_cancellable (task);
 
+  /* FALSE with no error means there was nothing to remove: that is success too. */
   if (!secret_password_clear_finish (result, &error) && error != NULL)
     {
       g_task_return_error (task, translate_error (error));
+      return;
+    }
+  if (data == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
       return;
     }
 
@@ -209,6 +214,18 @@ on_cleared_before_save (GObject      *source,
   secret_password_storev (&session_schema, attributes, SECRET_COLLECTION_DEFAULT, data->label,
                           data->secret, cancellable, on_stored, g_steal_pointer (&task));
 }
+
+static void
+write_session (GTask *task)
+{
+  KtSessionStore *self = g_task_get_source_object (task);
+  g_autoptr(GHashTable) attributes = lookup_attributes (self);
+
+  secret_password_clearv (&session_schema, attributes, g_task_get_cancellable (task), on_cleared,
+                          task);
+}
+
+/* Save */
 
 void
 kt_session_store_save_async (KtSessionStore        *self,
@@ -392,21 +409,6 @@ kt_session_store_load_finish (KtSessionStore  *self,
 
 /* Clear */
 
-static void
-on_cleared (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-
-  /* FALSE with no error means there was nothing to remove: that is success too. */
-  if (!secret_password_clear_finish (result, &error) && error != NULL)
-    g_task_return_error (task, translate_error (error));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
 void
 kt_session_store_clear_async (KtSessionStore      *self,
                               GCancellable        *cancellable,
@@ -420,19 +422,6 @@ kt_session_store_clear_async (KtSessionStore      *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kt_session_store_clear_async);
   write_session (g_steal_pointer (&task));
-}
-
-/* Removes the environment's session; a save then stores the new one. */
-static void
-write_session (GTask *task)
-{
-  KtSessionStore *self = g_task_get_source_object (task);
-  g_autoptr(GHashTable) attributes = lookup_attributes (self);
-
-  secret_password_clearv (&session_schema, attributes, g_task_get_cancellable (task),
-                          g_task_get_source_tag (task) == kt_session_store_save_async
-                            ? on_cleared_before_save : on_cleared,
-                          task);
 }
 
 gboolean
