@@ -148,32 +148,11 @@ kt_service_request_new (GDBusConnection  *bus,
   return g_steal_pointer (&self);
 }
 
-const char *
-kt_service_request_get_sender (KtServiceRequest *self)
-{
-  g_return_val_if_fail (KT_IS_SERVICE_REQUEST (self), NULL);
-  return self->sender;
-}
-
-const char *
-kt_service_request_get_path (KtServiceRequest *self)
-{
-  g_return_val_if_fail (KT_IS_SERVICE_REQUEST (self), NULL);
-  return self->path;
-}
-
 GCancellable *
 kt_service_request_get_cancellable (KtServiceRequest *self)
 {
   g_return_val_if_fail (KT_IS_SERVICE_REQUEST (self), NULL);
   return self->cancellable;
-}
-
-gboolean
-kt_service_request_get_answered (KtServiceRequest *self)
-{
-  g_return_val_if_fail (KT_IS_SERVICE_REQUEST (self), TRUE);
-  return self->answered;
 }
 
 void

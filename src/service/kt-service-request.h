@@ -43,11 +43,8 @@ KtServiceRequest *kt_service_request_new         (GDBusConnection   *bus,
                                                   const char        *path,
                                                   GError           **error);
 
-const char       *kt_service_request_get_sender  (KtServiceRequest  *self);
-const char       *kt_service_request_get_path    (KtServiceRequest  *self);
 /* Cancelled when the request is withdrawn: closed by its caller, or its caller gone. */
 GCancellable     *kt_service_request_get_cancellable (KtServiceRequest *self);
-gboolean          kt_service_request_get_answered (KtServiceRequest *self);
 
 /* Sends the Response (@results, floating or not, may be NULL) to the caller and takes the
  * request off the bus; does nothing once answered or withdrawn. */
