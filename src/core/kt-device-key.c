@@ -16,6 +16,7 @@
 
 #include "kt-cose.h"
 #include "kt-hex.h"
+#include "kt-verify-response.h"
 
 struct _KtDeviceKey
 {
@@ -173,14 +174,6 @@ decode_secret (const char *secret)
   return self;
 }
 
-static void
-secret_free (char *secret)
-{
-  if (secret != NULL)
-    explicit_bzero (secret, strlen (secret));
-  g_free (secret);
-}
-
 /* Stores @self under @name, replacing what was there; a keyring that cannot keep it is logged,
  * and the key lives on in memory. */
 static void
@@ -201,7 +194,7 @@ store (KtDeviceKey  *self,
   else
     g_message ("The keyring cannot keep the %s key; it lasts until Keyturn quits (%s)", name,
                error != NULL ? error->message : "no answer");
-  secret_free (secret);
+  kt_secret_free (secret);
 }
 
 /* Both run in a worker thread, with libsecret's blocking calls, as the session store does. */
@@ -257,10 +250,8 @@ save_in_thread (GTask        *task,
                 gpointer      task_data,
                 GCancellable *cancellable)
 {
-  KtDeviceKey *self = source_object;
-
-  store (self, task_data, cancellable);
-  g_task_return_boolean (task, self->kept);
+  store (source_object, task_data, cancellable);
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -299,22 +290,10 @@ kt_device_key_load_or_create_finish (GAsyncResult  *result,
 }
 
 void
-kt_device_key_save_async (KtDeviceKey         *self,
-                          const char          *name,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
+kt_device_key_save_in_background (KtDeviceKey *self,
+                                  const char  *name)
 {
   g_return_if_fail (KT_IS_DEVICE_KEY (self));
   g_return_if_fail (name != NULL);
-  run (self, name, save_in_thread, kt_device_key_save_async, cancellable, callback, user_data);
-}
-
-gboolean
-kt_device_key_save_finish (KtDeviceKey   *self,
-                           GAsyncResult  *result,
-                           GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  run (self, name, save_in_thread, kt_device_key_save_in_background, NULL, NULL, NULL);
 }

@@ -40,15 +40,9 @@ void         kt_device_key_load_or_create_async   (const char           *name,
                                                    gpointer              user_data);
 KtDeviceKey *kt_device_key_load_or_create_finish  (GAsyncResult         *result,
                                                    GError              **error);
-/* Stores @self in the keyring as @name, in place of the key there; FALSE (and a logged reason)
- * when the keyring cannot keep it. */
-void         kt_device_key_save_async             (KtDeviceKey          *self,
-                                                   const char           *name,
-                                                   GCancellable         *cancellable,
-                                                   GAsyncReadyCallback   callback,
-                                                   gpointer              user_data);
-gboolean     kt_device_key_save_finish            (KtDeviceKey          *self,
-                                                   GAsyncResult         *result,
-                                                   GError              **error);
+/* Stores @self in the keyring as @name, in place of the key there, from a worker thread; a
+ * keyring that cannot keep it is logged, and the key lives on in memory. */
+void         kt_device_key_save_in_background     (KtDeviceKey          *self,
+                                                   const char           *name);
 
 G_END_DECLS

@@ -187,15 +187,6 @@ kt_device_signer_get_session_key (KtDeviceSigner *self)
   return self->session_key;
 }
 
-static void
-on_session_key_saved (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  /* A keyring that cannot keep it was logged; the key serves this run all the same. */
-  kt_device_key_save_finish (KT_DEVICE_KEY (source), result, NULL);
-}
-
 void
 kt_device_signer_replace_session_key (KtDeviceSigner *self)
 {
@@ -212,7 +203,8 @@ kt_device_signer_replace_session_key (KtDeviceSigner *self)
     }
   g_clear_object (&self->session_key);
   self->session_key = key;
-  kt_device_key_save_async (key, KT_DEVICE_KEY_SESSION, NULL, on_session_key_saved, NULL);
+  /* A keyring that cannot keep it is logged; the key serves this run all the same. */
+  kt_device_key_save_in_background (key, KT_DEVICE_KEY_SESSION);
 }
 
 /* The pool */

@@ -271,15 +271,22 @@ on_refreshed (GObject      *source,
   end_work (self);
 }
 
+/* The refresh on its way, if any, is of no use now. */
+static void
+cancel_refresh (KtSessionKeeper *self)
+{
+  if (self->refreshing != NULL)
+    g_cancellable_cancel (self->refreshing);
+  g_clear_object (&self->refreshing);
+}
+
 static gboolean
 on_refresh_due (gpointer user_data)
 {
   KtSessionKeeper *self = user_data;
 
   self->refresh_source = 0;
-  if (self->refreshing != NULL)
-    g_cancellable_cancel (self->refreshing);
-  g_clear_object (&self->refreshing);
+  cancel_refresh (self);
   self->refreshing = g_cancellable_new ();
   begin_work (self);
   kt_api_client_refresh_async (self->api, self->refreshing, on_refreshed, self);
@@ -607,9 +614,7 @@ kt_session_keeper_drop (KtSessionKeeper *self)
 
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   /* A refresh answered after this would bring the dropped session back. */
-  if (self->refreshing != NULL)
-    g_cancellable_cancel (self->refreshing);
-  g_clear_object (&self->refreshing);
+  cancel_refresh (self);
   kt_api_client_set_access_token (self->api, NULL);
   set_mfa_token (self, NULL);
   self->expires_at = 0;

@@ -103,13 +103,17 @@ kt_session_store_new (const char *base_url,
   return self;
 }
 
+/* The attributes that find the environment's session. The table holds its own copies: a load's
+ * worker thread keeps nothing of the store's, so the store goes with its last user even while
+ * that thread is still letting go of its task. */
 static GHashTable *
 lookup_attributes (KtSessionStore *self)
 {
-  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
-  g_hash_table_insert (attributes, (gpointer) "base-url", self->base_url);
-  g_hash_table_insert (attributes, (gpointer) "environment-id", self->environment_id);
+  g_hash_table_insert (attributes, (gpointer) "base-url", g_strdup (self->base_url));
+  g_hash_table_insert (attributes, (gpointer) "environment-id",
+                       g_strdup (self->environment_id));
   return attributes;
 }
 
@@ -149,9 +153,8 @@ translate_error (GError *error)
   return translated;
 }
 
-static void write_session (GTask *task);
-
-/* Save: clear whatever session this environment had, then store the new one. */
+/* Writes: each removes whatever session the environment had; a save then stores the new one,
+ * which its task's SaveData holds (a clear's task holds none). */
 
 typedef struct {
   char *secret;
@@ -183,9 +186,9 @@ on_stored (GObject      *source,
 }
 
 static void
-on_cleared_before_save (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
+on_cleared (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   KtSessionStore *self = g_task_get_source_object (task);
@@ -194,17 +197,35 @@ on_cleared_before_save (GObject      *source,
   g_autoptr(GHashTable) attributes = NULL;
   GCancellable *cancellable = g_task_get_cancellable (task);
 
+  /* FALSE with no error means there was nothing to remove: that is success too. */
   if (!secret_password_clear_finish (result, &error) && error != NULL)
     {
       g_task_return_error (task, translate_error (error));
       return;
     }
+  if (data == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
 
   attributes = lookup_attributes (self);
-  g_hash_table_insert (attributes, (gpointer) "user-id", data->user_id);
+  g_hash_table_insert (attributes, (gpointer) "user-id", g_strdup (data->user_id));
   secret_password_storev (&session_schema, attributes, SECRET_COLLECTION_DEFAULT, data->label,
                           data->secret, cancellable, on_stored, g_steal_pointer (&task));
 }
+
+static void
+write_session (GTask *task)
+{
+  KtSessionStore *self = g_task_get_source_object (task);
+  g_autoptr(GHashTable) attributes = lookup_attributes (self);
+
+  secret_password_clearv (&session_schema, attributes, g_task_get_cancellable (task), on_cleared,
+                          task);
+}
+
+/* Save */
 
 void
 kt_session_store_save_async (KtSessionStore        *self,
@@ -313,6 +334,7 @@ load_in_thread (GTask        *task,
 {
   GHashTable *attributes = task_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GError) clear_error = NULL;
   char *secret = secret_password_lookupv_sync (&session_schema, attributes, cancellable, &error);
   KtStoredSession *session;
 
@@ -327,7 +349,7 @@ load_in_thread (GTask        *task,
       return;
     }
 
-  session = parse_secret (secret, NULL);
+  session = parse_secret (secret, &error);
   secret_password_free (secret);
   if (session != NULL)
     {
@@ -337,24 +359,10 @@ load_in_thread (GTask        *task,
 
   /* An item no version of Keyturn can read is of no use to anyone: remove it, so that the
    * next sign-in is kept again, and say so once. */
-  if (!secret_password_clearv_sync (&session_schema, attributes, cancellable, &error) &&
-      error != NULL)
-    g_debug ("Could not remove the unreadable session: %s", error->message);
-  g_task_return_new_error (task, KT_SESSION_STORE_ERROR, KT_SESSION_STORE_ERROR_CORRUPT,
-                           _("The sign-in kept in your keyring could not be read."));
-}
-
-/* The lookup's own attributes: the thread keeps nothing of the store's, so the store goes with
- * its last user even while the worker thread is still letting go of its task. */
-static GHashTable *
-thread_attributes (KtSessionStore *self)
-{
-  GHashTable *attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-
-  g_hash_table_insert (attributes, (gpointer) "base-url", g_strdup (self->base_url));
-  g_hash_table_insert (attributes, (gpointer) "environment-id",
-                       g_strdup (self->environment_id));
-  return attributes;
+  if (!secret_password_clearv_sync (&session_schema, attributes, cancellable, &clear_error) &&
+      clear_error != NULL)
+    g_debug ("Could not remove the unreadable session: %s", clear_error->message);
+  g_task_return_error (task, g_steal_pointer (&error));
 }
 
 static void
@@ -386,7 +394,7 @@ kt_session_store_load_async (KtSessionStore      *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kt_session_store_load_async);
   lookup = g_task_new (NULL, cancellable, on_loaded_in_thread, g_steal_pointer (&task));
-  g_task_set_task_data (lookup, thread_attributes (self), (GDestroyNotify) g_hash_table_unref);
+  g_task_set_task_data (lookup, lookup_attributes (self), (GDestroyNotify) g_hash_table_unref);
   g_task_run_in_thread (lookup, load_in_thread);
 }
 
@@ -401,21 +409,6 @@ kt_session_store_load_finish (KtSessionStore  *self,
 
 /* Clear */
 
-static void
-on_cleared (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-
-  /* FALSE with no error means there was nothing to remove: that is success too. */
-  if (!secret_password_clear_finish (result, &error) && error != NULL)
-    g_task_return_error (task, translate_error (error));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
 void
 kt_session_store_clear_async (KtSessionStore      *self,
                               GCancellable        *cancellable,
@@ -429,19 +422,6 @@ kt_session_store_clear_async (KtSessionStore      *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kt_session_store_clear_async);
   write_session (g_steal_pointer (&task));
-}
-
-/* Removes the environment's session; a save then stores the new one. */
-static void
-write_session (GTask *task)
-{
-  KtSessionStore *self = g_task_get_source_object (task);
-  g_autoptr(GHashTable) attributes = lookup_attributes (self);
-
-  secret_password_clearv (&session_schema, attributes, g_task_get_cancellable (task),
-                          g_task_get_source_tag (task) == kt_session_store_save_async
-                            ? on_cleared_before_save : on_cleared,
-                          task);
 }
 
 gboolean

@@ -18,8 +18,6 @@ struct _KtCaller
 {
   GObject       parent_instance;
 
-  char         *sender;
-  guint32       pid;
   KtCallerKind  kind;
   char         *id;
   char         *name;
@@ -33,7 +31,6 @@ kt_caller_finalize (GObject *object)
 {
   KtCaller *self = KT_CALLER (object);
 
-  g_free (self->sender);
   g_free (self->id);
   g_free (self->name);
   g_free (self->detail);
@@ -132,7 +129,6 @@ kt_caller_new (KtCallerKind  kind,
   g_return_val_if_fail (id != NULL && name != NULL && detail != NULL, NULL);
 
   self = g_object_new (KT_TYPE_CALLER, NULL);
-  self->sender = g_strdup ("");
   self->kind = kind;
   self->id = g_strdup (id);
   self->name = g_strdup (name);
@@ -150,9 +146,6 @@ kt_caller_new_for_process (const char  *sender,
   g_autofree char *app_id = NULL;
 
   g_return_val_if_fail (sender != NULL, NULL);
-
-  self->sender = g_strdup (sender);
-  self->pid = pid;
 
   if (pid == 0)
     {
@@ -274,20 +267,6 @@ kt_caller_identify_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-const char *
-kt_caller_get_sender (KtCaller *self)
-{
-  g_return_val_if_fail (KT_IS_CALLER (self), NULL);
-  return self->sender;
-}
-
-guint32
-kt_caller_get_pid (KtCaller *self)
-{
-  g_return_val_if_fail (KT_IS_CALLER (self), 0);
-  return self->pid;
 }
 
 KtCallerKind

@@ -52,8 +52,6 @@ KtCaller     *kt_caller_new_for_process (const char          *sender,
                                          guint32              pid,
                                          GError             **error);
 
-const char   *kt_caller_get_sender      (KtCaller            *self);
-guint32       kt_caller_get_pid         (KtCaller            *self);
 KtCallerKind  kt_caller_get_kind        (KtCaller            *self);
 /* What a remembered answer is kept under: the Flatpak app id, or the executable's path. */
 const char   *kt_caller_get_id          (KtCaller            *self);

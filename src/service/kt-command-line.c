@@ -18,7 +18,6 @@
 #define KT_BUS_NAME "io.github.keyturn.Keyturn"
 #define KT_OBJECT_PATH "/io/github/keyturn/Keyturn"
 #define KT_SESSION_INTERFACE "io.github.keyturn.Keyturn.Session1"
-#define KT_REQUEST_INTERFACE "io.github.keyturn.Keyturn.Request1"
 /* Long enough for Keyturn to start by D-Bus activation and answer with its Request. */
 #define KT_CALL_TIMEOUT_MS 60000
 
@@ -89,7 +88,7 @@ on_interrupt (gpointer user_data)
   Client *client = user_data;
 
   if (client->path != NULL)
-    g_dbus_connection_call_sync (client->bus, KT_BUS_NAME, client->path, KT_REQUEST_INTERFACE,
+    g_dbus_connection_call_sync (client->bus, KT_BUS_NAME, client->path, KT_SERVICE_REQUEST_INTERFACE,
                                  "Close", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
   g_printerr ("keyturn: %s\n", _("Cancelled."));
   client->status = EXIT_DECLINED;
@@ -142,7 +141,7 @@ call_service (const char *scope,
    * once is not missed. The answer is sent to this connection alone, so no match rule. */
   client.path = kt_service_request_path_for (g_dbus_connection_get_unique_name (client.bus),
                                              token);
-  subscription = g_dbus_connection_signal_subscribe (client.bus, NULL, KT_REQUEST_INTERFACE,
+  subscription = g_dbus_connection_signal_subscribe (client.bus, NULL, KT_SERVICE_REQUEST_INTERFACE,
                                                      "Response", client.path, NULL,
                                                      G_DBUS_SIGNAL_FLAGS_NO_MATCH_RULE,
                                                      on_response, &client, NULL);

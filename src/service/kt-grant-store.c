@@ -43,6 +43,9 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+/* The permissions of an allowed app, as Keyturn writes them. */
+static const char * const allowed_permissions[] = { ALLOWED_PERMISSION, NULL };
+
 static GHashTable *
 new_set (void)
 {
@@ -293,6 +296,22 @@ subscribe_to_store (KtGrantStore *self)
                                         G_DBUS_SIGNAL_FLAGS_NONE, on_store_changed, self, NULL);
 }
 
+/* Calls @method of the permission store, which D-Bus starts if it is not running yet; @task
+ * goes to @callback with the reply. */
+static void
+call_store (KtGrantStore        *self,
+            const char          *method,
+            GVariant            *parameters,
+            const GVariantType  *reply_type,
+            GTask               *task,
+            GAsyncReadyCallback  callback)
+{
+  g_dbus_connection_call (self->bus, PERMISSION_STORE_NAME, PERMISSION_STORE_PATH,
+                          PERMISSION_STORE_IFACE, method, parameters, reply_type,
+                          G_DBUS_CALL_FLAGS_NONE, -1, g_task_get_cancellable (task), callback,
+                          task);
+}
+
 static gboolean
 is_not_found (const GError *error)
 {
@@ -339,11 +358,10 @@ static GHashTable *
 read_settings (KtGrantStore *self)
 {
   GHashTable *set = new_set ();
-  static const char * const yes[] = { ALLOWED_PERMISSION, NULL };
   g_auto(GStrv) ids = g_settings_get_strv (self->settings, SETTINGS_KEY);
 
   for (guint i = 0; ids[i] != NULL; i++)
-    add_if_allowed (set, ids[i], yes);
+    add_if_allowed (set, ids[i], allowed_permissions);
   return set;
 }
 
@@ -480,12 +498,8 @@ kt_grant_store_load_async (KtGrantStore        *self,
     }
 
   subscribe_to_store (self);
-  /* Starts the permission store if it is not running yet. */
-  g_dbus_connection_call (self->bus, PERMISSION_STORE_NAME, PERMISSION_STORE_PATH,
-                          PERMISSION_STORE_IFACE, "Lookup",
-                          g_variant_new ("(ss)", KT_GRANT_STORE_TABLE, KT_GRANT_STORE_ID),
-                          G_VARIANT_TYPE ("(a{sas}v)"), G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
-                          on_looked_up, g_steal_pointer (&task));
+  call_store (self, "Lookup", g_variant_new ("(ss)", KT_GRANT_STORE_TABLE, KT_GRANT_STORE_ID),
+              G_VARIANT_TYPE ("(a{sas}v)"), g_steal_pointer (&task), on_looked_up);
 }
 
 gboolean
@@ -597,7 +611,6 @@ change_async (KtGrantStore        *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  static const char * const yes[] = { ALLOWED_PERMISSION, NULL };
   Change *change;
   const char *method;
   GVariant *parameters;
@@ -635,17 +648,15 @@ change_async (KtGrantStore        *self,
     {
       method = "SetPermission";
       parameters = g_variant_new ("(sbss^as)", KT_GRANT_STORE_TABLE, TRUE, KT_GRANT_STORE_ID,
-                                  caller_id, yes);
+                                  caller_id, allowed_permissions);
     }
   else
     {
       method = "DeletePermission";
       parameters = g_variant_new ("(sss)", KT_GRANT_STORE_TABLE, KT_GRANT_STORE_ID, caller_id);
     }
-  g_dbus_connection_call (self->bus, PERMISSION_STORE_NAME, PERMISSION_STORE_PATH,
-                          PERMISSION_STORE_IFACE, method, parameters, G_VARIANT_TYPE_UNIT,
-                          G_DBUS_CALL_FLAGS_NONE, -1, cancellable, on_store_written,
-                          g_steal_pointer (&task));
+  call_store (self, method, parameters, G_VARIANT_TYPE_UNIT, g_steal_pointer (&task),
+              on_store_written);
 }
 
 void

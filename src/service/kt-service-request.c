@@ -11,7 +11,6 @@
 
 #include "kt-dbus-generated.h"
 
-#define KT_REQUEST_INTERFACE "io.github.keyturn.Keyturn.Request1"
 #define KT_REQUEST_PATH_PREFIX "/io/github/keyturn/Keyturn/request/"
 
 struct _KtServiceRequest
@@ -149,32 +148,11 @@ kt_service_request_new (GDBusConnection  *bus,
   return g_steal_pointer (&self);
 }
 
-const char *
-kt_service_request_get_sender (KtServiceRequest *self)
-{
-  g_return_val_if_fail (KT_IS_SERVICE_REQUEST (self), NULL);
-  return self->sender;
-}
-
-const char *
-kt_service_request_get_path (KtServiceRequest *self)
-{
-  g_return_val_if_fail (KT_IS_SERVICE_REQUEST (self), NULL);
-  return self->path;
-}
-
 GCancellable *
 kt_service_request_get_cancellable (KtServiceRequest *self)
 {
   g_return_val_if_fail (KT_IS_SERVICE_REQUEST (self), NULL);
   return self->cancellable;
-}
-
-gboolean
-kt_service_request_get_answered (KtServiceRequest *self)
-{
-  g_return_val_if_fail (KT_IS_SERVICE_REQUEST (self), TRUE);
-  return self->answered;
 }
 
 void
@@ -197,7 +175,7 @@ kt_service_request_respond (KtServiceRequest *self,
 
   /* To the caller alone: a signal without a destination would reach every connection that
    * listens for it, token and all. */
-  if (!g_dbus_connection_emit_signal (self->bus, self->sender, self->path, KT_REQUEST_INTERFACE,
+  if (!g_dbus_connection_emit_signal (self->bus, self->sender, self->path, KT_SERVICE_REQUEST_INTERFACE,
                                       "Response",
                                       g_variant_new ("(u@a{sv})", (guint32) response, owned),
                                       &error))

@@ -25,6 +25,9 @@ typedef enum {
   KT_RESPONSE_OTHER = 2,
 } KtResponse;
 
+/* The D-Bus interface of a Request: its Response signal, its Close method. */
+#define KT_SERVICE_REQUEST_INTERFACE "io.github.keyturn.Keyturn.Request1"
+
 #define KT_TYPE_SERVICE_REQUEST (kt_service_request_get_type ())
 
 G_DECLARE_FINAL_TYPE (KtServiceRequest, kt_service_request, KT, SERVICE_REQUEST, GObject)
@@ -40,11 +43,8 @@ KtServiceRequest *kt_service_request_new         (GDBusConnection   *bus,
                                                   const char        *path,
                                                   GError           **error);
 
-const char       *kt_service_request_get_sender  (KtServiceRequest  *self);
-const char       *kt_service_request_get_path    (KtServiceRequest  *self);
 /* Cancelled when the request is withdrawn: closed by its caller, or its caller gone. */
 GCancellable     *kt_service_request_get_cancellable (KtServiceRequest *self);
-gboolean          kt_service_request_get_answered (KtServiceRequest *self);
 
 /* Sends the Response (@results, floating or not, may be NULL) to the caller and takes the
  * request off the bus; does nothing once answered or withdrawn. */

@@ -116,6 +116,18 @@ fail_call (Call       *call,
   finish_call (call);
 }
 
+/* Answers @call with @results, which hold @token: the copies inside the message are GLib's,
+ * @token is ours to wipe. */
+static void
+succeed_call (Call         *call,
+              GVariantDict *results,
+              char         *token)
+{
+  kt_service_request_respond (call->request, KT_RESPONSE_SUCCESS, g_variant_dict_end (results));
+  kt_secret_free (token);
+  finish_call (call);
+}
+
 /* The answers that end a call without a prompt's result. */
 static void
 fail_not_signed_in (Call *call)
@@ -186,10 +198,7 @@ answer_session (Call *call)
   g_variant_dict_insert (&results, "environment_id", "s", self->environment_id);
   g_variant_dict_insert (&results, "base_url", "s", self->base_url);
   g_debug ("Handing the session to %s (%s)", kt_caller_get_id (call->caller), call->sender);
-  kt_service_request_respond (call->request, KT_RESPONSE_SUCCESS, g_variant_dict_end (&results));
-  /* The copies inside the message are GLib's; this one is ours to wipe. */
-  kt_secret_free (token);
-  finish_call (call);
+  succeed_call (call, &results, token);
 }
 
 static void
@@ -273,9 +282,7 @@ on_step_up_prompted (GObject      *source,
   g_variant_dict_insert (&results, "expires_at", "x", expires_at);
   g_variant_dict_insert (&results, "scope", "s", call->scope);
   g_debug ("Stepped up %s for %s", call->scope, kt_caller_get_id (call->caller));
-  kt_service_request_respond (call->request, KT_RESPONSE_SUCCESS, g_variant_dict_end (&results));
-  kt_secret_free (token);
-  finish_call (call);
+  succeed_call (call, &results, token);
 }
 
 static void
