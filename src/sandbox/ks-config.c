@@ -7,6 +7,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ks-json-strings.h"
+
 G_DEFINE_QUARK (ks-config-error-quark, ks_config_error)
 
 static const struct {
@@ -306,31 +308,14 @@ read_section (JsonObject          *object,
 /* A list of strings; *@out is NULL when @key is absent, and FALSE (with no error set) means the
  * value is not such a list, which the caller words. */
 static gboolean
-read_string_list (JsonObject   *object,
-                  const char   *key,
-                  GStrv        *out)
+read_string_list (JsonObject *object,
+                  const char *key,
+                  GStrv      *out)
 {
   JsonNode *node = json_object_get_member (object, key);
-  g_autoptr(GStrvBuilder) builder = NULL;
-  JsonArray *array;
 
-  *out = NULL;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return FALSE;
-  array = json_node_get_array (node);
-  builder = g_strv_builder_new ();
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *item = json_array_get_element (array, i);
-
-      if (!holds_type (item, G_TYPE_STRING))
-        return FALSE;
-      g_strv_builder_add (builder, json_node_get_string (item));
-    }
-  *out = g_strv_builder_end (builder);
-  return TRUE;
+  *out = node != NULL ? ks_json_dup_strings (node) : NULL;
+  return node == NULL || *out != NULL;
 }
 
 static gboolean
