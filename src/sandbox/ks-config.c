@@ -149,103 +149,21 @@ holds_type (JsonNode *node,
   return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
 }
 
+/* The error for a value of the wrong kind: "@where.@key must be @what". */
 static gboolean
-is_non_empty_string (JsonNode *node)
+must_be (const char  *where,
+         const char  *key,
+         const char  *what,
+         GError     **error)
 {
-  return holds_type (node, G_TYPE_STRING) && *json_node_get_string (node) != '\0';
+  g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+               "%s.%s must be %s", where, key, what);
+  return FALSE;
 }
 
-static gboolean
-is_boolean (JsonNode *node)
-{
-  return holds_type (node, G_TYPE_BOOLEAN);
-}
-
-/* A whole number from 1 to @max. */
-static gboolean
-is_bounded (JsonNode *node,
-            gint64    max)
-{
-  return holds_type (node, G_TYPE_INT64)
-         && json_node_get_int (node) >= 1 && json_node_get_int (node) <= max;
-}
-
-static gboolean
-is_seconds (JsonNode *node)
-{
-  return is_bounded (node, 366 * 24 * 60 * 60);
-}
-
-static gboolean
-is_count (JsonNode *node)
-{
-  return is_bounded (node, 1000000);
-}
-
-static gboolean
-is_object (JsonNode *node)
-{
-  return JSON_NODE_HOLDS_OBJECT (node);
-}
-
-static void
-keep_string (JsonNode *node,
-             gpointer  out)
-{
-  char **string = out;
-
-  g_free (*string);
-  *string = json_node_dup_string (node);
-}
-
-static void
-keep_boolean (JsonNode *node,
-              gpointer  out)
-{
-  *(gboolean *) out = json_node_get_boolean (node);
-}
-
-static void
-keep_int (JsonNode *node,
-          gpointer  out)
-{
-  *(gint64 *) out = json_node_get_int (node);
-}
-
-static void
-keep_object (JsonNode *node,
-             gpointer  out)
-{
-  *(JsonObject **) out = json_node_get_object (node);
-}
-
-/* Every value in the file is read here: when @key is in @object, @keep stores its value in @out
- * if @fits takes it, and an error says what it must be if not. An absent key leaves @out as it
- * is. The typed readers below are what the parsers call. */
-static gboolean
-read_value (JsonObject   *object,
-            const char   *where,
-            const char   *key,
-            gboolean    (*fits) (JsonNode *node),
-            const char   *must_be,
-            void        (*keep) (JsonNode *node, gpointer out),
-            gpointer      out,
-            GError      **error)
-{
-  JsonNode *node = json_object_get_member (object, key);
-
-  if (node == NULL)
-    return TRUE;
-  if (!fits (node))
-    {
-      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.%s must be %s", where, key, must_be);
-      return FALSE;
-    }
-  keep (node, out);
-  return TRUE;
-}
-
+/* Every value in the file is read through the readers below: when @key is in @object, its value
+ * goes to @out if it is of the reader's kind, and an error says what it must be if not. An absent
+ * key leaves @out as it is. */
 static gboolean
 read_string (JsonObject  *object,
              const char  *where,
@@ -253,8 +171,15 @@ read_string (JsonObject  *object,
              char       **out,
              GError     **error)
 {
-  return read_value (object, where, key, is_non_empty_string, "a non-empty string", keep_string,
-                     out, error);
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL)
+    return TRUE;
+  if (!holds_type (node, G_TYPE_STRING) || *json_node_get_string (node) == '\0')
+    return must_be (where, key, "a non-empty string", error);
+  g_free (*out);
+  *out = json_node_dup_string (node);
+  return TRUE;
 }
 
 static gboolean
@@ -264,7 +189,35 @@ read_boolean (JsonObject  *object,
               gboolean    *out,
               GError     **error)
 {
-  return read_value (object, where, key, is_boolean, "true or false", keep_boolean, out, error);
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL)
+    return TRUE;
+  if (!holds_type (node, G_TYPE_BOOLEAN))
+    return must_be (where, key, "true or false", error);
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/* A whole number from 1 to @max; @what words that for the error. */
+static gboolean
+read_bounded (JsonObject  *object,
+              const char  *where,
+              const char  *key,
+              gint64       max,
+              const char  *what,
+              gint64      *out,
+              GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL)
+    return TRUE;
+  if (!holds_type (node, G_TYPE_INT64)
+      || json_node_get_int (node) < 1 || json_node_get_int (node) > max)
+    return must_be (where, key, what, error);
+  *out = json_node_get_int (node);
+  return TRUE;
 }
 
 static gboolean
@@ -274,8 +227,8 @@ read_seconds (JsonObject  *object,
               gint64      *out,
               GError     **error)
 {
-  return read_value (object, where, key, is_seconds,
-                     "a whole number of seconds between 1 and a year", keep_int, out, error);
+  return read_bounded (object, where, key, 366 * 24 * 60 * 60,
+                       "a whole number of seconds between 1 and a year", out, error);
 }
 
 static gboolean
@@ -285,8 +238,8 @@ read_count (JsonObject  *object,
             gint64      *out,
             GError     **error)
 {
-  return read_value (object, where, key, is_count, "a whole number between 1 and 1000000",
-                     keep_int, out, error);
+  return read_bounded (object, where, key, 1000000, "a whole number between 1 and 1000000", out,
+                       error);
 }
 
 /* An object of settings with no keys but @allowed (an error names it as @section); *@out is NULL
@@ -300,9 +253,15 @@ read_section (JsonObject          *object,
               JsonObject         **out,
               GError             **error)
 {
+  JsonNode *node = json_object_get_member (object, key);
+
   *out = NULL;
-  return read_value (object, where, key, is_object, "an object", keep_object, out, error)
-         && (*out == NULL || check_keys (*out, section, allowed, error));
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return must_be (where, key, "an object", error);
+  *out = json_node_get_object (node);
+  return check_keys (*out, section, allowed, error);
 }
 
 /* A list of strings; *@out is NULL when @key is absent, and FALSE (with no error set) means the
