@@ -134,18 +134,19 @@ connection_worker (gpointer data)
     }
 }
 
-static gpointer
-control_thread (gpointer data)
+/* One line from the other end of a control connection, whose requests and answers are a line
+ * each: reads into @buf until a newline, the end of the stream or @size - 1 bytes, and ends it
+ * with a NUL. Answers the number of bytes read. */
+static gsize
+read_line (int    fd,
+           char  *buf,
+           gsize  size)
 {
-  int fd = GPOINTER_TO_INT (data);
-  char line[64] = "";
   gsize got = 0;
-  guint64 wait_ms = DEFAULT_TOUCH_WAIT_MS;
-  const char *reply;
 
-  while (got < sizeof line - 1 && memchr (line, '\n', got) == NULL)
+  while (got < size - 1 && memchr (buf, '\n', got) == NULL)
     {
-      ssize_t n = read (fd, line + got, sizeof line - 1 - got);
+      ssize_t n = read (fd, buf + got, size - 1 - got);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -153,7 +154,19 @@ control_thread (gpointer data)
         break;
       got += (gsize) n;
     }
-  line[got] = '\0';
+  buf[got] = '\0';
+  return got;
+}
+
+static gpointer
+control_thread (gpointer data)
+{
+  int fd = GPOINTER_TO_INT (data);
+  char line[64];
+  guint64 wait_ms = DEFAULT_TOUCH_WAIT_MS;
+  const char *reply;
+
+  read_line (fd, line, sizeof line);
   g_strchomp (line);
 
   if (g_str_has_prefix (line, "touch") && (line[5] == '\0' || line[5] == ' '))
@@ -205,8 +218,8 @@ run_touch (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   int wait_ms = DEFAULT_TOUCH_WAIT_MS;
-  char request[64], reply[64] = "";
-  gsize got = 0;
+  char request[64], reply[64];
+  gsize got;
   int fd;
   GOptionEntry entries[] = {
     { "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path, "The key's socket", "PATH" },
@@ -246,18 +259,8 @@ run_touch (int    argc,
       close (fd);
       return 1;
     }
-  while (got < sizeof reply - 1)
-    {
-      ssize_t n = read (fd, reply + got, sizeof reply - 1 - got);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      got += (gsize) n;
-    }
+  got = read_line (fd, reply, sizeof reply);
   close (fd);
-  reply[got] = '\0';
   if (g_str_equal (reply, "touched\n"))
     return 0;
   g_printerr ("keyturn-virtual-key touch: %s", got > 0 ? reply : "no answer\n");
