@@ -199,49 +199,6 @@ read_boolean (JsonObject  *object,
   return TRUE;
 }
 
-/* A whole number from 1 to @max; @what words that for the error. */
-static gboolean
-read_bounded (JsonObject  *object,
-              const char  *where,
-              const char  *key,
-              gint64       max,
-              const char  *what,
-              gint64      *out,
-              GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, key);
-
-  if (node == NULL)
-    return TRUE;
-  if (!holds_type (node, G_TYPE_INT64)
-      || json_node_get_int (node) < 1 || json_node_get_int (node) > max)
-    return must_be (where, key, what, error);
-  *out = json_node_get_int (node);
-  return TRUE;
-}
-
-static gboolean
-read_seconds (JsonObject  *object,
-              const char  *where,
-              const char  *key,
-              gint64      *out,
-              GError     **error)
-{
-  return read_bounded (object, where, key, 366 * 24 * 60 * 60,
-                       "a whole number of seconds between 1 and a year", out, error);
-}
-
-static gboolean
-read_count (JsonObject  *object,
-            const char  *where,
-            const char  *key,
-            gint64      *out,
-            GError     **error)
-{
-  return read_bounded (object, where, key, 1000000, "a whole number between 1 and 1000000", out,
-                       error);
-}
-
 /* An object of settings with no keys but @allowed (an error names it as @section); *@out is NULL
  * when @key is absent. */
 static gboolean
@@ -262,6 +219,78 @@ read_section (JsonObject          *object,
     return must_be (where, key, "an object", error);
   *out = json_node_get_object (node);
   return check_keys (*out, section, allowed, error);
+}
+
+/* A setting that is a whole number, and the field of the environment it sets. */
+typedef struct {
+  const char *key;
+  gint64     *out;
+} NumberSetting;
+
+/* The section @key of @object, when it is there: no keys but the @settings', each a whole number
+ * from 1 to @max, which @what words for an error. */
+static gboolean
+read_numbers (JsonObject          *object,
+              const char          *where,
+              const char          *key,
+              const NumberSetting *settings,
+              guint                n_settings,
+              gint64               max,
+              const char          *what,
+              GError             **error)
+{
+  g_autofree char *section_where = g_strdup_printf ("%s.%s", where, key);
+  g_autoptr(GPtrArray) allowed = g_ptr_array_new ();
+  JsonObject *section;
+
+  for (guint i = 0; i < n_settings; i++)
+    g_ptr_array_add (allowed, (gpointer) settings[i].key);
+  g_ptr_array_add (allowed, NULL);
+  if (!read_section (object, where, key, section_where, (const char * const *) allowed->pdata,
+                     &section, error))
+    return FALSE;
+
+  for (guint i = 0; section != NULL && i < n_settings; i++)
+    {
+      JsonNode *node = json_object_get_member (section, settings[i].key);
+
+      if (node == NULL)
+        continue;
+      if (!holds_type (node, G_TYPE_INT64)
+          || json_node_get_int (node) < 1 || json_node_get_int (node) > max)
+        return must_be (section_where, settings[i].key, what, error);
+      *settings[i].out = json_node_get_int (node);
+    }
+  return TRUE;
+}
+
+/* The environment's "lifetimes" (in seconds, up to a year) and "limits". */
+static gboolean
+read_lifetimes_and_limits (JsonObject     *object,
+                           const char     *where,
+                           KsEnvironment  *env,
+                           GError        **error)
+{
+  const NumberSetting lifetimes[] = {
+    { "accessToken", &env->access_token_lifetime },
+    { "session", &env->session_lifetime },
+    { "emailCode", &env->email_code_lifetime },
+    { "emailRetry", &env->email_retry_interval },
+    { "challenge", &env->challenge_lifetime },
+    { "mfaToken", &env->mfa_token_lifetime },
+    { "elevatedSingleUse", &env->elevated_single_use_lifetime },
+    { "elevatedTimeBound", &env->elevated_time_bound_lifetime },
+  };
+  const NumberSetting limits[] = {
+    { "emailCodeGuessesPerVerification", &env->email_guesses_per_verification },
+    { "emailCodeGuessesPerAddressPerHour", &env->email_guesses_per_address_hour },
+    { "emailCodesPerMinute", &env->email_codes_per_minute },
+  };
+
+  return read_numbers (object, where, "lifetimes", lifetimes, G_N_ELEMENTS (lifetimes),
+                       366 * 24 * 60 * 60, "a whole number of seconds between 1 and a year", error)
+         && read_numbers (object, where, "limits", limits, G_N_ELEMENTS (limits), 1000000,
+                          "a whole number between 1 and 1000000", error);
 }
 
 /* A list of strings; *@out is NULL when @key is absent, and FALSE (with no error set) means the
@@ -348,26 +377,16 @@ parse_environment (JsonNode  *node,
     "id", "displayName", "rp", "origin", "mfa", "lifetimes", "limits", "minApiVersion",
     "sessions", "stepUp", "requireDeviceSignature", NULL
   };
-  static const char * const limit_keys[] = {
-    "emailCodeGuessesPerVerification", "emailCodeGuessesPerAddressPerHour",
-    "emailCodesPerMinute", NULL
-  };
   static const char * const mfa_keys[] = {
     "required", "userVerification", "attestation", "mfaTokenRequiredFor", NULL
   };
   static const char * const step_up_keys[] = { "singleUseScopes", NULL };
   static const char * const rp_keys[] = { "id", "name", NULL };
-  static const char * const lifetime_keys[] = {
-    "accessToken", "session", "emailCode", "emailRetry", "challenge", "mfaToken",
-    "elevatedSingleUse", "elevatedTimeBound", NULL
-  };
   g_autofree char *where = g_strdup_printf ("environments[%u]", index);
   g_autofree char *rp_where = g_strdup_printf ("environments[%u].rp", index);
   g_autofree char *mfa_where = g_strdup_printf ("environments[%u].mfa", index);
-  g_autofree char *life_where = g_strdup_printf ("environments[%u].lifetimes", index);
-  g_autofree char *limits_where = g_strdup_printf ("environments[%u].limits", index);
   KsEnvironment *env;
-  JsonObject *object, *rp, *mfa, *lifetimes, *limits, *step_up;
+  JsonObject *object, *rp, *mfa, *step_up;
   g_autofree char *version = NULL;
   g_autofree char *sessions = NULL;
 
@@ -452,31 +471,7 @@ parse_environment (JsonNode  *node,
   if (mfa != NULL && !parse_mfa (mfa, mfa_where, env, error))
     goto fail;
 
-  if (!read_section (object, where, "lifetimes", life_where, lifetime_keys, &lifetimes, error))
-    goto fail;
-  if (lifetimes != NULL
-      && (!read_seconds (lifetimes, life_where, "accessToken", &env->access_token_lifetime,
-                         error)
-          || !read_seconds (lifetimes, life_where, "session", &env->session_lifetime, error)
-          || !read_seconds (lifetimes, life_where, "emailCode", &env->email_code_lifetime, error)
-          || !read_seconds (lifetimes, life_where, "emailRetry", &env->email_retry_interval, error)
-          || !read_seconds (lifetimes, life_where, "challenge", &env->challenge_lifetime, error)
-          || !read_seconds (lifetimes, life_where, "mfaToken", &env->mfa_token_lifetime, error)
-          || !read_seconds (lifetimes, life_where, "elevatedSingleUse",
-                            &env->elevated_single_use_lifetime, error)
-          || !read_seconds (lifetimes, life_where, "elevatedTimeBound",
-                            &env->elevated_time_bound_lifetime, error)))
-    goto fail;
-
-  if (!read_section (object, where, "limits", limits_where, limit_keys, &limits, error))
-    goto fail;
-  if (limits != NULL
-      && (!read_count (limits, limits_where, "emailCodeGuessesPerVerification",
-                       &env->email_guesses_per_verification, error)
-          || !read_count (limits, limits_where, "emailCodeGuessesPerAddressPerHour",
-                          &env->email_guesses_per_address_hour, error)
-          || !read_count (limits, limits_where, "emailCodesPerMinute",
-                          &env->email_codes_per_minute, error)))
+  if (!read_lifetimes_and_limits (object, where, env, error))
     goto fail;
 
   return env;
