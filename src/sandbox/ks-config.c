@@ -552,16 +552,14 @@ ks_config_load (const char  *path,
 {
   g_autofree char *data = NULL;
   gsize length = 0;
-  g_autoptr(GError) local_error = NULL;
   KsConfig *self;
 
   if (!g_file_get_contents (path, &data, &length, error))
     return NULL;
 
-  self = ks_config_load_from_data (data, length, &local_error);
+  self = ks_config_load_from_data (data, length, error);
   if (self == NULL)
-    g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                 "%s: %s", path, local_error->message);
+    g_prefix_error (error, "%s: ", path);
   return self;
 }
 
