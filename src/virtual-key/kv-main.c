@@ -280,31 +280,27 @@ choose (const char  *value,
   return -1;
 }
 
-int
-main (int    argc,
-      char **argv)
+/* Reads the command line into the key's settings and the two paths. Answers -1 when the key is
+ * to start, else the status to exit with, having said why. */
+static int
+read_options (int     argc,
+              char  **argv,
+              char  **socket_path,
+              char  **state_path)
 {
-  g_autofree char *socket_path = NULL;
-  g_autofree char *state_path = NULL;
   g_autofree char *presence = NULL;
   g_autofree char *attestation = NULL;
   g_autofree char *protocols = NULL;
-  g_autofree char *control_path = NULL;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  KvState *state;
-  gboolean created = FALSE;
   gboolean version = FALSE;
   int delay_ms = 0, touch_timeout_ms = 30000, reset_window_ms = 10000;
   int presence_index, attestation_index, protocols_index;
   const char *wrong = NULL;
-  int fd, control_fd;
-  char aaguid[40];
   GOptionEntry entries[] = {
-    { "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path,
+    { "socket", 's', 0, G_OPTION_ARG_FILENAME, socket_path,
       "Listen on this Unix socket; each connection is one opened device", "PATH" },
-    { "state", 0, 0, G_OPTION_ARG_FILENAME, &state_path,
+    { "state", 0, 0, G_OPTION_ARG_FILENAME, state_path,
       "Keep the key's credentials, PIN and identity in this file", "FILE" },
     { "presence", 0, 0, G_OPTION_ARG_STRING, &presence,
       "User presence: auto (default), deny or manual (wait for `touch`)", "MODE" },
@@ -322,9 +318,6 @@ main (int    argc,
     { NULL }
   };
 
-  if (argc > 1 && g_str_equal (argv[1], "touch"))
-    return run_touch (argc - 1, argv + 1);
-
   context = g_option_context_new ("- a software FIDO2 security key on a Unix socket");
   g_option_context_set_description (context,
     "Also: keyturn-virtual-key touch --socket PATH [--wait-ms MS]\n"
@@ -340,9 +333,7 @@ main (int    argc,
       g_print ("keyturn-virtual-key %s\n", KT_VERSION);
       return 0;
     }
-  /* The key ends with _exit (), which runs no g_autoptr: free now what is no longer needed. */
-  g_clear_pointer (&context, g_option_context_free);
-  if (socket_path == NULL || state_path == NULL)
+  if (*socket_path == NULL || *state_path == NULL)
     {
       g_printerr ("keyturn-virtual-key: --socket PATH and --state FILE are required\n");
       return 2;
@@ -371,6 +362,30 @@ main (int    argc,
   key.presence_delay_ms = (guint) delay_ms;
   key.touch_timeout_ms = (guint) touch_timeout_ms;
   key.reset_window_ms = (guint) reset_window_ms;
+  return -1;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *socket_path = NULL;
+  g_autofree char *state_path = NULL;
+  g_autofree char *control_path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  KvState *state;
+  gboolean created = FALSE;
+  int status, fd, control_fd;
+  char aaguid[40];
+
+  if (argc > 1 && g_str_equal (argv[1], "touch"))
+    return run_touch (argc - 1, argv + 1);
+  /* Its own function, so that what the options took is freed before the key starts: the key
+   * ends with _exit (), which runs no g_autoptr. */
+  status = read_options (argc, argv, &socket_path, &state_path);
+  if (status >= 0)
+    return status;
 
   state = kv_state_load (state_path, &created, &error);
   if (state == NULL)
