@@ -298,15 +298,9 @@ spend_challenge (KsRequest  *req,
   record.session_id = req->session->id;
   record.kind = (char *) kind;
   record.expires_at = expires_at;
-  if (!ks_store_spend_challenge (req->server->store, challenge, &record, &error))
-    {
-      if (g_error_matches (error, KS_STORE_ERROR, KS_STORE_ERROR_CONSTRAINT))
-        ks_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "challenge_used",
-                                "This challenge was already answered: ask for new options");
-      else
-        ks_request_reply_internal (req, error);
-      return NULL;
-    }
+  if (!ks_request_spend_once (req, challenge, &record, SOUP_STATUS_BAD_REQUEST, "challenge_used",
+                              "This challenge was already answered: ask for new options"))
+    return NULL;
   req->keep_changes = TRUE;
   return g_steal_pointer (&challenge);
 

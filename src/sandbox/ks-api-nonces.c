@@ -92,14 +92,10 @@ spend_nonce (KsRequest  *req,
       ks_request_reply_internal (req, error);
       return FALSE;
     }
-  if (!ks_store_spend_challenge (store, key, &record, &error))
+  if (!ks_request_spend_once (req, key, &record, SOUP_STATUS_FORBIDDEN, "device_nonce_used",
+                              "This nonce was already used; get a new one from /nonces"))
     {
       ks_store_rollback (store);
-      if (g_error_matches (error, KS_STORE_ERROR, KS_STORE_ERROR_CONSTRAINT))
-        ks_request_reply_error (req, SOUP_STATUS_FORBIDDEN, "device_nonce_used",
-                                "This nonce was already used; get a new one from /nonces");
-      else
-        ks_request_reply_internal (req, error);
       return FALSE;
     }
   if (!ks_store_commit (store, &error))

@@ -6,6 +6,7 @@
  */
 #include "ks-server-private.h"
 
+#include "ks-json-strings.h"
 #include "ks-log.h"
 
 /* The scopes a client may ask for here: sdk-api-core's TokenScope values that a passkey account
@@ -55,27 +56,19 @@ ks_step_up_read_scopes (KsRequest   *req,
                         GStrv       *out)
 {
   JsonNode *node = json_object_get_member (req->body, "requestedScopes");
-  g_autoptr(GStrvBuilder) scopes = g_strv_builder_new ();
-  JsonArray *array;
+  g_auto(GStrv) scopes = NULL;
 
   *out = NULL;
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
+  /* The body's 64 KiB bound how many strings are copied before the count is checked. */
+  scopes = ks_json_dup_strings (node);
+  if (scopes == NULL || scopes[0] == NULL || g_strv_length (scopes) > 8)
     goto bad;
-  array = json_node_get_array (node);
-  if (json_array_get_length (array) == 0 || json_array_get_length (array) > 8)
-    goto bad;
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *scope = json_array_get_element (array, i);
-
-      if (!JSON_NODE_HOLDS_VALUE (scope) || json_node_get_value_type (scope) != G_TYPE_STRING
-          || !g_strv_contains (known_scopes, json_node_get_string (scope)))
-        goto bad;
-      g_strv_builder_add (scopes, json_node_get_string (scope));
-    }
-  *out = g_strv_builder_end (scopes);
+  for (guint i = 0; scopes[i] != NULL; i++)
+    if (!g_strv_contains (known_scopes, scopes[i]))
+      goto bad;
+  *out = g_steal_pointer (&scopes);
   return TRUE;
 
 bad:

@@ -7,6 +7,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ks-json-strings.h"
+
 G_DEFINE_QUARK (ks-config-error-quark, ks_config_error)
 
 static const struct {
@@ -147,103 +149,21 @@ holds_type (JsonNode *node,
   return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
 }
 
+/* The error for a value of the wrong kind: "@where.@key must be @what". */
 static gboolean
-is_non_empty_string (JsonNode *node)
+must_be (const char  *where,
+         const char  *key,
+         const char  *what,
+         GError     **error)
 {
-  return holds_type (node, G_TYPE_STRING) && *json_node_get_string (node) != '\0';
+  g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
+               "%s.%s must be %s", where, key, what);
+  return FALSE;
 }
 
-static gboolean
-is_boolean (JsonNode *node)
-{
-  return holds_type (node, G_TYPE_BOOLEAN);
-}
-
-/* A whole number from 1 to @max. */
-static gboolean
-is_bounded (JsonNode *node,
-            gint64    max)
-{
-  return holds_type (node, G_TYPE_INT64)
-         && json_node_get_int (node) >= 1 && json_node_get_int (node) <= max;
-}
-
-static gboolean
-is_seconds (JsonNode *node)
-{
-  return is_bounded (node, 366 * 24 * 60 * 60);
-}
-
-static gboolean
-is_count (JsonNode *node)
-{
-  return is_bounded (node, 1000000);
-}
-
-static gboolean
-is_object (JsonNode *node)
-{
-  return JSON_NODE_HOLDS_OBJECT (node);
-}
-
-static void
-keep_string (JsonNode *node,
-             gpointer  out)
-{
-  char **string = out;
-
-  g_free (*string);
-  *string = json_node_dup_string (node);
-}
-
-static void
-keep_boolean (JsonNode *node,
-              gpointer  out)
-{
-  *(gboolean *) out = json_node_get_boolean (node);
-}
-
-static void
-keep_int (JsonNode *node,
-          gpointer  out)
-{
-  *(gint64 *) out = json_node_get_int (node);
-}
-
-static void
-keep_object (JsonNode *node,
-             gpointer  out)
-{
-  *(JsonObject **) out = json_node_get_object (node);
-}
-
-/* Every value in the file is read here: when @key is in @object, @keep stores its value in @out
- * if @fits takes it, and an error says what it must be if not. An absent key leaves @out as it
- * is. The typed readers below are what the parsers call. */
-static gboolean
-read_value (JsonObject   *object,
-            const char   *where,
-            const char   *key,
-            gboolean    (*fits) (JsonNode *node),
-            const char   *must_be,
-            void        (*keep) (JsonNode *node, gpointer out),
-            gpointer      out,
-            GError      **error)
-{
-  JsonNode *node = json_object_get_member (object, key);
-
-  if (node == NULL)
-    return TRUE;
-  if (!fits (node))
-    {
-      g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                   "%s.%s must be %s", where, key, must_be);
-      return FALSE;
-    }
-  keep (node, out);
-  return TRUE;
-}
-
+/* Every value in the file is read through the readers below: when @key is in @object, its value
+ * goes to @out if it is of the reader's kind, and an error says what it must be if not. An absent
+ * key leaves @out as it is. */
 static gboolean
 read_string (JsonObject  *object,
              const char  *where,
@@ -251,8 +171,15 @@ read_string (JsonObject  *object,
              char       **out,
              GError     **error)
 {
-  return read_value (object, where, key, is_non_empty_string, "a non-empty string", keep_string,
-                     out, error);
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL)
+    return TRUE;
+  if (!holds_type (node, G_TYPE_STRING) || *json_node_get_string (node) == '\0')
+    return must_be (where, key, "a non-empty string", error);
+  g_free (*out);
+  *out = json_node_dup_string (node);
+  return TRUE;
 }
 
 static gboolean
@@ -262,29 +189,14 @@ read_boolean (JsonObject  *object,
               gboolean    *out,
               GError     **error)
 {
-  return read_value (object, where, key, is_boolean, "true or false", keep_boolean, out, error);
-}
+  JsonNode *node = json_object_get_member (object, key);
 
-static gboolean
-read_seconds (JsonObject  *object,
-              const char  *where,
-              const char  *key,
-              gint64      *out,
-              GError     **error)
-{
-  return read_value (object, where, key, is_seconds,
-                     "a whole number of seconds between 1 and a year", keep_int, out, error);
-}
-
-static gboolean
-read_count (JsonObject  *object,
-            const char  *where,
-            const char  *key,
-            gint64      *out,
-            GError     **error)
-{
-  return read_value (object, where, key, is_count, "a whole number between 1 and 1000000",
-                     keep_int, out, error);
+  if (node == NULL)
+    return TRUE;
+  if (!holds_type (node, G_TYPE_BOOLEAN))
+    return must_be (where, key, "true or false", error);
+  *out = json_node_get_boolean (node);
+  return TRUE;
 }
 
 /* An object of settings with no keys but @allowed (an error names it as @section); *@out is NULL
@@ -298,39 +210,100 @@ read_section (JsonObject          *object,
               JsonObject         **out,
               GError             **error)
 {
+  JsonNode *node = json_object_get_member (object, key);
+
   *out = NULL;
-  return read_value (object, where, key, is_object, "an object", keep_object, out, error)
-         && (*out == NULL || check_keys (*out, section, allowed, error));
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return must_be (where, key, "an object", error);
+  *out = json_node_get_object (node);
+  return check_keys (*out, section, allowed, error);
+}
+
+/* A setting that is a whole number, and the field of the environment it sets. */
+typedef struct {
+  const char *key;
+  gint64     *out;
+} NumberSetting;
+
+/* The section @key of @object, when it is there: no keys but the @settings', each a whole number
+ * from 1 to @max, which @what words for an error. */
+static gboolean
+read_numbers (JsonObject          *object,
+              const char          *where,
+              const char          *key,
+              const NumberSetting *settings,
+              guint                n_settings,
+              gint64               max,
+              const char          *what,
+              GError             **error)
+{
+  g_autofree char *section_where = g_strdup_printf ("%s.%s", where, key);
+  g_autoptr(GPtrArray) allowed = g_ptr_array_new ();
+  JsonObject *section;
+
+  for (guint i = 0; i < n_settings; i++)
+    g_ptr_array_add (allowed, (gpointer) settings[i].key);
+  g_ptr_array_add (allowed, NULL);
+  if (!read_section (object, where, key, section_where, (const char * const *) allowed->pdata,
+                     &section, error))
+    return FALSE;
+
+  for (guint i = 0; section != NULL && i < n_settings; i++)
+    {
+      JsonNode *node = json_object_get_member (section, settings[i].key);
+
+      if (node == NULL)
+        continue;
+      if (!holds_type (node, G_TYPE_INT64)
+          || json_node_get_int (node) < 1 || json_node_get_int (node) > max)
+        return must_be (section_where, settings[i].key, what, error);
+      *settings[i].out = json_node_get_int (node);
+    }
+  return TRUE;
+}
+
+/* The environment's "lifetimes" (in seconds, up to a year) and "limits". */
+static gboolean
+read_lifetimes_and_limits (JsonObject     *object,
+                           const char     *where,
+                           KsEnvironment  *env,
+                           GError        **error)
+{
+  const NumberSetting lifetimes[] = {
+    { "accessToken", &env->access_token_lifetime },
+    { "session", &env->session_lifetime },
+    { "emailCode", &env->email_code_lifetime },
+    { "emailRetry", &env->email_retry_interval },
+    { "challenge", &env->challenge_lifetime },
+    { "mfaToken", &env->mfa_token_lifetime },
+    { "elevatedSingleUse", &env->elevated_single_use_lifetime },
+    { "elevatedTimeBound", &env->elevated_time_bound_lifetime },
+  };
+  const NumberSetting limits[] = {
+    { "emailCodeGuessesPerVerification", &env->email_guesses_per_verification },
+    { "emailCodeGuessesPerAddressPerHour", &env->email_guesses_per_address_hour },
+    { "emailCodesPerMinute", &env->email_codes_per_minute },
+  };
+
+  return read_numbers (object, where, "lifetimes", lifetimes, G_N_ELEMENTS (lifetimes),
+                       366 * 24 * 60 * 60, "a whole number of seconds between 1 and a year", error)
+         && read_numbers (object, where, "limits", limits, G_N_ELEMENTS (limits), 1000000,
+                          "a whole number between 1 and 1000000", error);
 }
 
 /* A list of strings; *@out is NULL when @key is absent, and FALSE (with no error set) means the
  * value is not such a list, which the caller words. */
 static gboolean
-read_string_list (JsonObject   *object,
-                  const char   *key,
-                  GStrv        *out)
+read_string_list (JsonObject *object,
+                  const char *key,
+                  GStrv      *out)
 {
   JsonNode *node = json_object_get_member (object, key);
-  g_autoptr(GStrvBuilder) builder = NULL;
-  JsonArray *array;
 
-  *out = NULL;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return FALSE;
-  array = json_node_get_array (node);
-  builder = g_strv_builder_new ();
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *item = json_array_get_element (array, i);
-
-      if (!holds_type (item, G_TYPE_STRING))
-        return FALSE;
-      g_strv_builder_add (builder, json_node_get_string (item));
-    }
-  *out = g_strv_builder_end (builder);
-  return TRUE;
+  *out = node != NULL ? ks_json_dup_strings (node) : NULL;
+  return node == NULL || *out != NULL;
 }
 
 static gboolean
@@ -404,26 +377,16 @@ parse_environment (JsonNode  *node,
     "id", "displayName", "rp", "origin", "mfa", "lifetimes", "limits", "minApiVersion",
     "sessions", "stepUp", "requireDeviceSignature", NULL
   };
-  static const char * const limit_keys[] = {
-    "emailCodeGuessesPerVerification", "emailCodeGuessesPerAddressPerHour",
-    "emailCodesPerMinute", NULL
-  };
   static const char * const mfa_keys[] = {
     "required", "userVerification", "attestation", "mfaTokenRequiredFor", NULL
   };
   static const char * const step_up_keys[] = { "singleUseScopes", NULL };
   static const char * const rp_keys[] = { "id", "name", NULL };
-  static const char * const lifetime_keys[] = {
-    "accessToken", "session", "emailCode", "emailRetry", "challenge", "mfaToken",
-    "elevatedSingleUse", "elevatedTimeBound", NULL
-  };
   g_autofree char *where = g_strdup_printf ("environments[%u]", index);
   g_autofree char *rp_where = g_strdup_printf ("environments[%u].rp", index);
   g_autofree char *mfa_where = g_strdup_printf ("environments[%u].mfa", index);
-  g_autofree char *life_where = g_strdup_printf ("environments[%u].lifetimes", index);
-  g_autofree char *limits_where = g_strdup_printf ("environments[%u].limits", index);
   KsEnvironment *env;
-  JsonObject *object, *rp, *mfa, *lifetimes, *limits, *step_up;
+  JsonObject *object, *rp, *mfa, *step_up;
   g_autofree char *version = NULL;
   g_autofree char *sessions = NULL;
 
@@ -508,31 +471,7 @@ parse_environment (JsonNode  *node,
   if (mfa != NULL && !parse_mfa (mfa, mfa_where, env, error))
     goto fail;
 
-  if (!read_section (object, where, "lifetimes", life_where, lifetime_keys, &lifetimes, error))
-    goto fail;
-  if (lifetimes != NULL
-      && (!read_seconds (lifetimes, life_where, "accessToken", &env->access_token_lifetime,
-                         error)
-          || !read_seconds (lifetimes, life_where, "session", &env->session_lifetime, error)
-          || !read_seconds (lifetimes, life_where, "emailCode", &env->email_code_lifetime, error)
-          || !read_seconds (lifetimes, life_where, "emailRetry", &env->email_retry_interval, error)
-          || !read_seconds (lifetimes, life_where, "challenge", &env->challenge_lifetime, error)
-          || !read_seconds (lifetimes, life_where, "mfaToken", &env->mfa_token_lifetime, error)
-          || !read_seconds (lifetimes, life_where, "elevatedSingleUse",
-                            &env->elevated_single_use_lifetime, error)
-          || !read_seconds (lifetimes, life_where, "elevatedTimeBound",
-                            &env->elevated_time_bound_lifetime, error)))
-    goto fail;
-
-  if (!read_section (object, where, "limits", limits_where, limit_keys, &limits, error))
-    goto fail;
-  if (limits != NULL
-      && (!read_count (limits, limits_where, "emailCodeGuessesPerVerification",
-                       &env->email_guesses_per_verification, error)
-          || !read_count (limits, limits_where, "emailCodeGuessesPerAddressPerHour",
-                          &env->email_guesses_per_address_hour, error)
-          || !read_count (limits, limits_where, "emailCodesPerMinute",
-                          &env->email_codes_per_minute, error)))
+  if (!read_lifetimes_and_limits (object, where, env, error))
     goto fail;
 
   return env;
@@ -613,16 +552,14 @@ ks_config_load (const char  *path,
 {
   g_autofree char *data = NULL;
   gsize length = 0;
-  g_autoptr(GError) local_error = NULL;
   KsConfig *self;
 
   if (!g_file_get_contents (path, &data, &length, error))
     return NULL;
 
-  self = ks_config_load_from_data (data, length, &local_error);
+  self = ks_config_load_from_data (data, length, error);
   if (self == NULL)
-    g_set_error (error, KS_CONFIG_ERROR, KS_CONFIG_ERROR_INVALID,
-                 "%s: %s", path, local_error->message);
+    g_prefix_error (error, "%s: ", path);
   return self;
 }
 

@@ -358,6 +358,25 @@ ks_request_reply_verify_response (KsRequest  *req,
   return TRUE;
 }
 
+gboolean
+ks_request_spend_once (KsRequest         *req,
+                       const char        *key,
+                       const KsChallenge *record,
+                       guint              status,
+                       const char        *code,
+                       const char        *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (ks_store_spend_challenge (req->server->store, key, record, &error))
+    return TRUE;
+  if (g_error_matches (error, KS_STORE_ERROR, KS_STORE_ERROR_CONSTRAINT))
+    ks_request_reply_error (req, status, code, message);
+  else
+    ks_request_reply_internal (req, error);
+  return FALSE;
+}
+
 GBytes *
 ks_token_hash (const char *text)
 {

@@ -115,6 +115,15 @@ gboolean  ks_request_get_object          (KsRequest   *req,
 /* Step-up: when the environment guards @action, a valid x-mfa-auth-token is spent here. */
 gboolean  ks_request_require_mfa_token   (KsRequest   *req,
                                           KsAction     action);
+/* Spends @key, good for one use, as @record says (see ks_store_spend_challenge). FALSE, having
+ * answered @status with @code and @message when it was spent already, or 500, when it cannot be
+ * spent. */
+gboolean  ks_request_spend_once          (KsRequest          *req,
+                                          const char         *key,
+                                          const KsChallenge  *record,
+                                          guint               status,
+                                          const char         *code,
+                                          const char         *message);
 /* The key an MFA token, or a single-use elevated one, is stored under: the SHA-256 of @text. */
 GBytes   *ks_token_hash                  (const char  *text);
 

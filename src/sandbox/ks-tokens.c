@@ -251,14 +251,20 @@ parse_object (GBytes *bytes)
   return json_object_ref (json_node_get_object (root));
 }
 
-/* One token, one spelling: stray bits in a last base64url character are not ignored. */
-static gboolean
-is_canonical (const char *text,
-              GBytes     *decoded)
+/* A part of a token decoded, when it is written in base64url's one canonical spelling: one
+ * token, one spelling, so stray bits in a last character are not ignored. */
+static GBytes *
+decode_part (const char *text)
 {
-  g_autofree char *again = kt_base64url_encode_bytes (decoded);
+  g_autoptr(GBytes) decoded = kt_base64url_decode (text, NULL);
+  g_autofree char *again = NULL;
 
-  return g_str_equal (again, text);
+  if (decoded == NULL)
+    return NULL;
+  again = kt_base64url_encode_bytes (decoded);
+  if (!g_str_equal (again, text))
+    return NULL;
+  return g_steal_pointer (&decoded);
 }
 
 /* An absent time claim is fine; one that is not a whole number, or lies in the future beyond
@@ -277,71 +283,87 @@ time_claim_reached (JsonObject *claims,
   return json_node_get_int (node) <= now + KS_TOKEN_CLOCK_LEEWAY;
 }
 
-JsonObject *
-ks_signer_verify (KsSigner    *self,
-                  const char  *jwt,
-                  gint64       now,
-                  GError     **error)
+/* Whether @signature is this signer's RS256 signature over the first @len bytes of @jwt. */
+static gboolean
+signature_is_ours (KsSigner   *self,
+                   const char *jwt,
+                   gsize       len,
+                   GBytes     *signature)
 {
-  g_auto(GStrv) parts = NULL;
+  gsize sig_len = 0;
+  const guint8 *sig = g_bytes_get_data (signature, &sig_len);
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+  gboolean ok;
+
+  ok = EVP_MD_CTX_copy_ex (ctx, self->verify_template) == 1
+       && EVP_DigestVerify (ctx, sig, sig_len, (const guint8 *) jwt, len) == 1;
+  EVP_MD_CTX_free (ctx);
+  return ok;
+}
+
+/* The claims of @jwt when it is a well-formed token that this signer signed and that has an
+ * expiry, else NULL. Its times are checked by the caller, on every use. */
+static JsonObject *
+read_signed_claims (KsSigner   *self,
+                    const char *jwt)
+{
+  g_auto(GStrv) parts = g_strsplit (jwt, ".", 4);
   g_autoptr(GBytes) header_bytes = NULL;
   g_autoptr(GBytes) payload_bytes = NULL;
   g_autoptr(GBytes) signature = NULL;
   g_autoptr(JsonObject) header = NULL;
-  g_autoptr(JsonObject) claims = NULL;
-  EVP_MD_CTX *ctx;
-  const guint8 *sig;
-  gsize sig_len = 0;
-  gsize input_len;
-  gboolean ok;
+  JsonObject *claims;
 
-  if (jwt == NULL || strlen (jwt) > 8192)
-    goto invalid;
-
-  claims = g_hash_table_lookup (self->verified, jwt);
-  if (claims != NULL)
-    {
-      json_object_ref (claims);
-      goto check_expiry;
-    }
-  parts = g_strsplit (jwt, ".", 4);
   if (g_strv_length (parts) != 3)
-    goto invalid;
-
-  header_bytes = kt_base64url_decode (parts[0], NULL);
-  payload_bytes = kt_base64url_decode (parts[1], NULL);
-  signature = kt_base64url_decode (parts[2], NULL);
-  if (header_bytes == NULL || payload_bytes == NULL || signature == NULL
-      || !is_canonical (parts[0], header_bytes) || !is_canonical (parts[1], payload_bytes)
-      || !is_canonical (parts[2], signature))
-    goto invalid;
+    return NULL;
+  header_bytes = decode_part (parts[0]);
+  payload_bytes = decode_part (parts[1]);
+  signature = decode_part (parts[2]);
+  if (header_bytes == NULL || payload_bytes == NULL || signature == NULL)
+    return NULL;
 
   header = parse_object (header_bytes);
   if (header == NULL
       || g_strcmp0 (json_object_get_string_member_with_default (header, "alg", ""), "RS256") != 0
       || g_strcmp0 (json_object_get_string_member_with_default (header, "kid", ""),
                     self->kid) != 0)
-    goto invalid;
+    return NULL;
 
   /* The signature covers the two parts exactly as sent. */
-  input_len = strlen (parts[0]) + 1 + strlen (parts[1]);
-  sig = g_bytes_get_data (signature, &sig_len);
-  ctx = EVP_MD_CTX_new ();
-  ok = EVP_MD_CTX_copy_ex (ctx, self->verify_template) == 1
-       && EVP_DigestVerify (ctx, sig, sig_len, (const guint8 *) jwt, input_len) == 1;
-  EVP_MD_CTX_free (ctx);
-  if (!ok)
-    goto invalid;
+  if (!signature_is_ours (self, jwt, strlen (parts[0]) + 1 + strlen (parts[1]), signature))
+    return NULL;
 
   claims = parse_object (payload_bytes);
-  if (claims == NULL || !json_object_has_member (claims, "exp"))
-    goto invalid;
-  /* Bounded: when full, start over rather than track ages. */
-  if (g_hash_table_size (self->verified) >= VERIFIED_CACHE_MAX)
-    g_hash_table_remove_all (self->verified);
-  g_hash_table_insert (self->verified, g_strdup (jwt), json_object_ref (claims));
+  if (claims != NULL && !json_object_has_member (claims, "exp"))
+    g_clear_pointer (&claims, json_object_unref);
+  return claims;
+}
 
-check_expiry:
+JsonObject *
+ks_signer_verify (KsSigner    *self,
+                  const char  *jwt,
+                  gint64       now,
+                  GError     **error)
+{
+  g_autoptr(JsonObject) claims = NULL;
+
+  if (jwt == NULL || strlen (jwt) > 8192)
+    goto invalid;
+
+  claims = g_hash_table_lookup (self->verified, jwt);
+  if (claims != NULL)
+    json_object_ref (claims);
+  else
+    {
+      claims = read_signed_claims (self, jwt);
+      if (claims == NULL)
+        goto invalid;
+      /* Bounded: when full, start over rather than track ages. */
+      if (g_hash_table_size (self->verified) >= VERIFIED_CACHE_MAX)
+        g_hash_table_remove_all (self->verified);
+      g_hash_table_insert (self->verified, g_strdup (jwt), json_object_ref (claims));
+    }
+
   if (!time_claim_reached (claims, "iat", now) || !time_claim_reached (claims, "nbf", now))
     goto invalid;
   if (json_object_get_int_member_with_default (claims, "exp", 0) <= now)

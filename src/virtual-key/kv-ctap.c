@@ -237,6 +237,72 @@ build_auth_data (const char   *rp_id,
   return g_byte_array_free_to_bytes (out);
 }
 
+/* The attestation object ("packed") for a new credential: authenticator data with the attested
+ * credential data of @id and @cose, signed with the batch key (and its certificate) or, for self
+ * attestation, with @cred_key. NULL when signing fails. */
+static cbor_item_t *
+build_attestation_object (KvKey      *key,
+                          const char *rp_id,
+                          gboolean    uv,
+                          GBytes     *id,
+                          GBytes     *cose,
+                          EVP_PKEY   *cred_key,
+                          GBytes     *cdh)
+{
+  g_autoptr(GByteArray) attested = g_byte_array_new ();
+  g_autoptr(GBytes) auth_data = NULL;
+  g_autoptr(GBytes) sig = NULL;
+  guint8 id_len[2] = { 0, (guint8) g_bytes_get_size (id) };
+  cbor_item_t *att_stmt, *map;
+
+  g_mutex_lock (&key->lock);
+  g_byte_array_append (attested, key->state->aaguid, KV_AAGUID_LEN);
+  g_mutex_unlock (&key->lock);
+  g_byte_array_append (attested, id_len, 2);
+  g_byte_array_append (attested, g_bytes_get_data (id, NULL), (guint) g_bytes_get_size (id));
+  g_byte_array_append (attested, g_bytes_get_data (cose, NULL), (guint) g_bytes_get_size (cose));
+  auth_data = build_auth_data (rp_id, FLAG_UP | FLAG_AT | (uv ? FLAG_UV : 0), 0,
+                               attested->data, attested->len);
+
+  att_stmt = cbor_new_definite_map (3);
+  kv_cbor_put (att_stmt, kv_cbor_text ("alg"), kv_cbor_int (KT_COSE_ALG_ES256));
+  if (key->attestation == KV_ATTESTATION_PACKED)
+    {
+      cbor_item_t *x5c = cbor_new_definite_array (1);
+
+      g_mutex_lock (&key->lock);
+      sig = sign (key->state->attestation_key, g_bytes_get_data (auth_data, NULL),
+                  g_bytes_get_size (auth_data), g_bytes_get_data (cdh, NULL), 32);
+      (void) cbor_array_push (x5c, cbor_move (kv_cbor_gbytes (key->state->attestation_cert)));
+      g_mutex_unlock (&key->lock);
+      if (sig == NULL)
+        {
+          cbor_decref (&x5c);
+          cbor_decref (&att_stmt);
+          return NULL;
+        }
+      kv_cbor_put (att_stmt, kv_cbor_text ("sig"), kv_cbor_gbytes (sig));
+      kv_cbor_put (att_stmt, kv_cbor_text ("x5c"), x5c);
+    }
+  else
+    {
+      sig = sign (cred_key, g_bytes_get_data (auth_data, NULL), g_bytes_get_size (auth_data),
+                  g_bytes_get_data (cdh, NULL), 32);
+      if (sig == NULL)
+        {
+          cbor_decref (&att_stmt);
+          return NULL;
+        }
+      kv_cbor_put (att_stmt, kv_cbor_text ("sig"), kv_cbor_gbytes (sig));
+    }
+
+  map = cbor_new_definite_map (3);
+  kv_cbor_put (map, cbor_build_uint8 (0x01), kv_cbor_text ("packed"));
+  kv_cbor_put (map, cbor_build_uint8 (0x02), kv_cbor_gbytes (auth_data));
+  kv_cbor_put (map, cbor_build_uint8 (0x03), att_stmt);
+  return map;
+}
+
 static guint
 make_credential (KvCtapSession *session,
                  KvCborParams  *p,
@@ -258,11 +324,7 @@ make_credential (KvCtapSession *session,
   g_autoptr(GBytes) user_id = NULL;
   g_autoptr(EVP_PKEY) cred_key = NULL;
   g_autoptr(GBytes) cose = NULL;
-  g_autoptr(GBytes) auth_data = NULL;
-  g_autoptr(GBytes) sig = NULL;
-  g_autoptr(GByteArray) attested = NULL;
   g_autoptr(cbor_item_t) map = NULL;
-  cbor_item_t *att_stmt;
   KvCredential *cred;
   g_autoptr(GBytes) id = NULL;
   guint64 protocol = 0;
@@ -391,55 +453,9 @@ make_credential (KvCtapSession *session,
         return CTAP1_ERR_OTHER;
     }
 
-  attested = g_byte_array_new ();
-  {
-    guint8 id_len[2] = { 0, (guint8) g_bytes_get_size (id) };
-
-    g_mutex_lock (&key->lock);
-    g_byte_array_append (attested, key->state->aaguid, KV_AAGUID_LEN);
-    g_mutex_unlock (&key->lock);
-    g_byte_array_append (attested, id_len, 2);
-    g_byte_array_append (attested, g_bytes_get_data (id, NULL), (guint) g_bytes_get_size (id));
-    g_byte_array_append (attested, g_bytes_get_data (cose, NULL), (guint) g_bytes_get_size (cose));
-  }
-  auth_data = build_auth_data (rp_id, FLAG_UP | FLAG_AT | (uv ? FLAG_UV : 0), 0,
-                               attested->data, attested->len);
-
-  map = cbor_new_definite_map (3);
-  att_stmt = cbor_new_definite_map (3);
-  kv_cbor_put (att_stmt, kv_cbor_text ("alg"), kv_cbor_int (KT_COSE_ALG_ES256));
-  if (key->attestation == KV_ATTESTATION_PACKED)
-    {
-      cbor_item_t *x5c = cbor_new_definite_array (1);
-
-      g_mutex_lock (&key->lock);
-      sig = sign (key->state->attestation_key, g_bytes_get_data (auth_data, NULL),
-                  g_bytes_get_size (auth_data), g_bytes_get_data (cdh, NULL), 32);
-      (void) cbor_array_push (x5c, cbor_move (kv_cbor_gbytes (key->state->attestation_cert)));
-      g_mutex_unlock (&key->lock);
-      if (sig == NULL)
-        {
-          cbor_decref (&x5c);
-          cbor_decref (&att_stmt);
-          return CTAP1_ERR_OTHER;
-        }
-      kv_cbor_put (att_stmt, kv_cbor_text ("sig"), kv_cbor_gbytes (sig));
-      kv_cbor_put (att_stmt, kv_cbor_text ("x5c"), x5c);
-    }
-  else
-    {
-      sig = sign (cred_key, g_bytes_get_data (auth_data, NULL), g_bytes_get_size (auth_data),
-                  g_bytes_get_data (cdh, NULL), 32);
-      if (sig == NULL)
-        {
-          cbor_decref (&att_stmt);
-          return CTAP1_ERR_OTHER;
-        }
-      kv_cbor_put (att_stmt, kv_cbor_text ("sig"), kv_cbor_gbytes (sig));
-    }
-  kv_cbor_put (map, cbor_build_uint8 (0x01), kv_cbor_text ("packed"));
-  kv_cbor_put (map, cbor_build_uint8 (0x02), kv_cbor_gbytes (auth_data));
-  kv_cbor_put (map, cbor_build_uint8 (0x03), att_stmt);
+  map = build_attestation_object (key, rp_id, uv, id, cose, cred_key, cdh);
+  if (map == NULL)
+    return CTAP1_ERR_OTHER;
 
   if (rk != 1)
     {

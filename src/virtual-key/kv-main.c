@@ -134,18 +134,19 @@ connection_worker (gpointer data)
     }
 }
 
-static gpointer
-control_thread (gpointer data)
+/* One line from the other end of a control connection, whose requests and answers are a line
+ * each: reads into @buf until a newline, the end of the stream or @size - 1 bytes, and ends it
+ * with a NUL. Answers the number of bytes read. */
+static gsize
+read_line (int    fd,
+           char  *buf,
+           gsize  size)
 {
-  int fd = GPOINTER_TO_INT (data);
-  char line[64] = "";
   gsize got = 0;
-  guint64 wait_ms = DEFAULT_TOUCH_WAIT_MS;
-  const char *reply;
 
-  while (got < sizeof line - 1 && memchr (line, '\n', got) == NULL)
+  while (got < size - 1 && memchr (buf, '\n', got) == NULL)
     {
-      ssize_t n = read (fd, line + got, sizeof line - 1 - got);
+      ssize_t n = read (fd, buf + got, size - 1 - got);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -153,7 +154,19 @@ control_thread (gpointer data)
         break;
       got += (gsize) n;
     }
-  line[got] = '\0';
+  buf[got] = '\0';
+  return got;
+}
+
+static gpointer
+control_thread (gpointer data)
+{
+  int fd = GPOINTER_TO_INT (data);
+  char line[64];
+  guint64 wait_ms = DEFAULT_TOUCH_WAIT_MS;
+  const char *reply;
+
+  read_line (fd, line, sizeof line);
   g_strchomp (line);
 
   if (g_str_has_prefix (line, "touch") && (line[5] == '\0' || line[5] == ' '))
@@ -205,8 +218,8 @@ run_touch (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   int wait_ms = DEFAULT_TOUCH_WAIT_MS;
-  char request[64], reply[64] = "";
-  gsize got = 0;
+  char request[64], reply[64];
+  gsize got;
   int fd;
   GOptionEntry entries[] = {
     { "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path, "The key's socket", "PATH" },
@@ -246,18 +259,8 @@ run_touch (int    argc,
       close (fd);
       return 1;
     }
-  while (got < sizeof reply - 1)
-    {
-      ssize_t n = read (fd, reply + got, sizeof reply - 1 - got);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      got += (gsize) n;
-    }
+  got = read_line (fd, reply, sizeof reply);
   close (fd);
-  reply[got] = '\0';
   if (g_str_equal (reply, "touched\n"))
     return 0;
   g_printerr ("keyturn-virtual-key touch: %s", got > 0 ? reply : "no answer\n");
@@ -277,31 +280,27 @@ choose (const char  *value,
   return -1;
 }
 
-int
-main (int    argc,
-      char **argv)
+/* Reads the command line into the key's settings and the two paths. Answers -1 when the key is
+ * to start, else the status to exit with, having said why. */
+static int
+read_options (int     argc,
+              char  **argv,
+              char  **socket_path,
+              char  **state_path)
 {
-  g_autofree char *socket_path = NULL;
-  g_autofree char *state_path = NULL;
   g_autofree char *presence = NULL;
   g_autofree char *attestation = NULL;
   g_autofree char *protocols = NULL;
-  g_autofree char *control_path = NULL;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  KvState *state;
-  gboolean created = FALSE;
   gboolean version = FALSE;
   int delay_ms = 0, touch_timeout_ms = 30000, reset_window_ms = 10000;
   int presence_index, attestation_index, protocols_index;
   const char *wrong = NULL;
-  int fd, control_fd;
-  char aaguid[40];
   GOptionEntry entries[] = {
-    { "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path,
+    { "socket", 's', 0, G_OPTION_ARG_FILENAME, socket_path,
       "Listen on this Unix socket; each connection is one opened device", "PATH" },
-    { "state", 0, 0, G_OPTION_ARG_FILENAME, &state_path,
+    { "state", 0, 0, G_OPTION_ARG_FILENAME, state_path,
       "Keep the key's credentials, PIN and identity in this file", "FILE" },
     { "presence", 0, 0, G_OPTION_ARG_STRING, &presence,
       "User presence: auto (default), deny or manual (wait for `touch`)", "MODE" },
@@ -319,9 +318,6 @@ main (int    argc,
     { NULL }
   };
 
-  if (argc > 1 && g_str_equal (argv[1], "touch"))
-    return run_touch (argc - 1, argv + 1);
-
   context = g_option_context_new ("- a software FIDO2 security key on a Unix socket");
   g_option_context_set_description (context,
     "Also: keyturn-virtual-key touch --socket PATH [--wait-ms MS]\n"
@@ -337,9 +333,7 @@ main (int    argc,
       g_print ("keyturn-virtual-key %s\n", KT_VERSION);
       return 0;
     }
-  /* The key ends with _exit (), which runs no g_autoptr: free now what is no longer needed. */
-  g_clear_pointer (&context, g_option_context_free);
-  if (socket_path == NULL || state_path == NULL)
+  if (*socket_path == NULL || *state_path == NULL)
     {
       g_printerr ("keyturn-virtual-key: --socket PATH and --state FILE are required\n");
       return 2;
@@ -368,6 +362,30 @@ main (int    argc,
   key.presence_delay_ms = (guint) delay_ms;
   key.touch_timeout_ms = (guint) touch_timeout_ms;
   key.reset_window_ms = (guint) reset_window_ms;
+  return -1;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *socket_path = NULL;
+  g_autofree char *state_path = NULL;
+  g_autofree char *control_path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  KvState *state;
+  gboolean created = FALSE;
+  int status, fd, control_fd;
+  char aaguid[40];
+
+  if (argc > 1 && g_str_equal (argv[1], "touch"))
+    return run_touch (argc - 1, argv + 1);
+  /* Its own function, so that what the options took is freed before the key starts: the key
+   * ends with _exit (), which runs no g_autoptr. */
+  status = read_options (argc, argv, &socket_path, &state_path);
+  if (status >= 0)
+    return status;
 
   state = kv_state_load (state_path, &created, &error);
   if (state == NULL)

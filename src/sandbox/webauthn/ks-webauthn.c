@@ -14,6 +14,7 @@
 #include "kt-cose.h"
 #include "kt-json-span.h"
 #include "ks-attestation-private.h"
+#include "ks-json-strings.h"
 #include "ks-webauthn-private.h"
 
 #define AUTH_DATA_MIN_LEN 37          /* rpIdHash 32, flags 1, signCount 4 */
@@ -491,8 +492,6 @@ read_transports (JsonObject *response,
                  GError    **error)
 {
   JsonNode *node = json_object_get_member (response, "transports");
-  g_autoptr(GStrvBuilder) builder = NULL;
-  JsonArray *array;
 
   *out = NULL;
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
@@ -500,19 +499,10 @@ read_transports (JsonObject *response,
   if (!JSON_NODE_HOLDS_ARRAY (node))
     return ks_webauthn_fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
                              "response.transports is not an array.");
-  array = json_node_get_array (node);
-  builder = g_strv_builder_new ();
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *item = json_array_get_element (array, i);
-
-      if (JSON_NODE_TYPE (item) != JSON_NODE_VALUE ||
-          json_node_get_value_type (item) != G_TYPE_STRING)
-        return ks_webauthn_fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
-                                 "response.transports holds a non-string.");
-      g_strv_builder_add (builder, json_node_get_string (item));
-    }
-  *out = g_strv_builder_end (builder);
+  *out = ks_json_dup_strings (node);
+  if (*out == NULL)
+    return ks_webauthn_fail (error, KS_WEBAUTHN_ERROR_MALFORMED,
+                             "response.transports holds a non-string.");
   return TRUE;
 }
 
