@@ -1,6 +1,8 @@
 /* kt-mfa-controller-private.h: what the controller's files share
  *
- * kt-mfa-controller.c holds the object, the flow's steps and the decision of the next step;
+ * kt-mfa-controller.c holds the object, its operations and the decision of the next step;
+ * kt-mfa-controller-sign-in.c restoring the kept session and signing in with an email code (or a
+ * recovery code); kt-mfa-controller-session.c the session kept fresh and handed out;
  * kt-mfa-controller-passkeys.c the security-key ceremonies and the key's PIN;
  * kt-mfa-controller-step-up.c the step-up that guards some actions; kt-mfa-controller-account.c
  * what a signed-in person does with their passkeys and recovery codes, and signing out. Each
@@ -96,9 +98,24 @@ gboolean kt_mfa_controller_refuse_missing_code (KtMfaController *self,
                                                 GTask           *task,
                                                 const char      *code);
 
+/* The properties' setters: each notifies only a change. */
+void     kt_mfa_controller_set_step        (KtMfaController     *self,
+                                            KtMfaStep            step);
 /* The user as the server sees them now (NULL: nobody). */
 void     kt_mfa_controller_set_user        (KtMfaController     *self,
                                             KtUser              *user);
+/* The address the code goes to; the keeper labels the keyring's item with it. */
+void     kt_mfa_controller_set_email       (KtMfaController     *self,
+                                            const char          *email);
+/* When a code was sent (0: none), which sets when another may be asked for. */
+void     kt_mfa_controller_set_code_sent_at (KtMfaController    *self,
+                                             gint64              sent_at);
+/* When another code may be asked for, as the server's own wait says. */
+void     kt_mfa_controller_set_resend_available_at (KtMfaController *self,
+                                                    gint64           available_at);
+/* Whether the keyring's session waits for the server to be reachable. */
+void     kt_mfa_controller_set_unchecked_session (KtMfaController *self,
+                                                  gboolean         unchecked);
 
 /* Forgets everything about the session, here and in the keyring. */
 void     kt_mfa_controller_drop_session    (KtMfaController     *self);

@@ -1,5 +1,5 @@
-/* kt-mfa-controller.c: the controller object, the sign-in flow's steps and the decision of the
- * next step (see kt-mfa-controller-private.h for the other files)
+/* kt-mfa-controller.c: the controller object, its operations, the decision of the next step and
+ * the step changes that need no server (see kt-mfa-controller-private.h for the other files)
  *
  * Copyright 2026 Keyturn developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,7 +9,6 @@
 #include "kt-mfa-controller-private.h"
 
 #include <glib/gi18n-lib.h>
-#include <string.h>
 
 /* Dynamic's own sign-in form offers to send the code again after this long; a server that wants
  * a longer wait says so with a rate-limit answer, which then decides. */
@@ -53,9 +52,9 @@ static guint signals[N_SIGNALS];
 
 /* Properties, set only through these so each change notifies once */
 
-static void
-set_step (KtMfaController *self,
-          KtMfaStep        step)
+void
+kt_mfa_controller_set_step (KtMfaController *self,
+                            KtMfaStep        step)
 {
   if (self->step == step)
     return;
@@ -64,9 +63,9 @@ set_step (KtMfaController *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STEP]);
 }
 
-static void
-set_unchecked_session (KtMfaController *self,
-                       gboolean         unchecked)
+void
+kt_mfa_controller_set_unchecked_session (KtMfaController *self,
+                                         gboolean         unchecked)
 {
   if (self->unchecked_session == !!unchecked)
     return;
@@ -74,13 +73,21 @@ set_unchecked_session (KtMfaController *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNCHECKED_SESSION]);
 }
 
-static void
-set_code_sent_at (KtMfaController *self,
-                  gint64           sent_at)
+void
+kt_mfa_controller_set_code_sent_at (KtMfaController *self,
+                                    gint64           sent_at)
 {
   self->code_sent_at = sent_at;
   self->resend_available_at = sent_at != 0 ? sent_at + KT_RESEND_INTERVAL_SECONDS : 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CODE_SENT_AT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESEND_AVAILABLE_AT]);
+}
+
+void
+kt_mfa_controller_set_resend_available_at (KtMfaController *self,
+                                           gint64           available_at)
+{
+  self->resend_available_at = available_at;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESEND_AVAILABLE_AT]);
 }
 
@@ -102,9 +109,9 @@ kt_mfa_controller_set_user (KtMfaController *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
 }
 
-static void
-set_email (KtMfaController *self,
-           const char      *email)
+void
+kt_mfa_controller_set_email (KtMfaController *self,
+                             const char      *email)
 {
   if (g_strcmp0 (self->email, email) == 0)
     return;
@@ -179,9 +186,9 @@ kt_mfa_controller_drop_session (KtMfaController *self)
   kt_mfa_controller_set_user (self, NULL);
   kt_mfa_controller_set_recovery_codes (self, NULL);
   kt_mfa_controller_set_passkeys (self, NULL);
-  set_code_sent_at (self, 0);
-  set_unchecked_session (self, FALSE);
-  set_step (self, KT_MFA_STEP_SIGNED_OUT);
+  kt_mfa_controller_set_code_sent_at (self, 0);
+  kt_mfa_controller_set_unchecked_session (self, FALSE);
+  kt_mfa_controller_set_step (self, KT_MFA_STEP_SIGNED_OUT);
 }
 
 static void
@@ -383,7 +390,7 @@ on_codes_for_step (GObject      *source,
   if (codes != NULL)
     kt_mfa_controller_set_recovery_codes (self, codes);
   /* The step is right even when the codes could not be fetched; the page offers a retry. */
-  set_step (self, KT_MFA_STEP_RECOVERY_CODES);
+  kt_mfa_controller_set_step (self, KT_MFA_STEP_RECOVERY_CODES);
   kt_mfa_controller_end_operation (self, task, g_steal_pointer (&error));
 }
 
@@ -393,7 +400,7 @@ show_step_with_passkeys (KtMfaController *self,
                          GListModel      *passkeys)
 {
   kt_mfa_controller_set_passkeys (self, passkeys);
-  set_step (self, kt_mfa_step_for_user (self->user, g_list_model_get_n_items (passkeys) > 0));
+  kt_mfa_controller_set_step (self, kt_mfa_step_for_user (self->user, g_list_model_get_n_items (passkeys) > 0));
   kt_mfa_controller_end_operation (self, task, NULL);
 }
 
@@ -434,336 +441,6 @@ kt_mfa_controller_advance (KtMfaController *self,
                                        on_passkeys_for_step, task);
 }
 
-/* restore */
-
-static void
-on_restored_user (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  GTask *task = user_data;
-  KtMfaController *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtUser) user = kt_api_client_get_user_finish (KT_API_CLIENT (source), result, &error);
-
-  if (user == NULL)
-    {
-      if (g_error_matches (error, KT_API_ERROR, KT_API_ERROR_UNAUTHORIZED))
-        {
-          g_clear_error (&error);
-          g_set_error_literal (&error, KT_API_ERROR, KT_API_ERROR_UNAUTHORIZED,
-                               _("Your session has ended. Sign in again."));
-        }
-      else
-        {
-          /* Keep the stored session: the server may only be out of reach for now, and
-           * restoring again once it is back signs the user in without a new code. */
-          kt_session_keeper_set_aside (self->keeper);
-          set_step (self, KT_MFA_STEP_SIGNED_OUT);
-          set_unchecked_session (self, TRUE);
-        }
-      kt_mfa_controller_end_operation (self, task, g_steal_pointer (&error));
-      return;
-    }
-
-  set_unchecked_session (self, FALSE);
-  set_email (self, kt_user_get_email (user));
-  kt_session_keeper_schedule_refresh (self->keeper);
-  kt_mfa_controller_advance (self, task, user, NULL);
-}
-
-static void
-on_session_loaded (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  GTask *task = user_data;
-  KtMfaController *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtStoredSession) session =
-    kt_session_keeper_load_finish (KT_SESSION_KEEPER (source), result, &error);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-
-  /* Nothing kept, or a keyring that could not be read (the keeper says why): a fresh sign-in. */
-  if (session == NULL)
-    {
-      set_step (self, KT_MFA_STEP_SIGNED_OUT);
-      kt_mfa_controller_end_operation (self, task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (session->expires_at > 0 && session->expires_at <= now)
-    {
-      kt_mfa_controller_drop_session (self);
-      g_set_error_literal (&error, KT_API_ERROR, KT_API_ERROR_UNAUTHORIZED,
-                           _("Your session has expired. Sign in again."));
-      kt_mfa_controller_end_operation (self, task, g_steal_pointer (&error));
-      return;
-    }
-
-  kt_session_keeper_resume (self->keeper, session);
-  kt_api_client_get_user_async (self->api, g_task_get_cancellable (task), on_restored_user, task);
-}
-
-static void
-restore_now (KtMfaController *self,
-             GTask           *task)
-{
-  set_step (self, KT_MFA_STEP_STARTING);
-  kt_session_keeper_load_async (self->keeper, g_task_get_cancellable (task), on_session_loaded,
-                                task);
-}
-
-void
-kt_mfa_controller_restore_async (KtMfaController     *self,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
-
-  kt_mfa_controller_start (self, kt_mfa_controller_restore_async, restore_now, cancellable,
-                           callback, user_data);
-}
-
-/* send_code / resend_code */
-
-static gboolean
-email_looks_valid (const char *email)
-{
-  const char *at;
-
-  if (email == NULL || strchr (email, ' ') != NULL || strlen (email) > 254)
-    return FALSE;
-  at = strchr (email, '@');
-  return at != NULL && at != email && at[1] != '\0' && strchr (at + 1, '@') == NULL;
-}
-
-static void
-on_code_sent (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GTask *task = user_data;
-  KtMfaController *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  char *uuid;
-
-  if (g_task_get_source_tag (task) == kt_mfa_controller_resend_code_async)
-    uuid = kt_api_client_retry_email_verification_finish (KT_API_CLIENT (source), result, &error);
-  else
-    uuid = kt_api_client_create_email_verification_finish (KT_API_CLIENT (source), result, &error);
-
-  if (uuid == NULL)
-    {
-      guint wait = kt_api_error_get_retry_after (error);
-
-      /* The server's own wait decides when the next try can succeed. */
-      if (wait > 0)
-        {
-          self->resend_available_at = g_get_real_time () / G_USEC_PER_SEC + wait;
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESEND_AVAILABLE_AT]);
-        }
-      kt_mfa_controller_end_operation (self, task, g_steal_pointer (&error));
-      return;
-    }
-
-  g_free (self->verification_uuid);
-  self->verification_uuid = uuid;
-  set_code_sent_at (self, g_get_real_time () / G_USEC_PER_SEC);
-  set_unchecked_session (self, FALSE);
-  set_step (self, KT_MFA_STEP_CODE_SENT);
-  kt_mfa_controller_end_operation (self, task, NULL);
-}
-
-void
-kt_mfa_controller_send_code_async (KtMfaController     *self,
-                                   const char          *email,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  g_autofree char *trimmed = g_strstrip (g_strdup (email != NULL ? email : ""));
-  GTask *task;
-
-  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
-
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_send_code_async, cancellable,
-                                            callback, user_data);
-  if (task == NULL)
-    return;
-
-  if (!email_looks_valid (trimmed))
-    {
-      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
-                                _("Enter an email address such as name@example.com."));
-      return;
-    }
-
-  set_email (self, trimmed);
-  kt_api_client_create_email_verification_async (self->api, trimmed, g_task_get_cancellable (task),
-                                                 on_code_sent, task);
-}
-
-static void
-resend_code_now (KtMfaController *self,
-                 GTask           *task)
-{
-  if (self->email == NULL || self->verification_uuid == NULL)
-    {
-      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_WRONG_STEP,
-                                _("No code has been sent yet."));
-      return;
-    }
-
-  kt_api_client_retry_email_verification_async (self->api, self->email, self->verification_uuid,
-                                                g_task_get_cancellable (task), on_code_sent, task);
-}
-
-void
-kt_mfa_controller_resend_code_async (KtMfaController     *self,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data)
-{
-  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
-
-  kt_mfa_controller_start (self, kt_mfa_controller_resend_code_async, resend_code_now,
-                           cancellable, callback, user_data);
-}
-
-/* verify_code and use_recovery_code: both answer a VerifyResponse that moves the flow on */
-
-static void
-on_verified (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  GTask *task = user_data;
-  KtMfaController *self = g_task_get_source_object (task);
-  gpointer tag = g_task_get_source_tag (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtVerifyResponse) response = NULL;
-
-  if (tag == kt_mfa_controller_verify_code_async)
-    response = kt_api_client_sign_in_with_email_code_finish (KT_API_CLIENT (source), result,
-                                                            &error);
-  else if (tag == kt_mfa_controller_use_recovery_code_async)
-    response = kt_api_client_authenticate_recovery_code_finish (KT_API_CLIENT (source), result,
-                                                                &error);
-  else
-    response = kt_api_client_acknowledge_recovery_codes_finish (KT_API_CLIENT (source), result,
-                                                                &error);
-
-  if (kt_mfa_controller_end_on_failure (self, task, response != NULL, &error))
-    return;
-
-  if (tag == kt_mfa_controller_verify_code_async)
-    g_clear_pointer (&self->verification_uuid, g_free);
-  if (tag == kt_mfa_controller_acknowledge_recovery_codes_async)
-    kt_mfa_controller_set_recovery_codes (self, NULL);
-
-  kt_session_keeper_apply (self->keeper, response);
-  kt_mfa_controller_advance (self, task, kt_verify_response_get_user (response), NULL);
-}
-
-/* Keeps the digits of what a person typed or pasted ("123 456", "123-456"). */
-static char *
-normalize_code (const char *code)
-{
-  GString *digits = g_string_new (NULL);
-
-  for (const char *p = code != NULL ? code : ""; *p != '\0'; p++)
-    {
-      if (g_ascii_isdigit (*p))
-        g_string_append_c (digits, *p);
-      else if (*p != ' ' && *p != '-')
-        {
-          g_string_free (digits, TRUE);
-          return NULL;
-        }
-    }
-  return g_string_free (digits, FALSE);
-}
-
-void
-kt_mfa_controller_verify_code_async (KtMfaController     *self,
-                                     const char          *code,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data)
-{
-  g_autofree char *digits = normalize_code (code);
-  GTask *task;
-
-  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
-
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_verify_code_async, cancellable,
-                                            callback, user_data);
-  if (task == NULL)
-    return;
-
-  if (self->verification_uuid == NULL)
-    {
-      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_WRONG_STEP,
-                                _("No code has been sent yet."));
-      return;
-    }
-  if (digits == NULL || strlen (digits) != 6)
-    {
-      kt_mfa_controller_refuse (self, task, KT_MFA_CONTROLLER_ERROR_INVALID_INPUT,
-                                _("The code has six digits."));
-      return;
-    }
-
-  kt_api_client_sign_in_with_email_code_async (self->api, self->verification_uuid, digits,
-                                               g_task_get_cancellable (task), on_verified, task);
-}
-
-void
-kt_mfa_controller_use_recovery_code_async (KtMfaController     *self,
-                                           const char          *code,
-                                           GCancellable        *cancellable,
-                                           GAsyncReadyCallback  callback,
-                                           gpointer             user_data)
-{
-  g_autofree char *trimmed = g_strstrip (g_strdup (code != NULL ? code : ""));
-  GTask *task;
-
-  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
-
-  task = kt_mfa_controller_begin_operation (self, kt_mfa_controller_use_recovery_code_async,
-                                            cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-
-  if (kt_mfa_controller_refuse_missing_code (self, task, trimmed))
-    return;
-
-  kt_api_client_authenticate_recovery_code_async (self->api, trimmed, TRUE, NULL,
-                                                  g_task_get_cancellable (task), on_verified, task);
-}
-
-static void
-acknowledge_recovery_codes_now (KtMfaController *self,
-                                GTask           *task)
-{
-  kt_api_client_acknowledge_recovery_codes_async (self->api, g_task_get_cancellable (task),
-                                                  on_verified, task);
-}
-
-void
-kt_mfa_controller_acknowledge_recovery_codes_async (KtMfaController     *self,
-                                                    GCancellable        *cancellable,
-                                                    GAsyncReadyCallback  callback,
-                                                    gpointer             user_data)
-{
-  g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
-
-  kt_mfa_controller_start (self, kt_mfa_controller_acknowledge_recovery_codes_async,
-                           acknowledge_recovery_codes_now, cancellable, callback, user_data);
-}
-
 /* Step changes that need no server */
 
 void
@@ -774,7 +451,7 @@ kt_mfa_controller_choose_recovery_code (KtMfaController *self)
   if (self->step == KT_MFA_STEP_AUTHENTICATE_PASSKEY && !self->busy)
     {
       set_error (self, NULL);
-      set_step (self, KT_MFA_STEP_USE_RECOVERY_CODE);
+      kt_mfa_controller_set_step (self, KT_MFA_STEP_USE_RECOVERY_CODE);
     }
 }
 
@@ -786,7 +463,7 @@ kt_mfa_controller_choose_passkey (KtMfaController *self)
   if (self->step == KT_MFA_STEP_USE_RECOVERY_CODE && !self->busy)
     {
       set_error (self, NULL);
-      set_step (self, KT_MFA_STEP_AUTHENTICATE_PASSKEY);
+      kt_mfa_controller_set_step (self, KT_MFA_STEP_AUTHENTICATE_PASSKEY);
     }
 }
 
@@ -800,7 +477,7 @@ kt_mfa_controller_start_over (KtMfaController *self)
   kt_mfa_controller_cancel (self);
   g_clear_pointer (&self->verification_uuid, g_free);
   set_error (self, NULL);
-  set_step (self, KT_MFA_STEP_SIGNED_OUT);
+  kt_mfa_controller_set_step (self, KT_MFA_STEP_SIGNED_OUT);
 }
 
 void
