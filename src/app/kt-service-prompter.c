@@ -12,7 +12,7 @@
 #include "kt-flow-page.h"
 #include "kt-service-prompter.h"
 #include "kt-step-up-window.h"
-#include "kt-verify-response.h"
+#include "kt-secret.h"
 #include "kt-window.h"
 
 struct _KtServicePrompter

@@ -15,7 +15,7 @@
 #include "kt-step-up-window.h"
 #include "kt-software-key-bar.h"
 #include "kt-token-scope.h"
-#include "kt-verify-response.h"
+#include "kt-secret.h"
 
 struct _KtStepUpWindow
 {

@@ -15,6 +15,7 @@
 #include "kt-api-response-private.h"
 #include "kt-device-signer.h"
 #include "kt-elevated-tokens.h"
+#include "kt-secret.h"
 
 /* The sdk-api-core version whose models this client reads (API.md). */
 #define KT_DYNAMIC_API_VERSION "0.40.0"

@@ -16,7 +16,7 @@
 
 #include "kt-cose.h"
 #include "kt-hex.h"
-#include "kt-verify-response.h"
+#include "kt-secret.h"
 
 struct _KtDeviceKey
 {

@@ -12,7 +12,7 @@
 
 #include "kt-base64url.h"
 #include "kt-json-span.h"
-#include "kt-verify-response.h"
+#include "kt-secret.h"
 
 typedef struct {
   char *token;

@@ -7,7 +7,7 @@
 #define G_LOG_DOMAIN "keyturn-flow"
 
 #include "kt-mfa-controller-private.h"
-#include "kt-verify-response.h"
+#include "kt-secret.h"
 
 #include <glib/gi18n-lib.h>
 

@@ -14,6 +14,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "kt-secret.h"
 #include "kt-token-scope.h"
 
 /* The server asks for a fresh second factor before some actions (Dynamic's step-up). */

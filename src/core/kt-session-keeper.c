@@ -6,6 +6,7 @@
 #define G_LOG_DOMAIN "keyturn-flow"
 
 #include "kt-session-keeper.h"
+#include "kt-secret.h"
 
 #include <glib/gi18n-lib.h>
 

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "kt-json-private.h"
-#include "kt-verify-response.h"
+#include "kt-secret.h"
 
 struct _KtSessionStore
 {

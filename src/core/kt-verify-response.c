@@ -5,8 +5,7 @@
  */
 #include "kt-verify-response-private.h"
 
-#include <string.h>
-
+#include "kt-secret.h"
 #include "kt-user-private.h"
 
 struct _KtVerifyResponse
@@ -23,15 +22,6 @@ struct _KtVerifyResponse
 };
 
 G_DEFINE_FINAL_TYPE (KtVerifyResponse, kt_verify_response, G_TYPE_OBJECT)
-
-void
-kt_secret_free (char *secret)
-{
-  if (secret == NULL)
-    return;
-  explicit_bzero (secret, strlen (secret));
-  g_free (secret);
-}
 
 static void
 kt_verify_response_finalize (GObject *object)

@@ -26,7 +26,4 @@ const char       *kt_verify_response_get_elevated_access_token (KtVerifyResponse
 gint64            kt_verify_response_get_expires_at    (KtVerifyResponse  *self);
 const char       *kt_verify_response_get_next_view     (KtVerifyResponse  *self);
 
-/* Overwrites a secret string's bytes before freeing it. */
-void              kt_secret_free                       (char              *secret);
-
 G_END_DECLS

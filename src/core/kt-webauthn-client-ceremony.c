@@ -9,6 +9,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "kt-webauthn-client-private.h"
+#include "kt-secret.h"
 
 /* How often a cancel is repeated while the key has not given up its request yet. */
 #define KT_CANCEL_REPEAT_MS 50

@@ -16,6 +16,7 @@
 
 #include "kt-cbor.h"
 #include "kt-cose.h"
+#include "kt-secret.h"
 #include "kt-webauthn-response.h"
 
 /* Which of @ids this key holds for @rp_id, asked silently (up=false) a chunk at a time, as

@@ -16,7 +16,7 @@
 #include <fido.h>
 
 #include "kt-authenticator.h"
-#include "kt-verify-response.h"
+#include "kt-secret.h"
 #include "kt-webauthn-client.h"
 
 G_BEGIN_DECLS

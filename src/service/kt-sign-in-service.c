@@ -14,7 +14,7 @@
 #include "kt-dbus-generated.h"
 #include "kt-service-request.h"
 #include "kt-token-scope.h"
-#include "kt-verify-response.h"
+#include "kt-secret.h"
 
 /* A caller may have this many calls waiting at once; more are refused. */
 #define KT_SERVICE_CALLS_PER_CALLER 4

@@ -13,6 +13,7 @@
 
 #include "kt-api-client.h"
 #include "kt-base64url.h"
+#include "kt-secret.h"
 
 typedef struct {
   GSocketService *service;

@@ -17,7 +17,7 @@
 #include "kt-sign-in-service.h"
 #include "kt-test-async.h"
 #include "kt-test-bus.h"
-#include "kt-verify-response.h"
+#include "kt-secret.h"
 
 #define SERVICE_PATH "/io/github/keyturn/Keyturn"
 #define SESSION_IFACE "io.github.keyturn.Keyturn.Session1"

@@ -17,7 +17,7 @@
 #include "kt-step-up-window.h"
 #include "kt-test-widgets.h"
 #include "kt-token-scope.h"
-#include "kt-verify-response.h"
+#include "kt-secret.h"
 #include "kt-window.h"
 
 #define APP_NAME    "Photo Shelf"
