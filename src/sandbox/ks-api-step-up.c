@@ -183,23 +183,16 @@ step_up_require (KsRequest  *req,
   if (json_object_get_boolean_member_with_default (claims, "singleUse", FALSE))
     {
       g_autoptr(GBytes) hash = hash_jti (jti);
-      g_autoptr(KsMfaToken) record = ks_store_get_mfa_token (req->server->store, hash, &error);
+      g_autoptr(KsMfaToken) record = NULL;
 
-      if (error != NULL)
-        {
-          ks_request_reply_internal (req, error);
-          return FALSE;
-        }
+      if (!ks_request_find_mfa_token (req, hash, &record))
+        return FALSE;
       if (record == NULL || record->used)
         {
           refuse (req, scope, "the single-use elevated access token was already spent");
           return FALSE;
         }
-      if (!ks_store_spend_mfa_token (req->server->store, hash, &error))
-        {
-          ks_request_reply_internal (req, error);
-          return FALSE;
-        }
+      return ks_request_spend_mfa_token (req, hash);
     }
   return TRUE;
 }

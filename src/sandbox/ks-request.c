@@ -391,7 +391,6 @@ ks_request_require_mfa_token (KsRequest *req,
                               KsAction   action)
 {
   const char *token = ks_request_get_header (req, "x-mfa-auth-token");
-  g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) hash = NULL;
   g_autoptr(KsMfaToken) record = NULL;
 
@@ -408,12 +407,8 @@ ks_request_require_mfa_token (KsRequest *req,
     }
 
   hash = ks_token_hash (token);
-  record = ks_store_get_mfa_token (req->server->store, hash, &error);
-  if (error != NULL)
-    {
-      ks_request_reply_internal (req, error);
-      return FALSE;
-    }
+  if (!ks_request_find_mfa_token (req, hash, &record))
+    return FALSE;
   if (record == NULL || record->used || record->expires_at <= ks_now_ms ()
       || g_strcmp0 (record->session_id, req->session->id) != 0)
     {
@@ -421,12 +416,33 @@ ks_request_require_mfa_token (KsRequest *req,
                               "The MFA token is unknown, spent, expired or of another session");
       return FALSE;
     }
-  if (record->single_use && !ks_store_spend_mfa_token (req->server->store, hash, &error))
-    {
-      ks_request_reply_internal (req, error);
-      return FALSE;
-    }
-  return TRUE;
+  return !record->single_use || ks_request_spend_mfa_token (req, hash);
+}
+
+gboolean
+ks_request_find_mfa_token (KsRequest   *req,
+                           GBytes      *hash,
+                           KsMfaToken **record)
+{
+  g_autoptr(GError) error = NULL;
+
+  *record = ks_store_get_mfa_token (req->server->store, hash, &error);
+  if (error == NULL)
+    return TRUE;
+  ks_request_reply_internal (req, error);
+  return FALSE;
+}
+
+gboolean
+ks_request_spend_mfa_token (KsRequest *req,
+                            GBytes    *hash)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (ks_store_spend_mfa_token (req->server->store, hash, &error))
+    return TRUE;
+  ks_request_reply_internal (req, error);
+  return FALSE;
 }
 
 /* Answers FALSE (having replied) when the request may not go on. */

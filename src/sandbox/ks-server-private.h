@@ -115,6 +115,14 @@ gboolean  ks_request_get_object          (KsRequest   *req,
 /* Step-up: when the environment guards @action, a valid x-mfa-auth-token is spent here. */
 gboolean  ks_request_require_mfa_token   (KsRequest   *req,
                                           KsAction     action);
+/* The stored MFA token (or single-use elevated token) behind @hash in @record, NULL when the
+ * store has none; FALSE, having answered 500, when the store cannot be read. */
+gboolean  ks_request_find_mfa_token      (KsRequest   *req,
+                                          GBytes      *hash,
+                                          KsMfaToken **record);
+/* Marks the token behind @hash used; FALSE, having answered 500, when the store fails. */
+gboolean  ks_request_spend_mfa_token     (KsRequest   *req,
+                                          GBytes      *hash);
 /* Spends @key, good for one use, as @record says (see ks_store_spend_challenge). FALSE, having
  * answered @status with @code and @message when it was spent already, or 500, when it cannot be
  * spent. */
