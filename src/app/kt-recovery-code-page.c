@@ -7,6 +7,7 @@
 
 #include "kt-flow-status.h"
 #include "kt-recovery-code-page.h"
+#include "kt-secret.h"
 
 struct _KtRecoveryCodePage
 {
@@ -34,7 +35,7 @@ submit_action (GtkWidget  *widget,
                GVariant   *parameter)
 {
   KtRecoveryCodePage *self = KT_RECOVERY_CODE_PAGE (widget);
-  g_autofree char *code = NULL;
+  g_autoptr(KtSecret) code = NULL;
 
   if (!kt_flow_page_is_idle (KT_FLOW_PAGE (self)))
     return;

@@ -177,7 +177,7 @@ on_token (GObject      *source,
 static void
 request_token (KtStepUpWindow *self)
 {
-  g_autofree char *code = NULL;
+  g_autoptr(KtSecret) code = NULL;
 
   if (self->task == NULL)
     return;

@@ -9,6 +9,7 @@
 #define G_LOG_DOMAIN "keyturn-flow"
 
 #include "kt-mfa-controller-private.h"
+#include "kt-secret.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -307,7 +308,7 @@ kt_mfa_controller_use_recovery_code_async (KtMfaController     *self,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data)
 {
-  g_autofree char *trimmed = g_strstrip (g_strdup (code != NULL ? code : ""));
+  g_autoptr(KtSecret) trimmed = g_strstrip (g_strdup (code != NULL ? code : ""));
   GTask *task;
 
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));

@@ -262,7 +262,7 @@ kt_mfa_controller_step_up_with_recovery_code_async (KtMfaController     *self,
                                                     GAsyncReadyCallback  callback,
                                                     gpointer             user_data)
 {
-  g_autofree char *trimmed = g_strstrip (g_strdup (code != NULL ? code : ""));
+  g_autoptr(KtSecret) trimmed = g_strstrip (g_strdup (code != NULL ? code : ""));
   GTask *task;
 
   g_return_if_fail (KT_IS_MFA_CONTROLLER (self));
