@@ -7,13 +7,13 @@
 #include <fido.h>
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
-#include <glib/gstdio.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "kt-base64url.h"
 #include "kt-webauthn-client.h"
 #include "ks-webauthn.h"
+#include "kt-test-files.h"
 #include "kv-test-key.h"
 
 #define ORIGIN "https://example.com"
@@ -99,20 +99,6 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
@@ -135,7 +121,7 @@ fixture_teardown (Fixture       *f,
         }
       g_assert_null (client);
     }
-  remove_tree (f->dir);
+  kt_test_remove_tree (f->dir);
   g_free (f->dir);
   g_array_unref (f->states);
   g_ptr_array_unref (f->pin_answers);

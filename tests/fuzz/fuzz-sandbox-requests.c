@@ -17,6 +17,7 @@
 
 #include "fuzz.h"
 #include "ks-server.h"
+#include "kt-test-files.h"
 
 /* The POST, PUT and DELETE rows of the route table in src/sandbox/ks-server.c. */
 static const struct {
@@ -84,32 +85,9 @@ server_thread (gpointer data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  /* Hand-rolled: GLib has no recursive delete short of GFile enumeration. */
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
-}
-
-static void
 remove_data_dir (void)
 {
-  remove_tree (worker.data_dir);
+  kt_test_remove_tree (worker.data_dir);
 }
 
 /* Sends @body (NULL: none) and answers the status; a lost connection aborts. */

@@ -10,11 +10,12 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "kt-base64url.h"
+#include "kt-test-child.h"
+#include "kt-test-files.h"
 
 /* Every server this process started, so that an exit of any kind takes them down too. */
 static GArray *live_pids;
@@ -35,13 +36,6 @@ forget_pid (GPid pid)
         g_array_remove_index_fast (live_pids, i);
         return;
       }
-}
-
-static void
-child_setup (gpointer user_data)
-{
-  /* If the test dies (a failed assertion aborts), the kernel kills the server with it. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static const char *
@@ -76,23 +70,6 @@ ks_test_parse_object (const char *json)
   root = json_parser_get_root (parser);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
   return json_object_ref (json_node_get_object (root));
-}
-
-/* Whether @pid has its own SIGTERM handler yet: keyturn-sandbox writes sandbox.json a moment
- * before it sets one, and a stop in between would kill it outright. */
-static gboolean
-catches_sigterm (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
-  g_autofree char *status = NULL;
-  const char *line;
-  guint64 caught;
-
-  if (!g_file_get_contents (path, &status, NULL, NULL)
-      || (line = strstr (status, "\nSigCgt:")) == NULL)
-    return FALSE;
-  caught = g_ascii_strtoull (line + strlen ("\nSigCgt:"), NULL, 16);
-  return (caught & (G_GUINT64_CONSTANT (1) << (SIGTERM - 1))) != 0;
 }
 
 static void
@@ -132,7 +109,7 @@ spawn (KsTestServer *self)
   log_fd = open (log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   g_assert_cmpint (log_fd, >=, 0);
   g_spawn_async_with_fds (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                          child_setup, NULL, &self->pid, -1, log_fd, log_fd, &error);
+                          kt_test_child_setup, NULL, &self->pid, -1, log_fd, log_fd, &error);
   close (log_fd);
   g_assert_no_error (error);
 
@@ -161,7 +138,8 @@ spawn (KsTestServer *self)
       g_usleep (10 * 1000);
     }
 
-  while (!catches_sigterm (self->pid))
+  /* keyturn-sandbox writes sandbox.json a moment before it handles SIGTERM. */
+  while (!kt_test_child_catches_sigterm (self->pid))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_usleep (1000);
@@ -271,29 +249,6 @@ ks_test_server_restart (KsTestServer *self,
   spawn (self);
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR)
-              && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
-}
-
 void
 ks_test_server_free (KsTestServer *self)
 {
@@ -301,7 +256,7 @@ ks_test_server_free (KsTestServer *self)
     return;
   stop (self, FALSE);
   g_clear_object (&self->session);
-  remove_tree (self->root);
+  kt_test_remove_tree (self->root);
   g_free (self->root);
   g_free (self->data_dir);
   g_free (self->config_path);

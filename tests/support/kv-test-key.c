@@ -9,16 +9,16 @@
 #include <fido/es256.h>
 #include <openssl/rand.h>
 #include <string.h>
-#include <glib/gstdio.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "kt-fido-socket.h"
+#include "kt-test-child.h"
+#include "kt-test-files.h"
 
 const char *
 kv_test_key_binary (void)
@@ -36,13 +36,6 @@ kv_test_key_binary (void)
       path = g_build_filename (root, "src", "virtual-key", "keyturn-virtual-key", NULL);
     }
   return path;
-}
-
-/* The key must not outlive a test that crashes. */
-static void
-child_setup (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static GPtrArray *
@@ -84,22 +77,6 @@ kv_test_key_new (const char *socket,
   return key;
 }
 
-/* Whether @pid has its own SIGTERM handler yet: until then a stop would kill it outright. */
-static gboolean
-catches_sigterm (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
-  g_autofree char *status = NULL;
-  const char *line;
-  guint64 caught;
-
-  if (!g_file_get_contents (path, &status, NULL, NULL)
-      || (line = strstr (status, "\nSigCgt:")) == NULL)
-    return FALSE;
-  caught = g_ascii_strtoull (line + strlen ("\nSigCgt:"), NULL, 16);
-  return (caught & (G_GUINT64_CONSTANT (1) << (SIGTERM - 1))) != 0;
-}
-
 static void
 launch (KvTestKey *key,
         GPtrArray *argv)
@@ -115,14 +92,14 @@ launch (KvTestKey *key,
   g_ptr_array_insert (argv, 4, g_strdup (key->state));
   g_ptr_array_add (argv, NULL);
 
-  g_spawn_async (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, child_setup, NULL,
-                 &key->pid, &error);
+  g_spawn_async (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                 kt_test_child_setup, NULL, &key->pid, &error);
   g_assert_no_error (error);
 
   /* The control socket is made last: once it is there too, the key and `touch` both answer. */
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (!can_connect (key->socket) || !g_file_test (control, G_FILE_TEST_EXISTS)
-         || !catches_sigterm (key->pid))
+         || !kt_test_child_catches_sigterm (key->pid))
     {
       int status;
 
@@ -225,22 +202,6 @@ kv_test_key_stop (KvTestKey *key)
   g_assert_cmpint (WEXITSTATUS (status), ==, 0);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    return;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 void
 kv_test_key_free (KvTestKey *key)
 {
@@ -251,7 +212,7 @@ kv_test_key_free (KvTestKey *key)
       kill (key->pid, SIGKILL);
       waitpid (key->pid, NULL, 0);
     }
-  remove_tree (key->dir);
+  kt_test_remove_tree (key->dir);
   g_free (key->dir);
   g_free (key->socket);
   g_free (key->state);
@@ -276,7 +237,7 @@ run (char      **err,
   g_ptr_array_add (argv, NULL);
 
   g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                            child_setup, NULL, &pid, NULL, NULL, &err_fd, &error);
+                            kt_test_child_setup, NULL, &pid, NULL, NULL, &err_fd, &error);
   g_assert_no_error (error);
   while ((n = read (err_fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
     if (n > 0)
